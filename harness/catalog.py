@@ -1,0 +1,361 @@
+"""The Oracle EBS catalog: tables, columns, keys, join graph, lookups, synonyms and MOAC policy.
+
+The catalog is data (`fixtures/ebs/catalog/*.yaml`, one file per module, plus
+`fixtures/ebs/security.yaml`); this module validates it at the edge and offers typed access.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from harness.errors import InputError
+from harness.yaml_source import line_of, validate_yaml
+
+DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "ebs"
+
+_IDENT = r"[A-Z][A-Z0-9_$#]*"
+_TYPE_RE = re.compile(
+    r"^(?P<base>NUMBER|VARCHAR2|CHAR|DATE|CLOB|TIMESTAMP)(\((?P<p>\d+)(,\s*(?P<s>-?\d+))?\))?$"
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OracleType(_Strict):
+    """An Oracle column type such as NUMBER(15), NUMBER(15,2), VARCHAR2(240) or DATE."""
+
+    base: Literal["NUMBER", "VARCHAR2", "CHAR", "DATE", "CLOB", "TIMESTAMP"]
+    precision: int | None = None  # digits for NUMBER, length for VARCHAR2/CHAR
+    scale: int | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> OracleType:
+        """Parse the catalog spelling of a type; ValueError names the expected form."""
+        m = _TYPE_RE.match(text.strip().upper())
+        if not m:
+            raise ValueError(
+                "expected an Oracle type: NUMBER, NUMBER(p), NUMBER(p,s), VARCHAR2(n), CHAR(n), "
+                "DATE, CLOB or TIMESTAMP"
+            )
+        base = m["base"]
+        p = int(m["p"]) if m["p"] else None
+        s = int(m["s"]) if m["s"] else None
+        if base in ("VARCHAR2", "CHAR") and p is None:
+            raise ValueError(f"{base} needs a length, e.g. {base}(30)")
+        if base in ("DATE", "CLOB") and p is not None:
+            raise ValueError(f"{base} takes no length")
+        return cls(base=base, precision=p, scale=s)
+
+    def __str__(self) -> str:
+        if self.precision is None:
+            return self.base
+        if self.scale is None:
+            return f"{self.base}({self.precision})"
+        return f"{self.base}({self.precision},{self.scale})"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.base == "NUMBER"
+
+    @property
+    def is_temporal(self) -> bool:
+        return self.base in ("DATE", "TIMESTAMP")
+
+    @property
+    def is_text(self) -> bool:
+        return self.base in ("VARCHAR2", "CHAR", "CLOB")
+
+    def duckdb_type(self) -> str:
+        """The DuckDB type that stores this Oracle type without changing its meaning.
+
+        Oracle DATE carries a time of day, so it is a TIMESTAMP; NUMBER(p) with scale 0 fits a
+        BIGINT up to 18 digits; NUMBER(p,s) is a DECIMAL; an unconstrained NUMBER is a DOUBLE
+        (compared with a relative tolerance, never exactly).
+        """
+        if self.base == "NUMBER":
+            if self.precision is not None and not self.scale and self.precision <= 18:
+                return "BIGINT"
+            if self.precision is not None and self.scale:
+                return f"DECIMAL({min(self.precision, 38)},{self.scale})"
+            return "DOUBLE"
+        if self.base in ("DATE", "TIMESTAMP"):
+            return "TIMESTAMP"
+        return "VARCHAR"
+
+
+class Column(_Strict):
+    """One column of an EBS table."""
+
+    name: str = Field(pattern=f"^{_IDENT}$")
+    type: OracleType
+    nullable: bool = True
+    description: str = ""
+    lookup: str | None = None  # name of a lookup type whose codes this column holds
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _parse_type(cls, value: object) -> object:
+        return OracleType.parse(value) if isinstance(value, str) else value
+
+
+class ForeignKey(_Strict):
+    """A join edge: `columns` of this table reference `ref_columns` of `references`."""
+
+    columns: list[str] = Field(min_length=1)
+    references: str = Field(pattern=f"^{_IDENT}$")
+    ref_columns: list[str] = Field(min_length=1)
+    description: str = ""
+
+
+class Striping(_Strict):
+    """How MOAC stripes a table: by operating unit (ORG_ID) or inventory organization."""
+
+    by: Literal["operating_unit", "inventory_organization"]
+    column: str = Field(pattern=f"^{_IDENT}$")
+
+
+class Table(_Strict):
+    """One EBS table with its columns, keys and security striping."""
+
+    name: str = Field(pattern=f"^{_IDENT}$")
+    description: str = Field(min_length=1)
+    primary_key: list[str] = Field(min_length=1)
+    columns: list[Column] = Field(min_length=1)
+    foreign_keys: list[ForeignKey] = []
+    striping: Striping | None = None
+
+    def column(self, name: str) -> Column:
+        """The column called `name` (KeyError if absent)."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        raise KeyError(f"{self.name}.{name}")
+
+    @property
+    def column_names(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns)
+
+
+class Lookup(_Strict):
+    """A lookup type: the codes a coded column may hold and what each means."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    codes: dict[str, str] = Field(min_length=1)
+
+
+class Synonym(_Strict):
+    """A business term and what it means in the schema (`TABLE` or `TABLE.COLUMN`)."""
+
+    term: str = Field(min_length=1)
+    maps_to: str = Field(pattern=f"^{_IDENT}(\\.{_IDENT})?$")
+    note: str = ""
+
+
+class ModuleFile(_Strict):
+    """One catalog file: the tables, lookups and synonyms of one EBS module."""
+
+    module: str = Field(pattern=r"^[A-Z]{2,4}$")
+    description: str = ""
+    tables: list[Table] = []
+    lookups: list[Lookup] = []
+    synonyms: list[Synonym] = []
+
+
+class OperatingUnit(_Strict):
+    organization_id: int
+    name: str
+
+
+class InventoryOrganization(_Strict):
+    organization_id: int
+    code: str
+    name: str
+    operating_unit: int
+
+
+class SecurityPolicy(_Strict):
+    """MOAC: operating units, inventory organizations and the rule queries must follow."""
+
+    operating_units: list[OperatingUnit] = Field(min_length=1)
+    inventory_organizations: list[InventoryOrganization] = Field(min_length=1)
+    rule: str = Field(min_length=1)
+
+
+class CatalogError(InputError):
+    """A catalog that is well-formed file by file but inconsistent as a whole."""
+
+
+class Catalog:
+    """The validated EBS catalog: every module file plus the security policy."""
+
+    def __init__(self, modules: dict[str, ModuleFile], security: SecurityPolicy,
+                 sources: dict[str, Path], fingerprint: str) -> None:
+        self.modules = modules
+        self.security = security
+        self.fingerprint = fingerprint  # changes whenever any catalog file changes
+        self.sources = sources  # module name -> the file it came from (for error messages)
+
+    @cached_property
+    def tables(self) -> dict[str, Table]:
+        return {t.name: t for m in self.modules.values() for t in m.tables}
+
+    @cached_property
+    def table_module(self) -> dict[str, str]:
+        return {t.name: m.module for m in self.modules.values() for t in m.tables}
+
+    @cached_property
+    def lookups(self) -> dict[str, Lookup]:
+        return {lk.name: lk for m in self.modules.values() for lk in m.lookups}
+
+    @cached_property
+    def synonyms(self) -> list[Synonym]:
+        return [s for m in self.modules.values() for s in m.synonyms]
+
+    def table(self, name: str) -> Table:
+        return self.tables[name.upper()]
+
+    def schema(self) -> dict[str, frozenset[str]]:
+        """Table name -> column names, the shape SQL analysis checks references against."""
+        return {name: t.column_names for name, t in self.tables.items()}
+
+    def striped_tables(self, by: str = "operating_unit") -> frozenset[str]:
+        """Tables that MOAC stripes `by` operating unit (ORG_ID) or inventory organization."""
+        return frozenset(n for n, t in self.tables.items() if t.striping and t.striping.by == by)
+
+    def join_edges(self) -> Iterable[tuple[str, ForeignKey]]:
+        """Every foreign key as (table, key): the join graph."""
+        for name, table in self.tables.items():
+            for fk in table.foreign_keys:
+                yield name, fk
+
+    def coded_columns(self) -> Iterable[tuple[Table, Column, Lookup]]:
+        """Every column that holds lookup codes, with its lookup type."""
+        for table in self.tables.values():
+            for col in table.columns:
+                if col.lookup:
+                    yield table, col, self.lookups[col.lookup]
+
+    def summary(self) -> dict[str, object]:
+        """Counts per module, for `sqlgate catalog`."""
+        per_module = {
+            m.module: {"tables": len(m.tables),
+                       "columns": sum(len(t.columns) for t in m.tables),
+                       "lookups": len(m.lookups), "synonyms": len(m.synonyms)}
+            for m in self.modules.values()
+        }
+        return {
+            "fingerprint": self.fingerprint,
+            "modules": per_module,
+            "tables": len(self.tables),
+            "columns": sum(len(t.columns) for t in self.tables.values()),
+            "foreign_keys": sum(1 for _ in self.join_edges()),
+            "lookups": len(self.lookups),
+            "synonyms": len(self.synonyms),
+            "striped_by_operating_unit": sorted(self.striped_tables("operating_unit")),
+            "striped_by_inventory_organization": sorted(
+                self.striped_tables("inventory_organization")),
+            "operating_units": [ou.organization_id for ou in self.security.operating_units],
+            "inventory_organizations": [
+                io.organization_id for io in self.security.inventory_organizations],
+        }
+
+
+def load_catalog(directory: str | Path = DEFAULT_CATALOG_DIR) -> Catalog:
+    """Load and cross-check `directory/catalog/*.yaml` and `directory/security.yaml`.
+
+    Raises InputError naming file, line and field for the first problem found.
+    """
+    directory = Path(directory)
+    module_dir = directory / "catalog"
+    files = sorted(module_dir.glob("*.yaml"))
+    if not files:
+        raise InputError(module_dir, "no catalog files (*.yaml) found")
+    digest = hashlib.sha256()
+    modules: dict[str, ModuleFile] = {}
+    sources: dict[str, Path] = {}
+    table_files: dict[str, Path] = {}
+    lines_by_file: dict[Path, dict] = {}
+    for path in files:
+        module, lines_by_file[path] = validate_yaml(path, ModuleFile)
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        if module.module in modules:
+            raise CatalogError(path, f"module {module.module} is defined twice", line=1,
+                               field="module")
+        modules[module.module] = module
+        sources[module.module] = path
+        for i, table in enumerate(module.tables):
+            if table.name in table_files:
+                raise CatalogError(path, f"table {table.name} is already defined in "
+                                   f"{table_files[table.name].name}",
+                                   line=line_of(lines_by_file[path], ("tables", i, "name")),
+                                   field=f"tables[{i}].name")
+            table_files[table.name] = path
+    security_path = directory / "security.yaml"
+    security, _ = validate_yaml(security_path, SecurityPolicy)
+    digest.update(b"security\0" + security_path.read_bytes())
+    catalog = Catalog(modules, security, sources, digest.hexdigest()[:16])
+    _cross_check(catalog, lines_by_file)
+    return catalog
+
+
+def _cross_check(catalog: Catalog, lines_by_file: dict[Path, dict]) -> None:
+    """Checks that span tables and files: keys, references, lookups, synonyms."""
+    for module in catalog.modules.values():
+        path = catalog.sources[module.module]
+        lines = lines_by_file[path]
+        for ti, table in enumerate(module.tables):
+
+            def fail(msg: str, loc: tuple, path=path, lines=lines) -> None:
+                raise CatalogError(path, msg, line=line_of(lines, loc),
+                                   field=".".join(str(p) for p in loc))
+
+            names = [c.name for c in table.columns]
+            dupes = {n for n in names if names.count(n) > 1}
+            if dupes:
+                fail(f"duplicate column {sorted(dupes)[0]} in {table.name}", ("tables", ti))
+            for key in table.primary_key:
+                if key not in names:
+                    fail(f"primary key column {key} is not a column of {table.name}",
+                         ("tables", ti, "primary_key"))
+                elif table.column(key).nullable:
+                    fail(f"primary key column {table.name}.{key} must be declared nullable: false",
+                         ("tables", ti, "primary_key"))
+            for ci, col in enumerate(table.columns):
+                if col.lookup and col.lookup not in catalog.lookups:
+                    fail(f"lookup {col.lookup!r} is not defined in any catalog file "
+                         f"(expected one of: {', '.join(sorted(catalog.lookups)) or 'none'})",
+                         ("tables", ti, "columns", ci, "lookup"))
+            if table.striping and table.striping.column not in names:
+                fail(f"striping column {table.striping.column} is not a column of {table.name}",
+                     ("tables", ti, "striping", "column"))
+            for fi, fk in enumerate(table.foreign_keys):
+                loc = ("tables", ti, "foreign_keys", fi)
+                if len(fk.columns) != len(fk.ref_columns):
+                    fail("columns and ref_columns must have the same length", loc)
+                for c in fk.columns:
+                    if c not in names:
+                        fail(f"foreign key column {c} is not a column of {table.name}", loc)
+                target = catalog.tables.get(fk.references)
+                if target is None:
+                    fail(f"foreign key references unknown table {fk.references}", loc)
+                for c in fk.ref_columns:
+                    if c not in target.column_names:
+                        fail(f"foreign key references unknown column {fk.references}.{c}", loc)
+        for si, syn in enumerate(module.synonyms):
+            table, _, column = syn.maps_to.partition(".")
+            loc = ("synonyms", si, "maps_to")
+            if table not in catalog.tables or (column and column not in
+                                               catalog.tables[table].column_names):
+                raise CatalogError(path, f"synonym {syn.term!r} maps to unknown {syn.maps_to}",
+                                   line=line_of(lines, loc),
+                                   field=f"synonyms[{si}].maps_to")
