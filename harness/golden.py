@@ -1,0 +1,122 @@
+"""Golden examples (contract 1) and predictions (contract 2): models and JSONL loaders."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from harness.errors import InputError
+from harness.jsonl import read_jsonl
+
+UNANSWERABLE_GOLD = "-- UNANSWERABLE"
+
+Domain = Literal["AP", "PO", "GL", "AR", "HZ", "INV", "HR", "FND", "CROSS"]
+
+
+class GoldenExample(BaseModel):
+    """One eval example. Unknown fields are refused so a typo (`sql_gol`) cannot pass silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    question: str = Field(min_length=1, max_length=4000)
+    sql_gold: str = Field(min_length=1, max_length=100_000)
+    kind: Literal["answerable", "unanswerable"] = "answerable"
+    domain: Domain
+    difficulty: Literal["easy", "medium", "hard"]
+    rag_context: str | dict[str, str | list[str]] | None = None
+    org_policy: Literal["required", "none"] = "none"
+    alt_sql_gold: list[str] = []
+    tags: list[str] = []
+
+    @field_validator("id", "question", "sql_gold")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+    @model_validator(mode="after")
+    def _kind_matches_gold(self) -> GoldenExample:
+        is_refusal = self.sql_gold.strip().upper().startswith(UNANSWERABLE_GOLD)
+        if self.kind == "unanswerable" and not is_refusal:
+            raise ValueError(f"an unanswerable example needs sql_gold {UNANSWERABLE_GOLD!r}")
+        if self.kind == "answerable" and is_refusal:
+            raise ValueError("sql_gold is the refusal marker but kind is 'answerable'")
+        return self
+
+    @property
+    def golds(self) -> list[str]:
+        """The gold SQL and every accepted alternative, gold first."""
+        return [self.sql_gold, *self.alt_sql_gold]
+
+    def context_text(self) -> str:
+        """The RAG context as one text (structured sections joined under their headings)."""
+        if self.rag_context is None:
+            return ""
+        if isinstance(self.rag_context, str):
+            return self.rag_context
+        parts = []
+        for heading, body in self.rag_context.items():
+            text = body if isinstance(body, str) else "\n".join(body)
+            parts.append(f"# {heading}\n{text}")
+        return "\n\n".join(parts)
+
+
+class Prediction(BaseModel):
+    """One model answer; extra fields (latency, tokens, raw output, …) are kept."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    id: str = Field(min_length=1, max_length=200)
+    sql: str = Field(max_length=1_000_000)
+
+
+class EvalSet(BaseModel):
+    """A loaded eval set: its examples in file order and the hash of its file."""
+
+    model_config = ConfigDict(frozen=True)
+
+    path: str
+    sha256: str
+    examples: tuple[GoldenExample, ...]
+
+
+def file_sha256(path: str | Path) -> str:
+    """Hex sha256 of a file's bytes: eval sets and artefacts are identified by it."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def load_eval_set(path: str | Path) -> EvalSet:
+    """Load a golden JSONL file; duplicate ids are refused with both line numbers."""
+    seen: dict[str, int] = {}
+    examples = []
+    for line, example in read_jsonl(path, GoldenExample):
+        if example.id in seen:
+            raise InputError(path, f"duplicate id {example.id!r} (first on line {seen[example.id]})",
+                             line=line, field="id")
+        seen[example.id] = line
+        examples.append(example)
+    if not examples:
+        raise InputError(path, "contains no examples")
+    return EvalSet(path=str(path), sha256=file_sha256(path), examples=tuple(examples))
+
+
+def load_predictions(path: str | Path) -> dict[str, Prediction]:
+    """Load a predictions JSONL file into id -> prediction; duplicate ids are refused."""
+    seen: dict[str, int] = {}
+    out: dict[str, Prediction] = {}
+    for line, prediction in read_jsonl(path, Prediction):
+        if prediction.id in seen:
+            raise InputError(path, f"duplicate id {prediction.id!r} "
+                             f"(first on line {seen[prediction.id]})", line=line, field="id")
+        seen[prediction.id] = line
+        out[prediction.id] = prediction
+    return out

@@ -1,0 +1,60 @@
+"""Reading JSONL files record by record, with errors that name file, line and field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from harness.errors import InputError, describe_validation_error, pydantic_field
+
+M = TypeVar("M", bound=BaseModel)
+
+MAX_LINE_BYTES = 4 * 1024 * 1024  # one record larger than this is refused, not parsed
+
+
+def read_jsonl(path: str | Path, model: type[M]) -> Iterator[tuple[int, M]]:
+    """Yield (line number, validated record) for each non-blank line of `path`.
+
+    Every problem — unreadable file, invalid UTF-8, NUL bytes, broken JSON, a line that is
+    not an object, a field of the wrong type — raises InputError naming file, line and field.
+    """
+    path = Path(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(path, f"cannot read: {exc.strerror}") from None
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if len(raw) > MAX_LINE_BYTES:
+                raise InputError(path, f"line is {len(raw)} bytes; the limit is "
+                                 f"{MAX_LINE_BYTES}", line=number)
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(path, f"not valid UTF-8 (byte {exc.start} of the line)",
+                                 line=number) from None
+            if not text.strip():
+                continue
+            if "\x00" in text:
+                raise InputError(path, "contains a NUL byte", line=number)
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(path, f"not valid JSON: {exc.msg} (column {exc.colno})",
+                                 line=number) from None
+            except RecursionError:
+                raise InputError(path, "JSON nested too deeply", line=number) from None
+            if not isinstance(data, dict):
+                raise InputError(path, f"expected a JSON object, got {type(data).__name__}",
+                                 line=number)
+            try:
+                yield number, model.model_validate(data)
+            except ValidationError as exc:
+                err = exc.errors()[0]
+                raise InputError(path, describe_validation_error(err), line=number,
+                                 field=pydantic_field(tuple(err["loc"])) or None) from None
+
