@@ -1,0 +1,105 @@
+"""The embedded DuckDB backend: one read-only, sandboxed test-suite instance."""
+
+from __future__ import annotations
+
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+
+from harness.backends.base import Execution, PreparedQuery, QueryRejected
+from harness.oracle_translate import translate
+from harness.result_compare import ResultSet
+from harness.sql_safety import classify
+
+
+@lru_cache(maxsize=8192)
+def prepare_for_duckdb(oracle_sql: str) -> PreparedQuery:
+    """Safety-check and translate once per distinct SQL text; every instance shares it.
+
+    Raises QueryRejected (not one SELECT/WITH) or UnsupportedConstruct (no faithful
+    translation). Parse errors of the Oracle text propagate as sqlglot ParseError.
+    """
+    verdict = classify(oracle_sql)
+    if not verdict.safe:
+        raise QueryRejected(verdict.kind, verdict.reason)
+    translation = translate(oracle_sql)
+    return PreparedQuery(sql=translation.sql, ordered=translation.ordered)
+
+
+class DuckDBBackend:
+    """A test-suite instance opened read-only with file access, extensions and config locked.
+
+    Defence in depth: `prepare` already refuses anything but one SELECT/WITH, and the
+    connection itself cannot write (read-only), read files (`enable_external_access=false`),
+    load extensions, or change its limits (`lock_configuration=true`).
+    """
+
+    name = "duckdb"
+
+    def __init__(self, path: str | Path, instance_id: str, *, row_limit: int = 100_000,
+                 memory_limit: str = "1GB", threads: int = 1) -> None:
+        self.path = Path(path)
+        self.instance_id = instance_id
+        self.row_limit = row_limit
+        self._con = duckdb.connect(
+            str(self.path),
+            read_only=True,
+            config={
+                "enable_external_access": False,
+                "autoinstall_known_extensions": False,
+                "autoload_known_extensions": False,
+                "allow_community_extensions": False,
+                "memory_limit": memory_limit,
+                "threads": threads,
+                "lock_configuration": True,
+            },
+        )
+
+    def prepare(self, oracle_sql: str) -> PreparedQuery:
+        return prepare_for_duckdb(oracle_sql)
+
+    def explain(self, query: PreparedQuery) -> str | None:
+        try:
+            self._con.execute("EXPLAIN " + query.sql).fetchall()
+        except duckdb.Error as exc:
+            return _first_line(exc)
+        return None
+
+    def execute(self, query: PreparedQuery, timeout_s: float) -> Execution:
+        # DuckDB has no statement timeout; a timer interrupts the connection instead.
+        timed_out = threading.Event()
+
+        def interrupt() -> None:
+            timed_out.set()
+            self._con.interrupt()
+
+        timer = threading.Timer(timeout_s, interrupt)
+        start = time.perf_counter()
+        timer.start()
+        try:
+            cursor = self._con.execute(query.sql)
+            columns = tuple(d[0] for d in cursor.description or ())
+            rows = cursor.fetchmany(self.row_limit + 1)
+        except duckdb.Error as exc:
+            elapsed = time.perf_counter() - start
+            if timed_out.is_set():
+                return Execution("timeout", error=f"stopped after {timeout_s:g} s",
+                                 seconds=elapsed)
+            return Execution("error", error=_first_line(exc), seconds=elapsed)
+        finally:
+            timer.cancel()
+        elapsed = time.perf_counter() - start
+        if len(rows) > self.row_limit:
+            return Execution("row_limit", error=f"more than {self.row_limit} rows",
+                             seconds=elapsed)
+        return Execution("ok", ResultSet(columns, tuple(rows)), seconds=elapsed)
+
+    def close(self) -> None:
+        self._con.close()
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,90 @@
+"""The Oracle backend: a real database through python-oracledb thin mode, read-only.
+
+Used when `SQLGATE_ORACLE_DSN` is configured. The Oracle text runs as written (no
+translation); `EXPLAIN PLAN FOR` binds it, and every query runs in a read-only transaction
+with a call timeout and a fetch cap.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from harness.backends.base import Execution, PreparedQuery, QueryRejected
+from harness.result_compare import ResultSet
+from harness.sql_parse import parse_single
+from harness.sql_safety import classify
+
+DSN_ENV = "SQLGATE_ORACLE_DSN"
+USER_ENV = "SQLGATE_ORACLE_USER"
+PASSWORD_ENV = "SQLGATE_ORACLE_PASSWORD"  # never logged; redacted from every report
+
+
+class OracleBackend:
+    """One Oracle database; `instance_id` should name the data snapshot it holds."""
+
+    name = "oracle"
+
+    def __init__(self, dsn: str, user: str, password: str, instance_id: str, *,
+                 row_limit: int = 100_000) -> None:
+        import oracledb  # optional extra [oracle]; imported only when this backend is chosen
+
+        self._oracledb = oracledb
+        self.instance_id = instance_id
+        self.row_limit = row_limit
+        self._con = oracledb.connect(user=user, password=password, dsn=dsn)
+
+    @classmethod
+    def from_env(cls, instance_id: str = "oracle") -> OracleBackend:
+        """Connect with SQLGATE_ORACLE_DSN / _USER / _PASSWORD."""
+        missing = [v for v in (DSN_ENV, USER_ENV, PASSWORD_ENV) if not os.environ.get(v)]
+        if missing:
+            raise RuntimeError(f"Oracle backend needs {', '.join(missing)} to be set")
+        return cls(os.environ[DSN_ENV], os.environ[USER_ENV], os.environ[PASSWORD_ENV],
+                   instance_id)
+
+    def prepare(self, oracle_sql: str) -> PreparedQuery:
+        verdict = classify(oracle_sql)
+        if not verdict.safe:
+            raise QueryRejected(verdict.kind, verdict.reason)
+        tree = parse_single(oracle_sql)
+        # python-oracledb sends one statement without its terminator.
+        text = oracle_sql.strip().rstrip(";").rstrip("/").strip()
+        return PreparedQuery(sql=text, ordered=tree.args.get("order") is not None)
+
+    def explain(self, query: PreparedQuery) -> str | None:
+        cursor = self._con.cursor()
+        try:
+            cursor.execute("EXPLAIN PLAN FOR " + query.sql)
+        except self._oracledb.Error as exc:
+            return str(exc).splitlines()[0]
+        finally:
+            self._con.rollback()  # EXPLAIN PLAN writes PLAN_TABLE rows; keep nothing
+            cursor.close()
+        return None
+
+    def execute(self, query: PreparedQuery, timeout_s: float) -> Execution:
+        self._con.call_timeout = int(timeout_s * 1000)
+        cursor = self._con.cursor()
+        start = time.perf_counter()
+        try:
+            cursor.execute("SET TRANSACTION READ ONLY")
+            cursor.arraysize = 1000
+            cursor.execute(query.sql)
+            columns = tuple(d[0] for d in cursor.description or ())
+            rows = cursor.fetchmany(self.row_limit + 1)
+        except self._oracledb.Error as exc:
+            message = str(exc).splitlines()[0]
+            status = "timeout" if "DPY-4024" in message or "ORA-03156" in message else "error"
+            return Execution(status, error=message, seconds=time.perf_counter() - start)
+        finally:
+            cursor.close()
+            self._con.rollback()
+        elapsed = time.perf_counter() - start
+        if len(rows) > self.row_limit:
+            return Execution("row_limit", error=f"more than {self.row_limit} rows",
+                             seconds=elapsed)
+        return Execution("ok", ResultSet(columns, tuple(rows)), seconds=elapsed)
+
+    def close(self) -> None:
+        self._con.close()
