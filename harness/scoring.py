@@ -1,0 +1,282 @@
+"""Scoring one prediction against its golden example on every test-suite instance."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from sqlglot.errors import ParseError
+
+from harness.backends.base import Execution, ExecutionBackend, PreparedQuery, QueryRejected
+from harness.catalog import Catalog
+from harness.gold_cache import GoldCache
+from harness.golden import GoldenExample, Prediction
+from harness.oracle_translate import UnsupportedConstruct
+from harness.result_compare import Comparison, compare_results, lenient_equal
+from harness.sql_output import check_output
+from harness.sql_parse import SqlParseError, parse_single
+from harness.sql_refs import moac_violations, references
+from harness.sql_safety import classify
+from harness.text_metrics import bleu, exact_match, rouge_l
+
+# Every status a scored example can have; docs/scoring.md explains each.
+STATUSES = (
+    "correct", "wrong_result", "refused", "missing", "not_sql", "unsafe", "parse_error",
+    "hallucination", "unsupported", "bind_error", "runtime_error", "timeout", "row_limit",
+    "answered_unanswerable", "gold_error",
+)
+ROW_DIFF_LIMIT = 20
+
+
+@dataclass
+class ExampleScore:
+    """Everything measured for one example; one entry of `examples` in results.json."""
+
+    id: str
+    correct: bool
+    status: str
+    reason: str
+    kind: str
+    domain: str
+    difficulty: str
+    question: str = ""
+    gold_sql: str = ""
+    predicted_sql: str | None = None
+    sql_only: bool | None = None
+    output_issues: list[str] = field(default_factory=list)
+    refused: bool = False
+    parsed: bool | None = None
+    explained: bool | None = None
+    unknown_tables: list[str] = field(default_factory=list)
+    unknown_columns: list[str] = field(default_factory=list)
+    out_of_context_tables: list[str] | None = None  # None: the example has no RAG context
+    moac_required: bool = False
+    moac_violations: list[str] = field(default_factory=list)
+    single_instance_correct: bool | None = None
+    lenient_correct: bool | None = None
+    instances_checked: int = 0
+    exact_match: bool | None = None
+    rouge_l: float | None = None
+    bleu: float | None = None
+    row_diff: dict | None = None
+    seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    """Limits applied to every prediction (from the CLI or a config file)."""
+
+    timeout_s: float = 10.0
+    rel_tol: float = 1e-6
+    abs_tol: float = 1e-9
+
+
+class _GoldFailure(Exception):
+    """The gold itself cannot be evaluated faithfully on this backend."""
+
+
+class Scorer:
+    """Scores predictions against golden examples on K execution backends (the test suite).
+
+    Gold results are computed once per (prepared SQL, instance) and cached; predictions run
+    on instance 0 first and on the others only while they keep matching.
+    """
+
+    def __init__(self, catalog: Catalog, backends: Sequence[ExecutionBackend],
+                 gold_cache: GoldCache, settings: ScoringSettings = ScoringSettings()) -> None:
+        if not backends:
+            raise ValueError("at least one execution backend is needed")
+        self.catalog = catalog
+        self.backends = list(backends)
+        self.gold_cache = gold_cache
+        self.settings = settings
+        self._schema = catalog.schema()
+        self._striped = catalog.striped_tables("operating_unit")
+        self._table_pattern = re.compile(
+            r"\b(" + "|".join(sorted(self._schema, key=len, reverse=True)) + r")\b",
+            re.IGNORECASE)
+        self.db_seconds = 0.0  # time spent inside the databases, for the throughput report
+
+    def score(self, example: GoldenExample, prediction: Prediction | None) -> ExampleScore:
+        """Score one example; never raises for anything a model can write."""
+        start = time.perf_counter()
+        score = ExampleScore(
+            id=example.id, correct=False, status="", reason="", kind=example.kind,
+            domain=example.domain, difficulty=example.difficulty, question=example.question,
+            gold_sql=example.sql_gold, moac_required=example.org_policy == "required")
+        if prediction is None:
+            score.status, score.reason = "missing", "no prediction for this id"
+        else:
+            score.predicted_sql = prediction.sql
+            self._score_prediction(example, prediction.sql, score)
+        score.seconds = time.perf_counter() - start
+        return score
+
+    def _score_prediction(self, example: GoldenExample, raw: str, score: ExampleScore) -> None:
+        output = check_output(raw)
+        score.sql_only = output.compliant
+        score.output_issues = list(output.issues)
+        score.refused = output.refusal
+        if example.kind == "unanswerable":
+            if output.refusal:
+                score.correct, score.status = True, "refused"
+                score.reason = "refused an unanswerable question"
+            else:
+                score.status = "answered_unanswerable"
+                score.reason = "answered a question the schema cannot answer"
+            return
+        if output.refusal:
+            score.status = "refused"
+            score.reason = "refused an answerable question" + (
+                f": {output.refusal_reason}" if output.refusal_reason else "")
+            return
+        if output.sql is None:
+            score.status = "not_sql"
+            score.reason = "no SQL could be extracted: " + ", ".join(output.issues)
+            return
+        sql = output.sql
+        self._text_metrics(example, sql, score)
+        verdict = classify(sql)  # before parsing: "DELETE …; SELECT …" is unsafe, not a typo
+        if not verdict.safe:
+            score.status, score.reason = "unsafe", f"{verdict.kind}: {verdict.reason}"
+            return
+        try:
+            tree = parse_single(sql)
+        except (SqlParseError, ParseError) as exc:
+            score.parsed = False
+            score.status, score.reason = "parse_error", _short(exc)
+            return
+        score.parsed = True
+        try:
+            prepared = self.backends[0].prepare(sql)
+        except QueryRejected as exc:
+            score.status, score.reason = "unsafe", f"{exc.kind}: {exc.reason}"
+            return
+        except (SqlParseError, ParseError) as exc:
+            score.parsed = False
+            score.status, score.reason = "parse_error", _short(exc)
+            return
+        except UnsupportedConstruct as exc:
+            score.status = "unsupported"
+            score.reason = f"cannot be evaluated faithfully on {self.backends[0].name}: {exc}"
+            self._analyse_references(example, tree, score)
+            return
+        if self._analyse_references(example, tree, score):
+            return
+        error = self.backends[0].explain(prepared)
+        score.explained = error is None
+        if error is not None:
+            score.status, score.reason = "bind_error", error
+            return
+        self._execute_and_compare(example, prepared, score)
+
+    def _text_metrics(self, example: GoldenExample, sql: str, score: ExampleScore) -> None:
+        golds = example.golds
+        score.exact_match = any(exact_match(sql, g) for g in golds)
+        score.rouge_l = max(rouge_l(sql, g) for g in golds)
+        score.bleu = max(bleu(sql, g) for g in golds)
+
+    def _analyse_references(self, example: GoldenExample, tree, score: ExampleScore) -> bool:
+        """Record hallucinations and MOAC findings; True when a hallucination decides status."""
+        refs = references(tree, self._schema)
+        score.unknown_tables = sorted(refs.unknown_tables)
+        score.unknown_columns = sorted(
+            f"{t}.{c}" if t else c for t, c in refs.unknown_columns)
+        context = example.context_text()
+        if context:
+            mentioned = {m.upper() for m in self._table_pattern.findall(context)}
+            score.out_of_context_tables = sorted(refs.tables - mentioned)
+        if score.moac_required:
+            score.moac_violations = sorted(moac_violations(tree, self._striped))
+        if (score.unknown_tables or score.unknown_columns) and not score.status:
+            score.status = "hallucination"
+            score.reason = "not in the catalog: " + ", ".join(
+                score.unknown_tables + score.unknown_columns)
+            return True
+        return False
+
+    def _execute_and_compare(self, example: GoldenExample, prepared: PreparedQuery,
+                             score: ExampleScore) -> None:
+        try:
+            golds = [self.backends[0].prepare(g) for g in example.golds]
+        except (QueryRejected, UnsupportedConstruct, SqlParseError, ParseError) as exc:
+            score.status = "gold_error"
+            score.reason = f"the gold cannot be evaluated faithfully: {_short(exc)}"
+            return
+        alive = list(range(len(golds)))  # gold alternatives matched on every instance so far
+        lenient = True  # the main gold's columns found in the prediction on every instance
+        for index, backend in enumerate(self.backends):
+            if not alive and not lenient:
+                break
+            run = self._run(backend, prepared)
+            score.instances_checked = index + 1
+            if run.status != "ok":
+                score.status = {"timeout": "timeout", "row_limit": "row_limit"}.get(
+                    run.status, "runtime_error")
+                score.reason = f"instance {index}: {run.error}"
+                return
+            try:
+                gold_runs = {g: self._gold(backend, golds[g]) for g in sorted({0, *alive})}
+            except _GoldFailure as exc:
+                score.status, score.reason = "gold_error", f"instance {index}: {exc}"
+                return
+            comparisons = {g: self._compare(golds[g], gold_runs[g], run) for g in gold_runs}
+            alive = [g for g in alive if comparisons[g].equal]
+            if index == 0:
+                score.single_instance_correct = bool(alive)
+            main = comparisons[0]
+            if not main.equal and score.row_diff is None:
+                score.row_diff = _row_diff(index, main, gold_runs[0], run)
+            lenient = lenient and (main.equal or lenient_equal(
+                gold_runs[0].result, run.result, ordered=golds[0].ordered,
+                rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol))
+        score.lenient_correct = bool(alive) or lenient
+        if alive:
+            score.correct, score.status = True, "correct"
+            score.reason = "" if alive[0] == 0 else f"matches alternative gold {alive[0]}"
+            score.row_diff = None
+        else:
+            score.status = "wrong_result"
+            diff = score.row_diff or {"instance": 0, "reason": "differs from every gold"}
+            score.reason = f"instance {diff['instance']}: {diff['reason']}"
+
+    def _compare(self, gold: PreparedQuery, gold_run: Execution, run: Execution) -> Comparison:
+        return compare_results(gold_run.result, run.result, ordered=gold.ordered,
+                               rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol)
+
+    def _run(self, backend: ExecutionBackend, prepared: PreparedQuery) -> Execution:
+        run = backend.execute(prepared, self.settings.timeout_s)
+        self.db_seconds += run.seconds
+        return run
+
+    def _gold(self, backend: ExecutionBackend, prepared: PreparedQuery) -> Execution:
+        cached = self.gold_cache.get(prepared.sql, backend.instance_id)
+        if cached is not None:
+            return cached
+        run = self._run(backend, prepared)
+        if run.status != "ok":
+            raise _GoldFailure(f"the gold failed: {run.status}: {run.error}")
+        self.gold_cache.put(prepared.sql, backend.instance_id, run)
+        return run
+
+
+def _row_diff(index: int, comparison: Comparison, gold: Execution, run: Execution) -> dict:
+    """The reviewer-facing difference between gold and predicted rows on one instance."""
+    return {
+        "instance": index,
+        "reason": comparison.reason,
+        "gold_columns": list(gold.result.columns),
+        "predicted_columns": list(run.result.columns),
+        "missing_rows": [list(r) for r in comparison.missing_rows[:ROW_DIFF_LIMIT]],
+        "unexpected_rows": [list(r) for r in comparison.unexpected_rows[:ROW_DIFF_LIMIT]],
+    }
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
