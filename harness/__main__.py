@@ -1,0 +1,5 @@
+"""`python -m harness` runs the sqlgate command line."""
+
+from harness.cli import main
+
+main()

@@ -1,0 +1,194 @@
+"""The `sqlgate` command line (also `python -m harness`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from harness import __version__
+from harness.errors import InputError
+
+app = typer.Typer(
+    help="sqlgate: evaluation harness and release gate for text-to-SQL models on Oracle EBS.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(stderr=True)
+stdout = Console()
+_state = {"debug": False}
+
+
+class BackendName(StrEnum):
+    duckdb = "duckdb"
+    oracle = "oracle"
+
+
+def _version(value: bool) -> None:
+    if value:
+        stdout.print(f"sqlgate {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def catalog(
+    directory: Annotated[Path | None, typer.Option(
+        "--dir", help="Catalog directory (holds catalog/*.yaml and security.yaml).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Validate the EBS catalog and print its summary."""
+    from harness.catalog import DEFAULT_CATALOG_DIR, load_catalog
+
+    cat = load_catalog(directory or DEFAULT_CATALOG_DIR)
+    summary = cat.summary()
+    if as_json:
+        stdout.print_json(json.dumps(summary))
+        return
+    table = Table(title=f"EBS catalog ({summary['fingerprint']})")
+    for col in ("module", "tables", "columns", "lookups", "synonyms"):
+        table.add_column(col, justify="left" if col == "module" else "right")
+    for module, counts in summary["modules"].items():
+        table.add_row(module, *(str(counts[k]) for k in ("tables", "columns", "lookups",
+                                                          "synonyms")))
+    table.add_row("all", str(summary["tables"]), str(summary["columns"]),
+                  str(summary["lookups"]), str(summary["synonyms"]), style="bold")
+    stdout.print(table)
+    stdout.print(f"foreign keys (join edges): {summary['foreign_keys']}")
+    stdout.print("striped by operating unit (ORG_ID): "
+                 + ", ".join(summary["striped_by_operating_unit"]))
+    stdout.print("striped by inventory organization: "
+                 + ", ".join(summary["striped_by_inventory_organization"]))
+    stdout.print(f"operating units {summary['operating_units']}, inventory organizations "
+                 f"{summary['inventory_organizations']}")
+
+
+@app.command("build-db")
+def build_db(
+    instances: Annotated[int | None, typer.Option(
+        "--instances", "-k", min=1, help="Number of test-suite instances (default: recipe).")] = None,
+) -> None:
+    """Build (or reuse from cache) the embedded DuckDB test-suite instances."""
+    from harness.catalog import load_catalog
+    from harness.datagen import build_test_suite
+
+    for inst in build_test_suite(load_catalog(), k=instances, progress=True):
+        stdout.print(f"instance {inst.index}: seed {inst.seed}  {inst.fingerprint}  {inst.path}")
+
+
+@app.command()
+def score(
+    eval_set: Annotated[Path, typer.Option("--eval-set", help="Golden examples (JSONL).")],
+    predictions: Annotated[Path, typer.Option("--predictions", help="Predictions (JSONL).")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write results.json.")],
+    html: Annotated[Path | None, typer.Option("--html", help="Also write an HTML report.")] = None,
+    backend: Annotated[BackendName, typer.Option(
+        help="duckdb: the embedded test suite; oracle: the database of SQLGATE_ORACLE_DSN."
+    )] = BackendName.duckdb,
+    instances: Annotated[int | None, typer.Option(
+        "--instances", "-k", min=1, help="Embedded instances to use (default: recipe, 5).")] = None,
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds allowed per query.")] = 10.0,
+    progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+) -> None:
+    """Score predictions against an eval set (exit 0 whenever scoring ran)."""
+    from harness.catalog import load_catalog
+    from harness.golden import load_eval_set
+    from harness.score_run import (
+        duckdb_backends,
+        oracle_backends,
+        score_predictions,
+        write_results,
+    )
+    from harness.scoring import ScoringSettings
+
+    cat = load_catalog()
+    total = len(load_eval_set(eval_set).examples)
+    backends = (oracle_backends() if backend is BackendName.oracle
+                else duckdb_backends(cat, instances, progress))
+    try:
+        with Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
+                      TimeElapsedColumn(), console=console, disable=not progress,
+                      transient=True) as bar:
+            task = bar.add_task("score", total=total)
+            run = score_predictions(
+                eval_set, predictions, backends=backends, catalog=cat,
+                settings=ScoringSettings(timeout_s=timeout),
+                on_example=lambda _: bar.advance(task))
+    finally:
+        for b in backends:
+            b.close()
+    write_results(run, out)
+    if html:
+        from harness.report_html import write_score_report
+
+        write_score_report(run.to_json(), html)
+    _print_summary(run.to_json()["summary"])
+    stdout.print(f"results: {out}" + (f"  report: {html}" if html else ""))
+
+
+def _print_summary(summary: dict) -> None:
+    table = Table(title="sqlgate score")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("95% CI", justify="right")
+    for name in ("execution_accuracy", "single_instance_accuracy", "lenient_accuracy",
+                 "parse_rate", "explain_rate", "sql_only_rate", "hallucinated_table_rate",
+                 "hallucinated_column_rate", "refusal_accuracy", "false_refusal_rate",
+                 "moac_compliance", "exact_match"):
+        m = summary[name]
+        value = "—" if m["value"] is None else f"{m['value']:.3f}"
+        ci = "" if m["value"] is None else f"{m['ci95'][0]:.3f}–{m['ci95'][1]:.3f}"
+        table.add_row(name, value, str(m["n"]), ci)
+    for name in ("rouge_l", "bleu"):
+        m = summary[name]
+        table.add_row(name, "—" if m["value"] is None else f"{m['value']:.3f}", str(m["n"]), "")
+    stdout.print(table)
+    stdout.print("statuses: " + ", ".join(f"{k} {v}" for k, v in
+                                          summary["status_counts"].items()))
+    if summary["unevaluable"]:
+        stdout.print(f"[yellow]{summary['unevaluable']} example(s) could not be evaluated "
+                     "faithfully (unsupported / gold_error); they count as not correct.[/]")
+
+
+def main() -> None:
+    """Entry point: input errors become one line on stderr and exit code 2."""
+    try:
+        app(standalone_mode=False)
+    except InputError as exc:
+        if _state["debug"]:
+            raise
+        console.print(f"[red]error:[/] {exc.render()}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        console.print("[red]interrupted[/]")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 — any other failure is a harness error (exit 2)
+        if _state["debug"]:
+            raise
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        console.print(f"[red]harness error:[/] {type(exc).__name__}: {exc} "
+                      "(run with --debug for the traceback)", highlight=False, soft_wrap=True)
+        sys.exit(2)
