@@ -1,0 +1,78 @@
+"""The DuckDB backend's sandbox holds even if an unsafe statement got past `prepare`."""
+
+import hashlib
+import time
+
+import duckdb
+import pytest
+
+from harness.backends.base import PreparedQuery
+from harness.backends.duckdb_backend import DuckDBBackend
+
+
+@pytest.fixture()
+def db_path(tmp_path):
+    path = tmp_path / "inst.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE T AS SELECT range AS I, 'v' || range AS S FROM range(2000)")
+    con.close()
+    return path
+
+
+@pytest.fixture()
+def backend(db_path):
+    b = DuckDBBackend(db_path, "test-instance", row_limit=1000)
+    yield b
+    b.close()
+
+
+def q(sql, ordered=False):
+    return PreparedQuery(sql, ordered)
+
+
+def digest(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_runs_a_query_and_reports_columns(backend):
+    run = backend.execute(q("SELECT I, S FROM T WHERE I < 3 ORDER BY I"), timeout_s=5)
+    assert run.status == "ok"
+    assert run.result.columns == ("I", "S")
+    assert run.result.rows == ((0, "v0"), (1, "v1"), (2, "v2"))
+
+
+@pytest.mark.parametrize("sql", [
+    "CREATE TABLE U (I INTEGER)",
+    "INSERT INTO T VALUES (1, 'x')",
+    "DELETE FROM T",
+    "DROP TABLE T",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "COPY T TO '/tmp/sqlgate-escape.csv'",
+    "ATTACH '/tmp/sqlgate-other.duckdb' AS o",
+    "INSTALL httpfs",
+    "SET memory_limit = '64GB'",
+])
+def test_the_connection_itself_refuses_writes_files_and_config(backend, db_path, sql, tmp_path):
+    before = digest(db_path)
+    run = backend.execute(q(sql), timeout_s=5)
+    assert run.status == "error", run
+    assert digest(db_path) == before
+    assert not list(tmp_path.glob("sqlgate-*"))
+
+
+def test_a_cartesian_blow_up_times_out_and_the_connection_still_works(backend):
+    start = time.perf_counter()
+    run = backend.execute(q("SELECT COUNT(*) FROM T a, T b, T c, T d"), timeout_s=0.5)
+    assert run.status == "timeout"
+    assert time.perf_counter() - start < 5
+    assert backend.execute(q("SELECT COUNT(*) FROM T"), timeout_s=5).result.rows == ((2000,),)
+
+
+def test_row_limit(backend):
+    run = backend.execute(q("SELECT * FROM T"), timeout_s=5)
+    assert run.status == "row_limit" and "1000" in run.error
+
+
+def test_explain_binds_without_running(backend):
+    assert backend.explain(q("SELECT I FROM T")) is None
+    assert "NOPE" in backend.explain(q("SELECT NOPE FROM T"))

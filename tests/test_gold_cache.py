@@ -1,0 +1,53 @@
+"""Gold-result cache: typed round trip, keys, and damaged entries treated as misses."""
+
+import datetime as dt
+import math
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harness.backends.base import Execution
+from harness.gold_cache import GoldCache
+from harness.result_compare import ResultSet
+
+values = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**62), 2**62), st.floats(allow_nan=True),
+    st.text(max_size=20), st.decimals(allow_nan=False, allow_infinity=False, places=4),
+    st.datetimes(min_value=dt.datetime(1900, 1, 1)), st.dates(), st.binary(max_size=10),
+)
+
+
+def same(a, b):
+    if isinstance(a, float) and math.isnan(a):
+        return isinstance(b, float) and math.isnan(b)
+    return type(a) is type(b) and a == b
+
+
+@given(st.lists(st.tuples(values, values), max_size=5))
+def test_round_trip_keeps_types_and_values(tmp_path_factory, rows):
+    cache = GoldCache(tmp_path_factory.mktemp("c"))
+    cache.put("SELECT 1", "inst", Execution("ok", ResultSet(("A", "B"), tuple(rows)), seconds=1))
+    got = cache.get("SELECT 1", "inst").result
+    assert got.columns == ("A", "B")
+    assert len(got.rows) == len(rows)
+    for r1, r2 in zip(rows, got.rows, strict=True):
+        assert all(same(a, b) for a, b in zip(r1, r2, strict=True))
+
+
+def test_key_depends_on_sql_and_instance_and_failures_are_not_cached(tmp_path):
+    cache = GoldCache(tmp_path)
+    cache.put("SELECT 1", "a", Execution("ok", ResultSet(("X",), ((1,),))))
+    assert cache.get("SELECT 1", "b") is None
+    assert cache.get("SELECT 2", "a") is None
+    cache.put("SELECT 3", "a", Execution("timeout", error="slow"))
+    assert cache.get("SELECT 3", "a") is None
+    assert (cache.hits, cache.misses) == (0, 3)
+
+
+def test_a_damaged_entry_is_a_miss_not_a_crash(tmp_path):
+    cache = GoldCache(tmp_path)
+    cache.put("SELECT 1", "a", Execution("ok", ResultSet(("X",), ((1,),))))
+    (entry,) = (tmp_path / "gold").glob("*.json")
+    entry.write_text('{"columns": ["X"], "rows": [[')
+    assert cache.get("SELECT 1", "a") is None

@@ -1,0 +1,92 @@
+"""Golden-set and predictions loading: valid files load; every damage names file, line, field."""
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harness.errors import InputError
+from harness.golden import load_eval_set, load_predictions
+
+GOOD = {"id": "ap-001", "question": "How many invoices?", "sql_gold":
+        "SELECT COUNT(*) FROM AP_INVOICES_ALL", "domain": "AP", "difficulty": "easy"}
+
+
+def write_lines(path, lines):
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path
+
+
+def dumps(obj) -> bytes:
+    return json.dumps(obj).encode()
+
+
+def test_loads_examples_in_order_with_defaults_and_hash(tmp_path):
+    second = dict(GOOD, id="ap-002", kind="unanswerable", sql_gold="-- UNANSWERABLE")
+    path = write_lines(tmp_path / "set.jsonl", [dumps(GOOD), b"", dumps(second)])
+    loaded = load_eval_set(path)
+    assert [e.id for e in loaded.examples] == ["ap-001", "ap-002"]
+    assert loaded.examples[0].kind == "answerable"
+    assert loaded.examples[0].org_policy == "none"
+    assert len(loaded.sha256) == 64
+
+
+@pytest.mark.parametrize(
+    ("line2", "field", "needle"),
+    [
+        (dumps({k: v for k, v in GOOD.items() if k != "question"}), "question", "missing"),
+        (dumps(dict(GOOD, difficulty="extreme")), "difficulty", "easy"),
+        (dumps(dict(GOOD, sql_gol="x")), "sql_gol", "unknown field"),
+        (dumps(dict(GOOD, id="ap-001")), "id", "duplicate id 'ap-001' (first on line 1)"),
+        (dumps(dict(GOOD, id="x", kind="unanswerable")), None, "UNANSWERABLE"),
+        (dumps(dict(GOOD, id="x", sql_gold="   ")), "sql_gold", "blank"),
+        (dumps(dict(GOOD, id="x", alt_sql_gold="SELECT 1")), "alt_sql_gold", "list"),
+        (b'{"id": "x", "question": ', None, "not valid JSON"),
+        (b"[1, 2]", None, "expected a JSON object"),
+        (b"\xff\xfe", None, "not valid UTF-8"),
+        (b'{"id": "x\x00"}', None, "NUL"),
+    ],
+)
+def test_each_kind_of_damage_names_file_line_and_field(tmp_path, line2, field, needle):
+    path = write_lines(tmp_path / "broken.jsonl", [dumps(GOOD), line2])
+    with pytest.raises(InputError) as info:
+        load_eval_set(path)
+    err = info.value
+    assert err.path == str(path)
+    assert err.line == 2
+    if field:
+        assert err.field == field
+    assert needle in err.message
+    assert err.render().startswith(f"{path}:2:")
+
+
+def test_empty_and_unreadable_files(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n")
+    with pytest.raises(InputError, match="contains no examples"):
+        load_eval_set(empty)
+    with pytest.raises(InputError, match="cannot read"):
+        load_eval_set(tmp_path / "absent.jsonl")
+
+
+def test_predictions_keep_extra_fields_and_refuse_duplicates(tmp_path):
+    path = write_lines(tmp_path / "p.jsonl", [dumps({"id": "a", "sql": "SELECT 1", "ms": 12})])
+    preds = load_predictions(path)
+    assert preds["a"].sql == "SELECT 1" and preds["a"].model_extra == {"ms": 12}
+    path = write_lines(tmp_path / "d.jsonl", [dumps({"id": "a", "sql": "x"}),
+                                              dumps({"id": "a", "sql": "y"})])
+    with pytest.raises(InputError, match="duplicate id") as info:
+        load_predictions(path)
+    assert info.value.line == 2
+
+
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_either_load_or_fail_with_an_input_error(tmp_path_factory, blob):
+    path = tmp_path_factory.mktemp("fuzz") / "p.jsonl"
+    path.write_bytes(blob)
+    try:
+        load_predictions(path)
+    except InputError as err:
+        assert err.path == str(path)
+        assert err.line is None or err.line >= 1
