@@ -6,6 +6,7 @@ The catalog is data (`fixtures/ebs/catalog/*.yaml`, one file per module, plus
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from collections.abc import Iterable
@@ -15,15 +16,19 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from harness.errors import InputError
+from harness.errors import InputError, pydantic_field
 from harness.yaml_source import line_of, validate_yaml
 
 DEFAULT_CATALOG_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "ebs"
 
 _IDENT = r"[A-Z][A-Z0-9_$#]*"
 _TYPE_RE = re.compile(
-    r"^(?P<base>NUMBER|VARCHAR2|CHAR|DATE|CLOB|TIMESTAMP)(\((?P<p>\d+)(,\s*(?P<s>-?\d+))?\))?$"
+    r"^(?P<base>NUMBER|VARCHAR2|CHAR|DATE|CLOB|TIMESTAMP)(\((?P<p>\d+)(,\s*(?P<s>-?\d+))?\))?$",
+    re.ASCII,
 )
+# Oracle's limits on the parenthesised numbers of each type (extended VARCHAR2 allows 32767).
+_LIMITS = {"NUMBER": (1, 38), "VARCHAR2": (1, 32767), "CHAR": (1, 2000), "TIMESTAMP": (0, 9)}
+_NUMBER_SCALE = (-84, 127)
 
 
 class _Strict(BaseModel):
@@ -40,7 +45,12 @@ class OracleType(_Strict):
     @classmethod
     def parse(cls, text: str) -> OracleType:
         """Parse the catalog spelling of a type; ValueError names the expected form."""
-        m = _TYPE_RE.match(text.strip().upper())
+        # ASCII only: str.upper() maps some non-ASCII letters onto ASCII ones ("ı" -> "I").
+        m = _TYPE_RE.match(text.strip().upper()) if text.isascii() else None
+        if not m and text.count("(") > text.count(")"):
+            # `{type: NUMBER(15,2)}` splits at the comma: YAML flow mappings need it quoted.
+            raise ValueError('unclosed parenthesis; quote a type with a comma inside a flow '
+                             'mapping, e.g. {name: AMOUNT, type: "NUMBER(15,2)"}')
         if not m:
             raise ValueError(
                 "expected an Oracle type: NUMBER, NUMBER(p), NUMBER(p,s), VARCHAR2(n), CHAR(n), "
@@ -53,6 +63,13 @@ class OracleType(_Strict):
             raise ValueError(f"{base} needs a length, e.g. {base}(30)")
         if base in ("DATE", "CLOB") and p is not None:
             raise ValueError(f"{base} takes no length")
+        if s is not None and base != "NUMBER":
+            raise ValueError(f"{base} takes one number, not a scale")
+        if p is not None and not _LIMITS[base][0] <= p <= _LIMITS[base][1]:
+            raise ValueError(f"{base} takes {_LIMITS[base][0]} to {_LIMITS[base][1]}, got {p}")
+        if s is not None and not _NUMBER_SCALE[0] <= s <= _NUMBER_SCALE[1]:
+            raise ValueError(f"NUMBER scale must be {_NUMBER_SCALE[0]} to {_NUMBER_SCALE[1]}, "
+                             f"got {s}")
         return cls(base=base, precision=p, scale=s)
 
     def __str__(self) -> str:
@@ -289,8 +306,9 @@ def load_catalog(directory: str | Path = DEFAULT_CATALOG_DIR) -> Catalog:
         module, lines_by_file[path] = validate_yaml(path, ModuleFile)
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
         if module.module in modules:
-            raise CatalogError(path, f"module {module.module} is defined twice", line=1,
-                               field="module")
+            raise CatalogError(path, f"module {module.module} is already defined in "
+                               f"{sources[module.module].name}",
+                               line=line_of(lines_by_file[path], ("module",)), field="module")
         modules[module.module] = module
         sources[module.module] = path
         for i, table in enumerate(module.tables):
@@ -300,12 +318,41 @@ def load_catalog(directory: str | Path = DEFAULT_CATALOG_DIR) -> Catalog:
                                    line=line_of(lines_by_file[path], ("tables", i, "name")),
                                    field=f"tables[{i}].name")
             table_files[table.name] = path
+    lookup_files: dict[str, Path] = {}
+    for path, module in zip(files, modules.values(), strict=True):
+        for i, lookup in enumerate(module.lookups):
+            # Catalog.lookups is keyed by name: a second definition would silently replace the first.
+            if lookup.name in lookup_files:
+                raise CatalogError(path, f"lookup {lookup.name!r} is already defined in "
+                                   f"{lookup_files[lookup.name].name}",
+                                   line=line_of(lines_by_file[path], ("lookups", i, "name")),
+                                   field=f"lookups[{i}].name")
+            lookup_files[lookup.name] = path
     security_path = directory / "security.yaml"
-    security, _ = validate_yaml(security_path, SecurityPolicy)
+    security, security_lines = validate_yaml(security_path, SecurityPolicy)
     digest.update(b"security\0" + security_path.read_bytes())
+    _check_security(security, security_path, security_lines)
     catalog = Catalog(modules, security, sources, digest.hexdigest()[:16])
     _cross_check(catalog, lines_by_file)
     return catalog
+
+
+def _check_security(policy: SecurityPolicy, path: Path, lines: dict) -> None:
+    """Every inventory organization belongs to a declared operating unit; no id is repeated."""
+    units = [ou.organization_id for ou in policy.operating_units]
+    orgs = [io.organization_id for io in policy.inventory_organizations]
+    for kind, ids in (("operating_units", units), ("inventory_organizations", orgs)):
+        for i, org_id in enumerate(ids):
+            if org_id in ids[:i]:
+                raise CatalogError(path, f"organization {org_id} is listed twice",
+                                   line=line_of(lines, (kind, i, "organization_id")),
+                                   field=f"{kind}[{i}].organization_id")
+    for i, io in enumerate(policy.inventory_organizations):
+        if io.operating_unit not in units:
+            raise CatalogError(path, f"operating unit {io.operating_unit} is not one of the "
+                               f"operating_units ({', '.join(map(str, units))})",
+                               line=line_of(lines, ("inventory_organizations", i, "operating_unit")),
+                               field=f"inventory_organizations[{i}].operating_unit")
 
 
 def _cross_check(catalog: Catalog, lines_by_file: dict[Path, dict]) -> None:
@@ -316,24 +363,26 @@ def _cross_check(catalog: Catalog, lines_by_file: dict[Path, dict]) -> None:
         for ti, table in enumerate(module.tables):
 
             def fail(msg: str, loc: tuple, path=path, lines=lines) -> None:
-                raise CatalogError(path, msg, line=line_of(lines, loc),
-                                   field=".".join(str(p) for p in loc))
+                raise CatalogError(path, msg, line=line_of(lines, loc), field=pydantic_field(loc))
 
             names = [c.name for c in table.columns]
-            dupes = {n for n in names if names.count(n) > 1}
-            if dupes:
-                fail(f"duplicate column {sorted(dupes)[0]} in {table.name}", ("tables", ti))
-            for key in table.primary_key:
+            for ci, name in enumerate(names):
+                if name in names[:ci]:
+                    fail(f"duplicate column {name} in {table.name}",
+                         ("tables", ti, "columns", ci, "name"))
+            for ki, key in enumerate(table.primary_key):
+                loc = ("tables", ti, "primary_key", ki)
+                if key in table.primary_key[:ki]:
+                    fail(f"primary key column {key} is listed twice", loc)
                 if key not in names:
-                    fail(f"primary key column {key} is not a column of {table.name}",
-                         ("tables", ti, "primary_key"))
-                elif table.column(key).nullable:
+                    fail(f"primary key column {key} is not a column of {table.name}", loc)
+                if table.column(key).nullable:
                     fail(f"primary key column {table.name}.{key} must be declared nullable: false",
-                         ("tables", ti, "primary_key"))
+                         loc)
             for ci, col in enumerate(table.columns):
                 if col.lookup and col.lookup not in catalog.lookups:
-                    fail(f"lookup {col.lookup!r} is not defined in any catalog file "
-                         f"(expected one of: {', '.join(sorted(catalog.lookups)) or 'none'})",
+                    fail(f"lookup {col.lookup!r} is not defined in any catalog file"
+                         f"{_did_you_mean(col.lookup, catalog.lookups)}",
                          ("tables", ti, "columns", ci, "lookup"))
             if table.striping and table.striping.column not in names:
                 fail(f"striping column {table.striping.column} is not a column of {table.name}",
@@ -342,20 +391,32 @@ def _cross_check(catalog: Catalog, lines_by_file: dict[Path, dict]) -> None:
                 loc = ("tables", ti, "foreign_keys", fi)
                 if len(fk.columns) != len(fk.ref_columns):
                     fail("columns and ref_columns must have the same length", loc)
-                for c in fk.columns:
+                for k, c in enumerate(fk.columns):
                     if c not in names:
-                        fail(f"foreign key column {c} is not a column of {table.name}", loc)
+                        fail(f"foreign key column {c} is not a column of {table.name}",
+                             (*loc, "columns", k))
                 target = catalog.tables.get(fk.references)
                 if target is None:
-                    fail(f"foreign key references unknown table {fk.references}", loc)
-                for c in fk.ref_columns:
+                    fail(f"foreign key references unknown table {fk.references}"
+                         f"{_did_you_mean(fk.references, catalog.tables)}", (*loc, "references"))
+                for k, c in enumerate(fk.ref_columns):
                     if c not in target.column_names:
-                        fail(f"foreign key references unknown column {fk.references}.{c}", loc)
+                        fail(f"foreign key references unknown column {fk.references}.{c}"
+                             f"{_did_you_mean(c, target.column_names)}", (*loc, "ref_columns", k))
         for si, syn in enumerate(module.synonyms):
             table, _, column = syn.maps_to.partition(".")
             loc = ("synonyms", si, "maps_to")
             if table not in catalog.tables or (column and column not in
                                                catalog.tables[table].column_names):
-                raise CatalogError(path, f"synonym {syn.term!r} maps to unknown {syn.maps_to}",
+                known = (catalog.tables[table].column_names if table in catalog.tables
+                         else catalog.tables)
+                raise CatalogError(path, f"synonym {syn.term!r} maps to unknown {syn.maps_to}"
+                                   f"{_did_you_mean(column or table, known)}",
                                    line=line_of(lines, loc),
                                    field=f"synonyms[{si}].maps_to")
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """' (did you mean X?)' when a known name is close to `name`, else ''."""
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""

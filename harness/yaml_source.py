@@ -10,6 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from harness.errors import InputError, describe_validation_error, pydantic_field
 
+# The C composer gives the same line marks ten times faster; fall back where libyaml is absent.
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 M = TypeVar("M", bound=BaseModel)
 Location = tuple  # a path of keys and list indices from the document root
 
@@ -41,14 +43,15 @@ def read_yaml(path: str | Path) -> tuple[Any, dict[Location, int]]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(path, f"not valid UTF-8 (byte {exc.start})") from None
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise InputError(path, f"not valid UTF-8 (byte {exc.start})", line=line) from None
     except OSError as exc:
         raise InputError(path, f"cannot read: {exc.strerror}") from None
     if "\x00" in text:
         line = text[: text.index("\x00")].count("\n") + 1
         raise InputError(path, "contains a NUL byte", line=line)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
