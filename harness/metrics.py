@@ -152,7 +152,8 @@ def summarize(scores: Sequence[ExampleScore]) -> dict:
         "exact_match": exact_match_rate(scores),
         "rouge_l": mean_text_metric(scores, "rouge_l"),
         "bleu": mean_text_metric(scores, "bleu"),
-        "unevaluable": sum(1 for s in scores if s.status in ("unsupported", "gold_error")),
+        "unevaluable": sum(1 for s in scores
+                           if s.status in ("unsupported", "gold_error", "harness_error")),
         "status_counts": status_counts(scores),
         "by_domain": accuracy_by(scores, "domain"),
         "by_difficulty": accuracy_by(scores, "difficulty"),

@@ -13,8 +13,13 @@ from harness.backends.base import Execution, ExecutionBackend, PreparedQuery, Qu
 from harness.catalog import Catalog
 from harness.gold_cache import GoldCache
 from harness.golden import GoldenExample, Prediction
-from harness.oracle_translate import UnsupportedConstruct
-from harness.result_compare import Comparison, compare_results, lenient_equal
+from harness.translate import UnsupportedConstruct
+from harness.result_compare import (
+    Comparison,
+    IncomparableResultsError,
+    compare_results,
+    lenient_equal,
+)
 from harness.sql_output import check_output
 from harness.sql_parse import SqlParseError, parse_single
 from harness.sql_refs import moac_violations, references
@@ -25,7 +30,7 @@ from harness.text_metrics import bleu, exact_match, rouge_l
 STATUSES = (
     "correct", "wrong_result", "refused", "missing", "not_sql", "unsafe", "parse_error",
     "hallucination", "unsupported", "bind_error", "runtime_error", "timeout", "row_limit",
-    "answered_unanswerable", "gold_error",
+    "answered_unanswerable", "gold_error", "harness_error",
 )
 ROW_DIFF_LIMIT = 20
 
@@ -72,7 +77,7 @@ class ScoringSettings:
     """Limits applied to every prediction (from the CLI or a config file)."""
 
     timeout_s: float = 10.0
-    rel_tol: float = 1e-6
+    rel_tol: float = 1e-9  # money: 500000.00 and 500000.49 must differ
     abs_tol: float = 1e-9
 
 
@@ -113,7 +118,16 @@ class Scorer:
             score.status, score.reason = "missing", "no prediction for this id"
         else:
             score.predicted_sql = prediction.sql
-            self._score_prediction(example, prediction.sql, score)
+            try:
+                self._score_prediction(example, prediction.sql, score)
+            except IncomparableResultsError as exc:
+                score.correct, score.status = False, "unsupported"
+                score.reason = f"results cannot be compared faithfully: {_short(exc)}"
+            except Exception as exc:  # noqa: BLE001 — one bad example must not end the run
+                # A bug in sqlgate or a library, not the model's fault: recorded, counted as
+                # unevaluable, and the gate fails closed on it.
+                score.correct, score.status = False, "harness_error"
+                score.reason = f"{type(exc).__name__}: {_short(exc)}"
         score.seconds = time.perf_counter() - start
         return score
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from harness.backends.base import Execution, PreparedQuery, QueryRejected
-from harness.oracle_translate import translate
+from harness.translate import translate
 from harness.result_compare import ResultSet
 from harness.sql_safety import classify
 
@@ -52,6 +52,8 @@ class DuckDBBackend:
                 "autoinstall_known_extensions": False,
                 "autoload_known_extensions": False,
                 "allow_community_extensions": False,
+                # An unknown table name must not resolve to a Python DataFrame in scope.
+                "python_enable_replacements": False,
                 "memory_limit": memory_limit,
                 "threads": threads,
                 "lock_configuration": True,

@@ -60,6 +60,12 @@ def test_the_connection_itself_refuses_writes_files_and_config(backend, db_path,
     assert not list(tmp_path.glob("sqlgate-*"))
 
 
+def test_an_unknown_table_never_resolves_to_a_python_variable_or_a_file(backend, tmp_path):
+    SECRET = __import__("pandas").DataFrame({"X": [1]})  # noqa: N806, F841 — in scope on purpose
+    assert backend.execute(q("SELECT * FROM SECRET"), timeout_s=5).status == "error"
+    assert backend.execute(q("SELECT * FROM 'data.csv'"), timeout_s=5).status == "error"
+
+
 def test_a_cartesian_blow_up_times_out_and_the_connection_still_works(backend):
     start = time.perf_counter()
     run = backend.execute(q("SELECT COUNT(*) FROM T a, T b, T c, T d"), timeout_s=0.5)
