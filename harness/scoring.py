@@ -13,7 +13,6 @@ from harness.backends.base import Execution, ExecutionBackend, PreparedQuery, Qu
 from harness.catalog import Catalog
 from harness.gold_cache import GoldCache
 from harness.golden import GoldenExample, Prediction
-from harness.translate import UnsupportedConstruct
 from harness.result_compare import (
     Comparison,
     IncomparableResultsError,
@@ -25,6 +24,7 @@ from harness.sql_parse import SqlParseError, parse_single
 from harness.sql_refs import moac_violations, references
 from harness.sql_safety import classify
 from harness.text_metrics import bleu, exact_match, rouge_l
+from harness.translate import UnsupportedConstruct
 
 # Every status a scored example can have; docs/scoring.md explains each.
 STATUSES = (
@@ -155,8 +155,10 @@ class Scorer:
             return
         sql = output.sql
         self._text_metrics(example, sql, score)
-        verdict = classify(sql)  # before parsing: "DELETE …; SELECT …" is unsafe, not a typo
-        if not verdict.safe:
+        # Safety before parsing: "DELETE …; SELECT …" is unsafe, not a typo. What is unsafe only
+        # because it does not parse is left to the parser, so it counts as a parse error.
+        verdict = classify(sql)
+        if not verdict.safe and verdict.kind != "unparseable":
             score.status, score.reason = "unsafe", f"{verdict.kind}: {verdict.reason}"
             return
         try:

@@ -10,9 +10,9 @@ from pathlib import Path
 import duckdb
 
 from harness.backends.base import Execution, PreparedQuery, QueryRejected
-from harness.translate import translate
 from harness.result_compare import ResultSet
 from harness.sql_safety import classify
+from harness.translate import translate
 
 
 @lru_cache(maxsize=8192)

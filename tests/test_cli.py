@@ -1,0 +1,58 @@
+"""The command line as a user runs it: exit codes, contract-4 output, one-line errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
+
+
+def sqlgate(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True,
+                          text=True, cwd=cwd, timeout=300)
+
+
+def test_score_writes_contract_4_results_and_exits_0(suite, tmp_path):
+    out, html = tmp_path / "r.json", tmp_path / "r.html"
+    proc = sqlgate("score", "--eval-set", str(EXAMPLES / "eval.jsonl"), "--predictions",
+                   str(EXAMPLES / "predictions.jsonl"), "--out", str(out), "--html", str(html),
+                   "--no-progress")
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(out.read_text())
+    ids = [json.loads(line)["id"] for line in (EXAMPLES / "eval.jsonl").read_text().splitlines()]
+    assert [e["id"] for e in results["examples"]] == ids
+    for entry in results["examples"]:
+        assert {"id", "correct", "status", "reason"} <= entry.keys()
+        assert isinstance(entry["correct"], bool)
+    assert "execution_accuracy" in results["summary"]
+    assert "execution_accuracy" in proc.stdout
+    assert "<html" in html.read_text()
+
+
+def test_bad_input_is_one_line_with_file_and_line_and_exit_2(tmp_path):
+    broken = tmp_path / "eval.jsonl"
+    broken.write_text('{"id": "a", "question": "q", "sql_gold": "SELECT 1 FROM DUAL", '
+                      '"domain": "AP", "difficulty": "easy"}\n{"id": "b", "question": 3}\n')
+    proc = sqlgate("score", "--eval-set", str(broken), "--predictions", str(broken),
+                   "--out", str(tmp_path / "r.json"), "--no-progress")
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{broken}:2:" in lines[0] and "question" in lines[0]
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_missing_file_and_unknown_option_exit_2(tmp_path):
+    proc = sqlgate("score", "--eval-set", str(tmp_path / "nope.jsonl"), "--predictions",
+                   str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "r.json"))
+    assert proc.returncode == 2 and "cannot read" in proc.stderr
+    assert sqlgate("score", "--bogus").returncode == 2
+
+
+def test_catalog_prints_the_summary():
+    proc = sqlgate("catalog")
+    assert proc.returncode == 0, proc.stderr
+    assert "AP_INVOICES_ALL" in proc.stdout and "204" in proc.stdout
+    data = json.loads(sqlgate("catalog", "--json").stdout)
+    assert data["tables"] >= 30

@@ -1,0 +1,163 @@
+"""Scoring end to end on the embedded test suite: statuses, safety, timeouts, gold cache."""
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from harness.gold_cache import GoldCache
+from harness.golden import GoldenExample, Prediction
+from harness.score_run import score_predictions
+from harness.scoring import Scorer, ScoringSettings
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
+
+
+def example(sql_gold, **kw):
+    base = dict(id="t", question="q", sql_gold=sql_gold, domain="AP", difficulty="easy")
+    base.update(kw)
+    return GoldenExample(**base)
+
+
+@pytest.fixture()
+def scorer(catalog, backends, tmp_path):
+    return Scorer(catalog, backends, GoldCache(tmp_path), ScoringSettings(timeout_s=2))
+
+
+def run(scorer, gold, predicted, **kw):
+    return scorer.score(example(gold, **kw), Prediction(id="t", sql=predicted))
+
+
+def test_the_shipped_example_scores_as_documented(catalog, backends, tmp_path):
+    result = score_predictions(EXAMPLES / "eval.jsonl", EXAMPLES / "predictions.jsonl",
+                               backends=backends, catalog=catalog,
+                               gold_cache=GoldCache(tmp_path))
+    statuses = {s.id: s.status for s in result.scores}
+    assert statuses == {
+        "ex-ap-unpaid": "correct",
+        "ex-ap-no-invoices": "correct",
+        "ex-ap-top3": "wrong_result",
+        "ex-ap-quarter-end": "wrong_result",
+        "ex-ap-by-currency": "wrong_result",
+        "ex-ap-supplier-invoices": "hallucination",
+        "ex-po-approved": "unsafe",
+        "ex-un-esg": "refused",
+        "ex-un-forecast": "answered_unanswerable",
+    }
+    by_id = {s.id: s for s in result.scores}
+    assert by_id["ex-ap-no-invoices"].sql_only is False  # fenced, still scored
+    assert by_id["ex-ap-by-currency"].moac_violations == ["AP_INVOICES_ALL"]
+    assert by_id["ex-ap-quarter-end"].row_diff["missing_rows"]
+    summary = result.to_json()["summary"]
+    assert summary["run"]["complete"] is True
+    assert summary["execution_accuracy"]["successes"] == 2
+
+
+def test_a_fan_out_duplicate_is_wrong_although_the_set_of_rows_matches(scorer):
+    gold = ("SELECT s.VENDOR_NAME FROM AP_SUPPLIERS s WHERE s.VENDOR_ID IN "
+            "(SELECT VENDOR_ID FROM AP_INVOICES_ALL)")
+    fan_out = ("SELECT s.VENDOR_NAME FROM AP_SUPPLIERS s "
+               "JOIN AP_INVOICES_ALL i ON i.VENDOR_ID = s.VENDOR_ID")
+    score = run(scorer, gold, fan_out)
+    assert score.status == "wrong_result"
+    assert "unexpected" in score.reason
+
+
+def test_column_order_and_names_do_not_matter_but_extra_columns_do(scorer):
+    gold = "SELECT VENDOR_ID, SEGMENT1 FROM AP_SUPPLIERS"
+    assert run(scorer, gold, "SELECT SEGMENT1 AS num, VENDOR_ID AS id FROM AP_SUPPLIERS").correct
+    extra = run(scorer, gold, "SELECT SEGMENT1, VENDOR_ID, VENDOR_NAME FROM AP_SUPPLIERS")
+    assert extra.status == "wrong_result" and extra.lenient_correct is True
+
+
+def test_an_alternative_gold_is_accepted(scorer):
+    score = run(scorer, "SELECT COUNT(*) FROM AP_SUPPLIERS",
+                "SELECT COUNT(*), 1 FROM AP_SUPPLIERS",
+                alt_sql_gold=["SELECT COUNT(*), 1 FROM AP_SUPPLIERS"])
+    assert score.correct and "alternative" in score.reason
+
+
+def test_right_only_on_lucky_data_fails_the_test_suite(scorer, backends):
+    # The count on instance 0 hard-coded: right there, wrong on another instance.
+    count = backends[0].execute(backends[0].prepare(
+        "SELECT COUNT(*) FROM AP_INVOICES_ALL"), 5).result.rows[0][0]
+    score = run(scorer, "SELECT COUNT(*) FROM AP_INVOICES_ALL", f"SELECT {count} FROM DUAL")
+    assert score.single_instance_correct is True
+    assert score.status == "wrong_result" and score.instances_checked >= 2
+
+
+HOSTILE = [
+    "DELETE FROM AP_INVOICES_ALL",
+    "DROP TABLE AP_SUPPLIERS",
+    "SELECT 1 FROM DUAL; DELETE FROM AP_SUPPLIERS",
+    "BEGIN DELETE FROM AP_SUPPLIERS; END;",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "COPY AP_SUPPLIERS TO '/tmp/sqlgate-leak.csv'",
+    "ATTACH '/tmp/sqlgate-other.duckdb' AS other",
+    "INSTALL httpfs",
+    "PRAGMA database_list",
+    "SET threads = 64",
+    "CREATE TABLE X AS SELECT * FROM AP_SUPPLIERS",
+    "MERGE INTO AP_SUPPLIERS s USING DUAL ON (1 = 1) WHEN MATCHED THEN UPDATE SET s.VENDOR_NAME = 'x'",
+    "SELECT * FROM AP_SUPPLIERS FOR UPDATE",
+    "SELECT DBMS_PIPE.RECEIVE_MESSAGE('x', 10) FROM DUAL",
+]
+
+
+@pytest.mark.parametrize("sql", HOSTILE)
+def test_destructive_or_escaping_output_is_unsafe_and_touches_nothing(scorer, suite, sql):
+    before = {i.path: hashlib.sha256(i.path.read_bytes()).hexdigest() for i in suite}
+    score = run(scorer, "SELECT COUNT(*) FROM AP_SUPPLIERS", sql)
+    assert score.status == "unsafe", score.reason
+    assert {i.path: hashlib.sha256(i.path.read_bytes()).hexdigest() for i in suite} == before
+    assert not list(Path("/tmp").glob("sqlgate-leak*"))
+
+
+def test_a_cartesian_blow_up_times_out_and_scoring_continues(scorer):
+    blow_up = ("SELECT COUNT(*) FROM AP_INVOICES_ALL a, AP_INVOICES_ALL b, "
+               "AP_INVOICES_ALL c, AP_INVOICES_ALL d")
+    assert run(scorer, "SELECT COUNT(*) FROM AP_SUPPLIERS", blow_up).status == "timeout"
+    assert run(scorer, "SELECT COUNT(*) FROM AP_SUPPLIERS",
+               "SELECT COUNT(*) FROM AP_SUPPLIERS").status == "correct"
+
+
+@pytest.mark.parametrize(("predicted", "status"), [
+    ("SELECT VENDOR_ID FROM AP_SUPPLIERS WHERE", "parse_error"),
+    ("SELEC VENDOR_ID FROM AP_SUPPLIERS", "not_sql"),
+    ("SELECT * FROM AP_VENDORS_XYZ", "hallucination"),
+    ("SELECT TO_DATE('2024-01-01') FROM DUAL", "unsupported"),
+    ("I cannot write SQL for this.", "not_sql"),
+    ("-- UNANSWERABLE: no such data", "refused"),
+])
+def test_each_failure_kind_has_its_status(scorer, predicted, status):
+    assert run(scorer, "SELECT COUNT(*) FROM AP_SUPPLIERS", predicted).status == status
+
+
+def test_gold_results_are_cached_so_a_second_candidate_runs_only_its_predictions(
+        catalog, backends, tmp_path):
+    golds = tmp_path / "golds.jsonl"
+    examples = [json.loads(line) for line in (EXAMPLES / "eval.jsonl").read_text().splitlines()]
+    golds.write_text("".join(json.dumps({"id": e["id"], "sql": e["sql_gold"]}) + "\n"
+                             for e in examples))
+    first_cache = GoldCache(tmp_path / "cache")
+    first = score_predictions(EXAMPLES / "eval.jsonl", golds, backends=backends,
+                              catalog=catalog, gold_cache=first_cache)
+    assert all(s.correct for s in first.scores)  # every gold ran on every instance
+    assert first_cache.misses > 0
+    second_cache = GoldCache(tmp_path / "cache")
+    second = score_predictions(EXAMPLES / "eval.jsonl", EXAMPLES / "predictions.jsonl",
+                               backends=backends, catalog=catalog, gold_cache=second_cache)
+    assert second_cache.misses == 0 and second_cache.hits > 0
+    assert second.to_json()["summary"]["run"]["gold_cache"]["misses"] == 0
+
+
+def test_a_missing_prediction_is_incorrect_and_unknown_ids_are_reported(
+        catalog, backends, tmp_path):
+    preds = tmp_path / "p.jsonl"
+    preds.write_text(json.dumps({"id": "not-in-the-set", "sql": "SELECT 1 FROM DUAL"}) + "\n")
+    result = score_predictions(EXAMPLES / "eval.jsonl", preds, backends=backends,
+                               catalog=catalog, gold_cache=GoldCache(tmp_path))
+    assert {s.status for s in result.scores} == {"missing"}
+    assert len(result.scores) == len(result.eval_set.examples)
+    assert result.unknown_prediction_ids == ["not-in-the-set"]
