@@ -33,6 +33,7 @@ STATUSES = (
     "answered_unanswerable", "gold_error", "harness_error",
 )
 ROW_DIFF_LIMIT = 20
+ORDER_HEAD = 10  # rows of each side shown when only the order or the shape differs
 
 
 @dataclass
@@ -290,6 +291,9 @@ def _row_diff(index: int, comparison: Comparison, gold: Execution, run: Executio
         "predicted_columns": list(run.result.columns),
         "missing_rows": [list(r) for r in comparison.missing_rows[:ROW_DIFF_LIMIT]],
         "unexpected_rows": [list(r) for r in comparison.unexpected_rows[:ROW_DIFF_LIMIT]],
+        # Same rows in another order (or another column count): show both heads instead.
+        "gold_head": [list(r) for r in gold.result.rows[:ORDER_HEAD]],
+        "predicted_head": [list(r) for r in run.result.rows[:ORDER_HEAD]],
     }
 
 
