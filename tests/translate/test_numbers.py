@@ -1,0 +1,100 @@
+"""Numeric semantics: ROUND half away from zero, TRUNC, MOD, division, and friends."""
+
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.translate import UnsupportedConstruct, translate
+
+DB = duckdb.connect()
+DECIMALS = st.decimals(-10_000, 10_000, places=4)
+
+
+def scalar(oracle_sql: str):
+    return DB.execute(translate(oracle_sql).sql).fetchone()[0]
+
+
+def quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
+@settings(max_examples=80, deadline=None)
+@given(value=DECIMALS, places=st.integers(-2, 3))
+def test_round_is_half_away_from_zero(value, places):
+    expected = value.quantize(quantum(places), rounding=ROUND_HALF_UP) if places >= 0 else (
+        (value.scaleb(places)).quantize(Decimal(1), rounding=ROUND_HALF_UP).scaleb(-places)
+    )
+    assert Decimal(str(scalar(f"SELECT ROUND({value}, {places}) FROM dual"))) == expected
+
+
+@settings(max_examples=80, deadline=None)
+@given(value=DECIMALS, places=st.integers(-2, 3))
+def test_trunc_is_toward_zero(value, places):
+    expected = value.quantize(quantum(places), rounding=ROUND_DOWN) if places >= 0 else (
+        (value.scaleb(places)).quantize(Decimal(1), rounding=ROUND_DOWN).scaleb(-places)
+    )
+    assert Decimal(str(scalar(f"SELECT TRUNC({value}, {places}) FROM dual"))) == expected
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("ROUND(2.5)", 3), ("ROUND(-2.5)", -3), ("ROUND(0.125, 2)", Decimal("0.13")),
+        ("ROUND(1235, -1)", 1240), ("ROUND(-1235, -1)", -1240), ("ROUND(15.193, 1.9)", Decimal("15.2")),
+        ("TRUNC(15.79)", 15), ("TRUNC(-15.79, 1)", Decimal("-15.7")), ("TRUNC(1599, -2)", 1500),
+    ],
+)
+def test_round_and_trunc_examples(call, expected):
+    assert scalar(f"SELECT {call} FROM dual") == expected
+
+
+def test_round_of_double_ties_away_from_zero():
+    assert scalar("SELECT ROUND(CAST(2.5 AS BINARY_DOUBLE)) FROM dual") == 3.0
+    assert scalar("SELECT ROUND(CAST(-0.5 AS BINARY_DOUBLE)) FROM dual") == -1.0
+
+
+@settings(max_examples=60, deadline=None)
+@given(m=st.integers(-50, 50), n=st.integers(-7, 7))
+def test_mod_takes_the_sign_of_the_dividend(m, n):
+    expected = m if n == 0 else int(Decimal(m) % Decimal(n))  # Decimal % truncates like Oracle
+    assert scalar(f"SELECT MOD({m}, {n}) FROM dual") == expected
+
+
+def test_division_is_real_division():
+    assert scalar("SELECT 7 / 2 FROM dual") == 3.5
+    assert scalar("SELECT -7 / 2 FROM dual") == -3.5
+
+
+def test_division_by_zero_raises_like_oracle():
+    DB.execute("CREATE TEMP TABLE z AS SELECT 1 AS a, 0 AS b")
+    try:
+        with pytest.raises(duckdb.Error, match="ORA-01476"):
+            DB.execute(translate("SELECT a / b FROM z").sql).fetchall()
+    finally:
+        DB.execute("DROP TABLE z")
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        ("ABS(-3.5)", Decimal("3.5")), ("CEIL(2.1)", 3), ("CEIL(-2.1)", -2), ("FLOOR(-2.1)", -3),
+        ("SIGN(-7)", -1), ("SIGN(0)", 0), ("POWER(2, 10)", 1024), ("POWER(-2, 3)", -8),
+        ("SQRT(16)", 4), ("EXP(0)", 1), ("LN(1)", 0),
+    ],
+)
+def test_numeric_functions(call, expected):
+    assert scalar(f"SELECT {call} FROM dual") == expected
+
+
+@pytest.mark.parametrize("call", ["SQRT(-1)", "LN(0)", "POWER(-8, 0.5)"])
+def test_out_of_range_arguments_raise(call):
+    with pytest.raises(duckdb.Error, match="ORA-01428"):
+        scalar(f"SELECT {call} FROM dual")
+
+
+def test_arithmetic_with_strings_is_refused():
+    with pytest.raises(UnsupportedConstruct):
+        translate("SELECT '5' + 1 FROM dual")
