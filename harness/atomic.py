@@ -7,6 +7,10 @@ import tempfile
 from pathlib import Path
 
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+
+
 def write_text_atomic(path: str | Path, text: str, *, durable: bool = True) -> None:
     """Write `text` to a temp file beside `path`, then rename it over `path`.
 
@@ -17,6 +21,7 @@ def write_text_atomic(path: str | Path, text: str, *, durable: bool = True) -> N
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             if durable:

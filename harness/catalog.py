@@ -245,6 +245,10 @@ class Catalog:
         """Table name -> column names, the shape SQL analysis checks references against."""
         return {name: t.column_names for name, t in self.tables.items()}
 
+    def column_types(self) -> dict[str, dict[str, str]]:
+        """Table name -> column name -> Oracle type, for translations that depend on types."""
+        return {name: {c.name: str(c.type) for c in t.columns} for name, t in self.tables.items()}
+
     def striped_tables(self, by: str = "operating_unit") -> frozenset[str]:
         """Tables that MOAC stripes `by` operating unit (ORG_ID) or inventory organization."""
         return frozenset(n for n, t in self.tables.items() if t.striping and t.striping.by == by)

@@ -93,6 +93,18 @@ def build_db(
 
 
 @app.command()
+def validate(
+    paths: Annotated[list[Path], typer.Argument(help="Golden JSONL files to check.")],
+    stats: Annotated[bool, typer.Option(
+        "--stats", help="Print counts per domain x difficulty and check the set sizes.")] = False,
+) -> None:
+    """Check golden sets: parse, bind, run on every instance, discrimination, leakage."""
+    from harness.validate import validate_command
+
+    raise typer.Exit(validate_command(paths, stats))
+
+
+@app.command()
 def score(
     eval_set: Annotated[Path, typer.Option("--eval-set", help="Golden examples (JSONL).")],
     predictions: Annotated[Path, typer.Option("--predictions", help="Predictions (JSONL).")],
@@ -170,7 +182,7 @@ def _print_summary(summary: dict) -> None:
 def main() -> None:
     """Entry point: input errors become one line on stderr and exit code 2."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # click returns typer.Exit codes in this mode
     except InputError as exc:
         if _state["debug"]:
             raise
@@ -192,3 +204,4 @@ def main() -> None:
         console.print(f"[red]harness error:[/] {type(exc).__name__}: {exc} "
                       "(run with --debug for the traceback)", highlight=False, soft_wrap=True)
         sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -53,11 +53,12 @@ class ScoreRun:
 
 def duckdb_backends(catalog: Catalog, k: int | None, progress: bool) -> list[ExecutionBackend]:
     """Open the K embedded test-suite instances (building them first if not cached)."""
-    from harness.backends.duckdb_backend import DuckDBBackend
+    from harness.backends.duckdb_backend import DuckDBBackend, DuckDBPreparer
     from harness.datagen import build_test_suite
 
     instances = build_test_suite(catalog, k=k, progress=progress)
-    return [DuckDBBackend(i.path, i.fingerprint) for i in instances]
+    preparer = DuckDBPreparer(catalog.column_types())
+    return [DuckDBBackend(i.path, i.fingerprint, preparer=preparer) for i in instances]
 
 
 def oracle_backends() -> list[ExecutionBackend]:

@@ -185,6 +185,11 @@ class Scorer:
             return
         if self._analyse_references(example, tree, score):
             return
+        if prepared.nondeterminism:
+            score.status = "unsupported"
+            score.reason = ("the result is not defined by Oracle (" +
+                            "; ".join(prepared.nondeterminism) + "), so it cannot be compared")
+            return
         error = self.backends[0].explain(prepared)
         score.explained = error is None
         if error is not None:
@@ -224,6 +229,11 @@ class Scorer:
         except (QueryRejected, UnsupportedConstruct, SqlParseError, ParseError) as exc:
             score.status = "gold_error"
             score.reason = f"the gold cannot be evaluated faithfully: {_short(exc)}"
+            return
+        if any(g.nondeterminism for g in golds):
+            score.status = "gold_error"
+            score.reason = "the gold's result is not defined by Oracle: " + "; ".join(
+                r for g in golds for r in g.nondeterminism)
             return
         alive = list(range(len(golds)))  # gold alternatives matched on every instance so far
         lenient = True  # the main gold's columns found in the prediction on every instance

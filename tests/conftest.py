@@ -30,10 +30,11 @@ def suite(catalog):
 
 
 @pytest.fixture()
-def backends(suite):
-    from harness.backends.duckdb_backend import DuckDBBackend
+def backends(suite, catalog):
+    from harness.backends.duckdb_backend import DuckDBBackend, DuckDBPreparer
 
-    opened = [DuckDBBackend(i.path, i.fingerprint) for i in suite]
+    preparer = DuckDBPreparer(catalog.column_types())
+    opened = [DuckDBBackend(i.path, i.fingerprint, preparer=preparer) for i in suite]
     yield opened
     for b in opened:
         b.close()

@@ -25,6 +25,9 @@ class PreparedQuery:
 
     sql: str
     ordered: bool  # the query orders at top level, so result row order is part of its meaning
+    # Why Oracle itself may return other rows on another run (ROWNUM over unordered rows…);
+    # empty when the result is defined.
+    nondeterminism: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

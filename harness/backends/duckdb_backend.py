@@ -15,18 +15,34 @@ from harness.sql_safety import classify
 from harness.translate import translate
 
 
-@lru_cache(maxsize=8192)
-def prepare_for_duckdb(oracle_sql: str) -> PreparedQuery:
-    """Safety-check and translate once per distinct SQL text; every instance shares it.
+class DuckDBPreparer:
+    """Safety check and faithful translation, once per distinct SQL text for all instances.
 
-    Raises QueryRejected (not one SELECT/WITH) or UnsupportedConstruct (no faithful
-    translation). Parse errors of the Oracle text propagate as sqlglot ParseError.
+    Translation needs the catalog's column types (`TRUNC(col)` means one thing on a DATE and
+    another on a NUMBER), so a preparer belongs to one catalog.
     """
-    verdict = classify(oracle_sql)
-    if not verdict.safe:
-        raise QueryRejected(verdict.kind, verdict.reason)
-    translation = translate(oracle_sql)
-    return PreparedQuery(sql=translation.sql, ordered=translation.ordered)
+
+    def __init__(self, column_types: dict[str, dict[str, str]] | None = None) -> None:
+        self._column_types = column_types or {}
+        self.prepare = lru_cache(maxsize=8192)(self._prepare)
+
+    def _prepare(self, oracle_sql: str) -> PreparedQuery:
+        """Raises QueryRejected (not one SELECT/WITH) or UnsupportedConstruct (no faithful
+        translation); parse errors of the Oracle text propagate as sqlglot ParseError."""
+        verdict = classify(oracle_sql)
+        if not verdict.safe:
+            raise QueryRejected(verdict.kind, verdict.reason)
+        translation = translate(oracle_sql, schema=self._column_types)
+        return PreparedQuery(sql=translation.sql, ordered=translation.ordered,
+                             nondeterminism=tuple(translation.nondeterminism))
+
+
+@lru_cache(maxsize=1)
+def default_preparer() -> DuckDBPreparer:
+    """The preparer of the shipped catalog, which the embedded instances are built from."""
+    from harness.catalog import load_catalog
+
+    return DuckDBPreparer(load_catalog().column_types())
 
 
 class DuckDBBackend:
@@ -39,9 +55,11 @@ class DuckDBBackend:
 
     name = "duckdb"
 
-    def __init__(self, path: str | Path, instance_id: str, *, row_limit: int = 100_000,
+    def __init__(self, path: str | Path, instance_id: str, *,
+                 preparer: DuckDBPreparer | None = None, row_limit: int = 100_000,
                  memory_limit: str = "1GB", threads: int = 1) -> None:
         self.path = Path(path)
+        self._preparer = preparer or default_preparer()
         self.instance_id = instance_id
         self.row_limit = row_limit
         self._con = duckdb.connect(
@@ -61,7 +79,7 @@ class DuckDBBackend:
         )
 
     def prepare(self, oracle_sql: str) -> PreparedQuery:
-        return prepare_for_duckdb(oracle_sql)
+        return self._preparer.prepare(oracle_sql)
 
     def explain(self, query: PreparedQuery) -> str | None:
         try:
