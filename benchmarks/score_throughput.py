@@ -48,7 +48,9 @@ def make_inputs(eval_path: Path, n: int, workdir: Path) -> tuple[Path, Path]:
             row["id"] = f"{ex.id}#{i}"
             ev.write(json.dumps(row) + "\n")
             sql = ex.sql_gold if i % 2 == 0 else near_miss(ex.sql_gold, i // 2)
-            pr.write(json.dumps({"id": row["id"], "sql": sql}) + "\n")
+            # A distinct text per prediction, so no prediction is served from the
+            # translation cache of an earlier identical one (real candidates rarely repeat).
+            pr.write(json.dumps({"id": row["id"], "sql": f"{sql}\n-- prediction {i}"}) + "\n")
     return eval_out, pred_out
 
 

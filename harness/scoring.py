@@ -252,14 +252,16 @@ class Scorer:
             except _GoldFailure as exc:
                 score.status, score.reason = "gold_error", f"instance {index}: {exc}"
                 return
-            comparisons = {g: self._compare(golds[g], gold_runs[g], run) for g in gold_runs}
+            # Only golds still alive are compared (a full comparison computes the row diff);
+            # a dead main gold is checked only for the lenient verdict.
+            comparisons = {g: self._compare(golds[g], gold_runs[g], run) for g in alive}
+            main_was_alive = 0 in alive
             alive = [g for g in alive if comparisons[g].equal]
             if index == 0:
                 score.single_instance_correct = bool(alive)
-            main = comparisons[0]
-            if not main.equal and score.row_diff is None:
-                score.row_diff = _row_diff(index, main, gold_runs[0], run)
-            lenient = lenient and (main.equal or lenient_equal(
+            if main_was_alive and not comparisons[0].equal:
+                score.row_diff = _row_diff(index, comparisons[0], gold_runs[0], run)
+            lenient = lenient and (0 in alive or lenient_equal(
                 gold_runs[0].result, run.result, ordered=golds[0].ordered,
                 rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol))
         score.lenient_correct = bool(alive) or lenient

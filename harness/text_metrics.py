@@ -12,6 +12,7 @@ import math
 import re
 import string
 from collections import Counter
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
@@ -67,6 +68,7 @@ _FALLBACK_TOKEN = re.compile(
 _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 
 
+@lru_cache(maxsize=8192)  # pure; golds are normalised once per run, not once per candidate
 def normalize_sql(sql: str) -> str:
     """Canonical text of `sql` for exact match.
 

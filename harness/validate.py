@@ -90,6 +90,7 @@ class CoreTargets:
     file_name: str = "ebs_core.jsonl"
     min_answerable: int = 300
     min_hard_share: float = 0.25  # of the answerable examples
+    unanswerable_file_name: str = "ebs_unanswerable.jsonl"
     min_unanswerable: int = 40
 
 
@@ -486,15 +487,21 @@ def _stats(report: Report, console: Console, targets: CoreTargets) -> None:
         if shares:
             console.print(f"golds returning rows on most instances: {shares['nonempty']:.0%}; "
                           f"identical on every instance: {shares['identical']:.0%}")
-        if Path(loaded.path).name == targets.file_name:
+        if Path(loaded.path).name in (targets.file_name, targets.unanswerable_file_name):
             _check_targets(loaded, examples, report, targets)
 
 
 def _check_targets(loaded: _Loaded, examples: Sequence[GoldenExample], report: Report,
                    targets: CoreTargets) -> None:
+    """The sizes issue #4 asks of the core set and of the unanswerable set."""
     answerable = [e for e in examples if e.kind == "answerable"]
+    if Path(loaded.path).name == targets.unanswerable_file_name:
+        unanswerable = len(examples) - len(answerable)
+        if unanswerable < targets.min_unanswerable:
+            report.add(loaded.path, None, None, "error", f"{unanswerable} unanswerable examples;"
+                       f" the unanswerable set needs at least {targets.min_unanswerable}")
+        return
     hard = sum(e.difficulty == "hard" for e in answerable)
-    unanswerable = len(examples) - len(answerable)
     if len(answerable) < targets.min_answerable:
         report.add(loaded.path, None, None, "error", f"{len(answerable)} answerable examples; "
                    f"the core set needs at least {targets.min_answerable}")
@@ -502,9 +509,6 @@ def _check_targets(loaded: _Loaded, examples: Sequence[GoldenExample], report: R
         share = hard / len(answerable) if answerable else 0.0
         report.add(loaded.path, None, None, "error", f"{share:.0%} of the answerable examples "
                    f"are hard; the core set needs at least {targets.min_hard_share:.0%}")
-    if unanswerable < targets.min_unanswerable:
-        report.add(loaded.path, None, None, "error", f"{unanswerable} unanswerable examples; "
-                   f"the core set needs at least {targets.min_unanswerable}")
 
 
 # ---------------------------------------------------------------- entry points

@@ -252,7 +252,13 @@ def test_stats_prints_the_table_and_checks_the_core_targets(catalog, tmp_path, c
     out = capsys.readouterr().out
     assert "domain" in out and "unanswerable" in out and "AP" in out
     assert f"{core}: 3 answerable examples; the core set needs at least 300" in out
-    assert f"{core}: 0 unanswerable examples; the core set needs at least 40" in out
+    unanswerable = tmp_path / CoreTargets().unanswerable_file_name
+    unanswerable.write_text(example("u-1", "What is each supplier's ESG rating?",
+                                    "-- UNANSWERABLE", kind="unanswerable")
+                            .model_dump_json() + "\n")
+    assert validate_command([unanswerable], stats=True) == 1
+    assert (f"{unanswerable}: 1 unanswerable examples; the unanswerable set needs at least 40"
+            in capsys.readouterr().out)
     assert validate_command([core], stats=False) == 0
     assert "0 error(s)" in capsys.readouterr().out
     assert validate_command([BROKEN / "bad_json.jsonl"], stats=False) == 2
