@@ -1,0 +1,152 @@
+"""Building one test-suite instance: every catalog table generated in dependency order, then
+written to a DuckDB file with the catalog's types, NOT NULL constraints and primary keys."""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from harness.catalog import Catalog, Table
+from harness.datagen import (  # noqa: F401  (importing a module registers its generators)
+    tables_ap,
+    tables_ap_invoices,
+    tables_ar,
+    tables_gl,
+    tables_hr,
+    tables_inv,
+    tables_org,
+    tables_po,
+    tables_tca,
+)
+from harness.datagen.context import DatagenError, GenContext, id_blocks
+from harness.datagen.generic import TableFiller, implicit_keys, to_series
+from harness.datagen.recipe import Recipe
+from harness.datagen.registry import GENERATORS, HandGenerator
+
+BLOCK_SIZE = 16_384  # bytes per DuckDB storage block
+Step = HandGenerator | str  # a hand-written generator or a catalog table made generically
+
+
+def plan(catalog: Catalog, recipe: Recipe) -> list[Step]:
+    """Generation order: parents before children. A generator's `needs` must come first; a
+    foreign key (declared, or implied by the recipe) that closes a cycle is filled once
+    every table exists."""
+    produced_by = {t: g for g in GENERATORS for t in g.produces}
+    known = frozenset(produced_by)
+    steps: dict[str, Step] = {g.name: g for g in GENERATORS}
+    steps |= {t: t for t in catalog.tables if t not in produced_by}
+
+    def key(table: str) -> str | None:
+        if table in produced_by:
+            return produced_by[table].name
+        return table if table in catalog.tables else None
+
+    hard: dict[str, set[str]] = {k: set() for k in steps}
+    soft: dict[str, set[str]] = {k: set() for k in steps}
+    for k, step in steps.items():
+        tables = step.produces if isinstance(step, HandGenerator) else (step,)
+        if isinstance(step, HandGenerator):
+            hard[k] |= {key(t) for t in step.needs} - {None, k}
+        for t in tables:
+            if t in catalog.tables:
+                table = catalog.tables[t]
+                keys = table.foreign_keys + implicit_keys(catalog, recipe, table, known)
+                soft[k] |= {key(fk.references) for fk in keys}
+        soft[k] -= {None, k}
+    order: list[Step] = []
+    done: set[str] = set()
+    while len(done) < len(steps):
+        ready = [k for k in steps if k not in done and hard[k] | soft[k] <= done]
+        if not ready:
+            # a cycle of foreign keys: start with a table whose generator needs nothing
+            # pending, preferring generic ones (their keys can be filled later)
+            ready = [k for k in steps if k not in done and hard[k] <= done]
+            generic = [k for k in ready if isinstance(steps[k], str)]
+            ready = generic or ready
+            if not ready:
+                raise DatagenError(f"generators need each other: {sorted(set(steps) - done)}")
+        heapq.heapify(ready)
+        k = heapq.heappop(ready)
+        order.append(steps[k])
+        done.add(k)
+    return order
+
+
+def generate(catalog: Catalog, recipe: Recipe, seed: int,
+             on_table: Callable[[str], None] | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """Every catalog table of the instance made from `seed`, as column arrays."""
+    ctx = GenContext(catalog, recipe, seed, id_blocks(catalog, recipe))
+    hand_made = frozenset(t for g in GENERATORS for t in g.produces)
+    fillers: dict[str, TableFiller] = {}
+    wide: dict[str, pd.DataFrame] = {}  # hand-made columns the catalog lacks, for generators
+
+    def complete(name: str, hand: pd.DataFrame | None) -> None:
+        filler = TableFiller(ctx, catalog.tables[name], hand, hand_made)
+        ctx.frames[name] = _with_extra(filler.run(), hand)
+        fillers[name] = filler
+        if on_table:
+            on_table(name)
+
+    for step in plan(catalog, recipe):
+        if isinstance(step, str):
+            complete(step, None)
+            continue
+        for name, frame in step.make(ctx).items():
+            frame = frame.reset_index(drop=True)
+            wide[name] = frame
+            if name in catalog.tables:
+                complete(name, frame)
+            else:
+                ctx.frames[name] = frame
+    for name, filler in fillers.items():
+        if filler.deferred:
+            ctx.frames[name] = _with_extra(filler.finish(), wide.get(name))
+    return {name: fillers[name].cols for name in sorted(catalog.tables)}
+
+
+def _with_extra(done: pd.DataFrame, hand: pd.DataFrame | None) -> pd.DataFrame:
+    """The completed catalog columns plus the hand-made columns the catalog does not have."""
+    if hand is None:
+        return done
+    extra = [c for c in hand.columns if c not in done.columns]
+    return pd.concat([done, hand[extra]], axis=1) if extra else done
+
+
+def create_table_sql(table: Table) -> str:
+    """DDL with the catalog's DuckDB types, NOT NULL constraints and primary key."""
+    cols = [f"{c.name} {c.type.duckdb_type()}{'' if c.nullable else ' NOT NULL'}"
+            for c in table.columns]
+    cols.append(f"PRIMARY KEY ({', '.join(table.primary_key)})")
+    return f"CREATE TABLE {table.name} ({', '.join(cols)})"
+
+
+def write_instance(path: Path, catalog: Catalog, tables: dict[str, dict[str, np.ndarray]]) -> None:
+    """Write every table (and Oracle's one-row DUAL) into a new DuckDB file at `path`."""
+    # small blocks: the tables are small, and DuckDB's default 256 KiB blocks would make
+    # each instance file about ten times larger (and slower to write)
+    con = duckdb.connect(str(path), config={"default_block_size": str(BLOCK_SIZE)})
+    try:
+        for name, cols in tables.items():
+            table = catalog.tables[name]
+            con.execute(create_table_sql(table))
+            source = pd.DataFrame({c.name: to_series(c, cols[c.name]) for c in table.columns})
+            con.register("source", source)
+            con.execute(f"INSERT INTO {name} SELECT * FROM source")
+            con.unregister("source")
+        con.execute("CREATE TABLE DUAL (DUMMY VARCHAR NOT NULL)")
+        con.execute("INSERT INTO DUAL VALUES ('X')")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def build_instance(path: Path, catalog: Catalog, recipe: Recipe, seed: int,
+                   on_table: Callable[[str], None] | None = None) -> None:
+    """Generate the instance of `seed` and write it to `path` (which must not exist)."""
+    write_instance(path, catalog, generate(catalog, recipe, seed, on_table))
+

@@ -1,0 +1,279 @@
+"""The data recipe: row counts, date span, currencies, id ranges, seeds and vocabulary as data.
+
+`fixtures/ebs/recipe.yaml` holds every number the generator uses; this module validates it at
+the edge (errors name file, line and field) and offers typed access.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from harness.yaml_source import validate_yaml
+
+DEFAULT_RECIPE_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "ebs" / "recipe.yaml"
+
+Fraction = float
+RowRange = tuple[int, int]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_range(value: RowRange, what: str) -> None:
+    low, high = value
+    if not 0 <= low <= high:
+        raise ValueError(f"{what}: expected [min, max] with 0 <= min <= max, got {list(value)}")
+
+
+class DateRecipe(_Strict):
+    """The transaction date span and the calendar edges rows must land on."""
+
+    start: dt.date
+    end: dt.date
+    boundary_year: int  # midnight rows on the first and last day of each month of this year
+    open_end: dt.date  # the EBS "end of time" of date-tracked rows (4712-12-31)
+    time_of_day_fraction: Fraction = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRecipe:
+        if not self.start <= dt.date(self.boundary_year, 1, 1) <= self.end:
+            raise ValueError("boundary_year must lie inside [start, end]")
+        if dt.date(self.boundary_year + 1, 1, 1) > self.end:
+            raise ValueError("the first day after boundary_year must lie inside [start, end]")
+        if self.open_end <= self.end:
+            raise ValueError("open_end must come after end")
+        return self
+
+
+class CurrencyDetail(_Strict):
+    """What FND_CURRENCIES says about one currency."""
+
+    territory: str
+    symbol: str
+    precision: int = Field(ge=0, le=9)
+
+
+class CurrencyRecipe(_Strict):
+    """The functional currency and the foreign ones transactions may be entered in."""
+
+    functional: str = Field(pattern=r"^[A-Z]{3}$")
+    foreign: dict[str, float] = Field(min_length=1)  # code -> rate to the functional currency
+    foreign_fraction: Fraction = Field(ge=0, le=1)
+    details: dict[str, CurrencyDetail]
+
+    @property
+    def codes(self) -> list[str]:
+        """Every currency, functional first."""
+        return [self.functional, *self.foreign]
+
+
+class IdRecipe(_Strict):
+    """Disjoint numeric ranges: block b holds ids [b * block_size, (b + 1) * block_size)."""
+
+    block_size: int = Field(gt=0)
+    max_gap: int = Field(ge=1)  # consecutive ids differ by 1..max_gap, so instances differ
+    blocks: dict[str, int]  # TABLE.COLUMN -> block; block 0 stays free for organization ids
+    first_free_block: int  # unlisted id columns get blocks from here on, in name order
+
+    @model_validator(mode="after")
+    def _disjoint(self) -> IdRecipe:
+        seen: dict[int, str] = {}
+        for name, block in self.blocks.items():
+            if block <= 0:
+                raise ValueError(f"ids.blocks.{name}: block 0 is reserved for organizations")
+            if block in seen:
+                raise ValueError(f"ids.blocks.{name}: block {block} is also {seen[block]}")
+            if block >= self.first_free_block:
+                raise ValueError(f"ids.blocks.{name}: block must be below first_free_block")
+            seen[block] = name
+        return self
+
+
+class Vocabulary(_Strict):
+    """Word pools that make values look like a real EBS instance."""
+
+    supplier_stems: list[str] = Field(min_length=20)
+    supplier_suffixes: list[str] = Field(min_length=3)
+    customer_stems: list[str] = Field(min_length=20)
+    first_names: list[str] = Field(min_length=20)
+    last_names: list[str] = Field(min_length=20)
+    cities: list[tuple[str, str]] = Field(min_length=5)  # (city, ISO country)
+    item_nouns: list[str] = Field(min_length=10)
+    item_adjectives: list[str] = Field(min_length=5)
+    words: list[str] = Field(min_length=20)
+
+
+class ApShape(_Strict):
+    """Payables: how suppliers, invoices and payments relate."""
+
+    # each supplier gets one role; fractions of the supplier count
+    suppliers_with_invoices_and_pos: Fraction
+    suppliers_with_invoices_only: Fraction
+    suppliers_with_pos_only: Fraction
+    sites_per_supplier: RowRange
+    second_ou_site_fraction: Fraction  # suppliers that also have a site in the other OU
+    cancelled_fraction: Fraction
+    payments_per_paid_invoice: RowRange
+    multi_currency_suppliers_per_ou: int = Field(ge=1)
+    amount: tuple[float, float]  # invoice amount range before the sign of the type
+    null_supplier_type_fraction: Fraction
+    null_amount_paid_fraction: Fraction  # of unpaid invoices, AMOUNT_PAID NULL rather than 0
+
+
+class PoShape(_Strict):
+    """Purchasing: lines per order and the orders without a supplier."""
+
+    lines_per_order: RowRange
+    null_vendor_fraction: Fraction
+    null_item_fraction: Fraction  # service lines without an inventory item
+    buyers: int = Field(ge=1)
+
+
+class LedgerSpec(_Strict):
+    """One ledger; the operating units whose books it keeps (primary ledgers only)."""
+
+    name: str
+    short_name: str
+    currency: str
+    category: str
+    operating_units: list[int] = []
+
+
+class GlShape(_Strict):
+    """General ledger: ledgers, calendar, accounts and journals."""
+
+    ledgers: list[LedgerSpec] = Field(min_length=1)
+    period_set_name: str
+    period_type: str
+    chart_of_accounts_id: int
+    lines_per_journal: RowRange
+    accounts: dict[str, tuple[str, str]] = Field(min_length=5)  # segment -> (type, description)
+    companies: list[str] = Field(min_length=2)
+    cost_centers: list[str] = Field(min_length=2)
+    disabled_fraction: Fraction  # code combinations disabled or summary-only
+    amount: tuple[float, float]
+    open_periods_from: dt.date  # periods before are closed, after it open or future
+    open_shift_months: int = Field(ge=0)  # the open window moves by up to this per ledger
+    open_months: RowRange  # periods open at once, [min, max]
+
+
+class ArShape(_Strict):
+    """Receivables: parties, customer accounts, transactions, schedules and receipts."""
+
+    person_party_fraction: Fraction  # customer parties that are persons
+    accounts_per_party: RowRange
+    both_ou_fraction: Fraction  # accounts with a site in every operating unit
+    lines_per_transaction: RowRange
+    two_installment_fraction: Fraction
+    amount: tuple[float, float]
+    open_fraction: Fraction  # transactions with an open balance
+    days_due: list[int] = Field(min_length=1)
+    unapplied_receipt_fraction: Fraction  # receipts with a part left unapplied
+
+
+class HrShape(_Strict):
+    """People: date-tracked history, jobs and who is a user."""
+
+    history_fraction: Fraction  # persons with several effective rows
+    max_history_rows: int = Field(ge=2)
+    jobs: list[str] = Field(min_length=2)
+    user_fraction: Fraction  # persons who have an FND_USER
+    system_users: list[str] = Field(min_length=1)  # users with no person (SYSADMIN, ...)
+
+
+class InvShape(_Strict):
+    """Inventory: items, their organizations and subinventories."""
+
+    both_orgs_fraction: Fraction  # items assigned to every inventory organization
+    item_prefixes: list[str] = Field(min_length=2)  # item numbers look like AS54888
+    subinventories: dict[str, str] = Field(min_length=2)  # name -> description
+    uom_names: dict[str, str]  # unit-of-measure code -> unit name
+    price: tuple[float, float]
+
+
+class GenericShape(_Strict):
+    """Plausible values for the tables (and columns) no hand-written generator makes."""
+
+    amount: tuple[float, float]  # *_AMOUNT, *_PRICE, *_COST, ... columns
+    quantity_max: int = Field(ge=1)  # *QUANTITY* columns: 1..quantity_max
+    number_max: int = Field(ge=1)  # other numbers: 1..number_max
+    end_after_days: int = Field(ge=1)  # an end date falls 0..end_after_days after its start
+    open_end_fraction: Fraction  # end dates left at the end of time (4712-12-31)
+    hierarchy_root_fraction: Fraction  # rows of a self-referencing table with no parent
+    id_pool_fraction: Fraction  # ids of things outside the catalog: distinct ids per row
+
+
+class Application(_Strict):
+    """An EBS application (FND_APPLICATION) with its fixed id and the catalog module whose
+    lookups it owns."""
+
+    id: int
+    short_name: str
+    product_code: str
+    module: str
+
+
+class Organizations(_Strict):
+    """HR organizations besides the operating units and inventory organizations of
+    security.yaml: the business group, departments and external organizations."""
+
+    business_group_id: int
+    business_group_name: str
+    legal_entity_id: int
+    departments: list[str] = Field(min_length=2)
+    external: list[str] = Field(min_length=1)
+
+
+class Recipe(_Strict):
+    """Everything the generator needs besides the catalog and the seed."""
+
+    base_seed: int
+    k: int = Field(ge=1)
+    dates: DateRecipe
+    currencies: CurrencyRecipe
+    ids: IdRecipe
+    default_rows: RowRange
+    rows: dict[str, RowRange]  # table -> [min, max] rows, drawn per instance
+    null_fraction: Fraction
+    generic: GenericShape
+    never_null: list[str] = []  # TABLE.COLUMN nullable in the catalog but always set
+    implicit_references: dict[str, str] = {}  # column name -> TABLE.COLUMN it draws from
+    codes: dict[str, list[str]] = {}  # TABLE.COLUMN -> codes when the catalog has no lookup
+    value_pools: dict[str, list[str]] = {}  # column name -> plausible values (generic tables)
+    vocabulary: Vocabulary
+    applications: list[Application] = Field(min_length=1)
+    organizations: Organizations
+    ap: ApShape
+    po: PoShape
+    gl: GlShape
+    ar: ArShape
+    hr: HrShape
+    inv: InvShape
+
+    @model_validator(mode="after")
+    def _ranges(self) -> Recipe:
+        _check_range(self.default_rows, "default_rows")
+        for name, value in self.rows.items():
+            _check_range(value, f"rows.{name}")
+        return self
+
+    def row_range(self, table: str) -> RowRange:
+        """The [min, max] row count of `table` (the default for unlisted tables)."""
+        return self.rows.get(table, self.default_rows)
+
+    def fingerprint(self) -> str:
+        """Hash of everything that shapes an instance's data (K is left out: it only says
+        how many instances there are, not what any one holds)."""
+        text = self.model_dump_json(exclude={"k"})
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def load_recipe(path: str | Path = DEFAULT_RECIPE_PATH) -> Recipe:
+    """Load and validate the recipe; InputError names file, line and field on a problem."""
+    recipe, _ = validate_yaml(path, Recipe)
+    return recipe

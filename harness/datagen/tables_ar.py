@@ -1,0 +1,536 @@
+"""Hand-written receivables tables: transaction types, transactions and their lines, payment
+schedules, cash receipts and receivable applications.
+
+Facts made here: in every operating unit, schedules of every class both open (STATUS 'OP',
+non-zero remaining) and closed (zero remaining); credit memos negative; a schedule's
+remaining amount is its original amount less what receipts applied and credit memos credited.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from harness.datagen import values as v
+from harness.datagen.context import GenContext
+from harness.datagen.registry import generates
+from harness.datagen.tables_gl import ledger_of_operating_unit, rate_to_functional, split
+from harness.datagen.tables_tca import BILL_TO
+
+OPEN, CLOSED = "OP", "CL"
+CREDIT_MEMO, GUARANTEE, RECEIPT_CLASS = "CM", "GUAR", "PMT"
+INVOICE_CLASS = "INV"
+CASH, MISC = "CASH", "MISC"
+APPLIED, UNAPPLIED, ON_ACCOUNT, UNIDENTIFIED = "APP", "UNAPP", "ACC", "UNID"
+REVERSED = ("NSF", "REV", "STOP")  # receipt statuses of reversed receipts
+INCOMPLETE = "PEN"
+
+
+@generates("RA_CUST_TRX_TYPES_ALL", needs=("GL_LEDGERS",))
+def transaction_types(ctx: GenContext) -> dict[str, pd.DataFrame]:
+    """One transaction type per class in every operating unit (ids differ between units)."""
+    col = ctx.column("RA_CUST_TRX_TYPES_ALL", "TYPE")
+    classes = ctx.codes("RA_CUST_TRX_TYPES_ALL", "TYPE")
+    meaning = ctx.catalog.lookups[col.lookup].codes if col is not None and col.lookup else {}
+    ledger = ledger_of_operating_unit(ctx)
+    org = np.repeat(ctx.operating_units, len(classes))
+    kind = np.tile(np.array(classes, dtype=object), len(ctx.operating_units))
+    n = len(kind)
+    no_gl = kind == GUARANTEE  # guarantees are commitments, not accounting
+    start = np.full(n, v.day(ctx.recipe.dates.start) - 3650 * v.DAY)
+    return {"RA_CUST_TRX_TYPES_ALL": v.frame({
+        "CUST_TRX_TYPE_ID": ctx.ids("RA_CUST_TRX_TYPES_ALL", "CUST_TRX_TYPE_ID", n),
+        "NAME": np.array([meaning.get(k, k)[:20] for k in kind], dtype=object),
+        "DESCRIPTION": np.array([f"{meaning.get(k, k)} ({o})"[:80] for k, o in zip(
+            kind, org, strict=True)], dtype=object),
+        "TYPE": kind,
+        "POST_TO_GL": np.where(no_gl, "N", "Y").astype(object),
+        "ACCOUNTING_AFFECT_FLAG": np.where(no_gl, "N", "Y").astype(object),
+        "START_DATE": start,
+        "END_DATE": v.null_where(np.full(n, v.day(ctx.recipe.dates.end)), np.arange(n) != 0),
+        "SET_OF_BOOKS_ID": np.array([ledger[o] for o in org]),
+        "CREATION_DATE": start,
+        "LAST_UPDATE_DATE": start,
+        "ORG_ID": org,
+    })}
+
+
+@generates("RA_CUSTOMER_TRX_ALL", "RA_CUSTOMER_TRX_LINES_ALL", "AR_PAYMENT_SCHEDULES_ALL",
+           "AR_CASH_RECEIPTS_ALL", "AR_RECEIVABLE_APPLICATIONS_ALL",
+           needs=("RA_CUST_TRX_TYPES_ALL", "HZ_CUST_SITE_USES_ALL", "MTL_SYSTEM_ITEMS_B",
+                  "GL_LEDGERS", "GL_CODE_COMBINATIONS"))
+def receivables(ctx: GenContext) -> dict[str, pd.DataFrame]:
+    """Transactions with balanced lines, their schedules, the receipts and credit memos
+    that settled them, and the applications linking both."""
+    rng = ctx.rng("RA_CUSTOMER_TRX_ALL")
+    trx = _transactions(ctx, rng)
+    schedules = _schedules(ctx, rng, trx)
+    _credit_memos(ctx, rng, trx, schedules)
+    receipts, receipt_schedules, applications = _receipts(ctx, rng, trx, schedules)
+    schedules = pd.concat([schedules, receipt_schedules], ignore_index=True)
+    schedules["PAYMENT_SCHEDULE_ID"] = ctx.ids("AR_PAYMENT_SCHEDULES_ALL",
+                                               "PAYMENT_SCHEDULE_ID", len(schedules))
+    applications = _link_applications(ctx, rng, applications, schedules)
+    schedules = schedules.drop(columns=["x_row"])
+    return {"RA_CUSTOMER_TRX_ALL": trx, "RA_CUSTOMER_TRX_LINES_ALL": _lines(ctx, rng, trx),
+            "AR_PAYMENT_SCHEDULES_ALL": schedules, "AR_CASH_RECEIPTS_ALL": receipts,
+            "AR_RECEIVABLE_APPLICATIONS_ALL": applications}
+
+
+def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
+    """Transactions: every class open and closed in every operating unit, plus incomplete
+    and voided ones; billed to an active bill-to site use of the unit."""
+    n = ctx.row_count("RA_CUSTOMER_TRX_ALL")
+    classes = ctx.codes("RA_CUST_TRX_TYPES_ALL", "TYPE")
+    org = v.cover(rng, n, ctx.operating_units).astype(np.int64)
+    klass = v.cover(rng, n, classes, org, v.skewed(classes, 0.6, INVOICE_CLASS), repeat=2)
+    status = v.cover(rng, n, [OPEN, CLOSED], _keys(org, klass),
+                     [ctx.recipe.ar.open_fraction, 1 - ctx.recipe.ar.open_fraction])
+    # the remaining statuses (incomplete, void) once or twice per unit, as invoices
+    others = [s for s in ctx.codes("RA_CUSTOMER_TRX_ALL", "STATUS_TRX") if s not in (OPEN,
+                                                                                     CLOSED)]
+    extra_org = np.repeat(ctx.operating_units, 2 * len(others))
+    org = np.concatenate([org, extra_org])
+    klass = np.concatenate([klass, np.full(len(extra_org), INVOICE_CLASS, dtype=object)])
+    status = np.concatenate([status, np.tile(np.repeat(others, 2), len(ctx.operating_units))])
+    n = len(org)
+    types = ctx.frames["RA_CUST_TRX_TYPES_ALL"].set_index(["ORG_ID", "TYPE"])["CUST_TRX_TYPE_ID"]
+    uses = ctx.frames["HZ_CUST_SITE_USES_ALL"]
+    bill = uses[(uses["SITE_USE_CODE"] == BILL_TO) & (uses["STATUS"] == "A")]
+    bill_pos = np.empty(n, dtype=np.int64)
+    for ou in ctx.operating_units:
+        mine = np.flatnonzero(bill["ORG_ID"].to_numpy() == ou)
+        rows = org == ou
+        bill_pos[rows] = rng.choice(mine, int(rows.sum()))
+    bill_to = bill.iloc[bill_pos]
+    ship = uses[uses["SITE_USE_CODE"] == "SHIP_TO"].set_index("BILL_TO_SITE_USE_ID")
+    ship_to = ship["SITE_USE_ID"].groupby(level=0).first().reindex(
+        bill_to["SITE_USE_ID"].to_numpy()).to_numpy(dtype=float)
+    currency = ctx.coded(rng, n, "RA_CUSTOMER_TRX_ALL", "INVOICE_CURRENCY_CODE", org,
+                         share=1 - ctx.recipe.currencies.foreign_fraction,
+                         main=ctx.recipe.currencies.functional)
+    foreign = currency != ctx.recipe.currencies.functional
+    rate = np.round(rate_to_functional(ctx, currency), 6)
+    dates = ctx.dates(rng, n, org)
+    amount = v.money(rng, n, *ctx.recipe.ar.amount)
+    amount[klass == CREDIT_MEMO] *= -1
+    customer = bill_to["x_cust_account_id"].to_numpy()
+    ledger = ledger_of_operating_unit(ctx)
+    trx_id = ctx.ids("RA_CUSTOMER_TRX_ALL", "CUSTOMER_TRX_ID", n)
+    batch_sources = ctx.ids("RA_CUSTOMER_TRX_ALL", "BATCH_SOURCE_ID", 3)
+    return v.frame({
+        "CUSTOMER_TRX_ID": trx_id,
+        "TRX_NUMBER": np.array([str(30_000 + i) for i in rng.permutation(n)], dtype=object),
+        "CUST_TRX_TYPE_ID": types.reindex(pd.MultiIndex.from_arrays([org, klass])).to_numpy(),
+        "TRX_DATE": dates,
+        "SET_OF_BOOKS_ID": np.array([ledger[o] for o in org]),
+        "BATCH_SOURCE_ID": rng.choice(batch_sources, n),
+        "BILL_TO_CUSTOMER_ID": customer,
+        "BILL_TO_SITE_USE_ID": bill_to["SITE_USE_ID"].to_numpy(),
+        "SHIP_TO_CUSTOMER_ID": v.null_where(customer.astype(float), np.isnan(ship_to)),
+        "SHIP_TO_SITE_USE_ID": ship_to,
+        "SOLD_TO_CUSTOMER_ID": v.null_where(customer, rng.random(n) < 0.2),
+        "PURCHASE_ORDER": v.null_where(np.array([f"PO-{x}" for x in rng.integers(
+            1000, 99999, n)], dtype=object), rng.random(n) < 0.4),
+        "INVOICE_CURRENCY_CODE": currency,
+        "EXCHANGE_RATE_TYPE": v.null_where(np.full(n, "Corporate", dtype=object), ~foreign),
+        "EXCHANGE_DATE": v.null_where(dates.astype("datetime64[D]").astype("datetime64[us]"),
+                                      ~foreign),
+        "EXCHANGE_RATE": v.null_where(rate, ~foreign),
+        "COMPLETE_FLAG": np.where(status == INCOMPLETE, "N", "Y").astype(object),
+        "STATUS_TRX": status,
+        "PREVIOUS_CUSTOMER_TRX_ID": np.full(n, np.nan),
+        "CREATION_DATE": dates,
+        "LAST_UPDATE_DATE": dates,
+        "ORG_ID": org,
+        "x_class": klass,
+        "x_amount": amount,
+        "x_rate": np.where(foreign, rate, 1.0),
+    })
+
+
+def _keys(*arrays: np.ndarray) -> np.ndarray:
+    """One group label per row from several columns."""
+    return np.array(["|".join(map(str, row)) for row in zip(*arrays, strict=True)])
+
+
+def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> pd.DataFrame:
+    """Installments of open and closed transactions; an open one keeps a non-zero balance in
+    its last installment, a closed one none."""
+    ar = ctx.recipe.ar
+    live = np.flatnonzero(trx["STATUS_TRX"].isin([OPEN, CLOSED]).to_numpy())
+    klass = trx["x_class"].to_numpy()
+    count = np.where((rng.random(len(live)) < ar.two_installment_fraction)
+                     & (klass[live] != CREDIT_MEMO), 2, 1)
+    row = np.repeat(live, count)
+    nth = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
+    original = split(rng, trx["x_amount"].to_numpy()[row], row)
+    is_open = trx["STATUS_TRX"].to_numpy()[row] == OPEN
+    last = nth == count.repeat(count) - 1
+    still_open = is_open & (last | (rng.random(len(row)) < 0.5))
+    remaining = np.where(still_open, np.round(original * rng.uniform(0.2, 1.0, len(row)), 2), 0.0)
+    remaining[still_open & (remaining == 0)] = original[still_open & (remaining == 0)]
+    remaining[klass[row] == CREDIT_MEMO] = np.where(still_open, original, 0.0)[
+        klass[row] == CREDIT_MEMO]
+    trx_date = trx["TRX_DATE"].to_numpy()[row]
+    days = np.array(ar.days_due)[rng.integers(0, len(ar.days_due), len(row))] * (nth + 1)
+    due = v.place_edges(rng, trx_date + days * v.DAY, ctx.edges, trx["ORG_ID"].to_numpy()[row])
+    closed_on = ctx.clip(trx_date + rng.integers(1, 120, len(row)) * v.DAY).astype(
+        "datetime64[D]").astype("datetime64[us]")
+    take = {c: trx[c].to_numpy()[row] for c in ("CUSTOMER_TRX_ID", "CUST_TRX_TYPE_ID",
+                                                "TRX_NUMBER", "INVOICE_CURRENCY_CODE",
+                                                "EXCHANGE_RATE", "ORG_ID")}
+    rate = trx["x_rate"].to_numpy()[row]
+    return v.frame({
+        **take,
+        "DUE_DATE": due,
+        "AMOUNT_DUE_ORIGINAL": original,
+        "AMOUNT_DUE_REMAINING": remaining,
+        "ACCTD_AMOUNT_DUE_REMAINING": np.round(remaining * rate, 2),
+        "NUMBER_OF_DUE_DATES": count.repeat(count),
+        "STATUS": np.where(still_open, OPEN, CLOSED).astype(object),
+        "CLASS": klass[row],
+        "CUSTOMER_ID": trx["BILL_TO_CUSTOMER_ID"].to_numpy()[row],
+        "CUSTOMER_SITE_USE_ID": trx["BILL_TO_SITE_USE_ID"].to_numpy()[row],
+        "CASH_RECEIPT_ID": np.full(len(row), np.nan),
+        "TERMS_SEQUENCE_NUMBER": v.null_where((nth + 1).astype(float),
+                                              klass[row] == CREDIT_MEMO),
+        "TRX_DATE": trx_date,
+        "GL_DATE": trx_date.astype("datetime64[D]").astype("datetime64[us]"),
+        "GL_DATE_CLOSED": np.where(still_open, ctx.open_end, closed_on),
+        "ACTUAL_DATE_CLOSED": np.where(still_open, ctx.open_end, closed_on),
+        "AMOUNT_APPLIED": np.full(len(row), np.nan),
+        "AMOUNT_CREDITED": np.full(len(row), np.nan),
+        "AMOUNT_ADJUSTED": np.full(len(row), np.nan),
+        "AMOUNT_IN_DISPUTE": v.null_where(np.round(remaining * 0.5, 2),
+                                          ~still_open | (rng.random(len(row)) < 0.9)),
+        "DISCOUNT_TAKEN_EARNED": np.full(len(row), np.nan),
+        "CREATION_DATE": trx_date,
+        "LAST_UPDATE_DATE": np.where(still_open, trx_date, closed_on),
+        "x_row": row,
+        "x_rate": rate,
+    })
+
+
+def _credit_memos(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
+                  schedules: pd.DataFrame) -> None:
+    """A closed credit memo was applied to a settled invoice of the same unit: its amount
+    becomes part of what that invoice's schedule was credited (in place)."""
+    klass = schedules["CLASS"].to_numpy()
+    settled = (schedules["AMOUNT_DUE_ORIGINAL"] - schedules["AMOUNT_DUE_REMAINING"]).to_numpy()
+    credited = np.zeros(len(schedules))
+    memos = np.flatnonzero((klass == CREDIT_MEMO) & (schedules["STATUS"] == CLOSED).to_numpy())
+    free = (klass == INVOICE_CLASS) & (settled > 1)
+    org = schedules["ORG_ID"].to_numpy()
+    target_of = np.full(len(schedules), -1)
+    for memo in memos:
+        candidates = np.flatnonzero(free & (org == org[memo]))
+        if not len(candidates):
+            continue  # left as an unlinked (on-account) credit
+        target = rng.choice(candidates)
+        free[target] = False
+        amount = -np.round(settled[target] * rng.uniform(0.2, 0.8), 2)
+        schedules.loc[memo, "AMOUNT_DUE_ORIGINAL"] = amount
+        credited[target] = amount
+        target_of[memo] = target
+        row = schedules.at[memo, "x_row"]
+        trx.loc[row, "x_amount"] = amount
+        trx.loc[row, "PREVIOUS_CUSTOMER_TRX_ID"] = schedules.at[target, "CUSTOMER_TRX_ID"]
+    schedules["AMOUNT_CREDITED"] = np.where(credited != 0, credited, np.nan)
+    schedules["x_credit_target"] = target_of
+
+
+def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
+              schedules: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A receipt for the cash part of every settled schedule (some with a part left
+    unapplied or on account), then per unit the unidentified, reversed and miscellaneous
+    receipts, and enough miscellaneous receipts that every currency is received."""
+    ar = ctx.recipe.ar
+    original = schedules["AMOUNT_DUE_ORIGINAL"].to_numpy()
+    cash = np.round(original - schedules["AMOUNT_DUE_REMAINING"].to_numpy()
+                    + np.nan_to_num(schedules["AMOUNT_CREDITED"].to_numpy()), 2)
+    paid = np.flatnonzero((schedules["CLASS"].to_numpy() != CREDIT_MEMO) & (cash > 0))
+    schedules.loc[paid, "AMOUNT_APPLIED"] = cash[paid]
+    org = schedules["ORG_ID"].to_numpy()[paid]
+    leftover_kind = np.where(rng.random(len(paid)) < ar.unapplied_receipt_fraction,
+                             rng.choice([UNAPPLIED, ON_ACCOUNT], len(paid)), "")
+    for ou in ctx.operating_units:  # both kinds of leftover in every unit
+        for pos, kind in zip(np.flatnonzero(org == ou), (UNAPPLIED, ON_ACCOUNT), strict=False):
+            leftover_kind[pos] = kind
+    leftover = np.where(leftover_kind != "", v.money(rng, len(paid), 10, 2_000), 0.0)
+    trx_date = schedules["TRX_DATE"].to_numpy()[paid]
+    receipt_date = ctx.clip(trx_date + rng.integers(0, 90, len(paid)) * v.DAY)
+    applied = pd.DataFrame({
+        "ORG_ID": org, "AMOUNT": np.round(cash[paid] + leftover, 2),
+        "CURRENCY_CODE": schedules["INVOICE_CURRENCY_CODE"].to_numpy()[paid],
+        "PAY_FROM_CUSTOMER": schedules["CUSTOMER_ID"].to_numpy()[paid].astype(float),
+        "CUSTOMER_SITE_USE_ID": schedules["CUSTOMER_SITE_USE_ID"].to_numpy()[paid].astype(float),
+        "RECEIPT_DATE": receipt_date, "TYPE": CASH,
+        "STATUS": np.where(leftover_kind == UNAPPLIED, UNAPPLIED, APPLIED),
+        "x_schedule": paid, "x_cash": cash[paid], "x_leftover": leftover,
+        "x_leftover_kind": leftover_kind,
+    })
+    extras = _extra_receipts(ctx, rng, applied)
+    receipts = pd.concat([applied, extras], ignore_index=True)
+    m = len(receipts)
+    receipts["CASH_RECEIPT_ID"] = ctx.ids("AR_CASH_RECEIPTS_ALL", "CASH_RECEIPT_ID", m)
+    receipts["x_rate"] = rate_to_functional(ctx, receipts["CURRENCY_CODE"].to_numpy())
+    foreign = receipts["CURRENCY_CODE"].to_numpy() != ctx.recipe.currencies.functional
+    ledger = ledger_of_operating_unit(ctx)
+    methods = ctx.ids("AR_CASH_RECEIPTS_ALL", "RECEIPT_METHOD_ID", 3)
+    dates = receipts["RECEIPT_DATE"].to_numpy().astype("datetime64[us]")
+    reversed_ = receipts["STATUS"].isin(REVERSED).to_numpy()
+    receipts_out = v.frame({
+        "CASH_RECEIPT_ID": receipts["CASH_RECEIPT_ID"].to_numpy(),
+        "RECEIPT_NUMBER": np.array([f"R{40_000 + i}" for i in rng.permutation(m)], dtype=object),
+        "RECEIPT_DATE": dates,
+        "AMOUNT": receipts["AMOUNT"].to_numpy(),
+        "CURRENCY_CODE": receipts["CURRENCY_CODE"].to_numpy().astype(object),
+        "SET_OF_BOOKS_ID": np.array([ledger[o] for o in receipts["ORG_ID"]]),
+        "RECEIPT_METHOD_ID": rng.choice(methods, m),
+        "STATUS": receipts["STATUS"].to_numpy().astype(object),
+        "TYPE": receipts["TYPE"].to_numpy().astype(object),
+        "PAY_FROM_CUSTOMER": receipts["PAY_FROM_CUSTOMER"].to_numpy(),
+        "CUSTOMER_SITE_USE_ID": receipts["CUSTOMER_SITE_USE_ID"].to_numpy(),
+        "DEPOSIT_DATE": v.null_where(dates.astype("datetime64[D]").astype("datetime64[us]")
+                                     + v.DAY, rng.random(m) < 0.1),
+        "EXCHANGE_RATE": v.null_where(np.round(receipts["x_rate"].to_numpy(), 6), ~foreign),
+        "EXCHANGE_RATE_TYPE": v.null_where(np.full(m, "Corporate", dtype=object), ~foreign),
+        "REVERSAL_DATE": v.null_where(ctx.clip(dates + 7 * v.DAY), ~reversed_),
+        "REVERSAL_CATEGORY": v.null_where(receipts["STATUS"].to_numpy().astype(object),
+                                          ~reversed_),
+        "CREATION_DATE": dates,
+        "LAST_UPDATE_DATE": dates,
+        "ORG_ID": receipts["ORG_ID"].to_numpy().astype(np.int64),
+    })
+    return receipts_out, _receipt_schedules(ctx, receipts), _applications(receipts, schedules)
+
+
+def _extra_receipts(ctx: GenContext, rng: np.random.Generator,
+                    applied: pd.DataFrame) -> pd.DataFrame:
+    statuses = ctx.codes("AR_CASH_RECEIPTS_ALL", "STATUS")
+    special = [s for s in statuses if s not in (APPLIED, UNAPPLIED)]
+    rows = []
+    for ou in ctx.operating_units:
+        mine = applied[applied["ORG_ID"] == ou]
+        customers = mine[["PAY_FROM_CUSTOMER", "CUSTOMER_SITE_USE_ID"]].to_numpy()
+        for status in special:
+            unidentified = status == UNIDENTIFIED
+            who = customers[rng.integers(len(customers))]
+            rows.append((ou, status, CASH, ctx.recipe.currencies.functional,
+                         np.nan if unidentified else who[0], np.nan if unidentified else who[1]))
+        have = set(mine["CURRENCY_CODE"])
+        for cur in ctx.codes("AR_CASH_RECEIPTS_ALL", "CURRENCY_CODE"):
+            if cur not in have or cur == ctx.recipe.currencies.functional:
+                rows.append((ou, APPLIED, MISC, cur, np.nan, np.nan))
+    org, status, kind, cur, customer, site = map(np.array, zip(*rows, strict=True))
+    n = len(rows)
+    return pd.DataFrame({
+        "ORG_ID": org.astype(np.int64), "AMOUNT": v.money(rng, n, 50, 20_000),
+        "CURRENCY_CODE": cur, "PAY_FROM_CUSTOMER": customer.astype(float),
+        "CUSTOMER_SITE_USE_ID": site.astype(float),
+        "RECEIPT_DATE": ctx.dates(rng, n), "TYPE": kind, "STATUS": status,
+        "x_schedule": -1, "x_cash": 0.0, "x_leftover": 0.0, "x_leftover_kind": "",
+    })
+
+
+def _receipt_schedules(ctx: GenContext, receipts: pd.DataFrame) -> pd.DataFrame:
+    """The PMT schedule of every customer receipt: open with what is left unapplied, on
+    account or unidentified (negative), closed once fully applied or reversed."""
+    cash = receipts[receipts["TYPE"] == CASH]
+    amount = cash["AMOUNT"].to_numpy()
+    status = cash["STATUS"].to_numpy()
+    left = np.where(status == UNIDENTIFIED, amount, cash["x_leftover"].to_numpy())
+    left[np.isin(status, REVERSED)] = 0.0
+    is_open = left != 0
+    date = cash["RECEIPT_DATE"].to_numpy().astype("datetime64[us]")
+    day = date.astype("datetime64[D]").astype("datetime64[us]")
+    rate = cash["x_rate"].to_numpy()
+    n = len(cash)
+    return v.frame({
+        "CUSTOMER_TRX_ID": np.full(n, np.nan),
+        "CUST_TRX_TYPE_ID": np.full(n, np.nan),
+        "TRX_NUMBER": np.full(n, None, dtype=object),
+        "INVOICE_CURRENCY_CODE": cash["CURRENCY_CODE"].to_numpy().astype(object),
+        "EXCHANGE_RATE": np.where(rate == 1, np.nan, rate),
+        "ORG_ID": cash["ORG_ID"].to_numpy(),
+        "DUE_DATE": date,
+        "AMOUNT_DUE_ORIGINAL": -amount,
+        "AMOUNT_DUE_REMAINING": -left,
+        "ACCTD_AMOUNT_DUE_REMAINING": np.round(-left * rate, 2),
+        "NUMBER_OF_DUE_DATES": np.ones(n, dtype=np.int64),
+        "STATUS": np.where(is_open, OPEN, CLOSED).astype(object),
+        "CLASS": np.full(n, RECEIPT_CLASS, dtype=object),
+        "CUSTOMER_ID": cash["PAY_FROM_CUSTOMER"].to_numpy(),
+        "CUSTOMER_SITE_USE_ID": cash["CUSTOMER_SITE_USE_ID"].to_numpy(),
+        "CASH_RECEIPT_ID": cash["CASH_RECEIPT_ID"].to_numpy().astype(float),
+        "TERMS_SEQUENCE_NUMBER": np.full(n, np.nan),
+        "TRX_DATE": date,
+        "GL_DATE": day,
+        "GL_DATE_CLOSED": np.where(is_open, ctx.open_end, day),
+        "ACTUAL_DATE_CLOSED": np.where(is_open, ctx.open_end, day),
+        "AMOUNT_APPLIED": np.where(np.isin(status, REVERSED), np.nan, cash["x_cash"].to_numpy()),
+        "AMOUNT_CREDITED": np.full(n, np.nan),
+        "AMOUNT_ADJUSTED": np.full(n, np.nan),
+        "AMOUNT_IN_DISPUTE": np.full(n, np.nan),
+        "DISCOUNT_TAKEN_EARNED": np.full(n, np.nan),
+        "CREATION_DATE": date,
+        "LAST_UPDATE_DATE": date,
+        "x_row": -1,
+        "x_rate": rate,
+        "x_receipt": cash.index.to_numpy(),
+    })
+
+
+def _applications(receipts: pd.DataFrame, schedules: pd.DataFrame) -> pd.DataFrame:
+    """Receivable applications by source: cash applied to a schedule, the leftover as
+    unapplied or on account, unidentified receipts, and credit memos applied to invoices."""
+    cash = receipts[receipts["TYPE"] == CASH]
+    parts = [
+        pd.DataFrame({"receipt": cash.index[cash["x_schedule"] >= 0],
+                      "target": cash.loc[cash["x_schedule"] >= 0, "x_schedule"],
+                      "amount": cash.loc[cash["x_schedule"] >= 0, "x_cash"],
+                      "status": APPLIED, "type": CASH}),
+        pd.DataFrame({"receipt": cash.index[cash["x_leftover"] > 0], "target": -1,
+                      "amount": cash.loc[cash["x_leftover"] > 0, "x_leftover"],
+                      "status": cash.loc[cash["x_leftover"] > 0, "x_leftover_kind"],
+                      "type": CASH}),
+        pd.DataFrame({"receipt": cash.index[cash["STATUS"] == UNIDENTIFIED], "target": -1,
+                      "amount": cash.loc[cash["STATUS"] == UNIDENTIFIED, "AMOUNT"],
+                      "status": UNIDENTIFIED, "type": CASH}),
+    ]
+    memos = np.flatnonzero(schedules["x_credit_target"].to_numpy() >= 0)
+    parts.append(pd.DataFrame({
+        "receipt": -1, "memo": memos,
+        "target": schedules["x_credit_target"].to_numpy()[memos],
+        "amount": -schedules["AMOUNT_DUE_ORIGINAL"].to_numpy()[memos],
+        "status": APPLIED, "type": "CM"}))
+    out = pd.concat(parts, ignore_index=True)
+    out["memo"] = out["memo"].fillna(-1).astype(int)
+    out["target"] = out["target"].astype(int)
+    out["receipt"] = out["receipt"].astype(int)
+    return out
+
+
+def _link_applications(ctx: GenContext, rng: np.random.Generator, apps: pd.DataFrame,
+                       schedules: pd.DataFrame) -> pd.DataFrame:
+    """Applications as rows of AR_RECEIVABLE_APPLICATIONS_ALL, once schedules have ids."""
+    ps_id = schedules["PAYMENT_SCHEDULE_ID"].to_numpy()
+    receipt_ps = pd.Series(np.arange(len(schedules)),
+                           index=schedules["x_receipt"].fillna(-1).astype(int).to_numpy())
+    receipt_ps = receipt_ps[receipt_ps.index >= 0]
+    source = np.where(apps["receipt"] >= 0,
+                      receipt_ps.reindex(apps["receipt"]).to_numpy(dtype=float),
+                      apps["memo"].to_numpy().astype(float)).astype(int)
+    target = apps["target"].to_numpy()
+    has_target = target >= 0
+    n = len(apps)
+    ccids = ctx.frames["GL_CODE_COMBINATIONS"]
+    postable = ccids[ccids["x_postable"] & (ccids["ACCOUNT_TYPE"] == "A")]
+    date = np.maximum(schedules["TRX_DATE"].to_numpy()[source],
+                      np.where(has_target, schedules["TRX_DATE"].to_numpy()[np.maximum(target, 0)],
+                               schedules["TRX_DATE"].to_numpy()[source]))
+    day = date.astype("datetime64[D]").astype("datetime64[us]")
+    is_memo = apps["type"].to_numpy() == "CM"
+    org = schedules["ORG_ID"].to_numpy()[source]
+    ledger = ledger_of_operating_unit(ctx)
+    amount = np.round(apps["amount"].to_numpy(dtype=float), 2)
+    return v.frame({
+        "RECEIVABLE_APPLICATION_ID": ctx.ids("AR_RECEIVABLE_APPLICATIONS_ALL",
+                                             "RECEIVABLE_APPLICATION_ID", n),
+        "AMOUNT_APPLIED": amount,
+        "ACCTD_AMOUNT_APPLIED_FROM": np.round(amount * schedules["x_rate"].to_numpy()[source], 2),
+        "GL_DATE": day,
+        "APPLY_DATE": day,
+        "STATUS": apps["status"].to_numpy().astype(object),
+        "APPLICATION_TYPE": apps["type"].to_numpy().astype(object),
+        "DISPLAY": np.where(apps["status"].to_numpy() == UNAPPLIED, "N", "Y").astype(object),
+        "PAYMENT_SCHEDULE_ID": ps_id[source],
+        "CODE_COMBINATION_ID": rng.choice(postable["CODE_COMBINATION_ID"].to_numpy(), n),
+        "SET_OF_BOOKS_ID": np.array([ledger[o] for o in org]),
+        "CASH_RECEIPT_ID": v.null_where(schedules["CASH_RECEIPT_ID"].to_numpy()[source], is_memo),
+        "CUSTOMER_TRX_ID": v.null_where(schedules["CUSTOMER_TRX_ID"].to_numpy()[source],
+                                        ~is_memo),
+        "APPLIED_CUSTOMER_TRX_ID": v.null_where(
+            schedules["CUSTOMER_TRX_ID"].to_numpy()[np.maximum(target, 0)], ~has_target),
+        "APPLIED_PAYMENT_SCHEDULE_ID": v.null_where(ps_id[np.maximum(target, 0)].astype(float),
+                                                    ~has_target),
+        "CREATION_DATE": date,
+        "LAST_UPDATE_DATE": date,
+        "ORG_ID": org,
+    })
+
+
+def _lines(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> pd.DataFrame:
+    """Lines summing to each transaction's amount: item lines, then tax linked to the first
+    item line, and freight or charges on some (all four types in every unit)."""
+    codes = ctx.codes("RA_CUSTOMER_TRX_LINES_ALL", "LINE_TYPE")
+    main, extras = codes[0], codes[1:]
+    n = len(trx)
+    low, high = ctx.recipe.ar.lines_per_transaction
+    items_n = rng.integers(low, high + 1, n)
+    has = {c: rng.random(n) < 0.5 for c in extras}
+    for ou in ctx.operating_units:
+        first = np.flatnonzero(trx["ORG_ID"].to_numpy() == ou)[0]
+        for c in extras:
+            has[c][first] = True
+    total = trx["x_amount"].to_numpy()
+    rows, kinds, amounts = [], [], []
+    share = {c: 0.08 / (i + 1) for i, c in enumerate(extras)}
+    for c in extras:
+        idx = np.flatnonzero(has[c])
+        rows.append(idx)
+        kinds.append(np.full(len(idx), c, dtype=object))
+        amounts.append(np.round(total[idx] * share[c], 2))
+    extra_sum = np.zeros(n)
+    for idx, amt in zip(rows, amounts, strict=True):
+        np.add.at(extra_sum, idx, amt)
+    item_rows = np.repeat(np.arange(n), items_n)
+    item_amounts = split(rng, (total - extra_sum)[item_rows], item_rows)
+    row = np.concatenate([item_rows, *rows])
+    kind = np.concatenate([np.full(len(item_rows), main, dtype=object), *kinds])
+    amount = np.concatenate([item_amounts, *amounts])
+    order = np.lexsort((kind != main, row))
+    row, kind, amount = row[order], kind[order], amount[order]
+    m = len(row)
+    number = pd.Series(row).groupby(row).cumcount().to_numpy()
+    line_id = ctx.ids("RA_CUSTOMER_TRX_LINES_ALL", "CUSTOMER_TRX_LINE_ID", m)
+    first_line = pd.Series(line_id[number == 0], index=row[number == 0])
+    is_item = kind == main
+    items = ctx.frames["MTL_SYSTEM_ITEMS_B"]
+    with_item = is_item & (rng.random(m) < 0.8)
+    pick = rng.integers(0, len(items), m)
+    quantity = rng.integers(1, 50, m).astype(float)
+    price = np.round(amount / quantity, 2)
+    previous = trx["PREVIOUS_CUSTOMER_TRX_ID"].to_numpy()[row]
+    previous_first = pd.Series(line_id[number == 0], index=trx["CUSTOMER_TRX_ID"].to_numpy()[
+        row[number == 0]]).reindex(previous).to_numpy(dtype=float)
+    is_memo = trx["x_class"].to_numpy()[row] == CREDIT_MEMO
+    return v.frame({
+        "CUSTOMER_TRX_LINE_ID": line_id,
+        "CUSTOMER_TRX_ID": trx["CUSTOMER_TRX_ID"].to_numpy()[row],
+        "LINE_NUMBER": number + 1,
+        "LINE_TYPE": kind,
+        "SET_OF_BOOKS_ID": trx["SET_OF_BOOKS_ID"].to_numpy()[row],
+        "DESCRIPTION": np.where(with_item, items["DESCRIPTION"].to_numpy()[pick],
+                                np.char.title(kind.astype(str))).astype(object),
+        "INVENTORY_ITEM_ID": v.null_where(items["INVENTORY_ITEM_ID"].to_numpy()[pick],
+                                          ~with_item),
+        "WAREHOUSE_ID": v.null_where(items["ORGANIZATION_ID"].to_numpy()[pick], ~with_item),
+        "QUANTITY_ORDERED": v.null_where(quantity, ~is_item | is_memo),
+        "QUANTITY_INVOICED": v.null_where(quantity, ~is_item | is_memo),
+        "QUANTITY_CREDITED": v.null_where(-quantity, ~is_item | ~is_memo),
+        "UNIT_STANDARD_PRICE": v.null_where(np.abs(price), ~with_item),
+        "UNIT_SELLING_PRICE": v.null_where(price, ~is_item),
+        "UOM_CODE": v.null_where(items["PRIMARY_UOM_CODE"].to_numpy()[pick], ~with_item),
+        "EXTENDED_AMOUNT": amount,
+        "REVENUE_AMOUNT": v.null_where(amount, ~is_item),
+        "LINK_TO_CUST_TRX_LINE_ID": v.null_where(first_line.reindex(row).to_numpy(dtype=float),
+                                                 is_item),
+        "PREVIOUS_CUSTOMER_TRX_LINE_ID": v.null_where(previous_first, ~is_memo),
+        "SALES_ORDER": v.null_where(np.array([str(x) for x in rng.integers(60_000, 69_999, m)],
+                                             dtype=object), ~is_item | (rng.random(m) < 0.5)),
+        "CREATION_DATE": trx["CREATION_DATE"].to_numpy()[row],
+        "LAST_UPDATE_DATE": trx["CREATION_DATE"].to_numpy()[row],
+        "ORG_ID": trx["ORG_ID"].to_numpy()[row],
+    })

@@ -1,0 +1,221 @@
+"""Hand-written people tables: date-tracked persons and assignments, jobs and users.
+
+Date-tracked rows follow the EBS convention: a person's rows are contiguous, each ending the
+day before the next starts, and the current row ends on the end of time (4712-12-31).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from harness.datagen import values as v
+from harness.datagen.context import GenContext
+from harness.datagen.registry import generates
+from harness.datagen.tables_gl import ledger_of_operating_unit
+
+EMPLOYEE, CONTINGENT = "E", "C"  # assignment types with a worker number
+
+
+@generates("PER_JOBS")
+def jobs(ctx: GenContext) -> dict[str, pd.DataFrame]:
+    """The recipe's jobs in the business group."""
+    names = ctx.recipe.hr.jobs
+    n = len(names)
+    start = np.full(n, v.day(ctx.recipe.dates.start) - 3650 * v.DAY)
+    return {"PER_JOBS": v.frame({
+        "JOB_ID": ctx.ids("PER_JOBS", "JOB_ID", n),
+        "BUSINESS_GROUP_ID": np.full(n, ctx.recipe.organizations.business_group_id),
+        "NAME": names,
+        "DATE_FROM": start,
+        "DATE_TO": v.null_where(np.full(n, v.day(ctx.recipe.dates.end)), np.arange(n) < n - 1),
+        "CREATION_DATE": start,
+        "LAST_UPDATE_DATE": start,
+    })}
+
+
+@generates("PER_ALL_PEOPLE_F", "PER_ALL_ASSIGNMENTS_F",
+           needs=("HZ_PARTIES", "HR_ALL_ORGANIZATION_UNITS", "PER_JOBS", "GL_LEDGERS",
+                  "GL_CODE_COMBINATIONS"))
+def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
+    """Persons, some with several effective rows (a name change, a new e-mail), and one
+    assignment per person row (plus a few secondary assignments)."""
+    rng, hr, dates = ctx.rng("PER_ALL_PEOPLE_F"), ctx.recipe.hr, ctx.recipe.dates
+    voc = ctx.recipe.vocabulary
+    n = ctx.row_count("PER_ALL_PEOPLE_F")
+    person = ctx.ids("PER_ALL_PEOPLE_F", "PERSON_ID", n)
+    kinds = v.cover(rng, n, ctx.codes("PER_ALL_ASSIGNMENTS_F", "ASSIGNMENT_TYPE"),
+                    weights=_assignment_weights(ctx))
+    first = v.pick(rng, voc.first_names, n)
+    last = v.pick(rng, voc.last_names, n)
+    hired = v.random_days(rng, n, dates.start.replace(year=dates.start.year - 12), dates.end)
+    hired[: max(1, n // 10)] = v.random_days(rng, max(1, n // 10), dates.start.replace(
+        year=dates.start.year - 12), dates.start)  # managers were there first
+    # rows per person: 1, or 2..max for the history fraction
+    history = rng.random(n) < hr.history_fraction
+    history[:2] = True
+    rows = np.where(history, rng.integers(2, hr.max_history_rows + 1, n), 1)
+    who = np.repeat(np.arange(n), rows)
+    nth = np.arange(len(who)) - np.repeat(np.cumsum(rows) - rows, rows)
+    starts = _effective_starts(rng, hired, rows, v.day(dates.end))
+    ends = np.empty_like(starts)
+    later = nth < rows[who] - 1
+    ends[later] = starts[1:][later[:-1]] - v.DAY
+    ends[~later] = ctx.open_end
+    # a later row may carry a new surname (marriage) and e-mail address
+    renamed = (nth > 0) & (rng.random(len(who)) < 0.5)
+    last_row = last[who].copy()
+    last_row[renamed] = v.pick(rng, voc.last_names, int(renamed.sum()))
+    kind = kinds[who]
+    number = np.array([str(10_000 + i) for i in range(n)], dtype=object)[who]
+    parties = ctx.frames["HZ_PARTIES"]
+    person_parties = parties.loc[parties["PARTY_TYPE"] == "PERSON", "PARTY_ID"].to_numpy()
+    party = v.null_where(rng.choice(person_parties, n), rng.random(n) < 0.5)[who]
+    email = np.array([f"{f}.{s}@vision.example".lower() for f, s in zip(
+        first[who], last_row, strict=True)], dtype=object)
+    types = ctx.codes("PER_ALL_ASSIGNMENTS_F", "ASSIGNMENT_TYPE")
+    type_ids = dict(zip(types, ctx.ids("PER_ALL_PEOPLE_F", "PERSON_TYPE_ID", len(types)),
+                        strict=True))
+    people_ = v.frame({
+        "PERSON_ID": person[who],
+        "EFFECTIVE_START_DATE": starts,
+        "EFFECTIVE_END_DATE": ends,
+        "BUSINESS_GROUP_ID": np.full(len(who), ctx.recipe.organizations.business_group_id),
+        "PERSON_TYPE_ID": np.array([type_ids[k] for k in kind]),
+        "LAST_NAME": last_row,
+        "START_DATE": hired[who],
+        "FIRST_NAME": v.null_where(first[who], np.isin(who, rng.choice(n, 1))),
+        "MIDDLE_NAMES": v.null_where(v.pick(rng, voc.first_names, len(who)),
+                                     rng.random(len(who)) < 0.85),
+        "FULL_NAME": np.array([f"{s}, {f}" for s, f in zip(last_row, first[who], strict=True)],
+                              dtype=object),
+        "EMPLOYEE_NUMBER": v.null_where(number, kind != EMPLOYEE),
+        "NPW_NUMBER": v.null_where(number, kind != CONTINGENT),
+        "EMAIL_ADDRESS": v.null_where(email, rng.random(len(who)) < 0.1),
+        "SEX": ctx.coded(rng, n, "PER_ALL_PEOPLE_F", "SEX", nulls=0.05)[who],
+        "DATE_OF_BIRTH": v.null_where(v.random_days(
+            rng, n, dates.start.replace(year=1955), dates.start.replace(year=2002)),
+            rng.random(n) < 0.1)[who],
+        "ORIGINAL_DATE_OF_HIRE": v.null_where(hired, kinds != EMPLOYEE)[who],
+        "CURRENT_EMPLOYEE_FLAG": v.null_where(np.full(len(who), "Y", dtype=object),
+                                              kind != EMPLOYEE),
+        "PARTY_ID": party,
+        "CREATION_DATE": starts,
+        "LAST_UPDATE_DATE": starts,
+    })
+    return {"PER_ALL_PEOPLE_F": people_,
+            "PER_ALL_ASSIGNMENTS_F": _assignments(ctx, rng, people_, person, kinds)}
+
+
+def _assignment_weights(ctx: GenContext) -> list[float]:
+    codes = ctx.codes("PER_ALL_ASSIGNMENTS_F", "ASSIGNMENT_TYPE")
+    return [8.0 if c == EMPLOYEE else 2.0 if c == CONTINGENT else 0.5 for c in codes]
+
+
+def _effective_starts(rng: np.random.Generator, hired: np.ndarray, rows: np.ndarray,
+                      last_day: np.datetime64) -> np.ndarray:
+    """Start of each effective row: the hire date, then increasing change dates up to
+    `last_day`, distinct within a person."""
+    out = []
+    for start, k in zip(hired, rows, strict=True):
+        span = int((last_day - start) // v.DAY)
+        if k > 1 and span >= k:
+            changes = np.sort(rng.choice(np.arange(1, span + 1), size=k - 1, replace=False))
+            out.extend([start, *(start + changes * v.DAY)])
+        else:
+            out.extend([start] + [start + (i + 1) * v.DAY for i in range(k - 1)])
+    return np.array(out, dtype="datetime64[us]")
+
+
+def _assignments(ctx: GenContext, rng: np.random.Generator, people_: pd.DataFrame,
+                 person: np.ndarray, kinds: np.ndarray) -> pd.DataFrame:
+    """One primary assignment row per person row, and secondary assignments for a few."""
+    orgs = ctx.frames["HR_ALL_ORGANIZATION_UNITS"]
+    departments = orgs.loc[orgs["x_kind"] == "DEPT", "ORGANIZATION_ID"].to_numpy()
+    jobs_ = ctx.frames["PER_JOBS"]["JOB_ID"].to_numpy()
+    n = len(person)
+    managers = person[: max(1, n // 10)]
+    dept = rng.choice(departments, n)
+    job = rng.choice(jobs_, n)
+    supervisor = v.null_where(rng.choice(managers, n), np.arange(n) < len(managers))
+    index = pd.Series(np.arange(n), index=person)
+    who = index.reindex(people_["PERSON_ID"]).to_numpy()
+    secondary = np.flatnonzero(rng.random(n) < 0.05)
+    if not len(secondary):
+        secondary = np.array([n - 1])
+    sec_rows = np.flatnonzero(people_["EFFECTIVE_END_DATE"].to_numpy() == ctx.open_end)
+    sec_rows = sec_rows[np.isin(who[sec_rows], secondary)]
+    rows = np.concatenate([np.arange(len(who)), sec_rows])
+    primary = np.arange(len(rows)) < len(who)
+    owner = who[rows]
+    assignment = ctx.ids("PER_ALL_ASSIGNMENTS_F", "ASSIGNMENT_ID", n + len(secondary))
+    second_of = n + np.minimum(np.searchsorted(secondary, owner), len(secondary) - 1)
+    assignment_of = np.where(primary, assignment[owner], assignment[second_of])
+    statuses = ctx.ids("PER_ALL_ASSIGNMENTS_F", "ASSIGNMENT_STATUS_TYPE_ID", 2)
+    ccids = ctx.frames["GL_CODE_COMBINATIONS"]
+    expense = ccids.loc[ccids["x_postable"], "CODE_COMBINATION_ID"].to_numpy()
+    kind = kinds[owner]
+    number = people_["EMPLOYEE_NUMBER"].to_numpy()[rows]
+    ledger = ledger_of_operating_unit(ctx)[ctx.operating_units[0]]
+    m = len(rows)
+    return v.frame({
+        "ASSIGNMENT_ID": assignment_of,
+        "EFFECTIVE_START_DATE": people_["EFFECTIVE_START_DATE"].to_numpy()[rows],
+        "EFFECTIVE_END_DATE": people_["EFFECTIVE_END_DATE"].to_numpy()[rows],
+        "BUSINESS_GROUP_ID": np.full(m, ctx.recipe.organizations.business_group_id),
+        "PERSON_ID": person[owner],
+        "ORGANIZATION_ID": np.where(primary, dept[owner], rng.choice(departments, m)),
+        "ASSIGNMENT_TYPE": kind,
+        "PRIMARY_FLAG": np.where(primary, "Y", "N").astype(object),
+        "ASSIGNMENT_STATUS_TYPE_ID": np.where(kind == EMPLOYEE, statuses[0], statuses[1]),
+        "ASSIGNMENT_NUMBER": v.null_where(number.astype(object), ~primary | (kind != EMPLOYEE)),
+        "JOB_ID": v.null_where(job[owner], kind != EMPLOYEE),
+        "SUPERVISOR_ID": supervisor[owner],
+        "SET_OF_BOOKS_ID": v.null_where(np.full(m, ledger), kind != EMPLOYEE),
+        "DEFAULT_CODE_COMB_ID": v.null_where(rng.choice(expense, m), kind != EMPLOYEE),
+        "CREATION_DATE": people_["EFFECTIVE_START_DATE"].to_numpy()[rows],
+        "LAST_UPDATE_DATE": people_["EFFECTIVE_START_DATE"].to_numpy()[rows],
+    })
+
+
+@generates("FND_USER", needs=("PER_ALL_PEOPLE_F",))
+def users(ctx: GenContext) -> dict[str, pd.DataFrame]:
+    """System users without a person, then a login for a share of the persons."""
+    rng, hr = ctx.rng("FND_USER"), ctx.recipe.hr
+    people_ = ctx.frames["PER_ALL_PEOPLE_F"]
+    current = people_[people_["EFFECTIVE_END_DATE"] == ctx.open_end]
+    chosen = current[rng.random(len(current)) < hr.user_fraction]
+    logins = [f"{f[0] if f else 'X'}{s}".upper().replace(" ", "")
+              for f, s in zip(chosen["FIRST_NAME"], chosen["LAST_NAME"], strict=True)]
+    seen: dict[str, int] = {}
+    unique = []
+    for name in logins:  # a second JSMITH becomes JSMITH2
+        seen[name] = seen.get(name, 0) + 1
+        unique.append(name if seen[name] == 1 else f"{name}{seen[name]}")
+    names = list(hr.system_users) + unique
+    n = len(names)
+    system = np.arange(n) < len(hr.system_users)
+    start = np.concatenate([np.full(len(hr.system_users), v.day(ctx.recipe.dates.start)
+                                    - 3650 * v.DAY), chosen["START_DATE"].to_numpy()])
+    ended = ~system & (rng.random(n) < 0.1)
+    ended[-1] = True
+    logon = v.null_where(ctx.dates(rng, n), rng.random(n) < 0.15)
+    return {"FND_USER": v.frame({
+        "USER_ID": ctx.ids("FND_USER", "USER_ID", n),
+        "USER_NAME": names,
+        "START_DATE": start,
+        "END_DATE": v.null_where(np.full(n, v.day(ctx.recipe.dates.end)), ~ended),
+        "DESCRIPTION": np.concatenate([np.array(hr.system_users, dtype=object),
+                                       chosen["FULL_NAME"].to_numpy()]),
+        "EMAIL_ADDRESS": np.concatenate([np.full(len(hr.system_users), None, dtype=object),
+                                         chosen["EMAIL_ADDRESS"].to_numpy()]),
+        "EMPLOYEE_ID": v.null_where(np.concatenate([np.zeros(len(hr.system_users)),
+                                                    chosen["PERSON_ID"].to_numpy()]), system),
+        "CUSTOMER_ID": np.full(n, np.nan),
+        "SUPPLIER_ID": np.full(n, np.nan),
+        "PERSON_PARTY_ID": np.concatenate([np.full(len(hr.system_users), np.nan),
+                                           chosen["PARTY_ID"].to_numpy(dtype=float)]),
+        "LAST_LOGON_DATE": logon,
+        "CREATION_DATE": start,
+        "LAST_UPDATE_DATE": start,
+    })}

@@ -1,0 +1,39 @@
+"""Fixtures of the datagen tests: the test suite, built once per session into a temp cache."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from harness.catalog import Catalog, load_catalog
+from harness.datagen import Instance, build_test_suite
+from harness.datagen.recipe import Recipe, load_recipe
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def recipe() -> Recipe:
+    return load_recipe()
+
+
+@pytest.fixture(scope="session")
+def suite_dir(tmp_path_factory: pytest.TempPathFactory):
+    return tmp_path_factory.mktemp("suite")
+
+
+@pytest.fixture(scope="session")
+def suite(catalog: Catalog, suite_dir) -> list[Instance]:
+    return build_test_suite(catalog, cache_dir=suite_dir)
+
+
+@pytest.fixture(scope="session")
+def connections(suite: list[Instance]):
+    """One read-only connection per instance, as scoring opens them."""
+    cons = [duckdb.connect(str(inst.path), read_only=True) for inst in suite]
+    yield cons
+    for con in cons:
+        con.close()

@@ -1,0 +1,108 @@
+"""build_test_suite: seeds, determinism, the on-disk cache and its atomic writes."""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from harness.datagen import build_test_suite, default_cache_dir
+from harness.datagen import suite as suite_module
+from harness.datagen.recipe import DEFAULT_RECIPE_PATH
+
+
+def test_k_instances_from_consecutive_seeds(suite, recipe):
+    assert [i.index for i in suite] == list(range(recipe.k))
+    assert [i.seed for i in suite] == [recipe.base_seed + i for i in range(recipe.k)]
+    assert all(i.path.is_file() for i in suite)
+    assert len({i.fingerprint for i in suite}) == recipe.k
+    assert all(i.fingerprint in i.path.name for i in suite)
+
+
+def test_same_inputs_give_the_same_data(suite, catalog, recipe, tmp_path):
+    """A second build of instance 0 holds exactly the same rows in every table."""
+    again = tmp_path / "again.duckdb"
+    suite_module.build_atomically(again, catalog, recipe, suite[0].seed)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{suite[0].path}' AS a (READ_ONLY)")
+    con.execute(f"ATTACH '{again}' AS b (READ_ONLY)")
+    for table in [*catalog.tables, "DUAL"]:
+        for x, y in (("a", "b"), ("b", "a")):
+            diff = con.execute(f"SELECT COUNT(*) FROM (SELECT * FROM {x}.{table} EXCEPT ALL "
+                               f"SELECT * FROM {y}.{table})").fetchone()[0]
+            assert diff == 0, f"{table} differs between two builds"
+
+
+def test_second_call_reuses_the_files(suite, catalog, suite_dir):
+    before = {i.path: os.stat(i.path) for i in suite}
+    again = build_test_suite(catalog, cache_dir=suite_dir)
+    assert again == suite
+    for inst in again:
+        now = os.stat(inst.path)
+        assert (now.st_ino, now.st_mtime_ns) == (before[inst.path].st_ino,
+                                                 before[inst.path].st_mtime_ns)
+
+
+def test_a_changed_recipe_rebuilds(suite, catalog, suite_dir, tmp_path):
+    changed = tmp_path / "recipe.yaml"
+    changed.write_text(DEFAULT_RECIPE_PATH.read_text(encoding="utf-8").replace(
+        "null_fraction: 0.1 ", "null_fraction: 0.12 "), encoding="utf-8")
+    (first,) = build_test_suite(catalog, changed, k=1, cache_dir=suite_dir)
+    assert first.seed == suite[0].seed
+    assert first.fingerprint != suite[0].fingerprint
+    assert first.path.is_file() and first.path != suite[0].path
+
+
+def test_fingerprint_follows_every_input(catalog, recipe, monkeypatch):
+    base = suite_module.instance_fingerprint(catalog, recipe, 1)
+    assert suite_module.instance_fingerprint(catalog, recipe, 1) == base
+    assert suite_module.instance_fingerprint(catalog, recipe, 2) != base
+    other_catalog = copy.copy(catalog)
+    other_catalog.fingerprint = "0" * 16
+    assert suite_module.instance_fingerprint(other_catalog, recipe, 1) != base
+    other_recipe = recipe.model_copy(update={"null_fraction": 0.5})
+    assert suite_module.instance_fingerprint(catalog, other_recipe, 1) != base
+    # K only says how many instances there are: instance i stays the same
+    assert suite_module.instance_fingerprint(catalog, recipe.model_copy(update={"k": 9}), 1) == base
+    monkeypatch.setattr(suite_module, "generator_version", lambda: "another")
+    assert suite_module.instance_fingerprint(catalog, recipe, 1) != base
+
+
+def test_a_leftover_temp_file_is_not_trusted(catalog, recipe, tmp_path):
+    """A crash leaves at most a temp file; the next call builds the instance anyway."""
+    fingerprint = suite_module.instance_fingerprint(catalog, recipe, recipe.base_seed)
+    final = tmp_path / f"ebs-{recipe.base_seed}-{fingerprint}.duckdb"
+    leftover = final.with_name(f".{final.name}.crashed.tmp")
+    leftover.write_bytes(b"half a database")
+    (inst,) = build_test_suite(catalog, k=1, cache_dir=tmp_path)
+    assert inst.path == final
+    con = duckdb.connect(str(final), read_only=True)
+    assert con.execute("SELECT COUNT(*) FROM AP_INVOICES_ALL").fetchone()[0] > 0
+    con.close()
+
+
+def test_a_failed_build_leaves_nothing_behind(catalog, tmp_path, monkeypatch):
+    def crash(path, *args, **kwargs):
+        Path(path).write_bytes(b"partial")
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(suite_module, "build_instance", crash)
+    with pytest.raises(RuntimeError, match="killed"):
+        build_test_suite(catalog, k=1, cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_default_cache_dir(monkeypatch, tmp_path):
+    monkeypatch.setenv("SQLGATE_CACHE_DIR", str(tmp_path))
+    assert default_cache_dir() == tmp_path / "db"
+    monkeypatch.delenv("SQLGATE_CACHE_DIR")
+    assert default_cache_dir() == Path(suite_module.REPO_ROOT) / ".cache" / "sqlgate" / "db"
+
+
+def test_progress_bar(catalog, tmp_path, capsys):
+    (inst,) = build_test_suite(catalog, k=1, cache_dir=tmp_path, progress=True)
+    assert inst.path.is_file()
+    assert "instance 0" in capsys.readouterr().out

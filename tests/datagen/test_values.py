@@ -1,0 +1,74 @@
+"""The value makers: calendar edges, code coverage, edge placement, id blocks, splits."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from harness.datagen import values as v
+from harness.datagen.tables_gl import period_names, split
+
+
+def test_calendar_edges_are_month_and_quarter_bounds():
+    edges = {e.astype(object).date() for e in v.calendar_edges(
+        dt.date(2023, 1, 1), dt.date(2025, 12, 31), 2024)}
+    for d in ("2023-01-01", "2024-01-01", "2024-01-31", "2024-02-29", "2024-03-31",
+              "2024-04-01", "2024-06-30", "2024-07-01", "2024-09-30", "2024-10-01",
+              "2024-12-31", "2025-01-01", "2025-12-31"):
+        assert dt.date.fromisoformat(d) in edges
+    assert len(edges) == 27  # 12 months x 2 days, the next New Year, the span's two ends
+
+
+@given(n=st.integers(20, 200), k=st.integers(1, 5), seed=st.integers(0, 2**32 - 1))
+def test_cover_puts_every_code_in_every_group(n, k, seed):
+    rng = np.random.default_rng(seed)
+    groups = rng.integers(0, 2, n)
+    codes = [f"C{i}" for i in range(k)]
+    out = v.cover(rng, n, codes, groups, v.skewed(codes, 0.9))
+    for g in (0, 1):
+        if (groups == g).sum() >= k:
+            assert set(out[groups == g]) == set(codes)
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_place_edges_keeps_edges_and_a_time_of_day(seed):
+    rng = np.random.default_rng(seed)
+    edges = v.calendar_edges(dt.date(2023, 1, 1), dt.date(2025, 12, 31), 2024)
+    dates = v.random_days(rng, 100, dt.date(2023, 1, 1), dt.date(2025, 12, 31))
+    groups = rng.integers(0, 2, 100)
+    out = v.place_edges(rng, dates, edges, groups)
+    for g in (0, 1):
+        mine = out[groups == g]
+        assert set(np.array(edges, dtype="datetime64[us]")) <= set(mine)
+        assert (mine != mine.astype("datetime64[D]")).any()
+
+
+def test_ids_stay_in_their_block_and_differ_by_seed():
+    a = v.ids(np.random.default_rng(1), 500, 7, 100_000, 3)
+    b = v.ids(np.random.default_rng(2), 500, 7, 100_000, 3)
+    assert (np.diff(a) > 0).all()
+    assert a.min() >= 700_000 and a.max() < 800_000
+    assert not np.array_equal(a, b)
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_split_sums_exactly(seed):
+    rng = np.random.default_rng(seed)
+    groups = np.repeat(np.arange(20), rng.integers(1, 5, 20))
+    totals = np.round(rng.uniform(-1000, 1000, 20), 2)
+    parts = split(rng, totals[groups], groups)
+    sums = np.bincount(groups, weights=parts)
+    assert np.allclose(sums, totals, atol=1e-9)
+
+
+def test_period_names_are_mon_yy():
+    dates = np.array(["2024-01-01T10:00", "2023-12-31", "2025-06-15"], dtype="datetime64[us]")
+    assert list(period_names(dates)) == ["JAN-24", "DEC-23", "JUN-25"]
+
+
+def test_frame_keeps_none_for_text():
+    frame = v.frame({"a": np.array(["x", None], dtype=object), "b": [1, 2]})
+    assert frame["a"].tolist() == ["x", None]
