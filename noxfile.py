@@ -35,5 +35,5 @@ def demo(session: nox.Session) -> None:
         "--eval-set", f"{EXAMPLE}/eval.jsonl",
         "--predictions", f"{EXAMPLE}/predictions.jsonl",
         "--out", "reports/example/results.json",
-        "--html", "reports/example/score.html",
+        "--html", "reports/example/scorecard.html",
     )

@@ -109,7 +109,7 @@ def score(
     eval_set: Annotated[Path, typer.Option("--eval-set", help="Golden examples (JSONL).")],
     predictions: Annotated[Path, typer.Option("--predictions", help="Predictions (JSONL).")],
     out: Annotated[Path, typer.Option("--out", help="Where to write results.json.")],
-    html: Annotated[Path | None, typer.Option("--html", help="Also write an HTML report.")] = None,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write the HTML scorecard.")] = None,
     backend: Annotated[BackendName, typer.Option(
         help="duckdb: the embedded test suite; oracle: the database of SQLGATE_ORACLE_DSN."
     )] = BackendName.duckdb,
@@ -147,9 +147,9 @@ def score(
             b.close()
     write_results(run, out)
     if html:
-        from harness.report_html import write_score_report
+        from harness.scorecard import write_scorecard
 
-        write_score_report(run.to_json(), html)
+        write_scorecard(run.to_json(), html)
     _print_summary(run.to_json()["summary"])
     stdout.print(f"results: {out}" + (f"  report: {html}" if html else ""))
 
