@@ -154,6 +154,39 @@ def score(
     stdout.print(f"results: {out}" + (f"  report: {html}" if html else ""))
 
 
+@app.command()
+def gate(
+    results: Annotated[Path, typer.Option("--results", help="results.json of the candidate.")],
+    policy: Annotated[Path, typer.Option("--policy", help="Gate policy (gates/*.toml).")],
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="results.json of the baseline (default: the promoted model's, "
+        "when --registry is given).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write verdict.json here.")] = None,
+    candidate: Annotated[str | None, typer.Option(
+        "--candidate", help="Record the verdict for this registered candidate.")] = None,
+    registry: Annotated[Path | None, typer.Option("--registry", help="Registry folder.")] = None,
+) -> None:
+    """Apply a gate policy: exit 0 pass, 1 fail, 2 harness error (fails closed)."""
+    from harness.gate import gate_command
+
+    raise typer.Exit(gate_command(results, policy, baseline, out, candidate=candidate,
+                                  registry=registry))
+
+
+@app.command()
+def promote(
+    candidate: Annotated[str, typer.Argument(help="Candidate id in the registry.")],
+    policy: Annotated[Path, typer.Option("--policy", help="The policy its verdict was for.")],
+    registry: Annotated[Path, typer.Option("--registry", help="Registry folder.")] = Path(
+        "registry"),
+) -> None:
+    """Promote a candidate whose passing verdict for this policy is on record (exit 0), or
+    refuse (exit 1)."""
+    from harness.registry import promote_command
+
+    raise typer.Exit(promote_command(candidate, registry, policy))
+
+
 def _print_summary(summary: dict) -> None:
     table = Table(title="sqlgate score")
     table.add_column("metric")
