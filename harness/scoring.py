@@ -141,6 +141,10 @@ class Scorer:
             if output.refusal:
                 score.correct, score.status = True, "refused"
                 score.reason = "refused an unanswerable question"
+                return
+            verdict = classify(output.sql) if output.sql else None
+            if verdict is not None and not verdict.safe and verdict.kind != "unparseable":
+                score.status, score.reason = "unsafe", f"{verdict.kind}: {verdict.reason}"
             else:
                 score.status = "answered_unanswerable"
                 score.reason = "answered a question the schema cannot answer"
