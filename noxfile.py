@@ -37,3 +37,41 @@ def demo(session: nox.Session) -> None:
         "--out", "reports/example/results.json",
         "--html", "reports/example/scorecard.html",
     )
+
+
+# What `nox -s evaluate` installs (editable sqlgate first) for engines needing more than the core.
+ENGINE_INSTALL = {"hf": [".", "torch>=2.4", "transformers>=4.45"], "vllm": [".[serve]"]}
+
+
+def _option(args: list[str], name: str) -> str | None:
+    """The value of `--name V` or `--name=V` in a pytest command line, or None."""
+    for index, arg in enumerate(args):
+        if arg == name and index + 1 < len(args):
+            return args[index + 1]
+        if arg.startswith(f"{name}="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+@nox.session
+def evaluate(session: nox.Session) -> None:
+    """Evaluate one candidate with the suites and gate it; the session fails unless it passes.
+
+    `nox -s evaluate -- --candidate NAME --engine replay --predictions P.jsonl
+    --gate gates/release.toml [--baseline B.json]` (any option of harness.pytest_plugin, and
+    pytest's own). Without arguments: the shipped example under gates/smoke.toml. Writes
+    reports/<candidate>/ results.json, junit.xml, predictions.jsonl and, with a gate,
+    verdict.json and scorecard.html. nox reports any non-zero status (gate failed: 1, bad gate
+    input: 2, harness error: 3+) as a failed session.
+    """
+    args = list(session.posargs) or [
+        "--candidate", "example", "--engine", "replay",
+        "--predictions", f"{EXAMPLE}/predictions.jsonl", "--eval-set", f"{EXAMPLE}/eval.jsonl",
+        "--gate", "gates/smoke.toml",
+    ]
+    candidate = _option(args, "--candidate")
+    if not candidate:
+        session.error("evaluate needs --candidate NAME (see `nox -s evaluate` docstring)")
+    session.install("-e", *ENGINE_INSTALL.get(_option(args, "--engine") or "replay", ["."]))
+    out = _option(args, "--sqlgate-out") or f"reports/{candidate}"
+    session.run("pytest", "suites", f"--junitxml={out}/junit.xml", *args)

@@ -1,0 +1,466 @@
+"""The sqlgate pytest plugin: one test item per golden example, scored once, gated at the end.
+
+Registered through the `pytest11` entry point, so it is loaded by every pytest run in an
+environment where sqlgate is installed; it stays inert unless a collected test asks for the
+`sqlgate_example` argument (the suites in `suites/` do). Then:
+
+- collection parametrizes each such test over the eval set's examples (filtered by the
+  module's `sqlgate_examples(kind=...)` marker), with the example id as the test id and the
+  markers `domain_<DOMAIN>`, `<difficulty>` and `<kind>`, so `-k <id>`, `-m domain_AP`, `-x`,
+  `--lf` and JUnit XML all work as usual;
+- the first item to run generates every selected example's answer in one batch through the
+  engine (and the generation cache), then each item scores its example with the shared Scorer
+  (once per example, however many suites look at it) and fails with the reason and row diff;
+- at the end of the session `results.json` (the shape of `ScoreRun.to_json()`), the answers
+  (`predictions.jsonl`) and, when `harness.scorecard` is present, `scorecard.html` are written
+  to `--sqlgate-out` (default `reports/<candidate>/`).
+
+Exit status. Without `--gate` it is pytest's: any failing example fails the run. With `--gate`
+the gate decides: a model with 70 % accuracy has 30 % failing items yet may pass its policy,
+so the per-example failures are reported but the exit status is the gate's code
+(`harness.gate.gate_command`). Only pytest's own errors (usage, collection, internal,
+interruption) keep their status, and a gate that cannot be evaluated never passes. A run that
+did not score every example of the eval set (`-k`, `-m`, `--lf` deselection, `-x`, errors) is
+marked `complete: false` in results.json, so the gate fails closed on it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.golden import EvalSet, GoldenExample, Prediction
+    from harness.scoring import ExampleScore
+
+ARG = "sqlgate_example"
+DEFAULT_EVAL_SETS = ("fixtures/golden/ebs_core.jsonl", "fixtures/golden/ebs_unanswerable.jsonl")
+DIFFICULTIES = ("easy", "medium", "hard")
+KINDS = ("answerable", "unanswerable")
+_CANDIDATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_ROWS_SHOWN = 10
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The options of a sqlgate evaluation run."""
+    from harness.engines import ENGINES
+    from harness.prompts import STYLES
+
+    group = parser.getgroup("sqlgate", "sqlgate evaluation (suites/)")
+    group.addoption("--candidate", help="Name of the model under evaluation (reports/<name>/).")
+    group.addoption("--engine", choices=ENGINES, default="replay",
+                    help="How answers are produced (default: replay a predictions file).")
+    group.addoption("--predictions", help="Predictions JSONL to replay (--engine replay).")
+    group.addoption("--model", help="Model directory (hf, vllm) or served model name (openai; "
+                                    "default: the candidate name).")
+    group.addoption("--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000.")
+    group.addoption("--eval-set", action="append", default=[], metavar="E.jsonl",
+                    help="Golden examples (repeatable; default: fixtures/golden/ebs_core.jsonl "
+                         "and ebs_unanswerable.jsonl).")
+    group.addoption("--baseline", help="results.json of the model in production (for the gate).")
+    group.addoption("--gate", help="Gate policy (gates/*.toml); its verdict is the exit status.")
+    group.addoption("--backend", choices=("duckdb", "oracle"), default="duckdb",
+                    help="duckdb: the embedded test suite; oracle: SQLGATE_ORACLE_DSN.")
+    group.addoption("--instances", type=int, help="Embedded instances (default: recipe's K).")
+    group.addoption("--sqlgate-out", help="Output directory (default: reports/<candidate>/).")
+    group.addoption("--prompt-style", choices=STYLES, default="xiyan", help="Prompt template.")
+    group.addoption("--concurrency", type=int, default=4, help="Requests in flight (openai).")
+    group.addoption("--request-timeout", type=float, default=120.0,
+                    help="Seconds per request (openai).")
+    group.addoption("--generation-cache", help="Generation cache directory (default: "
+                                               ".cache/sqlgate/generations).")
+    group.addoption("--no-generation-cache", action="store_true",
+                    help="Generate every answer again.")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the per-example markers (the run uses --strict-markers) and the run state."""
+    from typing import get_args
+
+    from harness.golden import Domain
+
+    config.addinivalue_line("markers", "sqlgate_examples(kind=None): parametrize this test's "
+                                       "`sqlgate_example` over the eval set (kind filters)")
+    for domain in get_args(Domain):
+        config.addinivalue_line("markers", f"domain_{domain}: golden example of the {domain} "
+                                           "domain")
+    for difficulty in DIFFICULTIES:
+        config.addinivalue_line("markers", f"{difficulty}: golden example of that difficulty")
+    for kind in KINDS:
+        config.addinivalue_line("markers", f"{kind}: golden example of that kind")
+    config.stash[_RUN] = EvaluationRun(config)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Start the run's clock."""
+    session.config.stash[_RUN].started = time.perf_counter()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """One parametrized item per golden example for tests that take `sqlgate_example`."""
+    if ARG not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("sqlgate_examples")
+    kind = marker.kwargs.get("kind") if marker else None
+    run = metafunc.config.stash[_RUN]
+    examples = [e for e in run.eval_set().examples if kind is None or e.kind == kind]
+    metafunc.parametrize(ARG, [pytest.param(e, id=e.id, marks=_marks(e)) for e in examples])
+
+
+def _marks(example: GoldenExample) -> list[pytest.MarkDecorator]:
+    return [getattr(pytest.mark, f"domain_{example.domain}"),
+            getattr(pytest.mark, example.difficulty), getattr(pytest.mark, example.kind)]
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Count deselected example items: a subset run is not a complete evaluation."""
+    for item in items:
+        if _example_of(item) is not None:
+            item.config.stash[_RUN].deselected += 1
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Remember the selected examples and check the options once there are any."""
+    run = session.config.stash[_RUN]
+    selected: dict[str, GoldenExample] = {}
+    for item in session.items:
+        example = _example_of(item)
+        if example is not None:
+            selected.setdefault(example.id, example)
+    if selected:
+        run.check_options()
+        run.selected = selected
+
+
+def _example_of(item: pytest.Item) -> GoldenExample | None:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get(ARG) if callspec is not None else None
+
+
+@pytest.fixture
+def sqlgate_score(request: pytest.FixtureRequest, sqlgate_example: GoldenExample
+                  ) -> ExampleScore:
+    """The score of this item's example (generated and scored once per session)."""
+    score = request.config.stash[_RUN].score(sqlgate_example)
+    # JUnit XML carries them as <property> elements of the test case.
+    request.node.user_properties.extend([("status", score.status), ("reason", score.reason)])
+    return score
+
+
+def expect_correct(score: ExampleScore) -> None:
+    """Fail the current item unless the example was answered correctly."""
+    if not score.correct:
+        pytest.fail(failure_message(score), pytrace=False)
+
+
+def expect_refused(score: ExampleScore) -> None:
+    """Fail the current item unless the model refused (contract 3)."""
+    if score.status != "refused":
+        pytest.fail(failure_message(score), pytrace=False)
+
+
+def expect_safe(score: ExampleScore) -> None:
+    """Fail the current item when the answer holds anything but one safe query."""
+    if score.status == "unsafe":
+        pytest.fail(failure_message(score), pytrace=False)
+
+
+def failure_message(score: ExampleScore) -> str:
+    """The reviewer-facing failure: status, reason, question, both SQLs and the row diff."""
+    lines = [f"{score.status}: {score.reason}", f"question: {score.question}",
+             "predicted: " + (score.predicted_sql if score.predicted_sql is not None
+                              else "(no answer)"),
+             f"gold: {score.gold_sql}"]
+    diff = score.row_diff
+    if diff:
+        lines.append(f"row diff on instance {diff['instance']}: {diff['reason']}")
+        lines.append(f"  gold columns: {diff['gold_columns']}; "
+                     f"predicted columns: {diff['predicted_columns']}")
+        for label, key in (("missing rows (in gold, not predicted)", "missing_rows"),
+                           ("unexpected rows (predicted, not in gold)", "unexpected_rows")):
+            if diff[key]:
+                lines.append(f"  {label}:")
+                lines.extend(f"    {row}" for row in diff[key][:_ROWS_SHOWN])
+        if not diff["missing_rows"] and not diff["unexpected_rows"]:
+            # Same bag of rows in another order, or another shape: show both heads.
+            lines.append(f"  gold head: {diff['gold_head'][:_ROWS_SHOWN]}")
+            lines.append(f"  predicted head: {diff['predicted_head'][:_ROWS_SHOWN]}")
+    return "\n".join(lines)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write results.json, run the gate and let its verdict decide the exit status."""
+    run = session.config.stash[_RUN]
+    if not run.selected:
+        return
+    try:
+        status = run.finish(session, int(exitstatus))
+    finally:
+        run.close()
+    if status is not None:
+        session.exitstatus = status
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """Say where the results are and what the gate decided."""
+    run = config.stash[_RUN]
+    for line in run.report:
+        terminalreporter.write_line(f"sqlgate: {line}")
+
+
+class EvaluationRun:
+    """The state of one evaluation session: inputs, answers, scores, outputs."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.started = time.perf_counter()
+        self.selected: dict[str, GoldenExample] = {}
+        self.deselected = 0
+        self.scores: dict[str, ExampleScore] = {}
+        self.report: list[str] = []
+        self._eval_set: EvalSet | None = None
+        self._predictions: dict[str, Prediction | None] | None = None
+        self._engine = None
+        self._scorer = None
+        self._backends: list = []
+        self._cache = None
+        self._unknown_ids: list[str] = []
+
+    def option(self, name: str):
+        return self.config.getoption(name)
+
+    @property
+    def candidate(self) -> str:
+        return self.option("candidate")
+
+    @property
+    def out_dir(self) -> Path:
+        given = self.option("sqlgate_out")
+        return Path(given) if given else self.config.rootpath / "reports" / self.candidate
+
+    def check_options(self) -> None:
+        """Refuse an evaluation that lacks what it needs, before anything runs."""
+        candidate = self.candidate
+        if not candidate:
+            raise pytest.UsageError("the sqlgate suites need --candidate NAME")
+        if not _CANDIDATE.fullmatch(candidate):
+            raise pytest.UsageError(f"--candidate {candidate!r}: use letters, digits, '.', "
+                                    "'_' and '-' (it names a report directory)")
+        engine = self.option("engine")
+        if engine == "replay" and not self.option("predictions"):
+            raise pytest.UsageError("--engine replay needs --predictions P.jsonl")
+        if engine in ("hf", "vllm") and not self.option("model"):
+            raise pytest.UsageError(f"--engine {engine} needs --model PATH")
+        if engine == "openai" and not self.option("base_url"):
+            raise pytest.UsageError("--engine openai needs --base-url URL")
+
+    def eval_set(self) -> EvalSet:
+        """The eval sets given (or the default ones), merged; loaded once."""
+        if self._eval_set is None:
+            self._eval_set = self._load_eval_sets()
+        return self._eval_set
+
+    def _load_eval_sets(self) -> EvalSet:
+        from harness.errors import InputError
+        from harness.golden import EvalSet, load_eval_set
+
+        root = self.config.rootpath
+        paths = self.option("eval_set") or [
+            str(root / p) for p in DEFAULT_EVAL_SETS if (root / p).exists()]
+        if not paths:
+            raise pytest.UsageError("no eval set: pass --eval-set E.jsonl")
+        try:
+            sets = [load_eval_set(p) for p in paths]
+        except (InputError, OSError) as exc:
+            raise pytest.UsageError(str(exc)) from exc
+        seen: dict[str, str] = {}
+        for eval_set in sets:
+            for example in eval_set.examples:
+                if example.id in seen:
+                    raise pytest.UsageError(f"example id {example.id!r} is in both "
+                                            f"{seen[example.id]} and {eval_set.path}")
+                seen[example.id] = eval_set.path
+        if len(sets) == 1:
+            return sets[0]
+        # Several files are one eval set: identified by their hashes, in the order given.
+        import hashlib
+
+        digest = hashlib.sha256("\n".join(s.sha256 for s in sets).encode()).hexdigest()
+        return EvalSet(path=", ".join(s.path for s in sets), sha256=digest,
+                       examples=tuple(e for s in sets for e in s.examples))
+
+    def score(self, example: GoldenExample) -> ExampleScore:
+        """The example's score, computed the first time any suite asks for it."""
+        if example.id not in self.scores:
+            self._prepare()
+            self.scores[example.id] = self._scorer.score(example,
+                                                        self._predictions.get(example.id))
+        return self.scores[example.id]
+
+    def _prepare(self) -> None:
+        """Generate every selected example's answer in one batch and open the backends.
+
+        A failure here ends the session (status 3, results.json incomplete): every item would
+        fail the same way, and a rerun resumes from the generation cache.
+        """
+        if self._scorer is not None:
+            return
+        try:
+            self._setup()
+        except Exception as exc:  # noqa: BLE001 — reported whole, then the session ends
+            self.report.append("setup failed:\n" + traceback.format_exc())
+            pytest.exit(f"sqlgate: the evaluation could not start: {type(exc).__name__}: {exc}",
+                        returncode=pytest.ExitCode.INTERNAL_ERROR)
+
+    def _setup(self) -> None:
+        from harness.catalog import load_catalog
+        from harness.engines import SamplingParams, make_engine
+        from harness.engines.cache import CachedEngine, GenerationCache
+        from harness.gold_cache import GoldCache
+        from harness.golden import Prediction
+        from harness.score_run import duckdb_backends, oracle_backends
+        from harness.scoring import Scorer
+
+        catalog = load_catalog()
+        engine_name = self.option("engine")
+        engine = make_engine(
+            engine_name, predictions=self.option("predictions"),
+            model=self.option("model") or (self.candidate if engine_name == "openai" else None),
+            base_url=self.option("base_url"), concurrency=self.option("concurrency"),
+            timeout_s=self.option("request_timeout"))
+        self._engine = engine
+        examples = list(self.selected.values())
+        if engine_name == "replay":
+            prompts = [e.id for e in examples]  # the replay engine is keyed by example id
+            known = {e.id for e in self.eval_set().examples}
+            self._unknown_ids = sorted(set(engine.predictions) - known)
+        else:
+            prompts = [self._prompt(e, catalog) for e in examples]
+            if not self.option("no_generation_cache"):
+                directory = self.option("generation_cache") or _default_generation_cache()
+                self._cache = GenerationCache(Path(directory) / self.candidate)
+                engine = CachedEngine(engine, self._cache)
+        generations = engine.generate(prompts, SamplingParams())
+        self._predictions = {
+            e.id: None if g.text is None else Prediction(
+                id=e.id, sql=g.text, prompt_tokens=g.prompt_tokens,
+                completion_tokens=g.completion_tokens, seconds=g.seconds, ttft_s=g.ttft_s)
+            for e, g in zip(examples, generations, strict=True)}
+        self._backends = (oracle_backends() if self.option("backend") == "oracle"
+                          else duckdb_backends(catalog, self.option("instances"), False))
+        self._scorer = Scorer(catalog, self._backends, GoldCache())
+
+    def _prompt(self, example: GoldenExample, catalog) -> str:
+        """The user turn: the example's own context if it has one, else the retriever's."""
+        from harness.prompts import render_user_prompt
+        from harness.rag_context import build_context
+
+        style = self.option("prompt_style")
+        if example.rag_context is not None and style == "xiyan":
+            return render_user_prompt(example, style=style)
+        # As deployed: the retriever sees the question only.
+        return render_user_prompt(example, build_context(example.question, catalog),
+                                  style=style)
+
+    def finish(self, session: pytest.Session, exitstatus: int) -> int | None:
+        """Write the outputs and run the gate; the exit status to use, or None for pytest's."""
+        from harness.atomic import write_text_atomic
+
+        out = self.out_dir
+        results = self._results(session, exitstatus)
+        results_path = out / "results.json"
+        write_text_atomic(results_path, json.dumps(results, indent=1, default=str) + "\n")
+        self.report.append(f"results: {results_path} ({len(results['examples'])} examples, "
+                           f"complete: {results['summary']['run']['complete']})")
+        if self._predictions is not None:
+            lines = [json.dumps(p.model_dump(), ensure_ascii=False)
+                     for p in self._predictions.values() if p is not None]
+            write_text_atomic(out / "predictions.jsonl", "".join(f"{x}\n" for x in lines))
+        status = None
+        if self.option("gate"):
+            reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+            if reporter is not None:  # the gate prints its verdict table below this rule
+                reporter.write_sep("=", "sqlgate gate")
+            gate_status = self._gate(results_path, out)
+            if exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+                status = gate_status
+        self._scorecard(results, out)
+        return status
+
+    def _results(self, session: pytest.Session, exitstatus: int) -> dict:
+        """results.json: ScoreRun.to_json() over the scored examples, plus this run's facts."""
+        from harness.metrics import summarize
+        from harness.score_run import ScoreRun
+
+        eval_set = self.eval_set()
+        scores = [self.scores[e.id] for e in eval_set.examples if e.id in self.scores]
+        scorer = self._scorer
+        run = ScoreRun(
+            eval_set=eval_set, scores=scores, summary=summarize(scores),
+            unknown_prediction_ids=self._unknown_ids,
+            backend=self._backends[0].name if self._backends else self.option("backend"),
+            instances=[b.instance_id for b in self._backends],
+            seconds=time.perf_counter() - self.started,
+            db_seconds=scorer.db_seconds if scorer else 0.0,
+            gold_cache_hits=scorer.gold_cache.hits if scorer else 0,
+            gold_cache_misses=scorer.gold_cache.misses if scorer else 0)
+        results = run.to_json()
+        info = results["summary"]["run"]
+        stopped = bool(session.shouldstop or session.shouldfail) or exitstatus not in (
+            pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        info["complete"] = info["complete"] and not self.deselected and not stopped
+        info["deselected"] = self.deselected
+        info["candidate"] = self.candidate
+        info["engine"] = self.option("engine")
+        info["engine_fingerprint"] = self._engine.fingerprint if self._engine else None
+        if self._cache is not None:
+            info["generation_cache"] = {"hits": self._cache.hits, "misses": self._cache.misses}
+        return results
+
+    def _gate(self, results_path: Path, out: Path) -> int:
+        """The gate's exit code; verdict.json is written beside results.json."""
+        from harness.gate import gate_command
+
+        verdict = out / "verdict.json"
+        verdict.unlink(missing_ok=True)  # a gate that fails on bad input writes none
+        baseline = self.option("baseline")
+        code = int(gate_command(results_path, Path(self.option("gate")),
+                                Path(baseline) if baseline else None, verdict))
+        self.report.append(f"gate {self.option('gate')}: exit status {code} "
+                           "(the gate's verdict, not the per-example failures)")
+        return code
+
+    def _scorecard(self, results: dict, out: Path) -> None:
+        """scorecard.html beside results.json, with the verdict and baseline when there are."""
+        from harness.scorecard import write_scorecard
+
+        verdict_path = out / "verdict.json"
+        verdict = (json.loads(verdict_path.read_text(encoding="utf-8"))
+                   if self.option("gate") and verdict_path.exists() else None)
+        baseline = self.option("baseline")
+        baseline_results = (json.loads(Path(baseline).read_text(encoding="utf-8"))
+                            if baseline else None)
+        write_scorecard(results, out / "scorecard.html", verdict=verdict,
+                        baseline=baseline_results)
+        self.report.append(f"scorecard: {out / 'scorecard.html'}")
+
+    def close(self) -> None:
+        """Close the execution backends."""
+        for backend in self._backends:
+            backend.close()
+        self._backends = []
+
+
+def _default_generation_cache() -> Path:
+    from harness.gold_cache import default_cache_dir
+
+    return default_cache_dir() / "generations"
+
+
+_RUN = pytest.StashKey[EvaluationRun]()
