@@ -20,6 +20,20 @@ USER_ENV = "SQLGATE_ORACLE_USER"
 PASSWORD_ENV = "SQLGATE_ORACLE_PASSWORD"  # never logged; redacted from every report
 
 
+def prepare_for_oracle(oracle_sql: str) -> PreparedQuery:
+    """The text Oracle runs as written, once it is known to be one SELECT/WITH query.
+
+    Raises QueryRejected for anything else; parse errors propagate as SqlParseError.
+    """
+    verdict = classify(oracle_sql)
+    if not verdict.safe:
+        raise QueryRejected(verdict.kind, verdict.reason)
+    tree = parse_single(oracle_sql)
+    # python-oracledb sends one statement without its terminator.
+    text = oracle_sql.strip().rstrip(";").rstrip("/").strip()
+    return PreparedQuery(sql=text, ordered=tree.args.get("order") is not None)
+
+
 class OracleBackend:
     """One Oracle database; `instance_id` should name the data snapshot it holds."""
 
@@ -44,13 +58,7 @@ class OracleBackend:
                    instance_id)
 
     def prepare(self, oracle_sql: str) -> PreparedQuery:
-        verdict = classify(oracle_sql)
-        if not verdict.safe:
-            raise QueryRejected(verdict.kind, verdict.reason)
-        tree = parse_single(oracle_sql)
-        # python-oracledb sends one statement without its terminator.
-        text = oracle_sql.strip().rstrip(";").rstrip("/").strip()
-        return PreparedQuery(sql=text, ordered=tree.args.get("order") is not None)
+        return prepare_for_oracle(oracle_sql)
 
     def explain(self, query: PreparedQuery) -> str | None:
         cursor = self._con.cursor()
