@@ -15,6 +15,7 @@ from rich.table import Table
 
 from harness import __version__
 from harness.errors import InputError
+from harness.redact import redact
 
 app = typer.Typer(
     help="sqlgate: evaluation harness and release gate for text-to-SQL models on Oracle EBS.",
@@ -219,7 +220,7 @@ def main() -> None:
     except InputError as exc:
         if _state["debug"]:
             raise
-        console.print(f"[red]error:[/] {exc.render()}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/] {redact(exc.render())}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
@@ -234,7 +235,7 @@ def main() -> None:
         if isinstance(exc, click.ClickException):
             exc.show()
             sys.exit(exc.exit_code)
-        console.print(f"[red]harness error:[/] {type(exc).__name__}: {exc} "
+        console.print(f"[red]harness error:[/] {type(exc).__name__}: {redact(str(exc))} "
                       "(run with --debug for the traceback)", highlight=False, soft_wrap=True)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

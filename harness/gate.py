@@ -17,6 +17,7 @@ from rich.table import Table
 from harness.atomic import write_text_atomic
 from harness.errors import InputError, describe_validation_error, pydantic_field
 from harness.paired_test import PairedResult, mcnemar, paired_bootstrap
+from harness.redact import redact, redact_data
 
 # The examples each pairable metric counts (its denominator), so the paired test compares
 # exactly the examples that make up the summary number.
@@ -205,6 +206,8 @@ def load_policy(path: str | Path) -> Policy:
         found = re.search(r"line (\d+)", str(exc))
         raise InputError(path, f"not valid TOML: {exc}",
                          line=int(found.group(1)) if found else None) from None
+    except RecursionError:
+        raise InputError(path, "not valid TOML: nested too deeply") from None
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:
@@ -227,6 +230,8 @@ def load_results(path: str | Path) -> dict:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(path, f"not valid JSON: {exc}",
                          line=getattr(exc, "lineno", None)) from None
+    except RecursionError:
+        raise InputError(path, "not valid JSON: nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError(path, "expected a JSON object with `summary` and `examples`")
     if not isinstance(data.get("summary"), dict):
@@ -469,11 +474,11 @@ def gate_command(results: Path, policy: Path, baseline: Path | None, out: Path |
         if candidate is not None and registry is not None:
             reg.record_verdict(candidate, verdict, results=results, root=registry)
     except InputError as exc:
-        console.print(f"[red]error:[/] {exc.render()}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/] {redact(exc.render())}", highlight=False, soft_wrap=True)
         return 2
     print_verdict(verdict, console)
     if out is not None:
         body = {"results": str(results), "baseline": str(baseline) if baseline else None,
                 "policy_path": str(policy), **verdict.model_dump(mode="json")}
-        write_text_atomic(out, json.dumps(body, indent=1) + "\n")
+        write_text_atomic(out, json.dumps(redact_data(body), indent=1) + "\n")
     return 0 if verdict.passed else 1

@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from harness.redact import redact
+
 if TYPE_CHECKING:
     from harness.golden import EvalSet, GoldenExample, Prediction
     from harness.scoring import ExampleScore
@@ -154,7 +156,8 @@ def sqlgate_score(request: pytest.FixtureRequest, sqlgate_example: GoldenExample
     """The score of this item's example (generated and scored once per session)."""
     score = request.config.stash[_RUN].score(sqlgate_example)
     # JUnit XML carries them as <property> elements of the test case.
-    request.node.user_properties.extend([("status", score.status), ("reason", score.reason)])
+    request.node.user_properties.extend([("status", score.status),
+                                         ("reason", redact(score.reason))])
     return score
 
 
@@ -196,7 +199,7 @@ def failure_message(score: ExampleScore) -> str:
             # Same bag of rows in another order, or another shape: show both heads.
             lines.append(f"  gold head: {diff['gold_head'][:_ROWS_SHOWN]}")
             lines.append(f"  predicted head: {diff['predicted_head'][:_ROWS_SHOWN]}")
-    return "\n".join(lines)
+    return redact("\n".join(lines))
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -376,15 +379,17 @@ class EvaluationRun:
     def finish(self, session: pytest.Session, exitstatus: int) -> int | None:
         """Write the outputs and run the gate; the exit status to use, or None for pytest's."""
         from harness.atomic import write_text_atomic
+        from harness.redact import redact_data
 
         out = self.out_dir
         results = self._results(session, exitstatus)
         results_path = out / "results.json"
-        write_text_atomic(results_path, json.dumps(results, indent=1, default=str) + "\n")
+        write_text_atomic(results_path,
+                          json.dumps(redact_data(results), indent=1, default=str) + "\n")
         self.report.append(f"results: {results_path} ({len(results['examples'])} examples, "
                            f"complete: {results['summary']['run']['complete']})")
         if self._predictions is not None:
-            lines = [json.dumps(p.model_dump(), ensure_ascii=False)
+            lines = [json.dumps(redact_data(p.model_dump()), ensure_ascii=False)
                      for p in self._predictions.values() if p is not None]
             write_text_atomic(out / "predictions.jsonl", "".join(f"{x}\n" for x in lines))
         status = None

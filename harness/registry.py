@@ -7,7 +7,6 @@ import fcntl
 import hashlib
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +17,7 @@ from rich.console import Console
 from harness.atomic import write_text_atomic
 from harness.errors import InputError, describe_validation_error, pydantic_field
 from harness.gate import PolicyRef, Verdict, load_policy
+from harness.redact import redact
 
 DEFAULT_REGISTRY = Path("registry")
 ARTIFACT_KINDS = ("adapter", "merged", "quantized")
@@ -119,7 +119,10 @@ def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(path, f"not valid JSON: {exc}") from None
+        raise InputError(path, f"not valid JSON: {exc}",
+                         line=getattr(exc, "lineno", None)) from None
+    except RecursionError:
+        raise InputError(path, "not valid JSON: nested too deeply") from None
 
 
 def load_manifest(candidate_id: str, root: Path = DEFAULT_REGISTRY) -> CandidateManifest:
@@ -137,7 +140,7 @@ def load_manifest(candidate_id: str, root: Path = DEFAULT_REGISTRY) -> Candidate
 
 def _write_manifest(root: Path, manifest: CandidateManifest) -> None:
     write_text_atomic(_manifest_path(root, manifest.id),
-                      manifest.model_dump_json(indent=1) + "\n")
+                      redact(manifest.model_dump_json(indent=1)) + "\n")
 
 
 def register_candidate(manifest: CandidateManifest, root: Path = DEFAULT_REGISTRY) -> Path:
@@ -164,9 +167,7 @@ def record_verdict(candidate_id: str, verdict: Verdict, *, results: Path | None 
                                                str(run["eval_set"]): run["eval_set_sha256"]}
             # A copy, so the baseline survives the deletion of the run's output folder.
             target = _manifest_path(root, candidate_id).parent / "results.json"
-            tmp = target.with_name(".results.json.tmp")
-            shutil.copyfile(results, tmp)
-            os.replace(tmp, target)
+            write_text_atomic(target, redact(Path(results).read_text(encoding="utf-8")))
         manifest = manifest.model_copy(update=update)
         _write_manifest(root, manifest)
     return manifest
@@ -252,7 +253,7 @@ def promote_command(candidate: str, registry: Path, policy: Path) -> int:
         console.print(f"[bold red]promotion refused:[/] {exc}", highlight=False)
         return 1
     except InputError as exc:
-        console.print(f"[red]error:[/] {exc.render()}", highlight=False, soft_wrap=True)
+        console.print(f"[red]error:[/] {redact(exc.render())}", highlight=False, soft_wrap=True)
         return 2
     console.print(f"[bold green]promoted[/] {candidate}"
                   + (f" (previous: {audit['previous']}, now the baseline)"

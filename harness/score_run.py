@@ -15,6 +15,7 @@ from harness.catalog import Catalog, load_catalog
 from harness.gold_cache import GoldCache
 from harness.golden import EvalSet, Prediction, load_eval_set, load_predictions
 from harness.metrics import summarize
+from harness.redact import redact_data
 from harness.scoring import ExampleScore, Scorer, ScoringSettings
 
 
@@ -107,5 +108,5 @@ def score_predictions(
 
 
 def write_results(run: ScoreRun, path: Path) -> None:
-    """Write results.json atomically (a crash never leaves half a file)."""
-    write_text_atomic(path, json.dumps(run.to_json(), indent=1, default=str) + "\n")
+    """Write results.json atomically (a crash never leaves half a file), secrets redacted."""
+    write_text_atomic(path, json.dumps(redact_data(run.to_json()), indent=1, default=str) + "\n")

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from harness import svg_charts
 from harness.atomic import write_text_atomic
+from harness.redact import redact
 
 # Rates where a smaller number is the better model; every other headline metric is "higher wins".
 LOWER_IS_BETTER = frozenset({
@@ -262,6 +263,6 @@ def render_scorecard(results: dict, *, verdict: dict | None = None,
 def write_scorecard(results: dict, path: str | Path, *, verdict: dict | None = None,
                     baseline: dict | None = None, others: dict[str, dict] | None = None,
                     latency: dict | None = None) -> None:
-    """Render the scorecard and write it atomically to `path`."""
-    write_text_atomic(path, render_scorecard(results, verdict=verdict, baseline=baseline,
-                                             others=others, latency=latency))
+    """Render the scorecard and write it atomically to `path`, secrets redacted."""
+    write_text_atomic(path, redact(render_scorecard(results, verdict=verdict, baseline=baseline,
+                                                    others=others, latency=latency)))

@@ -106,6 +106,9 @@ def parse_oracle(sql: str) -> list[exp.Expression]:
         raise SqlParseError(_describe(error)) from error
     except TokenError as error:
         raise SqlParseError(f"cannot tokenize: {error}") from error
+    except RecursionError:
+        # sqlglot's parser is recursive: 5,000 nested parentheses must be a parse error.
+        raise SqlParseError("nested too deeply to parse") from None
     # sqlglot yields None for an empty statement and a bare ``Semicolon`` node to hold a comment
     # that follows the last ``;``: neither is a statement.
     statements = [

@@ -108,7 +108,16 @@ class DuckDBBackend:
             if timed_out.is_set():
                 return Execution("timeout", error=f"stopped after {timeout_s:g} s",
                                  seconds=elapsed)
+            if isinstance(exc, duckdb.InterruptException):
+                raise KeyboardInterrupt from None  # Ctrl-C, not our timer: see below
             return Execution("error", error=_first_line(exc), seconds=elapsed)
+        except RuntimeError as exc:
+            # duckdb turns a SIGINT during a query into RuntimeError("Query interrupted") and
+            # swallows the KeyboardInterrupt; restore it, so Ctrl-C stops the run instead of
+            # scoring this example as a harness error and writing a "complete" run.
+            if "interrupted" in str(exc).lower():
+                raise KeyboardInterrupt from None
+            raise
         finally:
             timer.cancel()
         elapsed = time.perf_counter() - start

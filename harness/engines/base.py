@@ -7,7 +7,15 @@ from typing import Protocol, runtime_checkable
 
 
 class EngineError(RuntimeError):
-    """A model could not produce a completion (server down past its retries, bad response)."""
+    """A model could not produce a completion (server down past its retries, bad response).
+
+    `partial` holds, per prompt of the failed call, the Generation that did finish (None for
+    the others), so a caller can keep the work done before the failure.
+    """
+
+    def __init__(self, message: str, partial: list[Generation | None] | None = None) -> None:
+        super().__init__(message)
+        self.partial = partial or []
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from harness.atomic import write_text_atomic
-from harness.engines.base import Generation, ModelEngine, SamplingParams
+from harness.engines.base import EngineError, Generation, ModelEngine, SamplingParams
 
 CACHE_FORMAT = 1
 
@@ -87,7 +87,14 @@ class CachedEngine:
         pending = list(todo.items())
         for start in range(0, len(pending), self.chunk):
             batch = pending[start:start + self.chunk]
-            generations = self.engine.generate([p for _, p in batch], params)
+            try:
+                generations = self.engine.generate([p for _, p in batch], params)
+            except EngineError as exc:
+                # Keep what finished before the failure: a rerun asks only for the rest.
+                for (key, _), generation in zip(batch, exc.partial, strict=False):
+                    if generation is not None:
+                        self.cache.put(key, generation)
+                raise
             for (key, _), generation in zip(batch, generations, strict=True):
                 self.cache.put(key, generation)
                 found[key] = generation

@@ -69,7 +69,17 @@ class OpenAIEngine:
         async with httpx.AsyncClient(headers=headers, timeout=self.timeout_s,
                                      limits=limits) as client:
             tasks = [self._one(client, limit, prompt, params) for prompt in prompts]
-            return list(await asyncio.gather(*tasks))
+            # Every request runs to its end, so the answers that did finish survive a failure.
+            outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        for failure in failures:
+            if not isinstance(failure, EngineError):
+                raise failure
+        if failures:
+            partial = [o if isinstance(o, Generation) else None for o in outcomes]
+            raise EngineError(f"{len(failures)} of {len(prompts)} requests failed; first: "
+                              f"{failures[0]}", partial=partial)
+        return list(outcomes)
 
     def _body(self, prompt: str, params: SamplingParams) -> dict:
         messages = [] if self.system is None else [{"role": "system", "content": self.system}]
