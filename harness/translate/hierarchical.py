@@ -278,8 +278,10 @@ def _row_generator(queries: QueryTranslator, sel: exp.Select, outer: Scope,
         )
     rows = max(count - (1 if op is exp.LT else 0), 0)
     name, alias = queries.ctx.fresh("levels"), queries.ctx.fresh("level")
-    generator = exp.Select(expressions=[exp.alias_(
-        b.call("unnest", b.call("range", b.num(1), b.num(rows + 1))), alias)])
+    # The range() table function streams its rows; unnest(range(...)) would first build a list
+    # of n numbers in memory, which a timeout cannot interrupt (LEVEL <= 1e9 ran for minutes).
+    generator = exp.select(exp.alias_(exp.column("range"), alias)).from_(
+        exp.Table(this=b.call("range", b.num(1), b.num(rows + 1))))
     cte = exp.CTE(this=generator, alias=exp.TableAlias(this=exp.to_identifier(name)))
     rewritten = sel.copy()
     rewritten.set("connect", None)
