@@ -39,8 +39,9 @@ def demo(session: nox.Session) -> None:
     )
 
 
-# What `nox -s evaluate` installs (editable sqlgate first) for engines needing more than the core.
-ENGINE_INSTALL = {"hf": [".", "torch>=2.4", "transformers>=4.45"], "vllm": [".[serve]"]}
+# What `nox -s evaluate` installs for engines needing more than the core ([train] brings
+# compressed-tensors, which transformers needs to load pipeline.quantize's candidates).
+ENGINE_INSTALL = {"hf": [".[train]"], "vllm": [".[serve]"]}
 
 
 def _option(args: list[str], name: str) -> str | None:
@@ -75,3 +76,34 @@ def evaluate(session: nox.Session) -> None:
     session.install("-e", *ENGINE_INSTALL.get(_option(args, "--engine") or "replay", ["."]))
     out = _option(args, "--sqlgate-out") or f"reports/{candidate}"
     session.run("pytest", "suites", f"--junitxml={out}/junit.xml", *args)
+
+
+# What `nox -s train package` installs: sqlgate with its training extra (DeepSpeed, for
+# multi-GPU hosts, is the separate [deepspeed] extra).
+TRAIN_INSTALL = ["-e", ".[train]"]
+TINY_RECIPE = "pipeline/configs/tiny.yaml"
+
+
+def _recipe_args(session: nox.Session) -> list[str]:
+    """`--recipe R` plus any training flags from the command line (default: the tiny recipe)."""
+    args = list(session.posargs)
+    return args if _option(args, "--recipe") else ["--recipe", TINY_RECIPE, *args]
+
+
+@nox.session
+def train(session: nox.Session) -> None:
+    """Dataset → (tiny tokenizer and base) → LoRA SFT; `nox -s train -- --recipe R [flags]`.
+
+    Without arguments: the tiny recipe on CPU. Multi-GPU recipes are launched with accelerate
+    (docs/pipeline.md); this session runs the single-process command.
+    """
+    session.install(*TRAIN_INSTALL)
+    session.run("python", "-m", "pipeline.train", *_recipe_args(session))
+
+
+@nox.session
+def package(session: nox.Session) -> None:
+    """Merge → quantize → candidates/<id>/ (manifest, vllm_config.yaml); same --recipe."""
+    session.install(*TRAIN_INSTALL)
+    recipe = _option(list(session.posargs), "--recipe") or TINY_RECIPE
+    session.run("python", "-m", "pipeline.candidate", "--recipe", recipe)

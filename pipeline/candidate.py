@@ -1,0 +1,131 @@
+"""The package step: merge → quantize → `candidates/<id>/` with manifest and vLLM config.
+
+`python -m pipeline.candidate --recipe pipeline/configs/tiny.yaml` reads the train step's run
+manifest (`<work_dir>/run_manifest.json`), merges the adapters of the recipe's `merge` section
+(default: the SFT adapter just trained) into the base, quantizes the merged model, and writes
+
+    candidates/<id>/adapter/          the (last) LoRA adapter, as trained
+    candidates/<id>/merged/           base + adapters, full precision, plain HF model
+    candidates/<id>/quantized/        compressed-tensors W4A16/W8A16: what is served and gated
+    candidates/<id>/manifest.json     harness.registry.CandidateManifest (hashes of the three)
+    candidates/<id>/pipeline.json     run manifest, merge record, quantization validation
+    candidates/<id>/vllm_config.yaml  `vllm serve --config` settings of the recipe's `serve`
+
+The candidate is then evaluated like any other:
+`nox -s evaluate -- --candidate <id> --engine hf --model candidates/<id>/quantized ...`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from harness.atomic import write_text_atomic
+from harness.registry import CandidateManifest, artifact_sha256
+from pipeline.dataset import load_conversations
+from pipeline.merge import merge
+from pipeline.quantize import quantize
+from pipeline.recipe import REPO_ROOT, Recipe, git_sha, load_recipe
+
+
+def vllm_settings(model_dir: str, serve: dict[str, Any], quant_method: str) -> dict[str, Any]:
+    """`vllm serve --config` keys. The answer budget (`max_tokens`) is a request parameter,
+    not a server option, so it becomes the server's default through
+    `override-generation-config` (vLLM's `max_new_tokens`)."""
+    settings = {k: v for k, v in serve.items() if k != "max_tokens"}
+    settings["quantization"] = quant_method
+    settings["override-generation-config"] = json.dumps(
+        {"max_new_tokens": serve["max_tokens"], "temperature": 0.0})
+    return {"model": model_dir, **settings}
+
+
+def _relative(path: Path) -> str:
+    """Manifest paths are relative to the repository root, where sqlgate commands run."""
+    try:
+        return path.resolve().relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _chat_texts(tokenizer_dir: Path) -> Any:
+    """Calibration text renderer: prompt and answer through the model's chat template."""
+    from transformers import AutoTokenizer
+
+    from harness.prompts import render_chat
+
+    tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
+
+    def render(records: Sequence[dict[str, Any]]) -> list[str]:
+        return [render_chat(tokenizer, r["conversations"][0]["content"],
+                            assistant=r["conversations"][1]["content"]) for r in records]
+
+    return render
+
+
+def package(recipe: Recipe) -> CandidateManifest:
+    """Merge, quantize and write the candidate directory; returns its manifest."""
+    run_manifest_path = recipe.work_dir / "run_manifest.json"
+    if not run_manifest_path.is_file():
+        raise FileNotFoundError(f"{run_manifest_path}: run the train step first "
+                                f"(python -m pipeline.train --recipe {recipe.path})")
+    run_manifest = json.loads(run_manifest_path.read_text(encoding="utf-8"))
+    merge_settings = recipe.section("merge")
+    adapters = [REPO_ROOT / a for a in merge_settings.get("adapters", [])] or [
+        Path(run_manifest["adapter"]["path"])]
+    out = recipe.candidate_dir
+    if out.exists():
+        shutil.rmtree(out)  # a candidate is rebuilt whole: stale files would break its hashes
+    out.mkdir(parents=True)
+    shutil.copytree(adapters[-1], out / "adapter")
+    merged = merge(run_manifest["base_model"], adapters, out / "merged",
+                   dtype=merge_settings.get("dtype", "bfloat16"))
+    quant = recipe.section("quantize")
+    records = load_conversations(run_manifest["dataset"]["path"])
+    quant_config = quantize(out / "merged", out / "quantized", records, seed=recipe.seed,
+                            chat_texts=_chat_texts(out / "merged"), **quant)
+    settings = vllm_settings(_relative(out / "quantized"), recipe.section("serve"),
+                             "compressed-tensors")
+    write_text_atomic(out / "vllm_config.yaml",
+                      f"# vllm serve {settings.pop('model')} --config "
+                      f"{_relative(out / 'vllm_config.yaml')}\n"
+                      + yaml.safe_dump(settings, sort_keys=False))
+    write_text_atomic(out / "pipeline.json", json.dumps(
+        {"run": run_manifest, "merge": merged, "quantize": quant_config}, indent=1) + "\n")
+    paths = {kind: out / kind for kind in ("adapter", "merged", "quantized")}
+    manifest = CandidateManifest(
+        id=recipe.id, base_model=run_manifest["base_model"],
+        adapter_sha256=artifact_sha256(paths["adapter"]), merged_sha256=merged["sha256"],
+        quantized_sha256=quant_config["sha256"],
+        artifact_paths={kind: _relative(path) for kind, path in paths.items()},
+        dataset_version=(f"{run_manifest['dataset']['train_set_version']}"
+                         f"+sha256:{run_manifest['dataset']['raw_sha256']}"),
+        quant_config={k: v for k, v in quant_config.items()
+                      if k not in ("calibration_ids", "validation_ids")},
+        code_git_sha=git_sha())
+    # The registry's manifest file; `sqlgate promote` registers it (register_candidate).
+    write_text_atomic(out / "manifest.json", manifest.model_dump_json(indent=1) + "\n")
+    return manifest
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m pipeline.candidate --recipe R`."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recipe", default="pipeline/configs/tiny.yaml")
+    args = parser.parse_args(argv)
+    recipe = load_recipe(args.recipe)
+    manifest = package(recipe)
+    validation = manifest.quant_config["validation"]
+    print(f"candidate {manifest.id}: {_relative(recipe.candidate_dir)} "
+          f"(quantized {manifest.quant_config['scheme']} {manifest.quant_config['method']}; "
+          f"validation merged {validation['merged']} → quantized {validation['quantized']})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
