@@ -107,3 +107,10 @@ def package(session: nox.Session) -> None:
     session.install(*TRAIN_INSTALL)
     recipe = _option(list(session.posargs), "--recipe") or TINY_RECIPE
     session.run("python", "-m", "pipeline.candidate", "--recipe", recipe)
+
+
+@nox.session
+def serve(session: nox.Session) -> None:
+    """Plan and launch vLLM for a candidate: `nox -s serve -- MODEL_DIR [--quantization awq]`."""
+    session.install("-e", ".[serve,proxy]")
+    session.run("sqlgate", "vllm-config", *session.posargs, "--launch")

@@ -188,6 +188,52 @@ def promote(
     raise typer.Exit(promote_command(candidate, registry, policy))
 
 
+@app.command("serve-guardrail")
+def serve_guardrail(
+    upstream: Annotated[str, typer.Option("--upstream", help="OpenAI-compatible server URL.")],
+    model: Annotated[str, typer.Option("--model", help="Served model name.")],
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8080,
+    max_concurrency: Annotated[int, typer.Option("--max-concurrency")] = 4,
+    max_body_bytes: Annotated[int, typer.Option("--max-body-bytes")] = 262144,
+    request_timeout: Annotated[float, typer.Option("--request-timeout")] = 120.0,
+    generation_timeout: Annotated[float, typer.Option("--generation-timeout")] = 60.0,
+    explain_db: Annotated[str | None, typer.Option(
+        "--explain-db", help="DuckDB instance for EXPLAIN.")] = None,
+    log_prompts: Annotated[bool, typer.Option("--log-prompts")] = False,
+) -> None:
+    """Serve the guardrail proxy in front of an OpenAI-compatible server."""
+    from harness.proxy import serve_guardrail_command
+
+    raise typer.Exit(serve_guardrail_command(
+        upstream, model=model, host=host, port=port, max_concurrency=max_concurrency,
+        max_body_bytes=max_body_bytes, request_timeout_s=request_timeout,
+        generation_timeout_s=generation_timeout, explain_db=explain_db,
+        log_prompts=log_prompts))
+
+
+@app.command("vllm-config")
+def vllm_config(
+    model_dir: Annotated[Path, typer.Argument(help="Candidate folder with config.json.")],
+    out: Annotated[Path, typer.Option("--out")] = Path("reports/serving"),
+    gpu: Annotated[str, typer.Option(
+        "--gpu", help="a100-80gb, h100-80gb, h200-141gb")] = "a100-80gb",
+    quantization: Annotated[str | None, typer.Option(
+        "--quantization", help="awq, gptq, none (default: the config's)")] = None,
+    utilization: Annotated[float, typer.Option("--gpu-memory-utilization")] = 0.90,
+    served_name: Annotated[str | None, typer.Option("--served-model-name")] = None,
+    port: Annotated[int, typer.Option("--port")] = 8000,
+    launch: Annotated[bool, typer.Option(
+        "--launch", help="exec vllm serve after printing the plan")] = False,
+) -> None:
+    """Print the memory plan, write vllm_config.yaml, optionally launch vLLM."""
+    from harness.vllm_config import vllm_config_command
+
+    raise typer.Exit(vllm_config_command(
+        model_dir, out, gpu=gpu, quantization=quantization, gpu_memory_utilization=utilization,
+        served_model_name=served_name, port=port, launch=launch))
+
+
 def _print_summary(summary: dict) -> None:
     table = Table(title="sqlgate score")
     table.add_column("metric")

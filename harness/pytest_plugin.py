@@ -71,6 +71,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="duckdb: the embedded test suite; oracle: SQLGATE_ORACLE_DSN.")
     group.addoption("--instances", type=int, help="Embedded instances (default: recipe's K).")
     group.addoption("--sqlgate-out", help="Output directory (default: reports/<candidate>/).")
+    group.addoption("--latency-sweep", help="Concurrent users for suites/test_latency.py, e.g. "
+                                            "1,2,4,8 (default: --concurrency).")
+    group.addoption("--latency-requests", type=int, default=8,
+                    help="Measured requests per user in the latency suite.")
     group.addoption("--prompt-style", choices=STYLES, default="xiyan", help="Prompt template.")
     group.addoption("--concurrency", type=int, default=4, help="Requests in flight (openai).")
     group.addoption("--request-timeout", type=float, default=120.0,
@@ -431,6 +435,11 @@ class EvaluationRun:
         info["engine_fingerprint"] = self._engine.fingerprint if self._engine else None
         if self._cache is not None:
             info["generation_cache"] = {"hits": self._cache.hits, "misses": self._cache.misses}
+        latency = self.config.stash.get(LATENCY_KEY, None)
+        if latency is not None:
+            from harness.latency import gate_summary
+
+            results["summary"]["latency"] = gate_summary(latency)
         return results
 
     def _gate(self, results_path: Path, out: Path) -> int:
@@ -457,7 +466,7 @@ class EvaluationRun:
         baseline_results = (json.loads(Path(baseline).read_text(encoding="utf-8"))
                             if baseline else None)
         write_scorecard(results, out / "scorecard.html", verdict=verdict,
-                        baseline=baseline_results)
+                        baseline=baseline_results, latency=self.config.stash.get(LATENCY_KEY, None))
         self.report.append(f"scorecard: {out / 'scorecard.html'}")
 
     def close(self) -> None:
@@ -474,3 +483,5 @@ def _default_generation_cache() -> Path:
 
 
 _RUN = pytest.StashKey[EvaluationRun]()
+# The latency suite leaves its gated measurements here; results.json carries them.
+LATENCY_KEY = pytest.StashKey[dict]()
