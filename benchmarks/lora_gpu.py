@@ -7,8 +7,9 @@ production ones (`pipeline.train._wrap_lora` with the default `LoraArguments`: r
 dropout 0.05, q/k/v/o/gate/up/down); the loop is a plain AdamW loop over packed 8192-token
 sequences of the project's training text, not the Trainer. Writes JSON to --out.
 
-MFU uses the PaLM convention: model FLOPs per token = 6 N + 12 L d T (N parameters, L layers,
-d width, T sequence length), against the GPU's dense BF16 peak; LoRA skips the frozen weights'
+MFU uses the PaLM convention: model FLOPs per token = 6 N + 12 L d T (N parameters without an
+untied input embedding, which is a lookup; L layers, d width, T sequence length), against the
+GPU's dense BF16 peak; LoRA skips the frozen weights'
 gradient GEMMs, so the hardware does about 2/3 of that work (reported as `lora_flops_share`).
 """
 
@@ -24,7 +25,13 @@ SHAPES = {
     "llama32-1b": dict(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
                        num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
                        tie_word_embeddings=True, rope_theta=500000.0),
+    "llama31-8b": dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+                       num_attention_heads=32, num_key_value_heads=8, vocab_size=128256,
+                       rope_theta=500000.0),
     "llama31-70b-2layer": dict(hidden_size=8192, intermediate_size=28672, num_hidden_layers=2,
+                               num_attention_heads=64, num_key_value_heads=8,
+                               vocab_size=128256, rope_theta=500000.0),
+    "llama31-70b-4layer": dict(hidden_size=8192, intermediate_size=28672, num_hidden_layers=4,
                                num_attention_heads=64, num_key_value_heads=8,
                                vocab_size=128256, rope_theta=500000.0),
 }
@@ -76,19 +83,21 @@ def run_shape(name: str, seq_len: int, steps: int, warmup: int) -> dict:
         torch.cuda.synchronize()
         if i >= warmup:
             times.append(time.perf_counter() - start)
-            losses.append(float(loss))
+            losses.append(loss.item())
     step = sorted(times)[len(times) // 2]
     gpu = torch.cuda.get_device_name()
     peak = next((v for k, v in PEAK_BF16_TFLOPS.items() if k in gpu), None)
     layers, width = config.num_hidden_layers, config.hidden_size
-    flops_per_token = 6 * n_params + 12 * layers * width * seq_len
+    lookup = 0 if config.tie_word_embeddings else config.vocab_size * width
+    n_matmul = n_params - lookup
+    flops_per_token = 6 * n_matmul + 12 * layers * width * seq_len
     tokens_per_s = seq_len / step
     result = {
         "shape": name, "gpu": gpu, "seq_len": seq_len, "steps_timed": len(times),
         "parameters": n_params, "trainable_lora_parameters": trainable,
         "median_step_s": round(step, 4), "tokens_per_s": round(tokens_per_s, 1),
         "mfu": round(flops_per_token * tokens_per_s / (peak * 1e12), 4) if peak else None,
-        "lora_flops_share": round((4 * n_params + 12 * layers * width * seq_len)
+        "lora_flops_share": round((4 * n_matmul + 12 * layers * width * seq_len)
                                   / flops_per_token, 3),
         "weights_gib": round(weights_gib, 2),
         "peak_memory_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2),
@@ -102,7 +111,8 @@ def run_shape(name: str, seq_len: int, steps: int, warmup: int) -> dict:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--shapes", default="llama32-1b,llama31-70b-2layer")
+    parser.add_argument("--shapes", default="llama32-1b,llama31-8b,llama31-70b-2layer,"
+                                            "llama31-70b-4layer")
     parser.add_argument("--seq-len", type=int, default=8192)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=2)
