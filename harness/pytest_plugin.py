@@ -71,6 +71,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="duckdb: the embedded test suite; oracle: SQLGATE_ORACLE_DSN.")
     group.addoption("--instances", type=int, help="Embedded instances (default: recipe's K).")
     group.addoption("--sqlgate-out", help="Output directory (default: reports/<candidate>/).")
+    group.addoption("--guardrail", action="store_true",
+                    help="Check each answer with the SQL guardrail and retry once (as served); "
+                         "results.json then carries summary.guardrail (retry rate).")
     group.addoption("--latency-sweep", help="Concurrent users for suites/test_latency.py, e.g. "
                                             "1,2,4,8 (default: --concurrency).")
     group.addoption("--latency-requests", type=int, default=8,
@@ -242,6 +245,7 @@ class EvaluationRun:
         self._scorer = None
         self._backends: list = []
         self._cache = None
+        self._guardrail: dict | None = None  # summary.guardrail, when --guardrail is on
         self._unknown_ids: list[str] = []
 
     def option(self, name: str):
@@ -358,12 +362,25 @@ class EvaluationRun:
                 directory = self.option("generation_cache") or _default_generation_cache()
                 self._cache = GenerationCache(Path(directory) / self.candidate)
                 engine = CachedEngine(engine, self._cache)
-        generations = engine.generate(prompts, SamplingParams())
-        self._predictions = {
-            e.id: None if g.text is None else Prediction(
-                id=e.id, sql=g.text, prompt_tokens=g.prompt_tokens,
-                completion_tokens=g.completion_tokens, seconds=g.seconds, ttft_s=g.ttft_s)
-            for e, g in zip(examples, generations, strict=True)}
+        if self.option("guardrail") and engine_name != "replay":
+            # As served: the guardrail checks each answer and retries once with the errors;
+            # the retries go through the same (cached) engine.
+            from harness.guardrail import guardrail_summary, run_batch_with_guardrail
+
+            answers = run_batch_with_guardrail(engine, prompts, catalog=catalog,
+                                               org_policies=[e.org_policy for e in examples])
+            self._predictions = {
+                e.id: Prediction(id=e.id, sql=a.raw if a.sql is None else a.sql,
+                                 guardrail=a.record())
+                for e, a in zip(examples, answers, strict=True)}
+            self._guardrail = guardrail_summary(a.record() for a in answers)
+        else:
+            generations = engine.generate(prompts, SamplingParams())
+            self._predictions = {
+                e.id: None if g.text is None else Prediction(
+                    id=e.id, sql=g.text, prompt_tokens=g.prompt_tokens,
+                    completion_tokens=g.completion_tokens, seconds=g.seconds, ttft_s=g.ttft_s)
+                for e, g in zip(examples, generations, strict=True)}
         self._backends = (oracle_backends() if self.option("backend") == "oracle"
                           else duckdb_backends(catalog, self.option("instances"), False))
         self._scorer = Scorer(catalog, self._backends, GoldCache())
@@ -435,6 +452,8 @@ class EvaluationRun:
         info["engine_fingerprint"] = self._engine.fingerprint if self._engine else None
         if self._cache is not None:
             info["generation_cache"] = {"hits": self._cache.hits, "misses": self._cache.misses}
+        if self._guardrail is not None:
+            results["summary"]["guardrail"] = self._guardrail
         latency = self.config.stash.get(LATENCY_KEY, None)
         if latency is not None:
             from harness.latency import gate_summary

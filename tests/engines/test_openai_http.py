@@ -99,3 +99,32 @@ def test_plugin_resumes_from_the_generation_cache(pytester: pytest.Pytester, sui
     results = json.loads((pytester.path / "out" / "results.json").read_text())
     assert results["summary"]["run"]["generation_cache"] == {"hits": 3, "misses": 0}
     assert results["summary"]["run"]["engine"] == "openai"
+
+
+def test_plugin_guardrail_retries_once_and_reports_the_retry_rate(
+        pytester: pytest.Pytester, suite):  # noqa: ARG001
+    """--guardrail: a first answer that is prose is sent back with its errors; the retry's SQL
+    is scored, and results.json carries summary.guardrail."""
+    root = Path(__file__).resolve().parents[2]
+    pytester.makepyfile(test_accuracy=(root / "suites" / "test_accuracy.py").read_text())
+    eval_set = root / "fixtures" / "examples" / "eval.jsonl"
+    unpaid = "ex-ap-unpaid"
+    gold = [json.loads(line) for line in eval_set.read_text().splitlines()
+            if json.loads(line)["id"] == unpaid][0]["sql_gold"]
+
+    def answer(prompt: str) -> str:
+        # The retry prompt quotes the rejected answer; the first attempt gets prose.
+        return gold if "Here is" in prompt else "Here is the query you asked for."
+
+    with FakeOpenAI(answer=answer) as server:
+        result = pytester.runpytest(
+            "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+            "--candidate=guarded", "--engine=openai", f"--base-url={server.url}",
+            f"--eval-set={eval_set}", "--no-generation-cache", "--guardrail",
+            f"--sqlgate-out={pytester.path / 'out'}", "-k", unpaid)
+    result.assert_outcomes(passed=1)
+    assert len(server.prompts) == 2
+    guardrail = json.loads((pytester.path / "out" / "results.json").read_text())[
+        "summary"]["guardrail"]
+    assert guardrail["retry_rate"]["value"] == 1.0
+    assert guardrail["final_failure_rate"]["value"] == 0.0
