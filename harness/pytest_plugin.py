@@ -71,6 +71,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="duckdb: the embedded test suite; oracle: SQLGATE_ORACLE_DSN.")
     group.addoption("--instances", type=int, help="Embedded instances (default: recipe's K).")
     group.addoption("--sqlgate-out", help="Output directory (default: reports/<candidate>/).")
+    group.addoption("--max-new-tokens", type=int, default=512,
+                    help="Answer budget in tokens (production: 512; the tiny CPU model "
+                         "rarely stops early, so its smoke run uses less).")
     group.addoption("--guardrail", action="store_true",
                     help="Check each answer with the SQL guardrail and retry once (as served); "
                          "results.json then carries summary.guardrail (retry rate).")
@@ -336,7 +339,7 @@ class EvaluationRun:
 
     def _setup(self) -> None:
         from harness.catalog import load_catalog
-        from harness.engines import SamplingParams, make_engine
+        from harness.engines import make_engine
         from harness.engines.cache import CachedEngine, GenerationCache
         from harness.gold_cache import GoldCache
         from harness.golden import Prediction
@@ -368,14 +371,15 @@ class EvaluationRun:
             from harness.guardrail import guardrail_summary, run_batch_with_guardrail
 
             answers = run_batch_with_guardrail(engine, prompts, catalog=catalog,
-                                               org_policies=[e.org_policy for e in examples])
+                                               org_policies=[e.org_policy for e in examples],
+                                               params=self._sampling())
             self._predictions = {
                 e.id: Prediction(id=e.id, sql=a.raw if a.sql is None else a.sql,
                                  guardrail=a.record())
                 for e, a in zip(examples, answers, strict=True)}
             self._guardrail = guardrail_summary(a.record() for a in answers)
         else:
-            generations = engine.generate(prompts, SamplingParams())
+            generations = engine.generate(prompts, self._sampling())
             self._predictions = {
                 e.id: None if g.text is None else Prediction(
                     id=e.id, sql=g.text, prompt_tokens=g.prompt_tokens,
@@ -384,6 +388,12 @@ class EvaluationRun:
         self._backends = (oracle_backends() if self.option("backend") == "oracle"
                           else duckdb_backends(catalog, self.option("instances"), False))
         self._scorer = Scorer(catalog, self._backends, GoldCache())
+
+    def _sampling(self):
+        """Greedy decoding with the run's answer budget (production: 512 tokens)."""
+        from harness.engines import SamplingParams
+
+        return SamplingParams(max_new_tokens=self.option("max_new_tokens"))
 
     def _prompt(self, example: GoldenExample, catalog) -> str:
         """The user turn: the example's own context if it has one, else the retriever's."""
