@@ -7,7 +7,7 @@
 #      same load from harness.load_test against the same server, serving_h100.{json,md} into $OUT
 # (b and c together exceed the 64 MiB a call may carry.)
 set -u
-MODE=${1:-bench}
+MODE=${1:-bench}  # PAIRS / CONCS / REQS narrow the sweep (e.g. PAIRS=4:12 CONCS=4 REQS=2)
 MODEL=llama70b-awq; IN=4000; OUTLEN=512; B=.gpu-bundle/b; C=.gpu-bundle/c
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 test -d /tmp/site/vllm || { echo "/tmp/site/vllm missing: run unpack.sh first"; exit 9; }
@@ -19,7 +19,7 @@ if [ "$MODE" = sqlgate ]; then
   # 1 warm-up + N measured requests per user: 12, 3 and 16 requests, as vllm bench sent.
   PYTHONPATH=/tmp/load:. python3 benchmarks/serving_crosscheck.py --base-url http://localhost:8000 --model m \
     --tokenizer /tmp/models/$MODEL --config /tmp/models/$MODEL/config.json --bench-dir "$OUT" --out "$OUT" \
-    --concurrency 4,1,8 --requests 2,2,1 --input-len $IN --output-len $OUTLEN
+    --concurrency ${CONCS:-4,1,8} --requests ${REQS:-2,2,1} --input-len $IN --output-len $OUTLEN
   exit $?
 fi
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site "$B"/whl/*.whl 2>&1 | grep -v WARNING | tail -3
@@ -34,7 +34,7 @@ echo $! > /tmp/vllm-server.pid
 for i in $(seq 1 240); do curl -sf localhost:8000/health >/dev/null && break; kill -0 "$(cat /tmp/vllm-server.pid)" 2>/dev/null || break; sleep 2; done
 curl -sf localhost:8000/health || { tail -40 "$OUT/server.log"; exit 4; }
 echo "server ready after $(( $(date +%s) - t0 )) s"
-for pair in 4:12 1:3 8:16; do
+for pair in ${PAIRS:-4:12 1:3 8:16}; do  # concurrency:prompts
   CONC=${pair%%:*}; N=${pair##*:}
   PYTHONPATH=/tmp/site python3 -m vllm.entrypoints.cli.main bench serve --backend vllm --model m \
     --tokenizer /tmp/models/$MODEL --base-url http://localhost:8000 --dataset-name random \
