@@ -11,23 +11,15 @@ import datetime as dt
 import hashlib
 import json
 import math
-import os
 from decimal import Decimal
 from pathlib import Path
 
 from harness.atomic import write_text_atomic
 from harness.backends.base import Execution
+from harness.cache_dir import cache_root
 from harness.result_compare import ResultSet
 
 CACHE_FORMAT = 1
-
-
-def default_cache_dir() -> Path:
-    """`$SQLGATE_CACHE_DIR` or `<repo>/.cache/sqlgate`."""
-    env = os.environ.get("SQLGATE_CACHE_DIR")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parent.parent / ".cache" / "sqlgate"
 
 
 def _encode(value: object) -> object:
@@ -69,7 +61,7 @@ class GoldCache:
     """Gold executions under `directory/gold/<key>.json`; only successful runs are kept."""
 
     def __init__(self, directory: str | Path | None = None) -> None:
-        self.directory = Path(directory or default_cache_dir()) / "gold"
+        self.directory = Path(directory or cache_root()) / "gold"
         self.hits = 0
         self.misses = 0
 

@@ -506,9 +506,9 @@ class EvaluationRun:
 
 
 def _default_generation_cache() -> Path:
-    from harness.gold_cache import default_cache_dir
+    from harness.cache_dir import cache_root
 
-    return default_cache_dir() / "generations"
+    return cache_root() / "generations"
 
 
 _RUN = pytest.StashKey[EvaluationRun]()

@@ -16,11 +16,11 @@ import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from harness import catalog as catalog_module
+from harness.cache_dir import cache_root
 from harness.catalog import Catalog, load_catalog
 from harness.datagen.build import build_instance
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 FILE_FORMAT = 1  # bump when the layout of an instance file changes without a code change
 
 
@@ -36,8 +36,7 @@ class Instance:
 
 def default_cache_dir() -> Path:
     """`$SQLGATE_CACHE_DIR/db`, else `<repo>/.cache/sqlgate/db`."""
-    root = os.environ.get("SQLGATE_CACHE_DIR")
-    return (Path(root) if root else REPO_ROOT / ".cache" / "sqlgate") / "db"
+    return cache_root() / "db"
 
 
 @cache

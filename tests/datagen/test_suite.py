@@ -99,7 +99,7 @@ def test_default_cache_dir(monkeypatch, tmp_path):
     monkeypatch.setenv("SQLGATE_CACHE_DIR", str(tmp_path))
     assert default_cache_dir() == tmp_path / "db"
     monkeypatch.delenv("SQLGATE_CACHE_DIR")
-    assert default_cache_dir() == Path(suite_module.REPO_ROOT) / ".cache" / "sqlgate" / "db"
+    assert default_cache_dir() == Path(suite_module.__file__).resolve().parents[2] / ".cache" / "sqlgate" / "db"
 
 
 def test_progress_bar(catalog, tmp_path, capsys):
