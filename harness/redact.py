@@ -56,7 +56,9 @@ def secret_values(environ: dict[str, str] | None = None) -> list[str]:
 def redact(text: str, environ: dict[str, str] | None = None) -> str:
     """`text` with every known secret value and every secret-shaped string masked."""
     for value in secret_values(environ):
-        text = text.replace(value, MASK)
+        # Case-insensitively: an error message may echo a secret upper-cased (an identifier
+        # "not in the catalog: T.QZKEY..." once the SQL was normalised).
+        text = re.sub(re.escape(value), MASK, text, flags=re.IGNORECASE)
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
