@@ -39,6 +39,15 @@ class Execution:
     error: str = ""
     seconds: float = 0.0
 
+    @classmethod
+    def from_rows(cls, columns: tuple[str, ...], rows: list[tuple], row_limit: int,
+                  seconds: float) -> Execution:
+        """`rows` as fetched with `fetchmany(row_limit + 1)`: one row over the cap is
+        `row_limit`, never a silently truncated result."""
+        if len(rows) > row_limit:
+            return cls("row_limit", error=f"more than {row_limit} rows", seconds=seconds)
+        return cls("ok", ResultSet(columns, tuple(rows)), seconds=seconds)
+
 
 class ExecutionBackend(Protocol):
     """One database instance that can bind and run single read-only SELECT/WITH queries.

@@ -10,7 +10,6 @@ from pathlib import Path
 import duckdb
 
 from harness.backends.base import Execution, PreparedQuery, QueryRejected
-from harness.result_compare import ResultSet
 from harness.sql_safety import classify
 from harness.translate import translate
 
@@ -120,11 +119,7 @@ class DuckDBBackend:
             raise
         finally:
             timer.cancel()
-        elapsed = time.perf_counter() - start
-        if len(rows) > self.row_limit:
-            return Execution("row_limit", error=f"more than {self.row_limit} rows",
-                             seconds=elapsed)
-        return Execution("ok", ResultSet(columns, tuple(rows)), seconds=elapsed)
+        return Execution.from_rows(columns, rows, self.row_limit, time.perf_counter() - start)
 
     def close(self) -> None:
         self._con.close()

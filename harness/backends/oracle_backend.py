@@ -11,7 +11,6 @@ import os
 import time
 
 from harness.backends.base import Execution, PreparedQuery, QueryRejected
-from harness.result_compare import ResultSet
 from harness.sql_parse import parse_single
 from harness.sql_safety import classify
 
@@ -88,11 +87,7 @@ class OracleBackend:
         finally:
             cursor.close()
             self._con.rollback()
-        elapsed = time.perf_counter() - start
-        if len(rows) > self.row_limit:
-            return Execution("row_limit", error=f"more than {self.row_limit} rows",
-                             seconds=elapsed)
-        return Execution("ok", ResultSet(columns, tuple(rows)), seconds=elapsed)
+        return Execution.from_rows(columns, rows, self.row_limit, time.perf_counter() - start)
 
     def close(self) -> None:
         self._con.close()
