@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -377,9 +378,7 @@ def _paired_outcome(candidate: dict, baseline: dict, rule: BaselineRule
         passed=passed, detail=detail))
     paired = PairedComparison(
         metric=rule.metric, test=rule.test, decision=rule.decision, alpha=rule.alpha,
-        max_drop=rule.max_drop, n=result.n, fixed=result.fixed, broken=result.broken,
-        difference=result.difference, ci_low=result.ci_low, ci_high=result.ci_high,
-        p_value=result.p_value,
+        max_drop=rule.max_drop, **dataclasses.asdict(result),
         fixed_ids=[i for i, c, b in zip(ids, c_correct, b_correct, strict=True) if c and not b],
         broken_ids=[i for i, c, b in zip(ids, c_correct, b_correct, strict=True) if b and not c])
     return outcomes, paired
