@@ -53,6 +53,9 @@ class DataArguments:
     """The conversation JSON written by pipeline.dataset."""
 
     data_path: str = ""
+    pad_to_model_max_length: bool = field(default=False, metadata={
+        "help": "Pad every batch to model_max_length: fixed-shape steps, so a benchmark "
+                "measures full-length sequences (padding costs the same compute)."})
 
 
 @dataclass
@@ -103,15 +106,17 @@ class SupervisedDataset:
 
 
 class PadCollator:
-    """Right-pads a batch: pad id for inputs, IGNORE_INDEX for labels, 0 in the mask."""
+    """Right-pads a batch (to its longest item, or to `width` when given): pad id for inputs,
+    IGNORE_INDEX for labels, 0 in the mask."""
 
-    def __init__(self, pad_token_id: int) -> None:
+    def __init__(self, pad_token_id: int, width: int | None = None) -> None:
         self.pad_token_id = pad_token_id
+        self.width = width
 
     def __call__(self, batch: list[dict[str, list[int]]]) -> dict[str, Any]:
         import torch
 
-        width = max(len(item["input_ids"]) for item in batch)
+        width = self.width or max(len(item["input_ids"]) for item in batch)
 
         def pad(key: str, value: int) -> Any:
             return torch.tensor([item[key] + [value] * (width - len(item[key]))
@@ -219,7 +224,10 @@ def train(model_args: ModelArguments, data_args: DataArguments,
         model = _wrap_lora(model, training_args, lora_args)
     model.config.use_cache = False  # the KV cache is useless in training and breaks checkpointing
     trainer = Trainer(model=model, args=training_args, train_dataset=dataset,
-                      data_collator=PadCollator(tokenizer.pad_token_id))
+                      data_collator=PadCollator(
+                          tokenizer.pad_token_id,
+                          training_args.model_max_length if data_args.pad_to_model_max_length
+                          else None))
     last = (get_last_checkpoint(training_args.output_dir)
             if Path(training_args.output_dir).is_dir() else None)
     start = time.perf_counter()

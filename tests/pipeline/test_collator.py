@@ -1,0 +1,36 @@
+"""The training collator: right padding, masked labels, and fixed-width batches."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.dataset import IGNORE_INDEX
+
+torch = pytest.importorskip("torch", reason="the collator builds tensors (pip install .[train])")
+from pipeline.train import PadCollator, parse_arguments  # noqa: E402
+
+BATCH = [{"input_ids": [5, 6, 7], "labels": [IGNORE_INDEX, 6, 7]},
+         {"input_ids": [8], "labels": [8]}]
+
+
+def test_batch_is_padded_to_its_longest_item():
+    out = PadCollator(pad_token_id=0)(BATCH)
+    assert out["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
+    assert out["labels"].tolist() == [[IGNORE_INDEX, 6, 7], [8, IGNORE_INDEX, IGNORE_INDEX]]
+    assert out["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
+
+
+def test_fixed_width_pads_every_batch_to_it_and_trains_on_no_padding():
+    out = PadCollator(pad_token_id=0, width=6)(BATCH)
+    assert out["input_ids"].shape == out["labels"].shape == out["attention_mask"].shape == (2, 6)
+    padding = out["attention_mask"] == 0
+    assert (out["labels"][padding] == IGNORE_INDEX).all()
+    assert int(out["attention_mask"].sum()) == 4
+
+
+def test_pad_to_model_max_length_is_a_data_flag_off_by_default():
+    _, data, training, _ = parse_arguments(["--output_dir", "/tmp/x"])
+    assert data.pad_to_model_max_length is False and training.model_max_length == 8192
+    _, data, _, _ = parse_arguments(["--output_dir", "/tmp/x", "--pad_to_model_max_length",
+                                     "True"])
+    assert data.pad_to_model_max_length is True
