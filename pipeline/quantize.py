@@ -15,6 +15,7 @@ of training prompts and compares SQL-only compliance and parse rate with the mer
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,7 +103,12 @@ def quantize_rtn(merged: str | Path, out_dir: str | Path, *, scheme: str,
 
 def quantize_llmcompressor(merged: str | Path, out_dir: str | Path, *, method: str, scheme: str,
                            calibration_texts: Sequence[str], max_seq_length: int) -> None:
-    """AWQ or GPTQ with llm-compressor's `oneshot` (GPU; `pip install .[quant]`)."""
+    """AWQ or GPTQ with llm-compressor's `oneshot` (GPU; `pip install .[quant]`).
+
+    The model is loaded on the CPU: llm-compressor's sequential pipeline moves one decoder
+    layer at a time to the GPU, so a 70B model calibrates on one card. A calibration text
+    longer than `max_seq_length` tokens keeps its end (left truncation): the question and the
+    SQL answer, with as much of the RAG context before them as fits."""
     import torch
     from datasets import Dataset
     from llmcompressor import oneshot
@@ -111,8 +117,8 @@ def quantize_llmcompressor(merged: str | Path, out_dir: str | Path, *, method: s
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(merged))
-    model = AutoModelForCausalLM.from_pretrained(str(merged), dtype=torch.bfloat16,
-                                                 device_map="auto")
+    tokenizer.truncation_side = "left"
+    model = AutoModelForCausalLM.from_pretrained(str(merged), dtype=torch.bfloat16)
     encoded = tokenizer(list(calibration_texts), add_special_tokens=False, truncation=True,
                         max_length=max_seq_length)
     dataset = Dataset.from_dict({"input_ids": encoded["input_ids"],
@@ -173,7 +179,7 @@ def validate(merged: str | Path, quantized: str | Path, prompts: Sequence[str], 
 def quantize(merged: str | Path, out_dir: str | Path, records: Sequence[dict[str, Any]], *,
              scheme: str = "W4A16", method: str = "awq", group_size: int | None = None,
              calibration_samples: int = 256, validation_samples: int = 32,
-             max_seq_length: int = 8192, max_new_tokens: int = 128, max_drop: float = 0.02,
+             max_seq_length: int = 2048, max_new_tokens: int = 128, max_drop: float = 0.02,
              seed: int = 0, chat_texts: Any = None) -> dict[str, Any]:
     """Quantize `merged` into `out_dir`, validate it, return the candidate's quant_config.
 
@@ -184,17 +190,22 @@ def quantize(merged: str | Path, out_dir: str | Path, records: Sequence[dict[str
         raise ValueError(f"scheme must be one of {SCHEMES} and method one of {METHODS}")
     split = split_samples(records, calibration_samples if method != "rtn" else 0,
                           validation_samples, seed)
+    started = time.perf_counter()
     if method == "rtn":
         quantize_rtn(merged, out_dir, scheme=scheme, group_size=group_size)
     else:
         quantize_llmcompressor(merged, out_dir, method=method, scheme=scheme,
                                calibration_texts=chat_texts(split.calibration),
                                max_seq_length=max_seq_length)
+    quantized = time.perf_counter()
     prompts = [r["conversations"][0]["content"] for r in split.validation]
     report = validate(merged, out_dir, prompts, max_new_tokens=max_new_tokens,
                       max_drop=max_drop)
+    report["seconds"] = round(time.perf_counter() - quantized, 2)
     return {"method": method, "scheme": scheme, "format": "compressed-tensors",
             "group_size": group_size, "calibration_samples": len(split.calibration),
+            "max_seq_length": max_seq_length if method != "rtn" else None,
+            "seconds": round(quantized - started, 2),
             "calibration_ids": [r["id"] for r in split.calibration],
             "validation_ids": [r["id"] for r in split.validation],
             "validation": report, "sha256": artifact_sha256(out_dir)}
