@@ -2,7 +2,7 @@
 
 `python -m pipeline.candidate --recipe pipeline/configs/tiny.yaml` reads the train step's run
 manifest (`<work_dir>/run_manifest.json`), merges the adapters of the recipe's `merge` section
-(default: the SFT adapter just trained) into the base, quantizes the merged model, and writes
+(default: the run's own, see below) into the base, quantizes the merged model, and writes
 
     candidates/<id>/adapter/          the (last) LoRA adapter, as trained
     candidates/<id>/merged/           base + adapters, full precision, plain HF model
@@ -10,6 +10,12 @@ manifest (`<work_dir>/run_manifest.json`), merges the adapters of the recipe's `
     candidates/<id>/manifest.json     harness.registry.CandidateManifest (hashes of the three)
     candidates/<id>/pipeline.json     run manifest, merge record, quantization validation
     candidates/<id>/vllm_config.yaml  `vllm serve --config` settings of the recipe's `serve`
+
+Without `merge.adapters` the adapters are the run's own, in training order: those the SFT
+stage was trained on top of (`base_adapters`: the DAPT adapter when the recipe has a `dapt`
+section), then the SFT adapter. Each must still hash to what the run manifest recorded, so a
+candidate never pairs an SFT adapter with a DAPT adapter retrained since. `pipeline.json`'s
+merge record lists every merged adapter with its sha256.
 
 The candidate is then evaluated like any other:
 `nox -s evaluate -- --candidate <id> --engine hf --model candidates/<id>/quantized ...`.
@@ -68,6 +74,20 @@ def _chat_texts(tokenizer_dir: Path) -> Any:
     return render
 
 
+def run_adapters(run_manifest: dict[str, Any]) -> list[Path]:
+    """The run's adapters in the order they were trained (base adapters, DAPT, then SFT),
+    after checking that the DAPT and SFT adapters are still the ones the run recorded."""
+    recorded = [run_manifest["adapter"]]
+    if "dapt" in run_manifest:
+        recorded.insert(0, run_manifest["dapt"]["adapter"])
+    for adapter in recorded:
+        if artifact_sha256(adapter["path"]) != adapter["sha256"]:
+            raise ValueError(f"{adapter['path']}: changed since the train step recorded it "
+                             f"(sha256 {adapter['sha256']}); rerun the train step")
+    base_adapters = run_manifest["config"]["model"]["base_adapters"]
+    return [Path(a) for a in base_adapters] + [Path(run_manifest["adapter"]["path"])]
+
+
 def package(recipe: Recipe) -> CandidateManifest:
     """Merge, quantize and write the candidate directory; returns its manifest."""
     run_manifest_path = recipe.work_dir / "run_manifest.json"
@@ -76,8 +96,8 @@ def package(recipe: Recipe) -> CandidateManifest:
                                 f"(python -m pipeline.train --recipe {recipe.path})")
     run_manifest = json.loads(run_manifest_path.read_text(encoding="utf-8"))
     merge_settings = recipe.section("merge")
-    adapters = [REPO_ROOT / a for a in merge_settings.get("adapters", [])] or [
-        Path(run_manifest["adapter"]["path"])]
+    adapters = ([REPO_ROOT / a for a in merge_settings["adapters"]]
+                if merge_settings.get("adapters") else run_adapters(run_manifest))
     out = recipe.candidate_dir
     if out.exists():
         shutil.rmtree(out)  # a candidate is rebuilt whole: stale files would break its hashes

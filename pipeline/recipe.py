@@ -14,7 +14,8 @@ from harness.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
-SECTIONS = ("dataset", "tokenizer", "tiny_model", "train", "lora", "merge", "quantize", "serve")
+SECTIONS = ("dataset", "tokenizer", "tiny_model", "dapt", "train", "lora", "merge", "quantize",
+            "serve")
 
 
 @dataclass(frozen=True)

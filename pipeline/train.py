@@ -10,22 +10,33 @@ the dataset (and, for the tiny recipe, the tokenizer and base model), trains, sa
 adapter to `<work_dir>/adapters/sft` and writes `<work_dir>/run_manifest.json`. Checkpoints go
 to `<work_dir>/train/checkpoint-N` every `save_steps`; a rerun resumes from the last one.
 Multi-GPU: `accelerate launch --config_file pipeline/configs/zero3.yaml -m pipeline.train ...`.
+
+With a `dapt` section the recipe first trains a DAPT adapter (`pipeline.dapt`: LoRA on raw EBS
+documentation and training SQL) to `<work_dir>/adapters/dapt`, checkpoints in
+`<work_dir>/train_dapt/` (resumed the same way; a finished stage with unchanged settings is
+reused), then trains SFT on the base with that adapter merged in (`base_adapters`). The
+section's keys other than the corpus options are training flags of the DAPT stage only; they
+win over the train and lora sections and the command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import shutil
 import time
-from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import transformers
 
 from harness.atomic import write_text_atomic
+from harness.errors import InputError
 from harness.registry import artifact_sha256
+from pipeline.dapt import CorpusOptions, TokenBlocks, build_corpus, load_corpus, split_section
 from pipeline.dataset import (
     IGNORE_INDEX,
     build_dataset,
@@ -33,6 +44,7 @@ from pipeline.dataset import (
     tokenize_conversation,
 )
 from pipeline.recipe import Recipe, git_sha, load_recipe
+from pipeline.step_stats import StepStats
 from pipeline.tiny_model import build_tiny_model, parameter_count
 from pipeline.tokenizer import corpus, train_tokenizer
 
@@ -85,6 +97,8 @@ class LoraArguments:
 
 
 ARGUMENT_CLASSES = (ModelArguments, DataArguments, TrainingArguments, LoraArguments)
+# What the DAPT stage sets itself: its data, its checkpoints, and the SFT stage's base.
+DAPT_OWNED_FLAGS = ("data_path", "output_dir", "model_name_or_path", "base_adapters")
 
 
 class SupervisedDataset:
@@ -103,6 +117,11 @@ class SupervisedDataset:
 
     def __getitem__(self, index: int) -> dict[str, list[int]]:
         return self.items[index]
+
+    @property
+    def facts(self) -> dict[str, int]:
+        """What the run manifest records about the data besides its size."""
+        return {"dropped_too_long": self.dropped}
 
 
 class PadCollator:
@@ -145,7 +164,7 @@ def section_argv(settings: dict[str, Any]) -> list[str]:
     return argv
 
 
-def _load_model(model_args: ModelArguments, training_args: TrainingArguments,
+def _load_model(model_name_or_path: str, training_args: TrainingArguments,
                 lora_args: LoraArguments) -> Any:
     import torch
     from transformers import AutoModelForCausalLM
@@ -161,15 +180,65 @@ def _load_model(model_args: ModelArguments, training_args: TrainingArguments,
         kwargs["quantization_config"] = BitsAndBytesConfig(
             load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
             bnb_4bit_compute_dtype=torch.bfloat16)
-        if model_args.base_adapters:
-            raise ValueError("base_adapters are merged in BF16; merge them first "
-                             "(pipeline.merge) and train QLoRA on the merged model")
-    model = AutoModelForCausalLM.from_pretrained(model_args.model_name_or_path, **kwargs)
-    if model_args.base_adapters:
-        from pipeline.merge import merge_adapters
+    return AutoModelForCausalLM.from_pretrained(model_name_or_path, **kwargs)
 
-        model = merge_adapters(model, model_args.base_adapters)
-    return model
+
+def merged_base(model_args: ModelArguments, training_args: TrainingArguments) -> str:
+    """The base to train on: `model_name_or_path`, or, with `base_adapters`, a copy with them
+    merged in order, written once to `<output_dir>/base_merged` and reused while base and
+    adapters are unchanged.
+
+    The merge happens on the CPU before the training model is loaded, because the model loaded
+    under ZeRO-3 (`zero3_init_flag`) holds only its shard of every weight (nothing to merge
+    into) and a QLoRA base holds 4-bit weights (a delta merged into them is lost). The main
+    process merges; the others wait and then find it done.
+    """
+    if not model_args.base_adapters:
+        return model_args.model_name_or_path
+    from accelerate import PartialState
+
+    from pipeline.merge import save_merged
+
+    out = Path(training_args.output_dir) / "base_merged"
+    stamp = {"base": model_args.model_name_or_path, "dtype": _merge_dtype(training_args),
+             "adapters": [{"path": str(a), "sha256": artifact_sha256(a)}
+                          for a in model_args.base_adapters]}
+    stamp_file = out / "sqlgate_merged_base.json"
+    with PartialState().main_process_first():
+        if not (stamp_file.is_file() and json.loads(stamp_file.read_text()) == stamp):
+            if PartialState().is_main_process:
+                partial = out.with_name(out.name + ".partial")
+                shutil.rmtree(partial, ignore_errors=True)
+                with whole_weights():
+                    save_merged(model_args.model_name_or_path, model_args.base_adapters,
+                                partial, dtype=stamp["dtype"])
+                write_text_atomic(partial / stamp_file.name, json.dumps(stamp, indent=1) + "\n")
+                shutil.rmtree(out, ignore_errors=True)
+                partial.rename(out)  # a crash leaves .partial, never a half-written base
+            elif not stamp_file.is_file():
+                raise RuntimeError(f"{out}: the main process did not write the merged base")
+    return str(out)
+
+
+@contextlib.contextmanager
+def whole_weights() -> Iterator[None]:
+    """Inside, `from_pretrained` loads every weight whole: transformers' ZeRO-3 load-time
+    sharding, switched on process-wide by TrainingArguments with a ZeRO-3 config, is paused
+    (transformers keeps it in a module global; there is no public switch)."""
+    from transformers.integrations import deepspeed as hf_deepspeed
+
+    ref = hf_deepspeed._hf_deepspeed_config_weak_ref
+    config = ref() if ref is not None else None
+    hf_deepspeed.unset_hf_deepspeed_config()
+    try:
+        yield
+    finally:
+        if config is not None:
+            hf_deepspeed.set_hf_deepspeed_config(config)
+
+
+def _merge_dtype(training_args: TrainingArguments) -> str:
+    return "bfloat16" if training_args.bf16 else "float32"
 
 
 def _attention_implementation() -> str:
@@ -203,9 +272,14 @@ def _wrap_lora(model: Any, training_args: TrainingArguments, lora_args: LoraArgu
 
 def train(model_args: ModelArguments, data_args: DataArguments,
           training_args: TrainingArguments, lora_args: LoraArguments,
-          adapter_dir: str | Path) -> dict[str, Any]:
+          adapter_dir: str | Path,
+          make_dataset: Callable[[Any], Any] | None = None) -> dict[str, Any]:
     """Fine-tune, save the adapter (or the full model without LoRA) to `adapter_dir`;
-    return the run's facts (loss curve, examples used and dropped, seconds)."""
+    return the run's facts (loss curve, examples used, the dataset's `facts`, seconds).
+
+    `make_dataset(tokenizer)` gives the training items ({"input_ids", "labels"}); by default
+    the SFT conversations of `data_args.data_path` with their loss masks.
+    """
     from transformers import AutoTokenizer, Trainer
     from transformers.trainer_utils import get_last_checkpoint
 
@@ -217,13 +291,15 @@ def train(model_args: ModelArguments, data_args: DataArguments,
                                               model_max_length=training_args.model_max_length)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    dataset = SupervisedDataset(load_conversations(data_args.data_path), tokenizer,
-                                training_args.model_max_length)
-    model = _load_model(model_args, training_args, lora_args)
+    dataset = (make_dataset(tokenizer) if make_dataset else
+               SupervisedDataset(load_conversations(data_args.data_path), tokenizer,
+                                 training_args.model_max_length))
+    model = _load_model(merged_base(model_args, training_args), training_args, lora_args)
     if training_args.use_lora:
         model = _wrap_lora(model, training_args, lora_args)
     model.config.use_cache = False  # the KV cache is useless in training and breaks checkpointing
-    trainer = Trainer(model=model, args=training_args, train_dataset=dataset,
+    stats = StepStats()
+    trainer = Trainer(model=model, args=training_args, train_dataset=dataset, callbacks=[stats],
                       data_collator=PadCollator(
                           tokenizer.pad_token_id,
                           training_args.model_max_length if data_args.pad_to_model_max_length
@@ -237,8 +313,9 @@ def train(model_args: ModelArguments, data_args: DataArguments,
     # hands PEFT the full state dict, from which it keeps the adapter weights only.
     trainer.save_model(str(adapter_dir))
     tokenizer.save_pretrained(str(adapter_dir))
-    return {"resumed_from": last, "examples": len(dataset), "dropped_too_long": dataset.dropped,
+    return {"resumed_from": last, "examples": len(dataset), **dataset.facts,
             "seconds": round(seconds, 2), "global_step": trainer.state.global_step,
+            "steps": stats.summary(),
             "loss_curve": [{"step": e["step"], "loss": e["loss"]}
                            for e in trainer.state.log_history if "loss" in e]}
 
@@ -263,12 +340,92 @@ def prepare_base(recipe: Recipe, records: Sequence[dict[str, Any]]) -> str | Non
     return str(base)
 
 
+def dapt_flags(recipe: Recipe) -> tuple[CorpusOptions, dict[str, Any]]:
+    """The recipe's `dapt` section as (corpus options, DAPT training flags), checked: a flag
+    must be an argument of the four dataclasses and not one the stage sets itself."""
+    options, flags = split_section(recipe.section("dapt"), recipe.path)
+    known = {f.name for cls in ARGUMENT_CLASSES for f in fields(cls)}
+    for key in flags:
+        if key in DAPT_OWNED_FLAGS:
+            raise InputError(recipe.path, "set by the DAPT stage itself, not by the recipe",
+                             field=f"dapt.{key}")
+        if key not in known:
+            raise InputError(recipe.path, "not a training flag (pipeline.train's argument "
+                             "dataclasses) nor a corpus option (block_size, sources)",
+                             field=f"dapt.{key}")
+    return options, flags
+
+
+def run_dapt(recipe: Recipe, argv: Sequence[str], train_file: str | Path) -> dict[str, Any]:
+    """The DAPT stage: build the corpus, train a LoRA adapter on it as a causal LM (blocks of
+    `block_size` tokens) to `<work_dir>/adapters/dapt`; return the stage's facts."""
+    options, flags = dapt_flags(recipe)
+    corpus_path = recipe.work_dir / "data" / "dapt.json"
+    corpus_facts = build_corpus(train_file, corpus_path, sources=options.sources)
+    own = {"data_path": str(corpus_path), "output_dir": str(recipe.work_dir / "train_dapt")}
+    model_args, data_args, training_args, lora_args = parse_arguments(
+        [*argv, *section_argv(flags), *section_argv(own)])
+    if not training_args.use_lora:
+        raise InputError(recipe.path, "the DAPT stage trains a LoRA adapter that is merged "
+                         "before SFT: use_lora must be true", field="dapt.use_lora")
+    if options.block_size > training_args.model_max_length:
+        raise InputError(recipe.path, f"longer than the stage's model_max_length "
+                         f"({training_args.model_max_length})", field="dapt.block_size")
+    adapter_dir = recipe.work_dir / "adapters" / "dapt"
+    # A finished stage is reused, not resumed: the Trainer resumed at max_steps trains one
+    # step more, and a changed DAPT adapter would no longer match the SFT checkpoints on it.
+    stamp = Path(training_args.output_dir) / "dapt_stage.json"
+    config = {"corpus": asdict(options), "flags": flags, "model": asdict(model_args),
+              "data": asdict(data_args), "lora": asdict(lora_args),
+              "training": json.loads(training_args.to_json_string())}
+    settings = json.loads(json.dumps({"config": config, "corpus_sha256": corpus_facts["sha256"]},
+                                     default=str))
+    done = json.loads(stamp.read_text()) if stamp.is_file() else None
+    if (done and done["settings"] == settings and adapter_dir.is_dir()
+            and artifact_sha256(adapter_dir) == done["stage"]["adapter"]["sha256"]):
+        return {**done["stage"], "reused": True}
+    facts = train(model_args, data_args, training_args, lora_args, adapter_dir,
+                  make_dataset=lambda tokenizer: TokenBlocks(
+                      [d.text for d in load_corpus(corpus_path)], tokenizer,
+                      options.block_size))
+    stage = {"corpus": corpus_facts, "config": config,
+             "adapter": {"path": str(adapter_dir), "sha256": artifact_sha256(adapter_dir)},
+             **facts}
+    if training_args.should_save:
+        write_text_atomic(stamp, json.dumps({"settings": settings, "stage": stage}, indent=1,
+                                            default=str) + "\n")
+    _wait_for_every_process()  # the SFT stage loads the adapter the main process saved
+    return {**stage, "reused": False}
+
+
+def check_resumable(output_dir: Path, base_adapters: Sequence[str], should_save: bool) -> None:
+    """Refuse to resume checkpoints in `output_dir` trained on other base adapters (a DAPT
+    adapter trained again since); record the adapters of a run that may resume later."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    stamp = output_dir / "base_adapters.json"
+    current = [{"path": str(a), "sha256": artifact_sha256(a)} for a in base_adapters]
+    if (output_dir.is_dir() and get_last_checkpoint(str(output_dir)) and stamp.is_file()
+            and json.loads(stamp.read_text()) != current):
+        raise RuntimeError(f"{output_dir}: its checkpoints were trained on other base adapters "
+                           f"than {[a['path'] for a in current]}; delete it to start over")
+    if should_save:
+        write_text_atomic(stamp, json.dumps(current, indent=1) + "\n")
+
+
+def _wait_for_every_process() -> None:
+    from accelerate import PartialState
+
+    PartialState().wait_for_everyone()
+
+
 def run(recipe: Recipe, overrides: Sequence[str] = ()) -> dict[str, Any]:
-    """The train step of a recipe: dataset, base (tiny), SFT, adapter and run manifest."""
+    """The train step of a recipe: dataset, base (tiny), DAPT when the recipe has a `dapt`
+    section, SFT, adapters and run manifest."""
     data_settings = recipe.section("dataset")
+    train_file = data_settings.pop("train_file")
     data_path = recipe.work_dir / "data" / "train.json"
-    dataset_facts = build_dataset(data_settings.pop("train_file"), data_path,
-                                  seed=recipe.seed, **data_settings)
+    dataset_facts = build_dataset(train_file, data_path, seed=recipe.seed, **data_settings)
     base = prepare_base(recipe, load_conversations(data_path))
     defaults = {"data_path": str(data_path), "output_dir": str(recipe.work_dir / "train"),
                 "seed": recipe.seed, "report_to": "none"}
@@ -276,7 +433,12 @@ def run(recipe: Recipe, overrides: Sequence[str] = ()) -> dict[str, Any]:
         defaults["model_name_or_path"] = base
     argv = (section_argv(defaults) + section_argv(recipe.section("train"))
             + section_argv(recipe.section("lora")) + list(overrides))
+    dapt = run_dapt(recipe, argv, train_file) if recipe.section("dapt") else None
     model_args, data_args, training_args, lora_args = parse_arguments(argv)
+    if dapt:
+        model_args.base_adapters.append(dapt["adapter"]["path"])
+    check_resumable(Path(training_args.output_dir), model_args.base_adapters,
+                    training_args.should_save)
     adapter_dir = recipe.work_dir / "adapters" / "sft"
     facts = train(model_args, data_args, training_args, lora_args, adapter_dir)
     manifest = {
@@ -286,6 +448,7 @@ def run(recipe: Recipe, overrides: Sequence[str] = ()) -> dict[str, Any]:
                    "lora": asdict(lora_args),
                    "training": json.loads(training_args.to_json_string())},
         "base_model": model_args.model_name_or_path,
+        **({"dapt": dapt} if dapt else {}),
         "adapter": {"path": str(adapter_dir), "sha256": artifact_sha256(adapter_dir)},
         **facts,
     }

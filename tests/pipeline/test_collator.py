@@ -34,3 +34,30 @@ def test_pad_to_model_max_length_is_a_data_flag_off_by_default():
     _, data, _, _ = parse_arguments(["--output_dir", "/tmp/x", "--pad_to_model_max_length",
                                      "True"])
     assert data.pad_to_model_max_length is True
+
+
+def test_whole_weights_pauses_zero3_load_sharding_and_restores_it():
+    from transformers.integrations.deepspeed import (
+        is_deepspeed_zero3_enabled,
+        set_hf_deepspeed_config,
+        unset_hf_deepspeed_config,
+    )
+
+    from pipeline.train import whole_weights
+
+    class Zero3Config:  # what TrainingArguments registers for a ZeRO-3 run
+        def is_zero3(self) -> bool:
+            return True
+
+    config = Zero3Config()
+    set_hf_deepspeed_config(config)
+    try:
+        assert is_deepspeed_zero3_enabled()
+        with whole_weights():
+            assert not is_deepspeed_zero3_enabled()
+        assert is_deepspeed_zero3_enabled()
+    finally:
+        unset_hf_deepspeed_config()
+    with whole_weights():  # without a ZeRO-3 run it changes nothing
+        assert not is_deepspeed_zero3_enabled()
+    assert not is_deepspeed_zero3_enabled()
