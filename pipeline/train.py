@@ -306,6 +306,11 @@ def train(model_args: ModelArguments, data_args: DataArguments,
                           else None))
     last = (get_last_checkpoint(training_args.output_dir)
             if Path(training_args.output_dir).is_dir() else None)
+    if last and 0 < training_args.max_steps <= _checkpoint_step(last):
+        # The Trainer would train one step past max_steps rather than stop.
+        raise RuntimeError(f"{last} has already reached max_steps={training_args.max_steps}; "
+                           f"raise --max_steps to train on, or delete "
+                           f"{training_args.output_dir} to start over")
     start = time.perf_counter()
     trainer.train(resume_from_checkpoint=last)
     seconds = time.perf_counter() - start
@@ -318,6 +323,11 @@ def train(model_args: ModelArguments, data_args: DataArguments,
             "steps": stats.summary(),
             "loss_curve": [{"step": e["step"], "loss": e["loss"]}
                            for e in trainer.state.log_history if "loss" in e]}
+
+
+def _checkpoint_step(checkpoint: str | Path) -> int:
+    state = Path(checkpoint) / "trainer_state.json"
+    return int(json.loads(state.read_text())["global_step"]) if state.is_file() else 0
 
 
 def prepare_base(recipe: Recipe, records: Sequence[dict[str, Any]]) -> str | None:
@@ -419,6 +429,21 @@ def _wait_for_every_process() -> None:
     PartialState().wait_for_everyone()
 
 
+def finished_run(manifest_path: Path, config: dict[str, Any], dataset_facts: dict[str, Any],
+                 dapt: dict[str, Any] | None, adapter_dir: Path) -> dict[str, Any] | None:
+    """The run manifest of a finished SFT run with this very config, data, DAPT adapter and
+    (unchanged) SFT adapter, or None. A rerun of a finished run reuses it instead of resuming:
+    the Trainer resumed at `max_steps` trains one step more than asked."""
+    if not manifest_path.is_file() or not adapter_dir.is_dir():
+        return None
+    previous = json.loads(manifest_path.read_text(encoding="utf-8"))
+    same = (previous.get("config") == config
+            and previous.get("dataset") == json.loads(json.dumps(dataset_facts, default=str))
+            and (previous.get("dapt") or {}).get("adapter") == (dapt or {}).get("adapter")
+            and previous.get("adapter", {}).get("sha256") == artifact_sha256(adapter_dir))
+    return previous if same else None
+
+
 def run(recipe: Recipe, overrides: Sequence[str] = ()) -> dict[str, Any]:
     """The train step of a recipe: dataset, base (tiny), DAPT when the recipe has a `dapt`
     section, SFT, adapters and run manifest."""
@@ -437,16 +462,20 @@ def run(recipe: Recipe, overrides: Sequence[str] = ()) -> dict[str, Any]:
     model_args, data_args, training_args, lora_args = parse_arguments(argv)
     if dapt:
         model_args.base_adapters.append(dapt["adapter"]["path"])
+    adapter_dir = recipe.work_dir / "adapters" / "sft"
+    config = json.loads(json.dumps(
+        {"model": asdict(model_args), "data": asdict(data_args), "lora": asdict(lora_args),
+         "training": json.loads(training_args.to_json_string())}, default=str))
+    finished = finished_run(recipe.work_dir / "run_manifest.json", config, dataset_facts,
+                            dapt, adapter_dir)
+    if finished:
+        return {**finished, "reused": True}
     check_resumable(Path(training_args.output_dir), model_args.base_adapters,
                     training_args.should_save)
-    adapter_dir = recipe.work_dir / "adapters" / "sft"
     facts = train(model_args, data_args, training_args, lora_args, adapter_dir)
     manifest = {
         "recipe": str(recipe.path), "id": recipe.id, "code_git_sha": git_sha(),
-        "seed": recipe.seed, "dataset": dataset_facts,
-        "config": {"model": asdict(model_args), "data": asdict(data_args),
-                   "lora": asdict(lora_args),
-                   "training": json.loads(training_args.to_json_string())},
+        "seed": recipe.seed, "dataset": dataset_facts, "config": config,
         "base_model": model_args.model_name_or_path,
         **({"dapt": dapt} if dapt else {}),
         "adapter": {"path": str(adapter_dir), "sha256": artifact_sha256(adapter_dir)},
@@ -465,7 +494,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args, overrides = parser.parse_known_args(argv)
     manifest = run(load_recipe(args.recipe), overrides)
     curve = manifest["loss_curve"]
-    if curve:
+    if manifest.get("reused"):
+        print(f"already trained with these settings ({manifest['global_step']} steps): adapter "
+              f"{manifest['adapter']['path']} kept (delete {load_recipe(args.recipe).work_dir} "
+              f"to train again)")
+    elif curve:
         print(f"trained {manifest['global_step']} steps in {manifest['seconds']} s: loss "
               f"{curve[0]['loss']:.3f} → {curve[-1]['loss']:.3f}; adapter "
               f"{manifest['adapter']['path']}")

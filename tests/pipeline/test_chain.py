@@ -144,3 +144,29 @@ def test_candidate_is_evaluated_by_the_harness(chain, catalog, tmp_path):
                                catalog=catalog).to_json()
     assert len(result["examples"]) == 3
     assert all(e["status"] != "missing" for e in result["examples"])
+
+
+def test_a_finished_run_is_reused_not_trained_a_step_further(chain):
+    from pipeline.train import run
+
+    recipe, _, _ = chain
+    first = run(recipe, ["--max_steps", "14"])  # trains on to 14, or finds it done
+    again = run(recipe, ["--max_steps", "14"])
+    assert again["reused"] is True and again["global_step"] == first["global_step"] == 14
+    assert again["adapter"] == first["adapter"]
+
+
+def test_a_checkpoint_at_max_steps_without_its_adapter_is_refused(chain, tmp_path):
+    import shutil
+
+    from pipeline.train import run
+
+    recipe, _, _ = chain
+    run(recipe, ["--max_steps", "14"])
+    kept = tmp_path / "sft"
+    shutil.move(recipe.work_dir / "adapters" / "sft", kept)
+    try:
+        with pytest.raises(RuntimeError, match="already reached max_steps=14"):
+            run(recipe, ["--max_steps", "14"])
+    finally:
+        shutil.move(kept, recipe.work_dir / "adapters" / "sft")
