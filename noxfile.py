@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import nox
 
 nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "tests"]
 
 EXAMPLE = "fixtures/examples"
+# The candidate `package` built in this nox run ({id, dir, quantized}), for `evaluate`.
+PACKAGED: dict[str, str] = {}
 
 
 @nox.session
@@ -60,16 +65,24 @@ def evaluate(session: nox.Session) -> None:
 
     `nox -s evaluate -- --candidate NAME --engine replay --predictions P.jsonl
     --gate gates/release.toml [--baseline B.json]` (any option of harness.pytest_plugin, and
-    pytest's own). Without arguments: the shipped example under gates/smoke.toml. Writes
+    pytest's own). Without arguments: the shipped example under gates/smoke.toml. After
+    `package` in the same nox run (`nox -s train package evaluate`): the candidate it built,
+    with the hf engine under gates/smoke.toml (other flags were the recipe's). Writes
     reports/<candidate>/ results.json, junit.xml, predictions.jsonl and, with a gate,
     verdict.json and scorecard.html. nox reports any non-zero status (gate failed: 1, bad gate
     input: 2, harness error: 3+) as a failed session.
     """
-    args = list(session.posargs) or [
-        "--candidate", "example", "--engine", "replay",
-        "--predictions", f"{EXAMPLE}/predictions.jsonl", "--eval-set", f"{EXAMPLE}/eval.jsonl",
-        "--gate", "gates/smoke.toml",
-    ]
+    if PACKAGED:
+        # `nox -s train package evaluate [-- recipe flags]`: the candidate just packaged; the
+        # command-line flags were the recipe's, not pytest's.
+        args = ["--candidate", PACKAGED["id"], "--engine", "hf", "--model", PACKAGED["quantized"],
+                "--gate", "gates/smoke.toml"]
+    else:
+        args = list(session.posargs) or [
+            "--candidate", "example", "--engine", "replay",
+            "--predictions", f"{EXAMPLE}/predictions.jsonl", "--eval-set",
+            f"{EXAMPLE}/eval.jsonl", "--gate", "gates/smoke.toml",
+        ]
     candidate = _option(args, "--candidate")
     if not candidate:
         session.error("evaluate needs --candidate NAME (see `nox -s evaluate` docstring)")
@@ -106,7 +119,11 @@ def package(session: nox.Session) -> None:
     """Merge → quantize → candidates/<id>/ (manifest, vllm_config.yaml); same --recipe."""
     session.install(*TRAIN_INSTALL)
     recipe = _option(list(session.posargs), "--recipe") or TINY_RECIPE
-    session.run("python", "-m", "pipeline.candidate", "--recipe", recipe)
+    summary = Path(session.create_tmp()) / "packaged.json"
+    summary.unlink(missing_ok=True)
+    session.run("python", "-m", "pipeline.candidate", "--recipe", recipe,
+                "--summary", str(summary))
+    PACKAGED.update(json.loads(summary.read_text()))
 
 
 @nox.session

@@ -137,9 +137,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """`python -m pipeline.candidate --recipe R`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--recipe", default="pipeline/configs/tiny.yaml")
+    parser.add_argument("--summary", type=Path, help="also write {id, dir, quantized} (paths "
+                        "relative to the repository) as JSON here, for scripts that go on")
     args = parser.parse_args(argv)
     recipe = load_recipe(args.recipe)
     manifest = package(recipe)
+    if args.summary:
+        write_text_atomic(args.summary, json.dumps({
+            "id": manifest.id, "dir": _relative(recipe.candidate_dir),
+            "quantized": manifest.artifact_paths["quantized"]}) + "\n")
     validation = manifest.quant_config["validation"]
     print(f"candidate {manifest.id}: {_relative(recipe.candidate_dir)} "
           f"(quantized {manifest.quant_config['scheme']} {manifest.quant_config['method']}; "
