@@ -68,6 +68,7 @@ def training_run(manifest: dict, config: dict, gpu: str) -> dict:
     memory = steps["peak_memory_gib_per_process"]
     return {
         "deepspeed": training.get("deepspeed") or None, "processes": processes,
+        "q_lora": manifest["config"]["lora"]["q_lora"],
         "steps": manifest["global_step"], "tokens_per_step": tokens_per_step,
         "median_step_s": steps["median_step_seconds"],
         "tokens_per_s_per_gpu": round(tokens_per_s / processes, 1),
@@ -139,6 +140,8 @@ def markdown(r: dict) -> str:
     for name, t in r["train"].items():
         how = (f"`accelerate launch` + DeepSpeed ZeRO-3 (`{t['deepspeed']}`)"
                if t["deepspeed"] else "plain Trainer, no DeepSpeed")
+        if t.get("q_lora"):
+            how = "QLoRA (4-bit NF4 base, bitsandbytes), " + how
         lines += [
             f"| LoRA SFT, {how}, {t['processes']} GPU | {t['steps']} steps of "
             f"{t['tokens_per_step']} tokens; median step {t['median_step_s']} s (first "
@@ -162,8 +165,10 @@ def markdown(r: dict) -> str:
                      f"{a['lora_B_moved']}) |")
     if "quantize" in r:
         q, v = r["quantize"], r["validation"]
-        lines += [f"| {q['method']} {q['scheme']} ({q['format']}), {q['calibration_samples']} "
-                  f"calibration conversations, last {q['max_seq_length']} tokens | "
+        calibration = (f"{q['calibration_samples']} calibration conversations, last "
+                       f"{q['max_seq_length']} tokens" if q["calibration_samples"]
+                       else "no calibration")
+        lines += [f"| {q['method']} {q['scheme']} ({q['format']}), {calibration} | "
                   f"{q['seconds']} s |",
                   f"| validation: {v['samples']} prompts × {v['max_new_tokens']} new tokens, "
                   f"merged and quantized | {v['seconds']} s; merged {v['merged']} → quantized "
@@ -181,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("check-adapter", help="prove a saved LoRA adapter is whole")
     check.add_argument("adapter_dir", type=Path)
+    md = sub.add_parser("markdown", help="rewrite the .md beside a report's JSON")
+    md.add_argument("json", type=Path)
     rep = sub.add_parser("report", help="write <recipe id>.json and .md")
     rep.add_argument("--recipe", required=True)
     rep.add_argument("--gpu", required=True)
@@ -192,6 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     rep.add_argument("--wall", action="append", default=[], metavar="STEP=SECONDS")
     rep.add_argument("--out", required=True)
     args = parser.parse_args(argv)
+    if args.command == "markdown":
+        args.json.with_suffix(".md").write_text(markdown(json.loads(args.json.read_text())))
+        return 0
     if args.command == "check-adapter":
         result = check_adapter(args.adapter_dir)
         print(json.dumps(result, indent=1))
