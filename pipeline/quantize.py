@@ -112,8 +112,8 @@ def quantize_llmcompressor(merged: str | Path, out_dir: str | Path, *, method: s
     import torch
     from datasets import Dataset
     from llmcompressor import oneshot
-    from llmcompressor.modifiers.awq import AWQModifier
-    from llmcompressor.modifiers.quantization import GPTQModifier
+    from llmcompressor.modifiers.quantization import GPTQModifier, QuantizationModifier
+    from llmcompressor.modifiers.transform.awq import AWQModifier
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(str(merged))
@@ -123,9 +123,12 @@ def quantize_llmcompressor(merged: str | Path, out_dir: str | Path, *, method: s
                         max_length=max_seq_length)
     dataset = Dataset.from_dict({"input_ids": encoded["input_ids"],
                                  "attention_mask": encoded["attention_mask"]})
-    modifier = {"awq": AWQModifier, "gptq": GPTQModifier}[method]
-    oneshot(model=model, dataset=dataset,
-            recipe=modifier(targets=["Linear"], scheme=scheme, ignore=list(IGNORE)),
+    quantization = {"targets": ["Linear"], "scheme": scheme, "ignore": list(IGNORE)}
+    # AWQ (llm-compressor >= 0.14) is a transform that smooths activation outliers into the
+    # weights, followed by the weight quantization itself; GPTQ is one modifier.
+    recipe = ([AWQModifier(), QuantizationModifier(**quantization)] if method == "awq"
+              else [GPTQModifier(**quantization)])
+    oneshot(model=model, dataset=dataset, recipe=recipe,
             max_seq_length=max_seq_length, num_calibration_samples=len(calibration_texts))
     model.save_pretrained(str(out_dir), save_compressed=True)
     tokenizer.save_pretrained(str(out_dir))
