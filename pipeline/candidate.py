@@ -6,7 +6,8 @@ manifest (`<work_dir>/run_manifest.json`), merges the adapters of the recipe's `
 
     candidates/<id>/adapter/          the (last) LoRA adapter, as trained
     candidates/<id>/merged/           base + adapters, full precision, plain HF model
-    candidates/<id>/quantized/        compressed-tensors W4A16/W8A16: what is served and gated
+    candidates/<id>/quantized/        W4A16/W8A16 (compressed-tensors; AutoAWQ's own format
+                                      with method autoawq): what is served and gated
     candidates/<id>/manifest.json     harness.registry.CandidateManifest (hashes of the three)
     candidates/<id>/pipeline.json     run manifest, merge record, quantization validation
     candidates/<id>/vllm_config.yaml  `vllm serve --config` settings of the recipe's `serve`
@@ -110,7 +111,7 @@ def package(recipe: Recipe) -> CandidateManifest:
     quant_config = quantize(out / "merged", out / "quantized", records, seed=recipe.seed,
                             chat_texts=_chat_texts(out / "merged"), **quant)
     settings = vllm_settings(_relative(out / "quantized"), recipe.section("serve"),
-                             "compressed-tensors")
+                             quant_config["format"])
     write_text_atomic(out / "vllm_config.yaml",
                       f"# vllm serve {settings.pop('model')} --config "
                       f"{_relative(out / 'vllm_config.yaml')}\n"

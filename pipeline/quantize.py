@@ -6,6 +6,8 @@ Methods (recipe `quantize.method`):
   tiny/CI path.
 - `awq` (production default) and `gptq`: llm-compressor's one-shot modifiers, calibrated on
   training-set conversations. GPU only; llmcompressor is imported when chosen.
+- `autoawq`: the AutoAWQ package (archived upstream), an optional path used only where it
+  imports; its output is AutoAWQ's GEMM format (vLLM `quantization: awq`), W4A16 only.
 
 Calibration samples come from the training conversations, never from the golden sets. After
 quantizing, `validate` reloads the quantized model, generates on a calibration-disjoint sample
@@ -26,7 +28,10 @@ from harness.sql_output import check_output
 from harness.sql_parse import SqlParseError, parse_single
 
 SCHEMES = ("W4A16", "W8A16")
-METHODS = ("rtn", "awq", "gptq")
+METHODS = ("rtn", "awq", "gptq", "autoawq")
+# What vLLM's `quantization` option calls each method's output format.
+SERVING_FORMAT = {"rtn": "compressed-tensors", "awq": "compressed-tensors",
+                  "gptq": "compressed-tensors", "autoawq": "awq"}
 IGNORE = ["lm_head"]  # the output projection stays full precision, as llm-compressor's recipes do
 
 
@@ -134,6 +139,31 @@ def quantize_llmcompressor(merged: str | Path, out_dir: str | Path, *, method: s
     tokenizer.save_pretrained(str(out_dir))
 
 
+def quantize_autoawq(merged: str | Path, out_dir: str | Path, *, scheme: str,
+                     group_size: int | None, calibration_texts: Sequence[str],
+                     max_seq_length: int) -> None:
+    """AWQ with the AutoAWQ package, where it imports (GPU). Archived upstream, so never the
+    default: llm-compressor's `awq` is."""
+    if scheme != "W4A16":
+        raise ValueError(f"AutoAWQ writes 4-bit weights only: scheme W4A16, not {scheme}")
+    try:
+        from awq import AutoAWQForCausalLM
+    except ImportError as exc:
+        raise RuntimeError("quantize.method autoawq needs the AutoAWQ package (`pip install "
+                           "autoawq`; archived upstream), which does not import here: use "
+                           "method awq, llm-compressor's AWQ") from exc
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(str(merged))
+    model = AutoAWQForCausalLM.from_pretrained(str(merged))
+    model.quantize(tokenizer, quant_config={"zero_point": True, "q_group_size": group_size or 128,
+                                            "w_bit": 4, "version": "GEMM"},
+                   calib_data=list(calibration_texts), max_calib_samples=len(calibration_texts),
+                   max_calib_seq_len=max_seq_length)
+    model.save_quantized(str(out_dir))
+    tokenizer.save_pretrained(str(out_dir))
+
+
 def sql_rates(texts: Sequence[str]) -> dict[str, float]:
     """SQL-only compliance and Oracle parse rate of raw answers (a refusal parses)."""
     compliant = parsed = 0
@@ -196,6 +226,10 @@ def quantize(merged: str | Path, out_dir: str | Path, records: Sequence[dict[str
     started = time.perf_counter()
     if method == "rtn":
         quantize_rtn(merged, out_dir, scheme=scheme, group_size=group_size)
+    elif method == "autoawq":
+        quantize_autoawq(merged, out_dir, scheme=scheme, group_size=group_size,
+                         calibration_texts=chat_texts(split.calibration),
+                         max_seq_length=max_seq_length)
     else:
         quantize_llmcompressor(merged, out_dir, method=method, scheme=scheme,
                                calibration_texts=chat_texts(split.calibration),
@@ -205,7 +239,7 @@ def quantize(merged: str | Path, out_dir: str | Path, records: Sequence[dict[str
     report = validate(merged, out_dir, prompts, max_new_tokens=max_new_tokens,
                       max_drop=max_drop)
     report["seconds"] = round(time.perf_counter() - quantized, 2)
-    return {"method": method, "scheme": scheme, "format": "compressed-tensors",
+    return {"method": method, "scheme": scheme, "format": SERVING_FORMAT[method],
             "group_size": group_size, "calibration_samples": len(split.calibration),
             "max_seq_length": max_seq_length if method != "rtn" else None,
             "seconds": round(quantized - started, 2),
