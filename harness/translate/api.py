@@ -77,7 +77,13 @@ def translate(
     text = oracle_sql if isinstance(oracle_sql, str) else _oracle_text(oracle_sql)
     tree = sqlglot.parse_one(text, read=OracleSource)
     ctx = Context(sysdate=sysdate, schema=normalize_schema(schema))
-    result = QueryTranslator(ctx).query(tree, None)
+    try:
+        result = QueryTranslator(ctx).query(tree, None)
+    except RecursionError:
+        # The translator walks the tree recursively; a statement deeper than Python's stack
+        # (20,000 chained `+`) is refused, not a crash.
+        raise UnsupportedConstruct("deeply nested expression",
+                                   "nested deeper than the translator can walk") from None
     return Translation(
         sql=result.sql.sql(dialect="duckdb", identify=True),
         ordered=result.ordered,

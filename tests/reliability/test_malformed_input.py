@@ -180,6 +180,19 @@ def test_deeply_nested_sql_is_a_parse_error_not_a_crash(backends, catalog, fuzz_
         fuzz_counts["scorer_deep_sql"] += 1
 
 
+def test_a_20000_term_flat_expression_is_refused_not_a_crash(backends, catalog):
+    from harness.gold_cache import GoldCache
+    from harness.golden import load_eval_set
+    from harness.scoring import Scorer
+
+    example = load_eval_set(EXAMPLE / "eval.jsonl").examples[0]
+    scorer = Scorer(catalog, backends[:1], GoldCache())
+    sql = "SELECT " + " + ".join(["1"] * 20000) + " FROM DUAL"  # parses: a left-deep chain
+    score = scorer.score(example, Prediction(id=example.id, sql=sql))
+    assert score.status == "unsupported", score.reason
+    assert "nested" in score.reason
+
+
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "harness", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
