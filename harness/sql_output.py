@@ -143,7 +143,7 @@ def _is_answer(sql: str) -> bool:
     if _REFUSAL.fullmatch(sql.strip()):
         return True
     try:
-        parse_oracle(sql)
+        parse_oracle(sql, oracle_grammar=False)
     except SqlParseError:
         return False
     return True

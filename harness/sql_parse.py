@@ -93,11 +93,15 @@ def _is_bare_expression(statement: exp.Expression) -> bool:
     return isinstance(statement, exp.Condition | exp.Alias | exp.Identifier | exp.Star)
 
 
-def parse_oracle(sql: str) -> list[exp.Expression]:
+def parse_oracle(sql: str, *, oracle_grammar: bool = True) -> list[exp.Expression]:
     """Parse every statement of ``sql`` as Oracle SQL, strictly.
 
     Raises SqlParseError on any syntax error (message with line and column), on input without a
     statement, on sqlglot's ``Command`` fallback and on statements read as bare expressions.
+    With ``oracle_grammar`` (the default) also on what sqlglot accepts but Oracle does not: a
+    'string' where a name goes, a SELECT without FROM. The safety classifier turns it off to
+    see such trees (`FROM 'x.csv'` is file access before it is bad grammar), and so does
+    answer extraction, which looks for where SQL ends.
     """
     text = _slashes_as_semicolons(sql)
     try:
@@ -124,12 +128,36 @@ def parse_oracle(sql: str) -> list[exp.Expression]:
             raise SqlParseError(f"unsupported statement (sqlglot fallback): {text!r}")
         if _is_bare_expression(statement):
             raise SqlParseError(f"not a SQL statement: {statement.sql(DIALECT)[:60]!r}")
+        if oracle_grammar:
+            _refuse_string_names(statement, text)
+            _refuse_select_without_from(statement)
     return statements
 
 
-def parse_single(sql: str) -> exp.Expression:
+def _refuse_select_without_from(statement: exp.Expression) -> None:
+    """`SELECT 1` with no FROM is not Oracle syntax (ORA-00923 up to 19c, the EBS database);
+    sqlglot accepts it."""
+    for select in statement.find_all(exp.Select):
+        if not select.args.get("from_"):
+            raise SqlParseError(f"SELECT without FROM (Oracle needs FROM DUAL): "
+                                f"{select.sql(DIALECT)[:60]!r}")
+
+
+def _refuse_string_names(statement: exp.Expression, text: str) -> None:
+    """Oracle names are bare or "double-quoted"; sqlglot also takes a 'string' where a name
+    goes (`WHERE A = 'Y', 'Y'` becomes a join with a table named Y), which Oracle rejects."""
+    for identifier in statement.find_all(exp.Identifier):
+        start = identifier.meta.get("start")
+        if start is not None and text[start:start + 1] == "'":
+            raise SqlParseError(f"line {identifier.meta.get('line')}, column "
+                                f"{identifier.meta.get('col')}: a string literal "
+                                f"{text[start:identifier.meta['end'] + 1][:40]} where a name "
+                                "is expected")
+
+
+def parse_single(sql: str, *, oracle_grammar: bool = True) -> exp.Expression:
     """Parse ``sql`` as exactly one Oracle statement; raises SqlParseError otherwise."""
-    statements = parse_oracle(sql)
+    statements = parse_oracle(sql, oracle_grammar=oracle_grammar)
     if len(statements) != 1:
         raise SqlParseError(f"expected one statement, found {len(statements)}")
     return statements[0]

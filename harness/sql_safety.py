@@ -314,7 +314,7 @@ def classify(sql: str) -> SafetyVerdict:
     if verdict:
         return verdict
     try:
-        tree = parse_single(sql)
+        tree = parse_single(sql, oracle_grammar=False)
     except SqlParseError as error:
         return _unsafe("unparseable", f"cannot be vetted: {error}")
     return _tree_verdict(tree) or _SAFE

@@ -116,3 +116,36 @@ def test_parse_oracle_either_parses_or_raises_sql_parse_error(text):
     except SqlParseError:
         return
     assert statements and all(not isinstance(s, exp.Command) for s in statements)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        # A model's runaway answer: sqlglot reads `, 'Y'` as a join with a table named Y.
+        "SELECT COUNT(*) FROM po_line_locations_all WHERE org_id = 'Y', 'Y'",
+        "SELECT 1 AS 'one' FROM dual",
+        "SELECT x.a FROM 'ap_invoices_all' x",
+    ],
+)
+def test_a_string_literal_where_a_name_goes_is_a_parse_error(sql):
+    with pytest.raises(SqlParseError, match="string literal .* where a name is expected"):
+        parse_oracle(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        'SELECT "A"."B" AS "One" FROM "AP_INVOICES_ALL" "A" WHERE "A"."B" = \'Y\'',
+        "SELECT 'Y' AS flag, q'[it's]' AS s FROM dual WHERE 'a' = 'a'",
+    ],
+)
+def test_quoted_names_and_string_values_still_parse(sql):
+    assert isinstance(parse_single(sql), exp.Select)
+
+
+@pytest.mark.parametrize("sql", ["SELECT COUNT(*) AS row_flag",
+                                 "SELECT a FROM t WHERE a IN (SELECT 1)",
+                                 "SELECT 1 FROM dual UNION SELECT 2"])
+def test_select_without_from_is_a_parse_error(sql):
+    with pytest.raises(SqlParseError, match="SELECT without FROM"):
+        parse_oracle(sql)
