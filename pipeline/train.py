@@ -286,9 +286,10 @@ def train(model_args: ModelArguments, data_args: DataArguments,
     if training_args.gradient_checkpointing:
         # Non-reentrant checkpointing works with frozen inputs and with ZeRO-3.
         training_args.gradient_checkpointing_kwargs = {"use_reentrant": False}
+    # The base's own model_max_length is kept (the adapter and candidate carry this tokenizer);
+    # model_max_length of training is applied by the dataset, which drops what is longer.
     tokenizer = AutoTokenizer.from_pretrained(model_args.model_name_or_path,
-                                              cache_dir=training_args.cache_dir,
-                                              model_max_length=training_args.model_max_length)
+                                              cache_dir=training_args.cache_dir)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dataset = (make_dataset(tokenizer) if make_dataset else

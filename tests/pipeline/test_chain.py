@@ -170,3 +170,14 @@ def test_a_checkpoint_at_max_steps_without_its_adapter_is_refused(chain, tmp_pat
             run(recipe, ["--max_steps", "14"])
     finally:
         shutil.move(kept, recipe.work_dir / "adapters" / "sft")
+
+
+def test_the_candidate_tokenizer_keeps_the_base_length_not_the_training_cap(chain):
+    from transformers import AutoTokenizer
+
+    recipe, run_manifest, _ = chain
+    base = AutoTokenizer.from_pretrained(run_manifest["base_model"]).model_max_length
+    assert run_manifest["config"]["training"]["model_max_length"] != base
+    for part in ("adapter", "merged", "quantized"):
+        tokenizer = AutoTokenizer.from_pretrained(recipe.candidate_dir / part)
+        assert tokenizer.model_max_length == base, part
