@@ -36,7 +36,7 @@ from harness.atomic import write_text_atomic
 from harness.catalog import Catalog, ForeignKey, Table, load_catalog
 from harness.errors import InputError
 from harness.golden import GoldenExample
-from pipeline.dataset import load_raw
+from pipeline.dataset import TrainingItems, load_raw
 
 SOURCES = ("catalog", "sql")
 CORPUS_OPTIONS = ("block_size", "sources")  # the `dapt` keys that are not training flags
@@ -198,7 +198,7 @@ def load_corpus(path: str | Path) -> list[Document]:
     return [Document(**d) for d in json.loads(Path(path).read_text(encoding="utf-8"))]
 
 
-class TokenBlocks:
+class TokenBlocks(TrainingItems):
     """The corpus as causal-LM training items: blocks of `block_size` tokens, labels equal to
     input_ids (see the module docstring for the packing and the dropped remainder)."""
 
@@ -218,12 +218,6 @@ class TokenBlocks:
         self.block_size = block_size
         self.tokens = len(ids)
         self.remainder = len(ids) - count * block_size
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, index: int) -> dict[str, list[int]]:
-        return self.items[index]
 
     @property
     def facts(self) -> dict[str, int]:

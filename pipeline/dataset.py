@@ -106,5 +106,22 @@ def tokenize_conversation(tokenizer: Any, record: dict[str, Any],
     return {"input_ids": ids, "labels": labels}
 
 
+class TrainingItems:
+    """Training items ({"input_ids", "labels"} token lists) held in memory and indexed by the
+    Trainer; `facts` is what the run manifest records about them besides their number."""
+
+    items: list[dict[str, list[int]]]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> dict[str, list[int]]:
+        return self.items[index]
+
+    @property
+    def facts(self) -> dict[str, int]:
+        return {}
+
+
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()

@@ -39,6 +39,7 @@ from harness.registry import artifact_sha256
 from pipeline.dapt import CorpusOptions, TokenBlocks, build_corpus, load_corpus, split_section
 from pipeline.dataset import (
     IGNORE_INDEX,
+    TrainingItems,
     build_dataset,
     load_conversations,
     tokenize_conversation,
@@ -101,7 +102,7 @@ ARGUMENT_CLASSES = (ModelArguments, DataArguments, TrainingArguments, LoraArgume
 DAPT_OWNED_FLAGS = ("data_path", "output_dir", "model_name_or_path", "base_adapters")
 
 
-class SupervisedDataset:
+class SupervisedDataset(TrainingItems):
     """Tokenised conversations with their loss masks; conversations that do not fit are
     counted in `dropped`, not truncated."""
 
@@ -111,12 +112,6 @@ class SupervisedDataset:
         self.dropped = len(encoded) - len(self.items)
         if not self.items:
             raise ValueError(f"no conversation fits model_max_length={max_length}")
-
-    def __len__(self) -> int:
-        return len(self.items)
-
-    def __getitem__(self, index: int) -> dict[str, list[int]]:
-        return self.items[index]
 
     @property
     def facts(self) -> dict[str, int]:
