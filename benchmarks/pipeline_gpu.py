@@ -95,7 +95,7 @@ def report(args: argparse.Namespace) -> int:
     _, n_matmul = flops_per_token(config, 0)
     result: dict = {
         "benchmark": "pipeline_gpu", "gpu": args.gpu, "recipe": args.recipe,
-        "command": f"RECIPE={args.recipe} bash benchmarks/pipeline_gpu.sh",
+        "command": args.command or f"RECIPE={args.recipe} bash benchmarks/pipeline_gpu.sh",
         "base": {k: config[k] for k in ("hidden_size", "intermediate_size", "num_hidden_layers",
                                         "num_attention_heads", "num_key_value_heads",
                                         "vocab_size", "tie_word_embeddings")},
@@ -133,7 +133,9 @@ def report(args: argparse.Namespace) -> int:
 
 def markdown(r: dict) -> str:
     """The short report: one table of what was measured."""
-    lines = [f"# Production training chain on one GPU ({r['gpu']})", "",
+    gpus = max(t["processes"] for t in r["train"].values())
+    where = "one GPU" if gpus == 1 else f"{gpus} GPUs"
+    lines = [f"# Production training chain on {where} ({r['gpu']} each)", "",
              f"Command: `{r['command']}` (device run). Base: random BF16 weights of shape "
              f"{r['base']}: {r['matmul_parameters'] / 1e9:.2f} B matmul parameters.", "",
              "| measured | value |", "|---|---|"]
@@ -143,7 +145,7 @@ def markdown(r: dict) -> str:
         if t.get("q_lora"):
             how = "QLoRA (4-bit NF4 base, bitsandbytes), " + how
         lines += [
-            f"| LoRA SFT, {how}, {t['processes']} GPU | {t['steps']} steps of "
+            f"| LoRA SFT, {how}, {t['processes']} GPU(s) | {t['steps']} steps of "
             f"{t['tokens_per_step']} tokens; median step {t['median_step_s']} s (first "
             f"excluded); {t['tokens_per_s_per_gpu']} tokens/s per GPU; MFU {t['mfu']} |",
             f"| peak memory ({name}) | {t['peak_memory_gib_per_process']} GiB of "
@@ -197,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
                      help="check-adapter output of a ZeRO-3 adapter (repeatable)")
     rep.add_argument("--pipeline", help="the candidate's pipeline.json")
     rep.add_argument("--wall", action="append", default=[], metavar="STEP=SECONDS")
+    rep.add_argument("--command", help="the command that ran (recorded in the report)")
     rep.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     if args.command == "markdown":

@@ -7,6 +7,7 @@
 #   zero3     the same through `accelerate launch` + DeepSpeed ZeRO-3 (pipeline/configs/
 #             zero3.yaml), then a check that the adapter gathered on save is whole
 #   package   merge, AWQ W4A16 with llm-compressor, validation, candidate
+# NPROC (default 1): GPUs for the zero3 step.
 # .whl holds the wheels the GPU image lacks (docs/gpu.md lists them). $OUT receives
 # <recipe id>.json / .md (benchmarks/pipeline_gpu.py report) and <recipe id>.log.
 set -uo pipefail
@@ -24,7 +25,8 @@ r = load_recipe('$RECIPE'); print(r.id, r.work_dir, r.candidate_dir)")"
 LOG=$OUT/$ID.log
 GPU=$(nvidia-smi --query-gpu=name,memory.total --format=csv,noheader | head -1)
 echo "$GPU; recipe $RECIPE; steps $STEPS" | tee "$LOG"
-args=(--recipe "$RECIPE" --gpu "$GPU" --out "$OUT")
+args=(--recipe "$RECIPE" --gpu "$GPU" --out "$OUT"
+      --command "NPROC=${NPROC:-1} RECIPE=$RECIPE STEPS=\"$STEPS\" bash benchmarks/pipeline_gpu.sh")
 for step in $STEPS; do
   SECONDS=0
   case $step in
@@ -35,7 +37,7 @@ for step in $STEPS; do
       cp "$WORK/run_manifest.json" "$WORK/run_manifest_baseline.json"
       args+=(--baseline-manifest "$WORK/run_manifest_baseline.json") ;;
     zero3)
-      accelerate launch --config_file pipeline/configs/zero3.yaml --num_processes 1 \
+      accelerate launch --config_file pipeline/configs/zero3.yaml --num_processes "${NPROC:-1}" \
         -m pipeline.train --recipe "$RECIPE" 2>&1 | tee -a "$LOG"
       rc=${PIPESTATUS[0]}
       args+=(--manifest "$WORK/run_manifest.json")

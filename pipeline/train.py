@@ -337,12 +337,18 @@ def prepare_base(recipe: Recipe, records: Sequence[dict[str, Any]]) -> str | Non
     settings = {"tokenizer": recipe.section("tokenizer"), "tiny_model": tiny,
                 "seed": recipe.seed}
     stamp = base / "pipeline_base.json"
-    if stamp.is_file() and json.loads(stamp.read_text()) == settings:
-        return str(base)
-    tokenizer = train_tokenizer(corpus(records), base, **recipe.section("tokenizer"))
-    model = build_tiny_model(tokenizer, base, seed=recipe.seed, **tiny)
-    write_text_atomic(stamp, json.dumps(settings, indent=1) + "\n")
-    print(f"tiny base: {parameter_count(model):,} parameters, vocabulary {len(tokenizer)}")
+    from accelerate import PartialState
+
+    # Under `accelerate launch` every process runs this: the main one builds, the others wait.
+    with PartialState().main_process_first():
+        if stamp.is_file() and json.loads(stamp.read_text()) == settings:
+            return str(base)
+        if not PartialState().is_main_process:
+            raise RuntimeError(f"{base}: the main process did not build the base")
+        tokenizer = train_tokenizer(corpus(records), base, **recipe.section("tokenizer"))
+        model = build_tiny_model(tokenizer, base, seed=recipe.seed, **tiny)
+        write_text_atomic(stamp, json.dumps(settings, indent=1) + "\n")
+        print(f"tiny base: {parameter_count(model):,} parameters, vocabulary {len(tokenizer)}")
     return str(base)
 
 
