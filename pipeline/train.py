@@ -185,34 +185,49 @@ def merged_base(model_args: ModelArguments, training_args: TrainingArguments) ->
 
     The merge happens on the CPU before the training model is loaded, because the model loaded
     under ZeRO-3 (`zero3_init_flag`) holds only its shard of every weight (nothing to merge
-    into) and a QLoRA base holds 4-bit weights (a delta merged into them is lost). The main
-    process merges; the others wait and then find it done.
+    into) and a QLoRA base holds 4-bit weights (a delta merged into them is lost).
     """
     if not model_args.base_adapters:
         return model_args.model_name_or_path
-    from accelerate import PartialState
-
     from pipeline.merge import save_merged
 
-    out = Path(training_args.output_dir) / "base_merged"
-    stamp = {"base": model_args.model_name_or_path, "dtype": _merge_dtype(training_args),
-             "adapters": [{"path": str(a), "sha256": artifact_sha256(a)}
-                          for a in model_args.base_adapters]}
-    stamp_file = out / "sqlgate_merged_base.json"
-    with PartialState().main_process_first():
-        if not (stamp_file.is_file() and json.loads(stamp_file.read_text()) == stamp):
-            if PartialState().is_main_process:
-                partial = out.with_name(out.name + ".partial")
-                shutil.rmtree(partial, ignore_errors=True)
-                with whole_weights():
-                    save_merged(model_args.model_name_or_path, model_args.base_adapters,
-                                partial, dtype=stamp["dtype"])
-                write_text_atomic(partial / stamp_file.name, json.dumps(stamp, indent=1) + "\n")
-                shutil.rmtree(out, ignore_errors=True)
-                partial.rename(out)  # a crash leaves .partial, never a half-written base
-            elif not stamp_file.is_file():
-                raise RuntimeError(f"{out}: the main process did not write the merged base")
-    return str(out)
+    dtype = "bfloat16" if training_args.bf16 else "float32"
+    settings = {"base": model_args.model_name_or_path, "dtype": dtype,
+                "adapters": [{"path": str(a), "sha256": artifact_sha256(a)}
+                             for a in model_args.base_adapters]}
+
+    def build(directory: Path) -> None:
+        with whole_weights():
+            save_merged(model_args.model_name_or_path, model_args.base_adapters, directory,
+                        dtype=dtype)
+
+    return str(build_once(Path(training_args.output_dir) / "base_merged", settings, build))
+
+
+def build_once(out: Path, settings: dict[str, Any], build: Callable[[Path], None]) -> Path:
+    """`out`, built by `build(directory)` unless it was last built with these very `settings`.
+
+    Under `accelerate launch` every process calls this: the main one builds, into
+    `<out>.partial` renamed when whole (a crash never leaves half a directory), while the
+    others wait and then find it built.
+    """
+    from accelerate import PartialState
+
+    state = PartialState()
+    stamp = out / "sqlgate_settings.json"
+    settings = json.loads(json.dumps(settings, default=str))
+    with state.main_process_first():
+        if stamp.is_file() and json.loads(stamp.read_text()) == settings:
+            return out
+        if not state.is_main_process:
+            raise RuntimeError(f"{out}: the main process did not build it")
+        partial = out.with_name(out.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        build(partial)
+        write_text_atomic(partial / stamp.name, json.dumps(settings, indent=1) + "\n")
+        shutil.rmtree(out, ignore_errors=True)
+        partial.rename(out)
+    return out
 
 
 @contextlib.contextmanager
@@ -230,10 +245,6 @@ def whole_weights() -> Iterator[None]:
     finally:
         if config is not None:
             hf_deepspeed.set_hf_deepspeed_config(config)
-
-
-def _merge_dtype(training_args: TrainingArguments) -> str:
-    return "bfloat16" if training_args.bf16 else "float32"
 
 
 def _attention_implementation() -> str:
@@ -333,23 +344,15 @@ def prepare_base(recipe: Recipe, records: Sequence[dict[str, Any]]) -> str | Non
     tiny = recipe.section("tiny_model")
     if not tiny:
         return None
-    base = recipe.work_dir / "base"
+
+    def build(directory: Path) -> None:
+        tokenizer = train_tokenizer(corpus(records), directory, **recipe.section("tokenizer"))
+        model = build_tiny_model(tokenizer, directory, seed=recipe.seed, **tiny)
+        print(f"tiny base: {parameter_count(model):,} parameters, vocabulary {len(tokenizer)}")
+
     settings = {"tokenizer": recipe.section("tokenizer"), "tiny_model": tiny,
                 "seed": recipe.seed}
-    stamp = base / "pipeline_base.json"
-    from accelerate import PartialState
-
-    # Under `accelerate launch` every process runs this: the main one builds, the others wait.
-    with PartialState().main_process_first():
-        if stamp.is_file() and json.loads(stamp.read_text()) == settings:
-            return str(base)
-        if not PartialState().is_main_process:
-            raise RuntimeError(f"{base}: the main process did not build the base")
-        tokenizer = train_tokenizer(corpus(records), base, **recipe.section("tokenizer"))
-        model = build_tiny_model(tokenizer, base, seed=recipe.seed, **tiny)
-        write_text_atomic(stamp, json.dumps(settings, indent=1) + "\n")
-        print(f"tiny base: {parameter_count(model):,} parameters, vocabulary {len(tokenizer)}")
-    return str(base)
+    return str(build_once(recipe.work_dir / "base", settings, build))
 
 
 def dapt_flags(recipe: Recipe) -> tuple[CorpusOptions, dict[str, Any]]:
@@ -384,8 +387,8 @@ def run_dapt(recipe: Recipe, argv: Sequence[str], train_file: str | Path) -> dic
         raise InputError(recipe.path, f"longer than the stage's model_max_length "
                          f"({training_args.model_max_length})", field="dapt.block_size")
     adapter_dir = recipe.work_dir / "adapters" / "dapt"
-    # A finished stage is reused, not resumed: the Trainer resumed at max_steps trains one
-    # step more, and a changed DAPT adapter would no longer match the SFT checkpoints on it.
+    # A finished stage is reused, not trained again: its checkpoint is at max_steps (train()
+    # refuses to resume it), and a changed DAPT adapter would not match the SFT checkpoints.
     stamp = Path(training_args.output_dir) / "dapt_stage.json"
     config = {"corpus": asdict(options), "flags": flags, "model": asdict(model_args),
               "data": asdict(data_args), "lora": asdict(lora_args),
@@ -406,7 +409,9 @@ def run_dapt(recipe: Recipe, argv: Sequence[str], train_file: str | Path) -> dic
     if training_args.should_save:
         write_text_atomic(stamp, json.dumps({"settings": settings, "stage": stage}, indent=1,
                                             default=str) + "\n")
-    _wait_for_every_process()  # the SFT stage loads the adapter the main process saved
+    from accelerate import PartialState
+
+    PartialState().wait_for_everyone()  # the SFT stage loads the adapter the main one saved
     return {**stage, "reused": False}
 
 
@@ -423,12 +428,6 @@ def check_resumable(output_dir: Path, base_adapters: Sequence[str], should_save:
                            f"than {[a['path'] for a in current]}; delete it to start over")
     if should_save:
         write_text_atomic(stamp, json.dumps(current, indent=1) + "\n")
-
-
-def _wait_for_every_process() -> None:
-    from accelerate import PartialState
-
-    PartialState().wait_for_everyone()
 
 
 def finished_run(manifest_path: Path, config: dict[str, Any], dataset_facts: dict[str, Any],
