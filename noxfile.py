@@ -22,12 +22,42 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
 
 
+# Every version the test environment installs, pinned: CI and `nox -s tests` install from it so
+# a release of a dependency cannot turn a fresh clone red overnight. `nox -s lock` refreshes it
+# on purpose; `nox -s tests_newest` runs the same tests on the newest versions the pyproject
+# ranges allow, so drift shows up in CI before a user meets it.
+CONSTRAINTS = "constraints.txt"
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
-    """The test suite of sqlgate itself (unit, property, integration); CPU only."""
-    session.install("-e", ".[dev]")
+    """The test suite of sqlgate itself (unit, property, integration); CPU only, pinned versions."""
+    session.install("-c", CONSTRAINTS, "-e", ".[dev]")
     session.env.setdefault("HYPOTHESIS_PROFILE", "ci")
     session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session
+def tests_newest(session: nox.Session) -> None:
+    """The same tests on the newest dependency versions pyproject.toml allows (no constraints)."""
+    session.install("--upgrade", "--upgrade-strategy", "eager", "-e", ".[dev]")
+    session.env.setdefault("HYPOTHESIS_PROFILE", "ci")
+    session.run("pytest", *(session.posargs or ["-q"]))
+
+
+@nox.session(reuse_venv=False)
+def lock(session: nox.Session) -> None:
+    """Rewrite constraints.txt from a fresh install of `.[dev]` at the newest allowed versions."""
+    session.install("-e", ".[dev]")
+    frozen = session.run("python", "-m", "pip", "freeze", "--exclude-editable", silent=True)
+    # A local label (torch's "+cpu") is dropped: "==2.13.0" still matches the CPU build where
+    # it lies on disk, and a machine without that file can resolve the pin at all.
+    pins = sorted(line.split("+", 1)[0] for line in frozen.splitlines()
+                  if "==" in line and not line.lower().startswith("sqlgate"))
+    Path(CONSTRAINTS).write_text(
+        "# Pinned test environment: written by `nox -s lock`, installed by `nox -s tests`.\n"
+        + "\n".join(pins) + "\n")
+    session.log(f"{CONSTRAINTS}: {len(pins)} pins")
 
 
 @nox.session
