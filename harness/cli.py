@@ -217,7 +217,8 @@ def vllm_config(
     model_dir: Annotated[Path, typer.Argument(help="Candidate folder with config.json.")],
     out: Annotated[Path, typer.Option("--out")] = Path("reports/serving"),
     gpu: Annotated[str, typer.Option(
-        "--gpu", help="a100-80gb, h100-80gb, h200-141gb")] = "a100-80gb",
+        "--gpu", help="a100-80gb, h100-80gb, h200-141gb, or auto (read the GPU present)"
+    )] = "a100-80gb",
     quantization: Annotated[str | None, typer.Option(
         "--quantization", help="awq, gptq, none (default: the config's)")] = None,
     utilization: Annotated[float, typer.Option("--gpu-memory-utilization")] = 0.90,

@@ -25,13 +25,18 @@ import yaml
 GiB = 1024**3
 Quantization = Literal["awq", "gptq", "none"]
 
-# Memory and peak bandwidth from the vendors' data sheets (SXM parts). The bandwidth feeds the
-# decode roofline in harness.latency.
+# Memory as the CUDA runtime reports it (`torch.cuda.mem_get_info()` total, the figure vLLM
+# multiplies by gpu_memory_utilization), not the marketing size: an H200 "141 GB" reports
+# 139.80 GiB (measured on the device machine, 2026-12-04), an H100 80GB 79.11 GiB, an A100
+# 80GB 79.15 GiB (PyTorch's out-of-memory messages on those cards). Peak bandwidth from the
+# vendors' data sheets (SXM parts) feeds the decode roofline in harness.latency. When a GPU is
+# present, `probe_gpu` reads the real capacity instead (`sqlgate vllm-config --gpu auto`).
 GPUS: dict[str, dict[str, float]] = {
-    "a100-80gb": {"memory_bytes": 80 * GiB, "bandwidth_bytes_per_s": 2.039e12},
-    "h100-80gb": {"memory_bytes": 80 * GiB, "bandwidth_bytes_per_s": 3.35e12},
-    "h200-141gb": {"memory_bytes": 141e9, "bandwidth_bytes_per_s": 4.8e12},
+    "a100-80gb": {"memory_bytes": 79.15 * GiB, "bandwidth_bytes_per_s": 2.039e12},
+    "h100-80gb": {"memory_bytes": 79.11 * GiB, "bandwidth_bytes_per_s": 3.35e12},
+    "h200-141gb": {"memory_bytes": 139.80 * GiB, "bandwidth_bytes_per_s": 4.8e12},
 }
+AUTO_GPU = "auto"
 DTYPE_BYTES = {"bfloat16": 2, "float16": 2, "float32": 4}
 # Activations at max_num_batched_tokens, CUDA graphs and the non-torch CUDA context: vLLM
 # profiles these; 4 GiB covers a 70B model at 8192 batched tokens with room to spare.
@@ -147,19 +152,39 @@ class MemoryPlan:
         ])
 
 
+def probe_gpu(device: int = 0) -> tuple[str, int]:
+    """(table name, total bytes) of the GPU this process sees, read through PyTorch.
+
+    The name is the GPUS entry whose model matches the device's name (for its bandwidth; the
+    A100 entry when none does); the bytes are the card's real capacity. Raises ValueError when
+    PyTorch is missing or sees no CUDA device.
+    """
+    try:
+        import torch
+    except ImportError as exc:
+        raise ValueError("--gpu auto needs PyTorch to read the GPU; name the GPU instead") from exc
+    if not torch.cuda.is_available():
+        raise ValueError(f"--gpu auto: no CUDA device found; name one of {', '.join(GPUS)}")
+    _free, total = torch.cuda.mem_get_info(device)
+    device_name = torch.cuda.get_device_name(device).lower()
+    name = next((key for key in GPUS if key.split("-")[0] in device_name), "a100-80gb")
+    return name, int(total)
+
+
 def memory_plan(shape: ModelShape, *, gpu: str = "a100-80gb",
                 gpu_memory_utilization: float = UTILIZATION_RANGE[0],
                 reserve_bytes: int = DEFAULT_RESERVE_BYTES,
-                max_num_seqs: int = MAX_NUM_SEQS) -> MemoryPlan:
+                max_num_seqs: int = MAX_NUM_SEQS,
+                gpu_memory_bytes: int | None = None) -> MemoryPlan:
     """The memory plan of ``shape`` on ``gpu``; ``max_model_len`` is the longest of
     MODEL_LENGTHS at which ``max_num_seqs`` full sequences fit (the shortest when none does,
-    with ``fits`` False)."""
+    with ``fits`` False). ``gpu_memory_bytes`` (a probed capacity) overrides the table's."""
     if gpu not in GPUS:
         raise ValueError(f"unknown GPU {gpu!r}; expected one of {', '.join(GPUS)}")
     low, high = UTILIZATION_RANGE
     if not low <= gpu_memory_utilization <= high:
         raise ValueError(f"gpu_memory_utilization must be within {low}–{high}")
-    total = int(GPUS[gpu]["memory_bytes"])
+    total = int(gpu_memory_bytes or GPUS[gpu]["memory_bytes"])
     weights = shape.weight_bytes()
     per_token = shape.kv_bytes_per_token()
     kv_bytes = max(0, int(total * gpu_memory_utilization) - weights - reserve_bytes)
@@ -202,7 +227,11 @@ def write_serving_files(model_dir: Path, out_dir: Path, *, gpu: str = "a100-80gb
     ``out_dir/memory_plan.json``; returns (plan, config path, command)."""
     hf_config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     shape = ModelShape.from_hf_config(hf_config, quantization)
-    plan = memory_plan(shape, gpu=gpu, gpu_memory_utilization=gpu_memory_utilization)
+    probed = None
+    if gpu == AUTO_GPU:
+        gpu, probed = probe_gpu()
+    plan = memory_plan(shape, gpu=gpu, gpu_memory_utilization=gpu_memory_utilization,
+                       gpu_memory_bytes=probed)
     config = serving_config(str(model_dir), plan, shape.quantization,
                             served_model_name=served_model_name or model_dir.name, port=port)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -8,9 +8,11 @@ import pytest
 import yaml
 
 from harness.vllm_config import (
+    GPUS,
     GiB,
     ModelShape,
     memory_plan,
+    probe_gpu,
     vllm_config_command,
     write_serving_files,
 )
@@ -37,7 +39,7 @@ def test_llama_70b_awq_on_a100():
     assert shape.weight_bytes() == 34_225_520_640 + 1_336_934_400 + 4_205_330_432
     # 2 (K and V) × 80 layers × 8 KV heads × 128 head_dim × 2 bytes = 327,680 B = 320 KiB.
     assert shape.kv_bytes_per_token() == 327_680
-    plan = memory_plan(shape)  # A100 80 GiB at 0.90
+    plan = memory_plan(shape, gpu_memory_bytes=80 * GiB)  # a round 80 GiB card at 0.90
     # 0.90 · 85,899,345,920 = 77,309,411,328 − weights 39,767,785,472 − reserve 4 GiB
     # (4,294,967,296) = 33,246,658,560 B of KV; /327,680 = 101,460.9 → blocks of 16: 101,456.
     assert plan.kv_cache_bytes == 33_246_658_560
@@ -47,7 +49,7 @@ def test_llama_70b_awq_on_a100():
 
 
 def test_llama_70b_bf16_does_not_fit_one_a100():
-    plan = memory_plan(ModelShape.from_hf_config(LLAMA_70B))
+    plan = memory_plan(ModelShape.from_hf_config(LLAMA_70B), gpu_memory_bytes=80 * GiB)
     # 70,553,706,496 params × 2 B = 141,107,412,992 B (131.4 GiB) > 72 GiB usable.
     assert plan.weight_bytes == 141_107_412_992
     assert plan.kv_tokens == 0 and not plan.fits
@@ -62,7 +64,7 @@ def test_llama_8b_bf16():
     assert shape.weight_bytes() == 16_060_522_496
     # 2 × 32 × 8 × 128 × 2 = 131,072 B per token.
     assert shape.kv_bytes_per_token() == 131_072
-    plan = memory_plan(shape)
+    plan = memory_plan(shape, gpu_memory_bytes=80 * GiB)
     # 77,309,411,328 − 16,060,522,496 − 4,294,967,296 = 56,953,921,536; /131,072 = 434,524.8
     # → 434,512 (blocks of 16); /8192 = 53 sequences.
     assert (plan.kv_tokens, plan.sequences_that_fit) == (434_512, 53)
@@ -73,7 +75,7 @@ def test_shorter_model_len_when_8192_does_not_fit_four_users():
     # 30 GiB of reserve leaves 77,309,411,328 − 39,767,785,472 − 32,212,254,720 =
     # 5,329,371,136 B; /327,680 = 16,263 → 16,256 tokens (blocks of 16): less than 4 × 8192
     # and 4 × 4096 = 16,384, enough for 4 × 2048.
-    plan = memory_plan(shape, reserve_bytes=30 * GiB)
+    plan = memory_plan(shape, reserve_bytes=30 * GiB, gpu_memory_bytes=80 * GiB)
     assert plan.kv_tokens == 16_256 and plan.max_model_len == 2048 and plan.fits
 
 
@@ -104,3 +106,52 @@ def test_write_serving_files(tmp_path, capsys):
     assert "KV cache" in capsys.readouterr().out
     assert vllm_config_command(model, tmp_path / "out3") == 1  # bf16 70B does not fit
     assert vllm_config_command(tmp_path / "missing", tmp_path / "out4") == 2
+
+
+# KV tokens vLLM 0.25.0 reported ("GPU KV cache size") at gpu_memory_utilization 0.90, dummy
+# weights, max_model_len 8192, 4 sequences: H100 80GB 2026-11 (benchmarks/results/
+# serving_h100.md), H200 2026-12-04 (docs/serving.md). The plan must land within 5 %.
+MEASURED_KV_TOKENS = [
+    ("h100-80gb", "70b-awq", 101_408),
+    ("h200-141gb", "70b-awq", 280_192),
+    ("h200-141gb", "8b-bf16", 896_912),
+]
+SHAPES = {"70b-awq": {**LLAMA_70B, "quantization_config": AWQ}, "8b-bf16": LLAMA_8B}
+
+
+@pytest.mark.parametrize(("gpu", "model", "measured"), MEASURED_KV_TOKENS)
+def test_plan_is_within_five_percent_of_what_vllm_measured(gpu, model, measured):
+    plan = memory_plan(ModelShape.from_hf_config(SHAPES[model]), gpu=gpu)
+    assert abs(plan.kv_tokens - measured) / measured <= 0.05
+    # The 4 GiB reserve errs on the safe side: the plan never promises more than vLLM found
+    # by more than a block per sequence.
+    assert plan.kv_tokens <= measured + 4 * 16
+
+
+def test_table_holds_the_capacity_the_cuda_runtime_reports():
+    # The "141 GB" H200 reports 139.80 GiB; the old 141e9-byte entry (131.3 GiB) planned
+    # 9.8 % fewer KV tokens than vLLM found.
+    assert GPUS["h200-141gb"]["memory_bytes"] == pytest.approx(139.80 * GiB)
+    plan = memory_plan(ModelShape.from_hf_config(SHAPES["70b-awq"]), gpu="h200-141gb",
+                       gpu_memory_bytes=int(141e9))
+    assert (280_192 - plan.kv_tokens) / 280_192 > 0.09
+
+
+def test_probe_reads_the_gpu_present(monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda device=0: (1, 150_110_011_392))
+    monkeypatch.setattr(torch.cuda, "get_device_name", lambda device=0: "NVIDIA H200")
+    assert probe_gpu() == ("h200-141gb", 150_110_011_392)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ValueError, match="no CUDA device"):
+        probe_gpu()
+
+
+def test_auto_gpu_without_a_gpu_is_bad_input(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    model = tmp_path / "cand"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps(LLAMA_8B))
+    assert vllm_config_command(model, tmp_path / "out", gpu="auto") == 2
