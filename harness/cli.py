@@ -174,6 +174,62 @@ def gate(
                                   registry=registry))
 
 
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def evaluate(
+    ctx: typer.Context,
+    predictions: Annotated[Path | None, typer.Option(
+        "--predictions", help="Your model's answers (JSONL, one {\"id\", \"sql\"} a line).")
+    ] = None,
+    candidate: Annotated[str, typer.Option(
+        "--candidate", help="Name of the model (reports/<name>/).")] = "candidate",
+    policy: Annotated[Path | None, typer.Option(
+        "--policy", help="Gate policy: gates/offline.toml for replayed predictions, "
+        "gates/release.toml with a served model (latency, guardrail).")] = None,
+    eval_set: Annotated[list[Path] | None, typer.Option(
+        "--eval-set", help="Golden files (repeatable; default: the whole golden suite, "
+        "fixtures/golden/ebs_core.jsonl and ebs_unanswerable.jsonl).")] = None,
+    baseline: Annotated[Path | None, typer.Option(
+        "--baseline", help="results.json of the promoted model (paired comparison).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Report folder (default: reports/<candidate>/).")] = None,
+    mlflow: Annotated[bool, typer.Option(
+        "--mlflow", help="Log the run to MLflow (MLFLOW_TRACKING_URI, default ./mlruns).")
+    ] = False,
+) -> None:
+    """Evaluate a model on the golden suite and gate it, in one go: results.json, junit.xml,
+    verdict.json and scorecard.html (with the verdict) in the report folder. Exit status: the
+    gate's (0 pass, 1 fail, 2 bad input, 3+ harness error); without --policy, pytest's.
+
+    Replayed predictions: `sqlgate evaluate --predictions P.jsonl --policy gates/offline.toml`.
+    Anything after `--` goes to the suites (pytest), e.g. a served model:
+    `sqlgate evaluate --candidate m --policy gates/release.toml -- --engine openai
+    --base-url http://127.0.0.1:8000 --model m --guardrail`.
+    """
+    import pytest
+
+    from harness.suites_dir import suites_dir
+
+    args = [str(suites_dir()), "-q", "-p", "no:cacheprovider", "--candidate", candidate]
+    extra = list(ctx.args)
+    if predictions is not None:
+        args += ["--engine", "replay", "--predictions", str(predictions)]
+    elif "--engine" not in extra:
+        raise InputError(None, "evaluate needs --predictions P.jsonl, or an engine after `--` "
+                               "(e.g. -- --engine openai --base-url URL --model NAME)",
+                         field="--predictions")
+    for path in eval_set or []:
+        args += ["--eval-set", str(path)]
+    if policy is not None:
+        args += ["--gate", str(policy)]
+    if baseline is not None:
+        args += ["--baseline", str(baseline)]
+    report_dir = out or Path("reports") / candidate
+    args += ["--sqlgate-out", str(report_dir), f"--junitxml={report_dir / 'junit.xml'}"]
+    if mlflow:
+        args.append("--mlflow")
+    raise typer.Exit(int(pytest.main(args + extra)))
+
+
 @app.command()
 def promote(
     candidate: Annotated[str, typer.Argument(help="Candidate id in the registry.")],

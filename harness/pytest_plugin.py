@@ -89,6 +89,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                                ".cache/sqlgate/generations).")
     group.addoption("--no-generation-cache", action="store_true",
                     help="Generate every answer again.")
+    group.addoption("--mlflow", action="store_true",
+                    help="Log metrics (with CIs), verdict, policy and reports to MLflow "
+                         "(MLFLOW_TRACKING_URI, default a local ./mlruns store).")
+    group.addoption("--manifest", help="Candidate manifest.json whose hashes tag the MLflow "
+                                       "run (default: candidates/<candidate>/manifest.json).")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -223,6 +228,15 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.close()
     if status is not None:
         session.exitstatus = status
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Once pytest has written its JUnit file: add the gate's rules to it (one test case per
+    rule), then log the run to MLflow when --mlflow asks for it."""
+    run = config.stash.get(_RUN, None)
+    if run is None or not run.selected:
+        return
+    run.after_junit(getattr(config.option, "xmlpath", None))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
@@ -497,6 +511,29 @@ class EvaluationRun:
         write_scorecard(results, out / "scorecard.html", verdict=verdict,
                         baseline=baseline_results, latency=self.config.stash.get(LATENCY_KEY, None))
         self.report.append(f"scorecard: {out / 'scorecard.html'}")
+
+    def after_junit(self, junit_path: str | None) -> None:
+        """The gate's rules into the JUnit file, and the MLflow run, once both files exist."""
+        out = self.out_dir
+        verdict_path = out / "verdict.json"
+        verdict = (json.loads(verdict_path.read_text(encoding="utf-8"))
+                   if self.option("gate") and verdict_path.exists() else None)
+        if junit_path and verdict is not None and Path(junit_path).exists():
+            from harness.junit_gate import add_gate_cases
+
+            add_gate_cases(Path(junit_path), verdict)
+        if self.option("mlflow"):
+            from harness.tracking import log_evaluation
+
+            manifest = self.option("manifest") or (
+                self.config.rootpath / "candidates" / self.candidate / "manifest.json")
+            run_id = log_evaluation(
+                out / "results.json", verdict_path if verdict is not None else None,
+                policy=Path(self.option("gate")) if self.option("gate") else None,
+                candidate=self.candidate, manifest=Path(manifest),
+                artifacts=[p for p in (out / "scorecard.html", Path(junit_path or ""))
+                           if p.is_file()])
+            print(f"sqlgate: MLflow run {run_id}")
 
     def close(self) -> None:
         """Close the execution backends."""
