@@ -339,13 +339,18 @@ class EvaluationRun:
     def _prepare(self) -> None:
         """Generate every selected example's answer in one batch and open the backends.
 
-        A failure here ends the session (status 3, results.json incomplete): every item would
-        fail the same way, and a rerun resumes from the generation cache.
+        A failure here ends the session (status 2 for bad input, 3 otherwise; results.json
+        incomplete): every item would fail the same way, and a rerun resumes from the
+        generation cache.
         """
         if self._scorer is not None:
             return
+        from harness.errors import InputError
+
         try:
             self._setup()
+        except InputError as exc:  # bad input (file:line: field): status 2, as `sqlgate gate`
+            pytest.exit(f"sqlgate: bad input: {redact(exc.render())}", returncode=2)
         except Exception as exc:  # noqa: BLE001 — reported whole, then the session ends
             self.report.append("setup failed:\n" + traceback.format_exc())
             pytest.exit(f"sqlgate: the evaluation could not start: {type(exc).__name__}: {exc}",

@@ -1,0 +1,38 @@
+"""The shipped gate policies: all load, and the offline policy keeps the release policy's
+quality rules (only the serving rules, which replayed predictions cannot measure, differ)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from harness.gate import load_policy
+
+GATES = Path(__file__).resolve().parent.parent / "gates"
+SERVING_PREFIXES = ("latency.", "guardrail.")
+
+
+@pytest.mark.parametrize("path", sorted(GATES.glob("*.toml")), ids=lambda p: p.name)
+def test_shipped_policy_loads(path):
+    assert load_policy(path).policy.name == path.stem
+
+
+def _quality(policy: dict) -> dict:
+    thresholds = [t for t in policy.get("threshold", [])
+                  if not t["metric"].startswith(SERVING_PREFIXES)]
+    baselines = policy.get("baseline", [])
+    baselines = [baselines] if isinstance(baselines, dict) else baselines
+    return {"max_unevaluable": policy["policy"].get("max_unevaluable"),
+            "threshold": thresholds, "domain_floor": policy.get("domain_floor", []),
+            "baseline": [{k: v for k, v in b.items() if k != "required"} for b in baselines]}
+
+
+def test_offline_policy_is_the_release_policy_without_serving_rules():
+    release = tomllib.loads((GATES / "release.toml").read_text())
+    offline = tomllib.loads((GATES / "offline.toml").read_text())
+    assert _quality(offline) == _quality(release)
+    assert not [t for t in offline.get("threshold", [])
+                if t["metric"].startswith(SERVING_PREFIXES)]
+    assert [t for t in release["threshold"] if t["metric"].startswith(SERVING_PREFIXES)]
