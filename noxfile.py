@@ -70,7 +70,16 @@ def demo(session: nox.Session) -> None:
         "--eval-set", f"{EXAMPLE}/eval.jsonl",
         "--predictions", f"{EXAMPLE}/predictions.jsonl",
         "--out", "reports/example/results.json",
+    )
+    # The example model is weak on purpose: the gate fails it (exit 1), and the scorecard
+    # shows that verdict with its reasons. Only bad input (2) or a harness error fails the demo.
+    session.run(
+        "sqlgate", "gate",
+        "--results", "reports/example/results.json",
+        "--policy", "gates/offline.toml",
+        "--out", "reports/example/verdict.json",
         "--html", "reports/example/scorecard.html",
+        success_codes=[0, 1],
     )
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from harness import __version__
+from harness.console import make_console
 from harness.errors import InputError
 from harness.redact import redact
 
@@ -23,8 +23,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console(stderr=True)
-stdout = Console()
+console = make_console(stderr=True)
+stdout = make_console()
 _state = {"debug": False}
 
 
@@ -166,12 +166,28 @@ def gate(
     candidate: Annotated[str | None, typer.Option(
         "--candidate", help="Record the verdict for this registered candidate.")] = None,
     registry: Annotated[Path | None, typer.Option("--registry", help="Registry folder.")] = None,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Also write the scorecard with this verdict (and the baseline).")] = None,
 ) -> None:
-    """Apply a gate policy: exit 0 pass, 1 fail, 2 harness error (fails closed)."""
+    """Apply a gate policy: exit 0 pass, 1 fail, 2 bad input (fails closed)."""
+    import tempfile
+
     from harness.gate import gate_command
 
-    raise typer.Exit(gate_command(results, policy, baseline, out, candidate=candidate,
-                                  registry=registry))
+    with tempfile.TemporaryDirectory() as scratch:
+        verdict_path = out or (Path(scratch) / "verdict.json" if html else None)
+        code = gate_command(results, policy, baseline, verdict_path, candidate=candidate,
+                            registry=registry)
+        if html and verdict_path is not None and verdict_path.exists():
+            from harness.scorecard import write_scorecard
+
+            verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
+            base = verdict.get("baseline")
+            write_scorecard(
+                json.loads(results.read_text(encoding="utf-8")), html, verdict=verdict,
+                baseline=json.loads(Path(base).read_text(encoding="utf-8")) if base else None)
+            stdout.print(f"scorecard: {html}")
+    raise typer.Exit(code)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

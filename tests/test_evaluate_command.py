@@ -145,3 +145,16 @@ def test_evaluate_with_mlflow_flag_logs_a_run(tmp_path, suite, monkeypatch):  # 
     mlflow.set_tracking_uri(env_uri)
     runs = mlflow.search_runs(experiment_names=["sqlgate"], output_format="list")
     assert len(runs) == 1 and runs[0].data.tags["sqlgate.candidate"] == "example"
+
+
+def test_gate_writes_the_scorecard_with_its_verdict(gated, tmp_path):
+    _, out = gated
+    card = tmp_path / "card.html"
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "gate", "--results", str(out / "results.json"),
+         "--policy", str(ROOT / "gates" / "offline.toml"), "--html", str(card)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1  # the weak example model fails the offline gate
+    html = card.read_text()
+    assert "NO VERDICT" not in html and "FAIL" in html
+    assert "execution_accuracy" in html
