@@ -256,7 +256,13 @@ def _print_summary(summary: dict) -> None:
                                           summary["status_counts"].items()))
     if summary["unevaluable"]:
         stdout.print(f"[yellow]{summary['unevaluable']} example(s) could not be evaluated "
-                     "faithfully (unsupported / gold_error); they count as not correct.[/]")
+                     "faithfully (unsupported / gold_error / harness_error); they count as "
+                     "not correct.[/]")
+    if summary.get("infra_errors"):
+        stdout.print(f"[yellow]{summary['infra_errors']} example(s) hit an infrastructure "
+                     "failure (infra_error: a gold that timed out or ran out of memory, a "
+                     "backend or engine failure); they are left out of every rate and the run "
+                     "is incomplete: rescore them with --rerun-infra RESULTS.[/]")
 
 
 def main() -> None:

@@ -47,7 +47,9 @@ class ScoreRun:
             "seconds": round(self.seconds, 3),
             "db_seconds": round(self.db_seconds, 3),
             "gold_cache": {"hits": self.gold_cache_hits, "misses": self.gold_cache_misses},
-            "complete": len(self.scores) == len(self.eval_set.examples),
+            # Every example scored, none left to an infrastructure failure (`infra_errors`).
+            "complete": (len(self.scores) == len(self.eval_set.examples)
+                         and not self.summary.get("infra_errors")),
         }
         return {"summary": summary, "examples": [s.to_json() for s in self.scores]}
 
@@ -82,7 +84,7 @@ def score_predictions(
     """Score every example of the eval set; a missing prediction scores as `missing`."""
     start = time.perf_counter()
     eval_set = load_eval_set(eval_set_path)
-    predictions: dict[str, Prediction] = load_predictions(predictions_path)
+    predictions: dict[str, Prediction] = load_predictions(predictions_path, eval_set)
     catalog = catalog or load_catalog()
     gold_cache = gold_cache or GoldCache()
     scorer = Scorer(catalog, backends, gold_cache, settings or ScoringSettings())

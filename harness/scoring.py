@@ -9,7 +9,13 @@ from dataclasses import asdict, dataclass, field
 
 from sqlglot.errors import ParseError
 
-from harness.backends.base import Execution, ExecutionBackend, PreparedQuery, QueryRejected
+from harness.backends.base import (
+    BackendFailure,
+    Execution,
+    ExecutionBackend,
+    PreparedQuery,
+    QueryRejected,
+)
 from harness.catalog import Catalog
 from harness.gold_cache import GoldCache
 from harness.golden import GoldenExample, Prediction
@@ -30,8 +36,14 @@ from harness.translate import UnsupportedConstruct
 STATUSES = (
     "correct", "wrong_result", "refused", "missing", "not_sql", "unsafe", "parse_error",
     "hallucination", "unsupported", "bind_error", "runtime_error", "timeout", "row_limit",
-    "answered_unanswerable", "gold_error", "harness_error",
+    "answered_unanswerable", "gold_error", "harness_error", "oversized", "infra_error",
 )
+# Not a verdict on the model: the infrastructure failed (a gold that timed out or ran out of
+# memory, a backend that crashed, an engine that gave no answer). Such examples are left out of
+# every rate and make the run incomplete; `sqlgate score --rerun-infra` scores them again.
+INFRA_STATUS = "infra_error"
+# Limits a query can run into; whose fault it was is decided by running the gold again.
+_RESOURCE_LIMITS = {"timeout": "the time limit", "out_of_memory": "the memory limit"}
 ROW_DIFF_LIMIT = 20
 ORDER_HEAD = 10  # rows of each side shown when only the order or the shape differs
 
@@ -78,12 +90,24 @@ class ScoringSettings:
     """Limits applied to every prediction (from the CLI or a config file)."""
 
     timeout_s: float = 10.0
+    # Longer answers are scored `oversized` (wrong) without being parsed or run: a runaway
+    # generation (a 2 MB literal) costs one example, not the run.
+    max_sql_chars: int = 1_000_000
     rel_tol: float = 1e-9  # money: 500000.00 and 500000.49 must differ
     abs_tol: float = 1e-9
 
 
 class _GoldFailure(Exception):
-    """The gold itself cannot be evaluated faithfully on this backend."""
+    """The gold itself could not be run on this backend.
+
+    `infra` when it ran into a limit or the backend failed (the gold is validated to run
+    within the limits, so this is the machine's doing: `infra_error`); otherwise the gold
+    itself errs or returns too many rows on this backend (a fixture bug: `gold_error`).
+    """
+
+    def __init__(self, message: str, *, infra: bool) -> None:
+        super().__init__(message)
+        self.infra = infra
 
 
 class Scorer:
@@ -117,10 +141,16 @@ class Scorer:
             gold_sql=example.sql_gold, moac_required=example.org_policy == "required")
         if prediction is None:
             score.status, score.reason = "missing", "no prediction for this id"
+        elif prediction.engine_error is not None:
+            score.status = INFRA_STATUS
+            score.reason = f"the engine gave no answer: {prediction.engine_error[:300]}"
         else:
             score.predicted_sql = prediction.sql
             try:
                 self._score_prediction(example, prediction.sql, score)
+            except BackendFailure as exc:
+                score.correct, score.status = False, INFRA_STATUS
+                score.reason = f"the backend failed: {_short(exc)}"
             except IncomparableResultsError as exc:
                 score.correct, score.status = False, "unsupported"
                 score.reason = f"results cannot be compared faithfully: {_short(exc)}"
@@ -133,6 +163,11 @@ class Scorer:
         return score
 
     def _score_prediction(self, example: GoldenExample, raw: str, score: ExampleScore) -> None:
+        if len(raw) > self.settings.max_sql_chars:
+            score.status = "oversized"
+            score.reason = (f"the answer is {len(raw):,} characters, over the limit of "
+                            f"{self.settings.max_sql_chars:,}: not parsed or run")
+            return
         output = check_output(raw)
         score.sql_only = output.compliant
         score.output_issues = list(output.issues)
@@ -247,14 +282,14 @@ class Scorer:
             run = self._run(backend, prepared)
             score.instances_checked = index + 1
             if run.status != "ok":
-                score.status = {"timeout": "timeout", "row_limit": "row_limit"}.get(
-                    run.status, "runtime_error")
-                score.reason = f"instance {index}: {run.error}"
+                score.status, score.reason = self._failed_run(backend, golds[0], run)
+                score.reason = f"instance {index}: {score.reason}"
                 return
             try:
                 gold_runs = {g: self._gold(backend, golds[g]) for g in sorted({0, *alive})}
             except _GoldFailure as exc:
-                score.status, score.reason = "gold_error", f"instance {index}: {exc}"
+                score.status = INFRA_STATUS if exc.infra else "gold_error"
+                score.reason = f"instance {index}: {exc}"
                 return
             # Only golds still alive are compared (a full comparison computes the row diff);
             # a dead main gold is checked only for the lenient verdict.
@@ -278,6 +313,34 @@ class Scorer:
             diff = score.row_diff or {"instance": 0, "reason": "differs from every gold"}
             score.reason = f"instance {diff['instance']}: {diff['reason']}"
 
+    def _failed_run(self, backend: ExecutionBackend, gold: PreparedQuery,
+                    run: Execution) -> tuple[str, str]:
+        """Status and reason of a prediction whose execution did not return rows.
+
+        A limit (time, memory) is the model's only when the gold, run again at once on the
+        same instance (not from the cache: the machine's state now is the question), finishes
+        within it: a cartesian product stays the model's `timeout`, an overloaded machine that
+        stops the gold too is `infra_error`.
+        """
+        if run.status == "infra_error":
+            return INFRA_STATUS, f"the backend failed running the prediction: {run.error}"
+        if run.status == "row_limit":
+            return "row_limit", run.error
+        if run.status not in _RESOURCE_LIMITS:
+            return "runtime_error", run.error
+        limit = _RESOURCE_LIMITS[run.status]
+        try:
+            self._gold(backend, gold, cached=False)
+        except _GoldFailure as exc:
+            if exc.infra:
+                return INFRA_STATUS, (f"the prediction ran into {limit} ({run.error}), and so "
+                                      f"did the gold run again: {exc}")
+            return "gold_error", str(exc)
+        if run.status == "timeout":
+            return "timeout", run.error
+        return "runtime_error", (f"out of memory ({run.error}), while the gold, run again on "
+                                 "this instance, finished within the limit")
+
     def _compare(self, gold: PreparedQuery, gold_run: Execution, run: Execution) -> Comparison:
         return compare_results(gold_run.result, run.result, ordered=gold.ordered,
                                rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol)
@@ -287,13 +350,16 @@ class Scorer:
         self.db_seconds += run.seconds
         return run
 
-    def _gold(self, backend: ExecutionBackend, prepared: PreparedQuery) -> Execution:
-        cached = self.gold_cache.get(prepared.sql, backend.instance_id)
-        if cached is not None:
-            return cached
+    def _gold(self, backend: ExecutionBackend, prepared: PreparedQuery, *,
+              cached: bool = True) -> Execution:
+        if cached:
+            hit = self.gold_cache.get(prepared.sql, backend.instance_id)
+            if hit is not None:
+                return hit
         run = self._run(backend, prepared)
         if run.status != "ok":
-            raise _GoldFailure(f"the gold failed: {run.status}: {run.error}")
+            infra = run.status in (*_RESOURCE_LIMITS, "infra_error")
+            raise _GoldFailure(f"the gold failed: {run.status}: {run.error}", infra=infra)
         self.gold_cache.put(prepared.sql, backend.instance_id, run)
         return run
 

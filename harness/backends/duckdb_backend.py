@@ -9,9 +9,14 @@ from pathlib import Path
 
 import duckdb
 
-from harness.backends.base import Execution, PreparedQuery, QueryRejected
+from harness.backends.base import BackendFailure, Execution, PreparedQuery, QueryRejected
 from harness.sql_safety import classify
 from harness.translate import translate
+
+# DuckDB errors that come from the engine or the machine, never from the query's meaning: the
+# database file cannot be read, the engine hit an internal assertion or invalidated itself.
+_INFRA_ERRORS = (duckdb.IOException, duckdb.InternalException, duckdb.FatalException,
+                 duckdb.ConnectionException, duckdb.InternalError)
 
 
 class DuckDBPreparer:
@@ -81,8 +86,15 @@ class DuckDBBackend:
         return self._preparer.prepare(oracle_sql)
 
     def explain(self, query: PreparedQuery) -> str | None:
+        """None when the query binds; its binder error otherwise. Raises BackendFailure when
+        the database itself fails (that is no verdict on the query)."""
         try:
             self._con.execute("EXPLAIN " + query.sql).fetchall()
+        except _INFRA_ERRORS as exc:
+            raise BackendFailure(f"{self.name} {self.instance_id}: {_first_line(exc)}") from exc
+        except duckdb.OutOfMemoryException as exc:
+            raise BackendFailure(f"{self.name} {self.instance_id}: out of memory while "
+                                 f"binding: {_first_line(exc)}") from exc
         except duckdb.Error as exc:
             return _first_line(exc)
         return None
@@ -109,7 +121,10 @@ class DuckDBBackend:
                                  seconds=elapsed)
             if isinstance(exc, duckdb.InterruptException):
                 raise KeyboardInterrupt from None  # Ctrl-C, not our timer: see below
-            return Execution("error", error=_first_line(exc), seconds=elapsed)
+            return Execution(_status_of(exc), error=_first_line(exc), seconds=elapsed)
+        except MemoryError:
+            return Execution("out_of_memory", error="out of memory fetching the result",
+                             seconds=time.perf_counter() - start)
         except RuntimeError as exc:
             # duckdb turns a SIGINT during a query into RuntimeError("Query interrupted") and
             # swallows the KeyboardInterrupt; restore it, so Ctrl-C stops the run instead of
@@ -123,6 +138,15 @@ class DuckDBBackend:
 
     def close(self) -> None:
         self._con.close()
+
+
+def _status_of(exc: duckdb.Error) -> str:
+    """The execution status of a DuckDB error (ExecutionStatus explains each)."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return "out_of_memory"
+    if isinstance(exc, _INFRA_ERRORS):
+        return "infra_error"
+    return "error"
 
 
 def _first_line(exc: Exception) -> str:
