@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlglot.errors import ParseError
 
@@ -19,9 +19,11 @@ from harness.backends.base import (
 from harness.catalog import Catalog
 from harness.gold_cache import GoldCache
 from harness.golden import GoldenExample, Prediction
+from harness.order_keys import OrderKeys, order_keys, tie_groups
 from harness.result_compare import (
     Comparison,
     IncomparableResultsError,
+    ResultSet,
     compare_results,
     lenient_equal,
 )
@@ -110,6 +112,23 @@ class _GoldFailure(Exception):
         self.infra = infra
 
 
+@dataclass(frozen=True)
+class _Gold:
+    """One accepted gold as prepared, with how to find its sort keys (None: strict order)."""
+
+    query: PreparedQuery
+    keys: OrderKeys | None = None
+    keyed: PreparedQuery | None = None  # the gold with hidden key columns, when it needs them
+
+
+@dataclass(frozen=True)
+class _GoldRun:
+    """The gold's result on one instance and its runs of tied sort keys (None: strict)."""
+
+    execution: Execution
+    ties: tuple[int, ...] | None
+
+
 class Scorer:
     """Scores predictions against golden examples on K execution backends (the test suite).
 
@@ -131,6 +150,9 @@ class Scorer:
             r"\b(" + "|".join(sorted(self._schema, key=len, reverse=True)) + r")\b",
             re.IGNORECASE)
         self.db_seconds = 0.0  # time spent inside the databases, for the throughput report
+        # Gold results recomputed with hidden sort keys, per (keyed SQL, instance): checked
+        # against the gold once, not once per prediction.
+        self._keyed_runs: dict[tuple[str, str], _GoldRun | None] = {}
 
     def score(self, example: GoldenExample, prediction: Prediction | None) -> ExampleScore:
         """Score one example; never raises for anything a model can write."""
@@ -264,16 +286,18 @@ class Scorer:
     def _execute_and_compare(self, example: GoldenExample, prepared: PreparedQuery,
                              score: ExampleScore) -> None:
         try:
-            golds = [self.backends[0].prepare(g) for g in example.golds]
+            prepared_golds = [self.backends[0].prepare(g) for g in example.golds]
         except (QueryRejected, UnsupportedConstruct, SqlParseError, ParseError) as exc:
             score.status = "gold_error"
             score.reason = f"the gold cannot be evaluated faithfully: {_short(exc)}"
             return
-        if any(g.nondeterminism for g in golds):
+        if any(g.nondeterminism for g in prepared_golds):
             score.status = "gold_error"
             score.reason = "the gold's result is not defined by Oracle: " + "; ".join(
-                r for g in golds for r in g.nondeterminism)
+                r for g in prepared_golds for r in g.nondeterminism)
             return
+        golds = [self._with_keys(text, g) for text, g in zip(example.golds, prepared_golds,
+                                                               strict=True)]
         alive = list(range(len(golds)))  # gold alternatives matched on every instance so far
         lenient = True  # the main gold's columns found in the prediction on every instance
         for index, backend in enumerate(self.backends):
@@ -282,27 +306,28 @@ class Scorer:
             run = self._run(backend, prepared)
             score.instances_checked = index + 1
             if run.status != "ok":
-                score.status, score.reason = self._failed_run(backend, golds[0], run)
+                score.status, score.reason = self._failed_run(backend, golds[0].query, run)
                 score.reason = f"instance {index}: {score.reason}"
                 return
             try:
-                gold_runs = {g: self._gold(backend, golds[g]) for g in sorted({0, *alive})}
+                gold_runs = {g: self._reference(backend, golds[g]) for g in sorted({0, *alive})}
             except _GoldFailure as exc:
                 score.status = INFRA_STATUS if exc.infra else "gold_error"
                 score.reason = f"instance {index}: {exc}"
                 return
             # Only golds still alive are compared (a full comparison computes the row diff);
             # a dead main gold is checked only for the lenient verdict.
-            comparisons = {g: self._compare(golds[g], gold_runs[g], run) for g in alive}
+            comparisons = {g: self._compare(golds[g].query, gold_runs[g], run) for g in alive}
             main_was_alive = 0 in alive
             alive = [g for g in alive if comparisons[g].equal]
             if index == 0:
                 score.single_instance_correct = bool(alive)
             if main_was_alive and not comparisons[0].equal:
-                score.row_diff = _row_diff(index, comparisons[0], gold_runs[0], run)
+                score.row_diff = _row_diff(index, comparisons[0], gold_runs[0].execution, run)
             lenient = lenient and (0 in alive or lenient_equal(
-                gold_runs[0].result, run.result, ordered=golds[0].ordered,
-                rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol))
+                gold_runs[0].execution.result, run.result, ordered=golds[0].query.ordered,
+                rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol,
+                tie_groups=gold_runs[0].ties))
         score.lenient_correct = bool(alive) or lenient
         if alive:
             score.correct, score.status = True, "correct"
@@ -341,9 +366,57 @@ class Scorer:
         return "runtime_error", (f"out of memory ({run.error}), while the gold, run again on "
                                  "this instance, finished within the limit")
 
-    def _compare(self, gold: PreparedQuery, gold_run: Execution, run: Execution) -> Comparison:
-        return compare_results(gold_run.result, run.result, ordered=gold.ordered,
-                               rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol)
+    def _compare(self, gold: PreparedQuery, gold_run: _GoldRun, run: Execution) -> Comparison:
+        return compare_results(gold_run.execution.result, run.result, ordered=gold.ordered,
+                               rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol,
+                               tie_groups=gold_run.ties)
+
+    def _with_keys(self, oracle_sql: str, query: PreparedQuery) -> _Gold:
+        """The gold with its sort keys, when it orders and they can be found faithfully."""
+        keys = order_keys(oracle_sql) if query.ordered else None
+        if keys is None or keys.keyed_sql is None:
+            return _Gold(query, keys)
+        try:
+            keyed = self.backends[0].prepare(keys.keyed_sql)
+        except (QueryRejected, UnsupportedConstruct, SqlParseError, ParseError):
+            return _Gold(query)  # the keys cannot be computed here: strict order
+        if not keyed.ordered or keyed.nondeterminism:
+            return _Gold(query)
+        return _Gold(query, keys, keyed)
+
+    def _reference(self, backend: ExecutionBackend, gold: _Gold) -> _GoldRun:
+        """The gold's result on this instance, with its runs of tied sort keys.
+
+        With hidden keys, the reference is the keyed query's result without its key columns,
+        once it is checked to hold the gold's rows (else the order stays strict).
+        """
+        run = self._gold(backend, gold.query)
+        if gold.keys is None:
+            return _GoldRun(run, None)
+        if gold.keyed is None:
+            return _GoldRun(run, tie_groups(run.result.rows, gold.keys.columns))
+        slot = (gold.keyed.sql, backend.instance_id)
+        if slot not in self._keyed_runs:
+            self._keyed_runs[slot] = self._keyed_reference(backend, gold, run)
+        return self._keyed_runs[slot] or _GoldRun(run, None)
+
+    def _keyed_reference(self, backend: ExecutionBackend, gold: _Gold,
+                         run: Execution) -> _GoldRun | None:
+        try:
+            keyed = self._gold(backend, gold.keyed)
+        except _GoldFailure as exc:
+            if exc.infra:
+                raise
+            return None
+        width = len(run.result.columns)
+        if len(keyed.result.columns) != width + gold.keys.hidden:
+            return None
+        visible = ResultSet(run.result.columns, tuple(r[:width] for r in keyed.result.rows))
+        if not compare_results(run.result, visible, ordered=False, rel_tol=self.settings.rel_tol,
+                               abs_tol=self.settings.abs_tol).equal:
+            return None
+        return _GoldRun(replace(run, result=visible),
+                        tie_groups(keyed.result.rows, gold.keys.columns))
 
     def _run(self, backend: ExecutionBackend, prepared: PreparedQuery) -> Execution:
         run = backend.execute(prepared, self.settings.timeout_s)

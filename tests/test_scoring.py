@@ -320,3 +320,37 @@ def test_a_runaway_answer_is_scored_oversized_and_the_run_goes_on(catalog, backe
     assert "2,000,019 characters" in runaway.reason
     assert by_id["ex-ap-no-invoices"].status == "correct"
     assert result.to_json()["summary"]["run"]["complete"] is True
+
+
+# --- Ordered golds with ties ----------------------------------------------------------------
+
+BY_CURRENCY = "SELECT INVOICE_CURRENCY_CODE, INVOICE_ID FROM AP_INVOICES_ALL ORDER BY {}"
+
+
+@pytest.mark.parametrize("gold", [
+    BY_CURRENCY.format("INVOICE_CURRENCY_CODE"),  # the key is an output column
+    BY_CURRENCY.format("1"),
+    "SELECT INVOICE_ID FROM AP_INVOICES_ALL ORDER BY INVOICE_CURRENCY_CODE",  # a hidden key
+])
+def test_tied_rows_of_an_ordered_gold_may_come_in_any_order(scorer, gold):
+    columns = "INVOICE_ID" if gold.startswith("SELECT INVOICE_ID") else \
+        "INVOICE_CURRENCY_CODE, INVOICE_ID"
+    for tie_break in ("INVOICE_ID", "INVOICE_ID DESC"):  # one of them differs from the gold's
+        predicted = (f"SELECT {columns} FROM AP_INVOICES_ALL "
+                     f"ORDER BY INVOICE_CURRENCY_CODE, {tie_break}")
+        score = run(scorer, gold, predicted)
+        assert score.status == "correct", score.reason
+        assert score.lenient_correct and score.instances_checked == 5
+    contradicts = run(scorer, gold, f"SELECT {columns} FROM AP_INVOICES_ALL "
+                                    "ORDER BY INVOICE_CURRENCY_CODE DESC, INVOICE_ID")
+    assert contradicts.status == "wrong_result"
+    assert "across distinct sort keys" in contradicts.reason
+    unordered = run(scorer, gold, f"SELECT {columns} FROM AP_INVOICES_ALL ORDER BY INVOICE_ID")
+    assert unordered.status == "wrong_result"
+
+
+def test_a_key_that_cannot_be_computed_keeps_the_strict_order(scorer):
+    gold = "SELECT DISTINCT INVOICE_ID FROM AP_INVOICES_ALL ORDER BY INVOICE_ID DESC"
+    assert run(scorer, gold, "SELECT INVOICE_ID FROM AP_INVOICES_ALL ORDER BY 1 DESC").correct
+    assert run(scorer, gold, "SELECT INVOICE_ID FROM AP_INVOICES_ALL ORDER BY 1").status == \
+        "wrong_result"
