@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -354,3 +355,65 @@ def test_a_key_that_cannot_be_computed_keeps_the_strict_order(scorer):
     assert run(scorer, gold, "SELECT INVOICE_ID FROM AP_INVOICES_ALL ORDER BY 1 DESC").correct
     assert run(scorer, gold, "SELECT INVOICE_ID FROM AP_INVOICES_ALL ORDER BY 1").status == \
         "wrong_result"
+
+
+# --- Rescoring only the infrastructure failures ---------------------------------------------
+
+@pytest.fixture()
+def infra_run(catalog, backends, tmp_path):
+    """The shipped example scored while AP_SUPPLIERS 'times out': results.json with infra."""
+    from harness.score_run import write_results
+
+    flaky = [FlakyBackend(b, "AP_SUPPLIERS", "timeout") for b in backends]
+    first = score_predictions(EXAMPLES / "eval.jsonl", EXAMPLES / "predictions.jsonl",
+                              backends=flaky, catalog=catalog,
+                              gold_cache=GoldCache(tmp_path / "first"))
+    path = tmp_path / "first.json"
+    write_results(first, path)
+    return first, path
+
+
+def test_rerun_infra_scores_only_the_infra_errors_again(catalog, backends, tmp_path, infra_run):
+    first, path = infra_run
+    infra = {s.id for s in first.scores if s.status == "infra_error"}
+    assert infra and first.to_json()["summary"]["run"]["complete"] is False
+    rerun = score_predictions(EXAMPLES / "eval.jsonl", EXAMPLES / "predictions.jsonl",
+                              backends=backends, catalog=catalog,
+                              gold_cache=GoldCache(tmp_path / "second"), rerun_infra=path)
+    summary = rerun.to_json()["summary"]
+    assert summary["infra_errors"] == 0 and summary["run"]["complete"] is True
+    assert summary["run"]["rerun_infra"] == {"from": str(path), "kept": 9 - len(infra),
+                                             "rescored": len(infra)}
+    before = {s.id: s for s in first.scores}
+    for score in rerun.scores:
+        if score.id in infra:
+            assert score.status != "infra_error"
+        else:  # kept as it was, not run again
+            assert score.to_json() == json.loads(json.dumps(before[score.id].to_json()))
+    fresh = score_predictions(EXAMPLES / "eval.jsonl", EXAMPLES / "predictions.jsonl",
+                              backends=backends, catalog=catalog,
+                              gold_cache=GoldCache(tmp_path / "third"))
+    assert [s.status for s in rerun.scores] == [s.status for s in fresh.scores]
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda r, p: p.write_text(p.read_text().replace("org_id = 204", "org_id = 458", 1)),
+     "is not the one"),
+    (lambda r, p: r["summary"]["run"].update(eval_set_sha256="0" * 64), "another eval set"),
+    (lambda r, p: r["summary"]["run"].update(instances=["other"]), "another instances"),
+    (lambda r, p: r["examples"][0].update(correct=1), "examples[0].correct"),
+    (lambda r, p: r["examples"][0].update(status="fine"), "unknown status 'fine'"),
+])
+def test_rerun_infra_refuses_a_run_it_cannot_complete(catalog, backends, tmp_path, infra_run,
+                                                      damage, message):
+    from harness.errors import InputError
+
+    _, path = infra_run
+    results = json.loads(path.read_text())
+    preds = tmp_path / "p.jsonl"
+    preds.write_text((EXAMPLES / "predictions.jsonl").read_text())
+    damage(results, preds)
+    path.write_text(json.dumps(results))
+    with pytest.raises(InputError, match=re.escape(message)):
+        score_predictions(EXAMPLES / "eval.jsonl", preds, backends=backends, catalog=catalog,
+                          gold_cache=GoldCache(tmp_path / "second"), rerun_infra=path)
