@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from functools import lru_cache
@@ -66,21 +67,31 @@ class DuckDBBackend:
         self._preparer = preparer or default_preparer()
         self.instance_id = instance_id
         self.row_limit = row_limit
-        self._con = duckdb.connect(
-            str(self.path),
-            read_only=True,
-            config={
-                "enable_external_access": False,
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "allow_community_extensions": False,
-                # An unknown table name must not resolve to a Python DataFrame in scope.
-                "python_enable_replacements": False,
-                "memory_limit": memory_limit,
-                "threads": threads,
-                "lock_configuration": True,
-            },
-        )
+        self._config = {
+            "enable_external_access": False,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+            # An unknown table name must not resolve to a Python DataFrame in scope.
+            "python_enable_replacements": False,
+            "memory_limit": memory_limit,
+            "threads": threads,
+            "lock_configuration": True,
+        }
+        self._con = self._connect()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.path), read_only=True, config=dict(self._config))
+
+    def _recover(self, exc: duckdb.Error) -> None:
+        """After a fatal or internal error DuckDB invalidates the database: every later query
+        would fail too. Open it afresh so that one crash costs one example, not the run."""
+        if not isinstance(exc, duckdb.FatalException | duckdb.InternalException):
+            return
+        with contextlib.suppress(duckdb.Error):
+            self._con.close()  # first: the process's cached instance of the file goes with it
+        with contextlib.suppress(duckdb.Error):  # else the closed connection reports itself
+            self._con = self._connect()
 
     def prepare(self, oracle_sql: str) -> PreparedQuery:
         return self._preparer.prepare(oracle_sql)
@@ -91,6 +102,7 @@ class DuckDBBackend:
         try:
             self._con.execute("EXPLAIN " + query.sql).fetchall()
         except _INFRA_ERRORS as exc:
+            self._recover(exc)
             raise BackendFailure(f"{self.name} {self.instance_id}: {_first_line(exc)}") from exc
         except duckdb.OutOfMemoryException as exc:
             raise BackendFailure(f"{self.name} {self.instance_id}: out of memory while "
@@ -121,6 +133,7 @@ class DuckDBBackend:
                                  seconds=elapsed)
             if isinstance(exc, duckdb.InterruptException):
                 raise KeyboardInterrupt from None  # Ctrl-C, not our timer: see below
+            self._recover(exc)
             return Execution(_status_of(exc), error=_first_line(exc), seconds=elapsed)
         except MemoryError:
             return Execution("out_of_memory", error="out of memory fetching the result",

@@ -115,3 +115,23 @@ def test_a_query_error_is_the_querys_and_an_engine_failure_is_infra(backend, mon
         backend.explain(q("SELECT 1"))
     assert duckdb_backend._status_of(duckdb.FatalException("database invalidated")) == \
         "infra_error"
+
+
+def test_after_a_fatal_error_the_instance_is_opened_afresh(backend, monkeypatch):
+    class Crashed:
+        def execute(self, sql):
+            raise duckdb.FatalException("FATAL Error: database has been invalidated")
+
+        def interrupt(self):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(backend, "_con", Crashed())
+    run = backend.execute(q("SELECT COUNT(*) FROM T"), 10)
+    assert run.status == "infra_error" and "invalidated" in run.error
+    after = backend.execute(q("SELECT COUNT(*) FROM T"), 10)  # one crash, one example
+    assert after.status == "ok" and after.result.rows == ((2000,),)
+    with pytest.raises(duckdb.Error):  # still the locked, read-only sandbox
+        backend._con.execute("SET memory_limit = '8GB'")
