@@ -118,3 +118,23 @@ def test_a_runaway_answer_loads_and_an_engine_error_needs_no_sql(tmp_path):
     neither = write_lines(tmp_path / "n.jsonl", [dumps({"id": "a"})])
     with pytest.raises(InputError, match=r"n\.jsonl:1: .*needs `sql`"):
         load_predictions(neither)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n\r\x00"),
+               max_size=30), st.integers(1, 200), st.integers(1, 3))
+def test_a_record_cut_short_is_reported_on_its_line_within_it(tmp_path_factory, sql, cut, line):
+    record = json.dumps({"id": "x", "sql": sql}, ensure_ascii=False)
+    cut = min(cut, len(record) - 1)
+    lines = [dumps({"id": f"ok-{n}", "sql": "SELECT 1"}) for n in range(line - 1)]
+    path = tmp_path_factory.mktemp("cut") / "p.jsonl"
+    write_lines(path, [*lines, record[:cut].encode()])
+    with pytest.raises(InputError) as caught:
+        load_predictions(path)
+    assert caught.value.line == line
+    message = caught.value.message
+    if "not valid JSON" in message:
+        column = int(message.split("(column ")[1].split(")")[0].split(":")[0])
+        assert 1 <= column <= cut + 1
+        if "Unterminated string" not in message and "escape" not in message:
+            # A prefix of valid JSON breaks where it stops: the column after its last character.
+            assert column == cut + 1 and "cut short" in message, message
