@@ -69,6 +69,7 @@ _DIFF_SEARCH_CELLS = 200_000
 # Ranks order the kinds of value; a cell's key is (rank, payload) and payloads of one rank are
 # mutually comparable, so rows of keys can be sorted as well as hashed.
 _NULL, _BOOL, _NUM, _NAN, _STR, _BYTES, _DATETIME, _DATETIME_TZ, _OTHER = range(9)
+_RUN = 9  # not a value: names a run of tied gold rows (the judge's own column)
 
 Key = tuple[int, object]
 
@@ -135,7 +136,7 @@ def compare_results(
         if mapping is not None:
             return Comparison(True, "", mapping, (), ())
         if ties is not None:
-            mapping = _mapping_within_ties(gold, predicted, ties, rel_tol, abs_tol)
+            mapping = _mapping_within_ties(prep, ties)
             if mapping is not None:
                 return Comparison(True, "", mapping, (), ())
     if same_row_count:
@@ -183,16 +184,8 @@ def lenient_equal(
         if _sequence_mapping(prep) is not None:
             return True
         ties = _ties(tie_groups, gold)
-        return ties is not None and (
-            _mapping_within_ties(gold, predicted, ties, rel_tol, abs_tol) is not None)
+        return ties is not None and _mapping_within_ties(prep, ties) is not None
     return _bag_mapping(prep) is not None
-
-
-@dataclass(frozen=True)
-class _TieRun:
-    """A cell naming a run of tied gold rows; it equals only the same run's cells."""
-
-    label: int
 
 
 def _ties(tie_groups: Sequence[int] | None, gold: ResultSet) -> tuple[int, ...] | None:
@@ -211,25 +204,18 @@ def _ties(tie_groups: Sequence[int] | None, gold: ResultSet) -> tuple[int, ...] 
     return labels if len(closed) + 1 < len(labels) else None
 
 
-def _mapping_within_ties(
-    gold: ResultSet, predicted: ResultSet, ties: Sequence[int], rel_tol: float, abs_tol: float
-) -> tuple[int, ...] | None:
+def _mapping_within_ties(prep: _Prepared, ties: Sequence[int]) -> tuple[int, ...] | None:
     """A column mapping under which every run of tied gold rows and the predicted rows at the
     same positions are equal bags (the rows have the same count).
 
-    Both results get a trailing column naming the run of each position; it can only map to
-    itself (no real value equals a _TieRun), so a bag mapping of the widened results is a
-    mapping of runs of rows, which is dropped again from the answer.
+    Both results get a trailing column naming the run of each position; its cells (rank
+    _RUN) equal no value, so it can only map to itself, and a bag mapping of the widened
+    results is a mapping of runs of rows, from which that column is dropped again.
     """
-    runs = [_TieRun(label) for label in ties]
-    wide_gold = ResultSet((*gold.columns, ""), tuple(
-        (*row, run) for row, run in zip(gold.rows, runs, strict=True)))
-    wide_pred = ResultSet((*predicted.columns, ""), tuple(
-        (*row, run) for row, run in zip(predicted.rows, runs, strict=True)))
-    mapping = _bag_mapping(_prepare(wide_gold, wide_pred, rel_tol, abs_tol))
+    mapping = _bag_mapping(prep.with_runs(ties))
     if mapping is None:
         return None
-    assert mapping[-1] == len(predicted.columns)  # the run column maps to the run column
+    assert mapping[-1] == prep.widths[1]  # the run column maps to the run column
     return mapping[:-1]
 
 
@@ -421,6 +407,21 @@ class _Prepared:
             )
             for j, col in enumerate(self.pred_cols)
         ]
+
+    def with_runs(self, runs: Sequence[int]) -> _Prepared:
+        """Both results with a trailing column naming each position's run of tied gold rows
+        (cells of rank _RUN), built from these cells without normalising them again."""
+        wide = object.__new__(_Prepared)
+        wide.widths = (self.widths[0] + 1, self.widths[1] + 1)
+        wide.close, wide.loose = self.close, self.loose
+        for side in ("gold", "pred"):
+            run_cells = [(_RUN, run) for run in runs]
+            cells, keys = getattr(self, f"{side}_cells"), getattr(self, f"{side}_keys")
+            setattr(wide, f"{side}_cells",
+                    [[*row, cell] for row, cell in zip(cells, run_cells, strict=True)])
+            setattr(wide, f"{side}_keys",
+                    [(*row, cell) for row, cell in zip(keys, run_cells, strict=True)])
+        return wide
 
     def is_loose(self, key: Key) -> bool:
         return key[0] == _NUM and key[1] in self.loose
