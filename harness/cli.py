@@ -118,8 +118,14 @@ def score(
         "--instances", "-k", min=1, help="Embedded instances to use (default: recipe, 5).")] = None,
     timeout: Annotated[float, typer.Option(min=0.1, help="Seconds allowed per query.")] = 10.0,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
+    rerun_infra: Annotated[Path | None, typer.Option(
+        "--rerun-infra", metavar="PREVIOUS_RESULTS",
+        help="A results.json of this eval set, predictions and test suite: keep its verdicts "
+             "and score again only its infra_error examples (and any it did not score).")
+    ] = None,
 ) -> None:
-    """Score predictions against an eval set (exit 0 whenever scoring ran)."""
+    """Score predictions against an eval set (exit 0 whenever scoring ran; 2 for bad input:
+    an empty predictions file, ids that match no example, a malformed line)."""
     from harness.catalog import load_catalog
     from harness.golden import load_eval_set
     from harness.score_run import (
@@ -142,7 +148,7 @@ def score(
             run = score_predictions(
                 eval_set, predictions, backends=backends, catalog=cat,
                 settings=ScoringSettings(timeout_s=timeout),
-                on_example=lambda _: bar.advance(task))
+                on_example=lambda _: bar.advance(task), rerun_infra=rerun_infra)
     finally:
         for b in backends:
             b.close()
@@ -152,6 +158,9 @@ def score(
 
         write_scorecard(run.to_json(), html)
     _print_summary(run.to_json()["summary"])
+    if run.rerun_infra is not None:
+        stdout.print(f"kept {run.rerun_infra['kept']} verdict(s) of {rerun_infra}, scored "
+                     f"{run.rerun_infra['rescored']} again")
     stdout.print(f"results: {out}" + (f"  report: {html}" if html else ""))
 
 
@@ -329,7 +338,13 @@ def _print_summary(summary: dict) -> None:
                                           summary["status_counts"].items()))
     if summary["unevaluable"]:
         stdout.print(f"[yellow]{summary['unevaluable']} example(s) could not be evaluated "
-                     "faithfully (unsupported / gold_error); they count as not correct.[/]")
+                     "faithfully (unsupported / gold_error / harness_error); they count as "
+                     "not correct.[/]")
+    if summary.get("infra_errors"):
+        stdout.print(f"[yellow]{summary['infra_errors']} example(s) hit an infrastructure "
+                     "failure (infra_error: a gold that timed out or ran out of memory, a "
+                     "backend or engine failure); they are left out of every rate and the run "
+                     "is incomplete: rescore them with --rerun-infra RESULTS.[/]")
 
 
 def main() -> None:

@@ -66,13 +66,31 @@ class GoldenExample(BaseModel):
         return "\n\n".join(parts)
 
 
+PREDICTION_LINE_BYTES = 64 * 1024 * 1024
+"""A predictions line longer than this stops the load. Far above the scorer's per-answer limit
+(ScoringSettings.max_sql_chars): a runaway answer below it is scored `oversized`, not fatal."""
+
+
 class Prediction(BaseModel):
-    """One model answer; extra fields (latency, tokens, raw output, …) are kept."""
+    """One model answer; extra fields (latency, tokens, raw output, …) are kept.
+
+    `engine_error` says the engine gave no answer (server down past its retries, a malformed
+    response): the example is scored `infra_error`, never as the model's mistake, and `sql`
+    may then be left out. The length of `sql` is not limited here: an over-long answer is the
+    model's output and is scored (`oversized`), so one runaway answer cannot stop a run.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
 
     id: str = Field(min_length=1, max_length=200)
-    sql: str = Field(max_length=1_000_000)
+    sql: str = ""
+    engine_error: str | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _answer_or_engine_error(self) -> Prediction:
+        if "sql" not in self.model_fields_set and self.engine_error is None:
+            raise ValueError("needs `sql` (the answer) or `engine_error` (why there is none)")
+        return self
 
 
 class EvalSet(BaseModel):
@@ -109,14 +127,40 @@ def load_eval_set(path: str | Path) -> EvalSet:
     return EvalSet(path=str(path), sha256=file_sha256(path), examples=tuple(examples))
 
 
-def load_predictions(path: str | Path) -> dict[str, Prediction]:
-    """Load a predictions JSONL file into id -> prediction; duplicate ids are refused."""
+UNKNOWN_IDS_SHOWN = 5
+
+
+def load_predictions(path: str | Path,
+                     eval_set: EvalSet | None = None) -> dict[str, Prediction]:
+    """Load a predictions JSONL file into id -> prediction; duplicate ids are refused.
+
+    Given the eval set, the file must also answer it: an empty file, or ids that match no
+    example (a predictions file of another eval set, ids with a typo), are input errors that
+    name the first unknown ids, their lines and how many there are, instead of a run that
+    scores every example `missing` and exits 0.
+    """
     seen: dict[str, int] = {}
     out: dict[str, Prediction] = {}
-    for line, prediction in read_jsonl(path, Prediction):
+    for line, prediction in read_jsonl(path, Prediction, max_line_bytes=PREDICTION_LINE_BYTES):
         if prediction.id in seen:
             raise InputError(path, f"duplicate id {prediction.id!r} "
                              f"(first on line {seen[prediction.id]})", line=line, field="id")
         seen[prediction.id] = line
         out[prediction.id] = prediction
+    if eval_set is None:
+        return out
+    if not out:
+        raise InputError(path, f"contains no predictions for the {len(eval_set.examples)} "
+                         f"examples of {eval_set.path}")
+    known = {e.id for e in eval_set.examples}
+    unknown = [i for i in out if i not in known]  # in file order
+    if unknown:
+        shown = ", ".join(f"{i!r} (line {seen[i]})" for i in unknown[:UNKNOWN_IDS_SHOWN])
+        more = f" and {len(unknown) - UNKNOWN_IDS_SHOWN} more" if (
+            len(unknown) > UNKNOWN_IDS_SHOWN) else ""
+        what = (f"none of its {len(out)} prediction ids matches an example" if
+                len(unknown) == len(out) else
+                f"{len(unknown)} of its {len(out)} prediction ids match no example")
+        raise InputError(path, f"{what} of {eval_set.path}: {shown}{more}",
+                         line=seen[unknown[0]], field="id")
     return out

@@ -27,7 +27,7 @@ from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
 
-from harness.backends.base import ExecutionBackend, QueryRejected
+from harness.backends.base import BackendFailure, ExecutionBackend, QueryRejected
 from harness.catalog import Catalog
 from harness.engines.base import Generation, ModelEngine, SamplingParams
 from harness.metrics import wilson_interval
@@ -163,7 +163,12 @@ def _explain(backend: ExecutionBackend, sql: str) -> str | None:
         # Valid Oracle the embedded engine cannot plan faithfully: the model is not at fault,
         # and a retry could not fix it, so the earlier stages' verdict stands.
         return None
-    return backend.explain(prepared)
+    try:
+        return backend.explain(prepared)
+    except BackendFailure:
+        # The database failed, whatever the answer: no objection a retry could fix, so the
+        # earlier stages' verdict stands (the proxy keeps serving).
+        return None
 
 
 def build_retry_prompt(prompt: str, answer: str | None, reasons: Sequence[Rejection]) -> str:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from statistics import fmean
 
-from harness.scoring import STATUSES, ExampleScore
+from harness.scoring import INFRA_STATUS, STATUSES, ExampleScore
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -129,12 +129,23 @@ def status_counts(scores: Sequence[ExampleScore]) -> dict[str, int]:
     return {status: counts.get(status, 0) for status in STATUSES if counts.get(status)}
 
 
-def summarize(scores: Sequence[ExampleScore]) -> dict:
+def evaluated(scores: Sequence[ExampleScore]) -> list[ExampleScore]:
+    """The examples that say something about the model: all but `infra_error` ones.
+
+    An infrastructure failure is neither a right nor a wrong answer, so it is left out of
+    every rate's denominator (each rate's `n` shows it) and counted apart (`infra_errors`);
+    the run is then incomplete, and the gate does not pass it until it is rescored.
+    """
+    return [s for s in scores if s.status != INFRA_STATUS]
+
+
+def summarize(all_scores: Sequence[ExampleScore]) -> dict:
     """The `summary` object of results.json."""
+    scores = evaluated(all_scores)
     return {
-        "examples": len(scores),
-        "answerable": len(_answerable(scores)),
-        "unanswerable": sum(1 for s in scores if s.kind == "unanswerable"),
+        "examples": len(all_scores),
+        "answerable": len(_answerable(all_scores)),
+        "unanswerable": sum(1 for s in all_scores if s.kind == "unanswerable"),
         "correct": sum(1 for s in scores if s.correct),
         "accuracy": rate(scores, lambda s: s.correct),
         "execution_accuracy": execution_accuracy(scores),
@@ -154,7 +165,8 @@ def summarize(scores: Sequence[ExampleScore]) -> dict:
         "bleu": mean_text_metric(scores, "bleu"),
         "unevaluable": sum(1 for s in scores
                            if s.status in ("unsupported", "gold_error", "harness_error")),
-        "status_counts": status_counts(scores),
+        "infra_errors": len(all_scores) - len(scores),
+        "status_counts": status_counts(all_scores),
         "by_domain": accuracy_by(scores, "domain"),
         "by_difficulty": accuracy_by(scores, "difficulty"),
     }

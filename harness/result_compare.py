@@ -1,7 +1,9 @@
 """Result-set comparison under the strict correctness policy (DESIGN.md contract 5).
 
 Two results are equal when they hold the same bag of rows (duplicates count) up to column order
-and column names; row order counts only when the gold orders at top level (`ordered=True`).
+and column names; row order counts only when the gold orders at top level (`ordered=True`), and
+then only across distinct sort keys when the gold's runs of tied keys are given (`tie_groups`,
+from harness.order_keys): the rows of one run may come in any order, as the same bag.
 
 Value semantics (results come from DuckDB or python-oracledb `fetchall`):
 - NULL equals NULL.
@@ -67,6 +69,7 @@ _DIFF_SEARCH_CELLS = 200_000
 # Ranks order the kinds of value; a cell's key is (rank, payload) and payloads of one rank are
 # mutually comparable, so rows of keys can be sorted as well as hashed.
 _NULL, _BOOL, _NUM, _NAN, _STR, _BYTES, _DATETIME, _DATETIME_TZ, _OTHER = range(9)
+_RUN = 9  # not a value: names a run of tied gold rows (the judge's own column)
 
 Key = tuple[int, object]
 
@@ -108,14 +111,19 @@ def compare_results(
     ordered: bool,
     rel_tol: float = 1e-6,
     abs_tol: float = 1e-9,
+    tie_groups: Sequence[int] | None = None,
 ) -> Comparison:
     """Compare `predicted` with `gold` under the strict policy (module docstring).
 
-    `ordered=True` when the gold orders at top level: rows must then come in the same sequence.
-    Raises IncomparableResultsError for values that cannot be compared faithfully (or a column
-    mapping search that gives up), ValueError for malformed result sets or tolerances.
+    `ordered=True` when the gold orders at top level: rows must then come in the same sequence,
+    except within runs of tied sort keys: `tie_groups[r]` labels gold row r's run (consecutive
+    rows with one label), and the predicted rows at a run's positions must be the same bag as
+    the gold's. Raises IncomparableResultsError for values that cannot be compared faithfully
+    (or a column mapping search that gives up), ValueError for malformed result sets,
+    tolerances or tie groups.
     """
     _check_inputs(gold, predicted, rel_tol, abs_tol)
+    ties = _ties(tie_groups, gold) if ordered else None
     n_gold, n_pred = len(gold.columns), len(predicted.columns)
     if n_gold != n_pred:
         return Comparison(
@@ -127,16 +135,16 @@ def compare_results(
         mapping = _sequence_mapping(prep)
         if mapping is not None:
             return Comparison(True, "", mapping, (), ())
+        if ties is not None:
+            mapping = _mapping_within_ties(prep, ties)
+            if mapping is not None:
+                return Comparison(True, "", mapping, (), ())
     if same_row_count:
         mapping = _bag_mapping(prep)
         if mapping is not None:
             if not ordered:
                 return Comparison(True, "", mapping, (), ())
-            first = next(r for r in range(len(gold.rows)) if not prep.rows_close(r, r, mapping))
-            reason = (
-                f"row order differs (gold orders at top level): first difference at row {first + 1}"
-            )
-            return Comparison(False, reason, mapping, (), ())
+            return Comparison(False, _order_reason(prep, mapping, ties), mapping, (), ())
     mapping = _closest_mapping(prep, gold.columns, predicted.columns)
     missing, unexpected = _bag_diff(prep, mapping)
     parts = []
@@ -159,6 +167,7 @@ def lenient_equal(
     ordered: bool,
     rel_tol: float = 1e-6,
     abs_tol: float = 1e-9,
+    tie_groups: Sequence[int] | None = None,
 ) -> bool:
     """True when some of the predicted columns, taken in some order, equal the gold result.
 
@@ -172,8 +181,65 @@ def lenient_equal(
         return False
     prep = _prepare(gold, predicted, rel_tol, abs_tol)
     if ordered:
-        return _sequence_mapping(prep) is not None
+        if _sequence_mapping(prep) is not None:
+            return True
+        ties = _ties(tie_groups, gold)
+        return ties is not None and _mapping_within_ties(prep, ties) is not None
     return _bag_mapping(prep) is not None
+
+
+def _ties(tie_groups: Sequence[int] | None, gold: ResultSet) -> tuple[int, ...] | None:
+    """The run labels, checked; None when every run is one row (the order is then strict)."""
+    if tie_groups is None:
+        return None
+    labels = tuple(tie_groups)
+    if len(labels) != len(gold.rows):
+        raise ValueError(f"tie_groups has {len(labels)} labels for {len(gold.rows)} gold rows")
+    closed: set[int] = set()  # labels of runs already ended
+    for previous, label in zip(labels, labels[1:], strict=False):
+        if label != previous:
+            closed.add(previous)
+            if label in closed:
+                raise ValueError("tie_groups must label consecutive runs of rows")
+    return labels if len(closed) + 1 < len(labels) else None
+
+
+def _mapping_within_ties(prep: _Prepared, ties: Sequence[int]) -> tuple[int, ...] | None:
+    """A column mapping under which every run of tied gold rows and the predicted rows at the
+    same positions are equal bags (the rows have the same count).
+
+    Both results get a trailing column naming the run of each position; its cells (rank
+    _RUN) equal no value, so it can only map to itself, and a bag mapping of the widened
+    results is a mapping of runs of rows, from which that column is dropped again.
+    """
+    mapping = _bag_mapping(prep.with_runs(ties))
+    if mapping is None:
+        return None
+    assert mapping[-1] == prep.widths[1]  # the run column maps to the run column
+    return mapping[:-1]
+
+
+def _order_reason(prep: _Prepared, mapping: Sequence[int], ties: Sequence[int] | None) -> str:
+    """Why rows equal as a bag are wrong in sequence: where the first out-of-place row is."""
+    n = len(prep.gold_keys)
+    if ties is None:
+        first = next(r for r in range(n) if not prep.rows_close(r, r, mapping))
+        return f"row order differs (gold orders at top level): first difference at row {first + 1}"
+    start = 0
+    for end in range(1, n + 1):
+        if end < n and ties[end] == ties[start]:
+            continue
+        gold_run = Counter(prep.gold_keys[r] for r in range(start, end))
+        pred_run = Counter(tuple(prep.pred_keys[r][j] for j in mapping) for r in range(start, end))
+        if gold_run != pred_run:
+            break
+        start = end
+    if start == n:  # only tolerance separates the runs: say where the sequence differs
+        return _order_reason(prep, mapping, None)
+    return (
+        "row order differs across distinct sort keys (gold orders at top level; rows with "
+        f"equal keys may come in any order): first difference in rows {start + 1}-{end}"
+    )
 
 
 def _diff_summary(missing: int, unexpected: int) -> str:
@@ -341,6 +407,21 @@ class _Prepared:
             )
             for j, col in enumerate(self.pred_cols)
         ]
+
+    def with_runs(self, runs: Sequence[int]) -> _Prepared:
+        """Both results with a trailing column naming each position's run of tied gold rows
+        (cells of rank _RUN), built from these cells without normalising them again."""
+        wide = object.__new__(_Prepared)
+        wide.widths = (self.widths[0] + 1, self.widths[1] + 1)
+        wide.close, wide.loose = self.close, self.loose
+        for side in ("gold", "pred"):
+            run_cells = [(_RUN, run) for run in runs]
+            cells, keys = getattr(self, f"{side}_cells"), getattr(self, f"{side}_keys")
+            setattr(wide, f"{side}_cells",
+                    [[*row, cell] for row, cell in zip(cells, run_cells, strict=True)])
+            setattr(wide, f"{side}_keys",
+                    [(*row, cell) for row, cell in zip(keys, run_cells, strict=True)])
+        return wide
 
     def is_loose(self, key: Key) -> bool:
         return key[0] == _NUM and key[1] in self.loose

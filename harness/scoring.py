@@ -5,17 +5,25 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlglot.errors import ParseError
 
-from harness.backends.base import Execution, ExecutionBackend, PreparedQuery, QueryRejected
+from harness.backends.base import (
+    BackendFailure,
+    Execution,
+    ExecutionBackend,
+    PreparedQuery,
+    QueryRejected,
+)
 from harness.catalog import Catalog
 from harness.gold_cache import GoldCache
 from harness.golden import GoldenExample, Prediction
+from harness.order_keys import OrderKeys, order_keys, tie_groups
 from harness.result_compare import (
     Comparison,
     IncomparableResultsError,
+    ResultSet,
     compare_results,
     lenient_equal,
 )
@@ -30,8 +38,14 @@ from harness.translate import UnsupportedConstruct
 STATUSES = (
     "correct", "wrong_result", "refused", "missing", "not_sql", "unsafe", "parse_error",
     "hallucination", "unsupported", "bind_error", "runtime_error", "timeout", "row_limit",
-    "answered_unanswerable", "gold_error", "harness_error",
+    "answered_unanswerable", "gold_error", "harness_error", "oversized", "infra_error",
 )
+# Not a verdict on the model: the infrastructure failed (a gold that timed out or ran out of
+# memory, a backend that crashed, an engine that gave no answer). Such examples are left out of
+# every rate and make the run incomplete; `sqlgate score --rerun-infra` scores them again.
+INFRA_STATUS = "infra_error"
+# Limits a query can run into; whose fault it was is decided by running the gold again.
+_RESOURCE_LIMITS = {"timeout": "the time limit", "out_of_memory": "the memory limit"}
 ROW_DIFF_LIMIT = 20
 ORDER_HEAD = 10  # rows of each side shown when only the order or the shape differs
 
@@ -78,12 +92,41 @@ class ScoringSettings:
     """Limits applied to every prediction (from the CLI or a config file)."""
 
     timeout_s: float = 10.0
+    # Longer answers are scored `oversized` (wrong) without being parsed or run: a runaway
+    # generation (a 2 MB literal) costs one example, not the run.
+    max_sql_chars: int = 1_000_000
     rel_tol: float = 1e-9  # money: 500000.00 and 500000.49 must differ
     abs_tol: float = 1e-9
 
 
 class _GoldFailure(Exception):
-    """The gold itself cannot be evaluated faithfully on this backend."""
+    """The gold itself could not be run on this backend.
+
+    `infra` when it ran into a limit or the backend failed (the gold is validated to run
+    within the limits, so this is the machine's doing: `infra_error`); otherwise the gold
+    itself errs or returns too many rows on this backend (a fixture bug: `gold_error`).
+    """
+
+    def __init__(self, message: str, *, infra: bool) -> None:
+        super().__init__(message)
+        self.infra = infra
+
+
+@dataclass(frozen=True)
+class _Gold:
+    """One accepted gold as prepared, with how to find its sort keys (None: strict order)."""
+
+    query: PreparedQuery
+    keys: OrderKeys | None = None
+    keyed: PreparedQuery | None = None  # the gold with hidden key columns, when it needs them
+
+
+@dataclass(frozen=True)
+class _GoldRun:
+    """The gold's result on one instance and its runs of tied sort keys (None: strict)."""
+
+    execution: Execution
+    ties: tuple[int, ...] | None
 
 
 class Scorer:
@@ -107,6 +150,9 @@ class Scorer:
             r"\b(" + "|".join(sorted(self._schema, key=len, reverse=True)) + r")\b",
             re.IGNORECASE)
         self.db_seconds = 0.0  # time spent inside the databases, for the throughput report
+        # Gold results recomputed with hidden sort keys, per (keyed SQL, instance): checked
+        # against the gold once, not once per prediction.
+        self._keyed_runs: dict[tuple[str, str], _GoldRun | None] = {}
 
     def score(self, example: GoldenExample, prediction: Prediction | None) -> ExampleScore:
         """Score one example; never raises for anything a model can write."""
@@ -117,10 +163,16 @@ class Scorer:
             gold_sql=example.sql_gold, moac_required=example.org_policy == "required")
         if prediction is None:
             score.status, score.reason = "missing", "no prediction for this id"
+        elif prediction.engine_error is not None:
+            score.status = INFRA_STATUS
+            score.reason = f"the engine gave no answer: {prediction.engine_error[:300]}"
         else:
             score.predicted_sql = prediction.sql
             try:
                 self._score_prediction(example, prediction.sql, score)
+            except BackendFailure as exc:
+                score.correct, score.status = False, INFRA_STATUS
+                score.reason = f"the backend failed: {_short(exc)}"
             except IncomparableResultsError as exc:
                 score.correct, score.status = False, "unsupported"
                 score.reason = f"results cannot be compared faithfully: {_short(exc)}"
@@ -133,6 +185,11 @@ class Scorer:
         return score
 
     def _score_prediction(self, example: GoldenExample, raw: str, score: ExampleScore) -> None:
+        if len(raw) > self.settings.max_sql_chars:
+            score.status = "oversized"
+            score.reason = (f"the answer is {len(raw):,} characters, over the limit of "
+                            f"{self.settings.max_sql_chars:,}: not parsed or run")
+            return
         output = check_output(raw)
         score.sql_only = output.compliant
         score.output_issues = list(output.issues)
@@ -229,16 +286,18 @@ class Scorer:
     def _execute_and_compare(self, example: GoldenExample, prepared: PreparedQuery,
                              score: ExampleScore) -> None:
         try:
-            golds = [self.backends[0].prepare(g) for g in example.golds]
+            prepared_golds = [self.backends[0].prepare(g) for g in example.golds]
         except (QueryRejected, UnsupportedConstruct, SqlParseError, ParseError) as exc:
             score.status = "gold_error"
             score.reason = f"the gold cannot be evaluated faithfully: {_short(exc)}"
             return
-        if any(g.nondeterminism for g in golds):
+        if any(g.nondeterminism for g in prepared_golds):
             score.status = "gold_error"
             score.reason = "the gold's result is not defined by Oracle: " + "; ".join(
-                r for g in golds for r in g.nondeterminism)
+                r for g in prepared_golds for r in g.nondeterminism)
             return
+        golds = [self._with_keys(text, g) for text, g in zip(example.golds, prepared_golds,
+                                                               strict=True)]
         alive = list(range(len(golds)))  # gold alternatives matched on every instance so far
         lenient = True  # the main gold's columns found in the prediction on every instance
         for index, backend in enumerate(self.backends):
@@ -247,27 +306,28 @@ class Scorer:
             run = self._run(backend, prepared)
             score.instances_checked = index + 1
             if run.status != "ok":
-                score.status = {"timeout": "timeout", "row_limit": "row_limit"}.get(
-                    run.status, "runtime_error")
-                score.reason = f"instance {index}: {run.error}"
+                score.status, score.reason = self._failed_run(backend, golds[0].query, run)
+                score.reason = f"instance {index}: {score.reason}"
                 return
             try:
-                gold_runs = {g: self._gold(backend, golds[g]) for g in sorted({0, *alive})}
+                gold_runs = {g: self._reference(backend, golds[g]) for g in sorted({0, *alive})}
             except _GoldFailure as exc:
-                score.status, score.reason = "gold_error", f"instance {index}: {exc}"
+                score.status = INFRA_STATUS if exc.infra else "gold_error"
+                score.reason = f"instance {index}: {exc}"
                 return
             # Only golds still alive are compared (a full comparison computes the row diff);
             # a dead main gold is checked only for the lenient verdict.
-            comparisons = {g: self._compare(golds[g], gold_runs[g], run) for g in alive}
+            comparisons = {g: self._compare(golds[g].query, gold_runs[g], run) for g in alive}
             main_was_alive = 0 in alive
             alive = [g for g in alive if comparisons[g].equal]
             if index == 0:
                 score.single_instance_correct = bool(alive)
             if main_was_alive and not comparisons[0].equal:
-                score.row_diff = _row_diff(index, comparisons[0], gold_runs[0], run)
+                score.row_diff = _row_diff(index, comparisons[0], gold_runs[0].execution, run)
             lenient = lenient and (0 in alive or lenient_equal(
-                gold_runs[0].result, run.result, ordered=golds[0].ordered,
-                rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol))
+                gold_runs[0].execution.result, run.result, ordered=golds[0].query.ordered,
+                rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol,
+                tie_groups=gold_runs[0].ties))
         score.lenient_correct = bool(alive) or lenient
         if alive:
             score.correct, score.status = True, "correct"
@@ -278,22 +338,101 @@ class Scorer:
             diff = score.row_diff or {"instance": 0, "reason": "differs from every gold"}
             score.reason = f"instance {diff['instance']}: {diff['reason']}"
 
-    def _compare(self, gold: PreparedQuery, gold_run: Execution, run: Execution) -> Comparison:
-        return compare_results(gold_run.result, run.result, ordered=gold.ordered,
-                               rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol)
+    def _failed_run(self, backend: ExecutionBackend, gold: PreparedQuery,
+                    run: Execution) -> tuple[str, str]:
+        """Status and reason of a prediction whose execution did not return rows.
+
+        A limit (time, memory) is the model's only when the gold, run again at once on the
+        same instance (not from the cache: the machine's state now is the question), finishes
+        within it: a cartesian product stays the model's `timeout`, an overloaded machine that
+        stops the gold too is `infra_error`.
+        """
+        if run.status == "infra_error":
+            return INFRA_STATUS, f"the backend failed running the prediction: {run.error}"
+        if run.status == "row_limit":
+            return "row_limit", run.error
+        if run.status not in _RESOURCE_LIMITS:
+            return "runtime_error", run.error
+        limit = _RESOURCE_LIMITS[run.status]
+        try:
+            self._gold(backend, gold, cached=False)
+        except _GoldFailure as exc:
+            if exc.infra:
+                return INFRA_STATUS, (f"the prediction ran into {limit} ({run.error}), and so "
+                                      f"did the gold run again: {exc}")
+            return "gold_error", str(exc)
+        if run.status == "timeout":
+            return "timeout", run.error
+        return "runtime_error", (f"out of memory ({run.error}), while the gold, run again on "
+                                 "this instance, finished within the limit")
+
+    def _compare(self, gold: PreparedQuery, gold_run: _GoldRun, run: Execution) -> Comparison:
+        return compare_results(gold_run.execution.result, run.result, ordered=gold.ordered,
+                               rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol,
+                               tie_groups=gold_run.ties)
+
+    def _with_keys(self, oracle_sql: str, query: PreparedQuery) -> _Gold:
+        """The gold with its sort keys, when it orders and they can be found faithfully."""
+        keys = order_keys(oracle_sql) if query.ordered else None
+        if keys is None or keys.keyed_sql is None:
+            return _Gold(query, keys)
+        try:
+            keyed = self.backends[0].prepare(keys.keyed_sql)
+        except Exception:  # noqa: BLE001 — the judge's own query: any refusal means strict
+            return _Gold(query)  # the keys cannot be computed here: strict order
+        if not keyed.ordered or keyed.nondeterminism:
+            return _Gold(query)
+        return _Gold(query, keys, keyed)
+
+    def _reference(self, backend: ExecutionBackend, gold: _Gold) -> _GoldRun:
+        """The gold's result on this instance, with its runs of tied sort keys.
+
+        With hidden keys, the reference is the keyed query's result without its key columns,
+        once it is checked to hold the gold's rows (else the order stays strict).
+        """
+        run = self._gold(backend, gold.query)
+        if gold.keys is None:
+            return _GoldRun(run, None)
+        if gold.keyed is None:
+            return _GoldRun(run, tie_groups(run.result.rows, gold.keys.columns))
+        slot = (gold.keyed.sql, backend.instance_id)
+        if slot not in self._keyed_runs:
+            self._keyed_runs[slot] = self._keyed_reference(backend, gold, run)
+        return self._keyed_runs[slot] or _GoldRun(run, None)
+
+    def _keyed_reference(self, backend: ExecutionBackend, gold: _Gold,
+                         run: Execution) -> _GoldRun | None:
+        try:
+            keyed = self._gold(backend, gold.keyed)
+        except _GoldFailure as exc:
+            if exc.infra:
+                raise
+            return None
+        width = len(run.result.columns)
+        if len(keyed.result.columns) != width + gold.keys.hidden:
+            return None
+        visible = ResultSet(run.result.columns, tuple(r[:width] for r in keyed.result.rows))
+        if not compare_results(run.result, visible, ordered=False, rel_tol=self.settings.rel_tol,
+                               abs_tol=self.settings.abs_tol).equal:
+            return None
+        return _GoldRun(replace(run, result=visible),
+                        tie_groups(keyed.result.rows, gold.keys.columns))
 
     def _run(self, backend: ExecutionBackend, prepared: PreparedQuery) -> Execution:
         run = backend.execute(prepared, self.settings.timeout_s)
         self.db_seconds += run.seconds
         return run
 
-    def _gold(self, backend: ExecutionBackend, prepared: PreparedQuery) -> Execution:
-        cached = self.gold_cache.get(prepared.sql, backend.instance_id)
-        if cached is not None:
-            return cached
+    def _gold(self, backend: ExecutionBackend, prepared: PreparedQuery, *,
+              cached: bool = True) -> Execution:
+        if cached:
+            hit = self.gold_cache.get(prepared.sql, backend.instance_id)
+            if hit is not None:
+                return hit
         run = self._run(backend, prepared)
         if run.status != "ok":
-            raise _GoldFailure(f"the gold failed: {run.status}: {run.error}")
+            infra = run.status in (*_RESOURCE_LIMITS, "infra_error")
+            raise _GoldFailure(f"the gold failed: {run.status}: {run.error}", infra=infra)
         self.gold_cache.put(prepared.sql, backend.instance_id, run)
         return run
 

@@ -56,3 +56,40 @@ def test_catalog_prints_the_summary():
     assert "AP_INVOICES_ALL" in proc.stdout and "204" in proc.stdout
     data = json.loads(sqlgate("catalog", "--json").stdout)
     assert data["tables"] >= 30
+
+
+def test_predictions_that_match_no_example_exit_2_naming_them(tmp_path):
+    preds = tmp_path / "p.jsonl"
+    preds.write_text("".join(json.dumps({"id": f"other-{n}", "sql": "SELECT 1 FROM DUAL"}) + "\n"
+                             for n in range(8)))
+    proc = sqlgate("score", "--eval-set", str(EXAMPLES / "eval.jsonl"), "--predictions",
+                   str(preds), "--out", str(tmp_path / "r.json"), "--no-progress")
+    assert proc.returncode == 2, proc.stderr
+    assert "none of its 8 prediction ids matches an example" in proc.stderr
+    assert "'other-0' (line 1)" in proc.stderr and "and 3 more" in proc.stderr
+    assert not (tmp_path / "r.json").exists()
+    preds.write_text("")
+    proc = sqlgate("score", "--eval-set", str(EXAMPLES / "eval.jsonl"), "--predictions",
+                   str(preds), "--out", str(tmp_path / "r.json"), "--no-progress")
+    assert proc.returncode == 2 and "contains no predictions" in proc.stderr
+
+
+def test_rerun_infra_rescores_the_infra_errors_of_a_previous_run(suite, tmp_path):
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    args = ["score", "--eval-set", str(EXAMPLES / "eval.jsonl"), "--predictions",
+            str(EXAMPLES / "predictions.jsonl"), "--no-progress"]
+    assert sqlgate(*args, "--out", str(first)).returncode == 0
+    results = json.loads(first.read_text())
+    right = results["examples"][0]
+    assert right["status"] == "correct"
+    right.update(status="infra_error", correct=False, reason="the gold failed: timeout")
+    results["examples"][1]["reason"] = "kept as it was"
+    first.write_text(json.dumps(results))
+    proc = sqlgate(*args, "--out", str(second), "--rerun-infra", str(first))
+    assert proc.returncode == 0, proc.stderr
+    said = " ".join(proc.stdout.split())  # rich wraps long lines
+    assert "kept 8 verdict(s)" in said and "scored 1 again" in said
+    rerun = json.loads(second.read_text())
+    assert rerun["examples"][0]["status"] == "correct"
+    assert rerun["examples"][1]["reason"] == "kept as it was"
+    assert rerun["summary"]["run"]["complete"] is True

@@ -90,3 +90,51 @@ def test_arbitrary_bytes_either_load_or_fail_with_an_input_error(tmp_path_factor
     except InputError as err:
         assert err.path == str(path)
         assert err.line is None or err.line >= 1
+
+
+@pytest.mark.parametrize(("line", "column"), [
+    (b'{"id": "a",', 12),           # cut after a comma: the record just stops
+    (b'{"id": "a", "sql": ', 20),
+    (b'{"id": "a"} x', 13),          # extra data: where it starts
+])
+def test_broken_json_names_the_real_column(tmp_path, line, column):
+    path = write_lines(tmp_path / "p.jsonl", [dumps({"id": "z", "sql": "SELECT 1"}), line])
+    with pytest.raises(InputError) as caught:
+        load_predictions(path)
+    assert f"{path}:2:" in str(caught.value) and f"(column {column}" in str(caught.value)
+    crlf = tmp_path / "crlf.jsonl"
+    crlf.write_bytes(line + b"\r\n")
+    with pytest.raises(InputError, match=rf"\(column {column}"):
+        load_predictions(crlf)
+
+
+def test_a_runaway_answer_loads_and_an_engine_error_needs_no_sql(tmp_path):
+    runaway = "SELECT '" + "x" * 2_000_000 + "' FROM DUAL"
+    path = write_lines(tmp_path / "p.jsonl", [
+        dumps({"id": "a", "sql": runaway}),
+        dumps({"id": "b", "engine_error": "HTTP 503 after 6 attempts"})])
+    loaded = load_predictions(path)
+    assert loaded["a"].sql == runaway and loaded["b"].engine_error.startswith("HTTP 503")
+    neither = write_lines(tmp_path / "n.jsonl", [dumps({"id": "a"})])
+    with pytest.raises(InputError, match=r"n\.jsonl:1: .*needs `sql`"):
+        load_predictions(neither)
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n\r\x00"),
+               max_size=30), st.integers(1, 200), st.integers(1, 3))
+def test_a_record_cut_short_is_reported_on_its_line_within_it(tmp_path_factory, sql, cut, line):
+    record = json.dumps({"id": "x", "sql": sql}, ensure_ascii=False)
+    cut = min(cut, len(record) - 1)
+    lines = [dumps({"id": f"ok-{n}", "sql": "SELECT 1"}) for n in range(line - 1)]
+    path = tmp_path_factory.mktemp("cut") / "p.jsonl"
+    write_lines(path, [*lines, record[:cut].encode()])
+    with pytest.raises(InputError) as caught:
+        load_predictions(path)
+    assert caught.value.line == line
+    message = caught.value.message
+    if "not valid JSON" in message:
+        column = int(message.split("(column ")[1].split(")")[0].split(":")[0])
+        assert 1 <= column <= cut + 1
+        if "Unterminated string" not in message and "escape" not in message:
+            # A prefix of valid JSON breaks where it stops: the column after its last character.
+            assert column == cut + 1 and "cut short" in message, message

@@ -32,6 +32,10 @@ class FakeBackend:
         return PreparedQuery(oracle_sql, ordered=False)
 
     def explain(self, query: PreparedQuery) -> str | None:
+        if "BROKEN_DISK" in query.sql:
+            from harness.backends.base import BackendFailure
+
+            raise BackendFailure("IO Error: could not read block 17")
         return "Binder Error: no function BAD_FUNC" if "BAD_FUNC" in query.sql else None
 
 
@@ -188,3 +192,6 @@ def test_explain_stage_edge_cases(catalog):
     rejected = check_answer("SELECT INVOICE_NUM REJECT_ME FROM AP_INVOICES_ALL",
                             catalog=catalog, backend=backend)
     assert codes(rejected) == ["explain_error"] and "rejected" in rejected.reasons[0].message
+    # The database failing is no objection to the answer: no retry asked of the model.
+    assert check_answer("SELECT INVOICE_NUM BROKEN_DISK FROM AP_INVOICES_ALL",
+                        catalog=catalog, backend=backend).ok

@@ -74,3 +74,15 @@ def test_wilson_interval_reference_value():
     # 8 of 10: the textbook Wilson 95% interval is (0.4902, 0.9433).
     low, high = wilson_interval(8, 10)
     assert math.isclose(low, 0.4902, abs_tol=1e-4) and math.isclose(high, 0.9433, abs_tol=1e-4)
+
+
+def test_infra_errors_are_counted_apart_and_left_out_of_every_rate():
+    scores = [score("correct", correct=True, parsed=True), score("wrong_result", parsed=True),
+              score("infra_error"), score("infra_error", kind="unanswerable")]
+    summary = summarize(scores)
+    assert summary["examples"] == 4 and summary["infra_errors"] == 2
+    assert summary["execution_accuracy"] == summarize(scores[:2])["execution_accuracy"]
+    assert summary["execution_accuracy"]["n"] == 2
+    assert summary["refusal_accuracy"]["n"] == 0
+    assert summary["status_counts"]["infra_error"] == 2
+    assert summary["unevaluable"] == 0  # not the model's, not the judge's: the machine's

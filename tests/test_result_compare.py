@@ -519,3 +519,95 @@ def test_thirty_columns_with_equal_value_multisets_is_fast():
     broken = ResultSet(pred.columns, pred.rows[:-1] + (pred.rows[-1][::-1],))
     assert not equal(gold, broken)
     assert time.perf_counter() - start < 2
+
+
+# ---------------------------------------------------------------- ordered golds with ties
+
+
+@st.composite
+def runs_of(draw, gold: ResultSet) -> tuple[int, ...]:
+    """Labels cutting the gold's rows into consecutive runs (of tied sort keys)."""
+    labels, label = [], 0
+    for r in range(len(gold.rows)):
+        if r and draw(st.booleans()):
+            label = r
+        labels.append(label)
+    return tuple(labels)
+
+
+def shuffled_within(data, rows: tuple, labels: tuple[int, ...]) -> tuple:
+    out = []
+    for label in dict.fromkeys(labels):
+        out += data.draw(st.permutations(
+            [row for row, run in zip(rows, labels, strict=True) if run == label]))
+    return tuple(out)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), result_sets(values=wide_cell, max_cols=4, max_rows=8))
+def test_rows_of_one_tie_run_may_come_in_any_order(data, gold):
+    labels = data.draw(runs_of(gold))
+    pred = data.draw(disguised(ResultSet(gold.columns, shuffled_within(data, gold.rows, labels)),
+                              shuffle_rows=False))
+    result = compare_results(gold, pred, ordered=True, tie_groups=labels)
+    assert result.equal, result.reason
+    assert sorted(result.column_mapping) == list(range(len(gold.columns)))
+    assert lenient_equal(gold, pred, ordered=True, tie_groups=labels)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data(), result_sets(values=wide_cell, max_cols=3, max_rows=6, min_rows=2))
+def test_a_row_moved_across_distinct_sort_keys_still_fails(data, body):
+    # A text key unique per row, in the only text column: no column permutation undoes a swap.
+    values = st.one_of(st.none(), st.integers(-3, 3), st.floats(-10, 10), st.dates())
+    rows = tuple((f"row {i}",) + tuple(data.draw(values) for _ in body.columns)
+                 for i in range(len(body.rows)))
+    gold = ResultSet(("key",) + body.columns, rows)
+    labels = data.draw(runs_of(gold))
+    if len(set(labels)) < 2:  # a row must have somewhere else to go
+        labels = (0,) + (1,) * (len(rows) - 1)
+    i = data.draw(st.integers(0, len(rows) - 1))
+    j = data.draw(st.sampled_from([r for r in range(len(rows)) if labels[r] != labels[i]]))
+    swapped = list(shuffled_within(data, rows, labels))
+    a, b = swapped.index(rows[i]), swapped.index(rows[j])
+    swapped[a], swapped[b] = swapped[b], swapped[a]
+    pred = ResultSet(gold.columns, tuple(swapped))
+    result = compare_results(gold, pred, ordered=True, tie_groups=labels)
+    assert not result.equal
+    expected = ("row order differs across distinct sort keys" if len(set(labels)) < len(rows)
+                else "row order differs (gold orders at top level)")  # no ties: strict
+    assert result.reason.startswith(expected)
+    assert not lenient_equal(gold, pred, ordered=True, tie_groups=labels)
+    assert equal(gold, pred, ordered=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), result_sets(values=wide_cell, max_cols=3, max_rows=6))
+def test_all_distinct_keys_are_the_strict_order_and_one_run_is_no_order(data, gold):
+    pred = data.draw(disguised(gold))
+    n = len(gold.rows)
+    strict = compare_results(gold, pred, ordered=True)
+    assert compare_results(gold, pred, ordered=True, tie_groups=range(n)).equal == strict.equal
+    assert compare_results(gold, pred, ordered=True, tie_groups=(0,) * n).equal == equal(
+        gold, pred, ordered=False)
+
+
+def test_ties_do_not_forgive_wrong_rows_or_apply_to_unordered_golds():
+    gold = rs("name amount", ("a", 1), ("b", 1), ("c", 2))
+    ties = (0, 0, 2)
+    assert equal(rs("n a", ("b", 1), ("a", 1), ("c", 2)), rs("n a", ("b", 1), ("a", 1), ("c", 2)))
+    assert compare_results(gold, rs("n a", ("b", 1), ("a", 1), ("c", 2)), ordered=True,
+                           tie_groups=ties).equal
+    wrong = compare_results(gold, rs("n a", ("b", 1), ("a", 1), ("d", 2)), ordered=True,
+                            tie_groups=ties)
+    assert not wrong.equal and "missing" in wrong.reason
+    moved = compare_results(gold, rs("n a", ("c", 2), ("a", 1), ("b", 1)), ordered=True,
+                            tie_groups=ties)
+    assert moved.reason.endswith("first difference in rows 1-2")
+
+
+@pytest.mark.parametrize("labels", [(0, 1), (0, 1, 0), (0, 0, 1, 1, 0)])
+def test_malformed_tie_groups_are_refused(labels):
+    gold = rs("a", *[(i,) for i in range(3)])
+    with pytest.raises(ValueError, match="tie_groups"):
+        compare_results(gold, gold, ordered=True, tie_groups=labels)

@@ -7,7 +7,20 @@ from typing import Literal, Protocol
 
 from harness.result_compare import ResultSet
 
-ExecutionStatus = Literal["ok", "error", "timeout", "row_limit"]
+ExecutionStatus = Literal["ok", "error", "timeout", "row_limit", "out_of_memory", "infra_error"]
+"""How one execution ended. `error` is the query's own failure (a conversion, ORA-01476, …);
+`timeout` and `out_of_memory` are the limits the query ran into (the query's fault or the
+machine's: the scorer decides by running the gold on the same instance); `infra_error` is the
+backend itself failing (I/O error, crash, lost connection, internal error), which says nothing
+about the query."""
+
+
+class BackendFailure(Exception):
+    """The backend itself failed (I/O error, crash, lost connection), whatever the query.
+
+    Raised where a method has no status to return it in (`explain`); `execute` returns an
+    Execution with status `infra_error` instead.
+    """
 
 
 class QueryRejected(Exception):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from functools import lru_cache
@@ -9,9 +10,14 @@ from pathlib import Path
 
 import duckdb
 
-from harness.backends.base import Execution, PreparedQuery, QueryRejected
+from harness.backends.base import BackendFailure, Execution, PreparedQuery, QueryRejected
 from harness.sql_safety import classify
 from harness.translate import translate
+
+# DuckDB errors that come from the engine or the machine, never from the query's meaning: the
+# database file cannot be read, the engine hit an internal assertion or invalidated itself.
+_INFRA_ERRORS = (duckdb.IOException, duckdb.InternalException, duckdb.FatalException,
+                 duckdb.ConnectionException, duckdb.InternalError)
 
 
 class DuckDBPreparer:
@@ -61,28 +67,46 @@ class DuckDBBackend:
         self._preparer = preparer or default_preparer()
         self.instance_id = instance_id
         self.row_limit = row_limit
-        self._con = duckdb.connect(
-            str(self.path),
-            read_only=True,
-            config={
-                "enable_external_access": False,
-                "autoinstall_known_extensions": False,
-                "autoload_known_extensions": False,
-                "allow_community_extensions": False,
-                # An unknown table name must not resolve to a Python DataFrame in scope.
-                "python_enable_replacements": False,
-                "memory_limit": memory_limit,
-                "threads": threads,
-                "lock_configuration": True,
-            },
-        )
+        self._config = {
+            "enable_external_access": False,
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": False,
+            "allow_community_extensions": False,
+            # An unknown table name must not resolve to a Python DataFrame in scope.
+            "python_enable_replacements": False,
+            "memory_limit": memory_limit,
+            "threads": threads,
+            "lock_configuration": True,
+        }
+        self._con = self._connect()
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(str(self.path), read_only=True, config=dict(self._config))
+
+    def _recover(self, exc: duckdb.Error) -> None:
+        """After a fatal or internal error DuckDB invalidates the database: every later query
+        would fail too. Open it afresh so that one crash costs one example, not the run."""
+        if not isinstance(exc, duckdb.FatalException | duckdb.InternalException):
+            return
+        with contextlib.suppress(duckdb.Error):
+            self._con.close()  # first: the process's cached instance of the file goes with it
+        with contextlib.suppress(duckdb.Error):  # else the closed connection reports itself
+            self._con = self._connect()
 
     def prepare(self, oracle_sql: str) -> PreparedQuery:
         return self._preparer.prepare(oracle_sql)
 
     def explain(self, query: PreparedQuery) -> str | None:
+        """None when the query binds; its binder error otherwise. Raises BackendFailure when
+        the database itself fails (that is no verdict on the query)."""
         try:
             self._con.execute("EXPLAIN " + query.sql).fetchall()
+        except _INFRA_ERRORS as exc:
+            self._recover(exc)
+            raise BackendFailure(f"{self.name} {self.instance_id}: {_first_line(exc)}") from exc
+        except duckdb.OutOfMemoryException as exc:
+            raise BackendFailure(f"{self.name} {self.instance_id}: out of memory while "
+                                 f"binding: {_first_line(exc)}") from exc
         except duckdb.Error as exc:
             return _first_line(exc)
         return None
@@ -109,7 +133,11 @@ class DuckDBBackend:
                                  seconds=elapsed)
             if isinstance(exc, duckdb.InterruptException):
                 raise KeyboardInterrupt from None  # Ctrl-C, not our timer: see below
-            return Execution("error", error=_first_line(exc), seconds=elapsed)
+            self._recover(exc)
+            return Execution(_status_of(exc), error=_first_line(exc), seconds=elapsed)
+        except MemoryError:
+            return Execution("out_of_memory", error="out of memory fetching the result",
+                             seconds=time.perf_counter() - start)
         except RuntimeError as exc:
             # duckdb turns a SIGINT during a query into RuntimeError("Query interrupted") and
             # swallows the KeyboardInterrupt; restore it, so Ctrl-C stops the run instead of
@@ -123,6 +151,15 @@ class DuckDBBackend:
 
     def close(self) -> None:
         self._con.close()
+
+
+def _status_of(exc: duckdb.Error) -> str:
+    """The execution status of a DuckDB error (ExecutionStatus explains each)."""
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return "out_of_memory"
+    if isinstance(exc, _INFRA_ERRORS):
+        return "infra_error"
+    return "error"
 
 
 def _first_line(exc: Exception) -> str:

@@ -8,15 +8,43 @@ with a call timeout and a fetch cap.
 from __future__ import annotations
 
 import os
+import re
 import time
 
-from harness.backends.base import Execution, PreparedQuery, QueryRejected
+from harness.backends.base import (
+    BackendFailure,
+    Execution,
+    ExecutionStatus,
+    PreparedQuery,
+    QueryRejected,
+)
 from harness.sql_parse import parse_single
 from harness.sql_safety import classify
 
 DSN_ENV = "SQLGATE_ORACLE_DSN"
 USER_ENV = "SQLGATE_ORACLE_USER"
 PASSWORD_ENV = "SQLGATE_ORACLE_PASSWORD"  # never logged; redacted from every report
+
+_TIMEOUT_CODES = {"DPY-4024", "ORA-03156", "ORA-01013"}
+# The query ran out of a memory or temporary-space budget (PGA, shared pool, TEMP).
+_MEMORY_CODES = {"ORA-04030", "ORA-04031", "ORA-04036", "ORA-01652"}
+# The database or the connection failed, whatever the query: lost or closed connection,
+# network errors, instance down, internal errors, snapshot too old.
+_INFRA_CODES = {"ORA-03113", "ORA-03114", "ORA-03135", "ORA-00600", "ORA-07445", "ORA-01034",
+                "ORA-01089", "ORA-01092", "ORA-01555", "DPI-1080", "DPY-1001", "DPY-4011"}
+_ERROR_CODE = re.compile(r"\b(ORA|DPY|DPI)-(\d{4,5})\b")
+
+
+def oracle_status(message: str) -> ExecutionStatus:
+    """The execution status of an Oracle or driver error message (ExecutionStatus)."""
+    codes = {f"{m.group(1)}-{m.group(2)}" for m in _ERROR_CODE.finditer(message)}
+    if codes & _TIMEOUT_CODES:
+        return "timeout"
+    if codes & _MEMORY_CODES:
+        return "out_of_memory"
+    if codes & _INFRA_CODES or any(c.startswith(("ORA-12", "DPY-6")) for c in codes):
+        return "infra_error"  # ORA-12xxx: TNS/network; DPY-6xxx: connection errors
+    return "error"
 
 
 def prepare_for_oracle(oracle_sql: str) -> PreparedQuery:
@@ -64,7 +92,10 @@ class OracleBackend:
         try:
             cursor.execute("EXPLAIN PLAN FOR " + query.sql)
         except self._oracledb.Error as exc:
-            return str(exc).splitlines()[0]
+            message = str(exc).splitlines()[0]
+            if oracle_status(message) in ("infra_error", "out_of_memory"):
+                raise BackendFailure(f"{self.name} {self.instance_id}: {message}") from exc
+            return message
         finally:
             self._con.rollback()  # EXPLAIN PLAN writes PLAN_TABLE rows; keep nothing
             cursor.close()
@@ -82,8 +113,8 @@ class OracleBackend:
             rows = cursor.fetchmany(self.row_limit + 1)
         except self._oracledb.Error as exc:
             message = str(exc).splitlines()[0]
-            status = "timeout" if "DPY-4024" in message or "ORA-03156" in message else "error"
-            return Execution(status, error=message, seconds=time.perf_counter() - start)
+            return Execution(oracle_status(message), error=message,
+                             seconds=time.perf_counter() - start)
         finally:
             cursor.close()
             self._con.rollback()

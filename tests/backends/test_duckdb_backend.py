@@ -82,3 +82,56 @@ def test_row_limit(backend):
 def test_explain_binds_without_running(backend):
     assert backend.explain(q("SELECT I FROM T")) is None
     assert "NOPE" in backend.explain(q("SELECT NOPE FROM T"))
+
+
+def test_out_of_memory_is_its_own_status_and_the_connection_still_works(db_path):
+    starved = DuckDBBackend(db_path, "starved", memory_limit="1MB")
+    try:
+        run = starved.execute(q("SELECT COUNT(*) FROM (SELECT DISTINCT a.I, b.I "
+                                "FROM T a, T b)"), timeout_s=10)
+        assert run.status == "out_of_memory" and "Out of Memory" in run.error
+        assert starved.execute(q("SELECT COUNT(*) FROM T"), timeout_s=10).status == "ok"
+    finally:
+        starved.close()
+
+
+def test_a_query_error_is_the_querys_and_an_engine_failure_is_infra(backend, monkeypatch):
+    from harness.backends import duckdb_backend
+    from harness.backends.base import BackendFailure
+
+    assert backend.execute(q("SELECT CAST(S AS INTEGER) FROM T"), 10).status == "error"
+
+    class Broken:
+        def execute(self, sql):
+            raise duckdb.IOException("IO Error: could not read block 17")
+
+        def interrupt(self):
+            pass
+
+    monkeypatch.setattr(backend, "_con", Broken())
+    run = backend.execute(q("SELECT 1"), 10)
+    assert run.status == "infra_error" and "block 17" in run.error
+    with pytest.raises(BackendFailure, match="block 17"):
+        backend.explain(q("SELECT 1"))
+    assert duckdb_backend._status_of(duckdb.FatalException("database invalidated")) == \
+        "infra_error"
+
+
+def test_after_a_fatal_error_the_instance_is_opened_afresh(backend, monkeypatch):
+    class Crashed:
+        def execute(self, sql):
+            raise duckdb.FatalException("FATAL Error: database has been invalidated")
+
+        def interrupt(self):
+            pass
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(backend, "_con", Crashed())
+    run = backend.execute(q("SELECT COUNT(*) FROM T"), 10)
+    assert run.status == "infra_error" and "invalidated" in run.error
+    after = backend.execute(q("SELECT COUNT(*) FROM T"), 10)  # one crash, one example
+    assert after.status == "ok" and after.result.rows == ((2000,),)
+    with pytest.raises(duckdb.Error):  # still the locked, read-only sandbox
+        backend._con.execute("SET memory_limit = '8GB'")

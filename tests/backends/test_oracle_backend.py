@@ -49,3 +49,21 @@ def test_live_explain_and_execute(oracle):
 def test_live_timeout(oracle):
     slow = oracle.prepare("SELECT COUNT(*) FROM ALL_OBJECTS a, ALL_OBJECTS b, ALL_OBJECTS c")
     assert oracle.execute(slow, timeout_s=1).status == "timeout"
+
+
+@pytest.mark.parametrize(("message", "status"), [
+    ("ORA-01476: divisor is equal to zero", "error"),
+    ("ORA-00904: \"X\": invalid identifier", "error"),
+    ("DPY-4024: call timeout of 2000 ms exceeded", "timeout"),
+    ("ORA-01013: user requested cancel of current operation", "timeout"),
+    ("ORA-04036: PGA memory used by the instance exceeds PGA_AGGREGATE_LIMIT", "out_of_memory"),
+    ("ORA-01652: unable to extend temp segment by 128 in tablespace TEMP", "out_of_memory"),
+    ("ORA-03113: end-of-file on communication channel", "infra_error"),
+    ("DPY-4011: the database or network closed the connection", "infra_error"),
+    ("ORA-12541: TNS:no listener", "infra_error"),
+    ("ORA-00600: internal error code, arguments: [kdsgrp1]", "infra_error"),
+])
+def test_oracle_errors_are_told_apart_from_infrastructure(message, status):
+    from harness.backends.oracle_backend import oracle_status
+
+    assert oracle_status(message) == status
