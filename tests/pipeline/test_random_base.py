@@ -210,3 +210,15 @@ def test_pipeline_train_trains_on_an_in_process_base(tmp_path):
     assert manifest["global_step"] == 2 and manifest["trainable_parameters"] > 0
     assert manifest["steps"]["host_peak_rss_gib"] > 0
     assert (Path(manifest["adapter"]["path"]) / "adapter_model.safetensors").is_file()
+
+
+def test_no_candidate_is_packaged_from_an_in_process_base(tmp_path):
+    from pipeline.candidate import package
+
+    recipe = load_recipe(small_recipe(tmp_path, sections={"tiny_model": {"in_process": True}}))
+    recipe.work_dir.mkdir(parents=True)
+    (recipe.work_dir / "run_manifest.json").write_text(json.dumps(
+        {"config": {"model": {"random_weights": True}}, "base_model": "x"}))
+    with pytest.raises(ValueError, match="no weights on disk"):
+        package(recipe)
+    assert not recipe.candidate_dir.exists()
