@@ -10,6 +10,9 @@ the dataset (and, for the tiny recipe, the tokenizer and base model), trains, sa
 adapter to `<work_dir>/adapters/sft` and writes `<work_dir>/run_manifest.json`. Checkpoints go
 to `<work_dir>/train/checkpoint-N` every `save_steps`; a rerun resumes from the last one.
 Multi-GPU: `accelerate launch --config_file pipeline/configs/zero3.yaml -m pipeline.train ...`.
+A recipe whose `tiny_model` says `in_process: true` gets a random base that this process
+builds itself, layer by layer, in NF4 with `q_lora` (`pipeline.random_base`): the benchmark
+path of the 70B shape, whose BF16 weights never exist.
 
 With a `dapt` section the recipe first trains a DAPT adapter (`pipeline.dapt`: LoRA on raw EBS
 documentation and training SQL) to `<work_dir>/adapters/dapt`, checkpoints in
