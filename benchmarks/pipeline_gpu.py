@@ -1,13 +1,15 @@
 """Benchmark report of the production training chain on a GPU (benchmarks/pipeline_gpu.sh).
 
-`check-adapter DIR`: prove a LoRA adapter saved under ZeRO-3 is whole: every lora_A is
-r × in and every lora_B out × r (a partitioned save leaves empty tensors), and training moved
-lora_B away from its zero initialisation. Prints JSON; exits 1 when it is not whole.
+`check-adapter DIR`: prove a saved LoRA adapter, reloaded from disk, is whole: every lora_A
+is r × in and every lora_B out × r (a partitioned ZeRO-3 save leaves empty tensors), and
+training moved lora_B away from its zero initialisation. Prints JSON; exits 1 when it is not
+whole.
 
 `report`: from the run manifests (per-step times and per-process peak memory, recorded by
 pipeline.step_stats) of the ZeRO-3 run and of a plain-Trainer baseline, the base's config and
 the candidate's pipeline.json, write <recipe id>.json and .md: tokens/s, MFU (PaLM
-convention, as benchmarks/lora_gpu.py), peak memory and headroom, AWQ time and validation.
+convention, as benchmarks/lora_gpu.py), peak memory and headroom, the base's load or build
+time, host memory, AWQ time and validation.
 """
 
 from __future__ import annotations
@@ -79,6 +81,12 @@ def training_run(manifest: dict, config: dict, gpu: str) -> dict:
         "loss_first_last": [round(manifest["loss_curve"][0]["loss"], 3),
                             round(manifest["loss_curve"][-1]["loss"], 3)],
         "step_seconds": steps["step_seconds"], "dropped_too_long": manifest["dropped_too_long"],
+        # Recorded by runs since issue #16 (absent from older manifests):
+        "peak_reserved_gib": steps.get("peak_reserved_gib"),
+        "memory_at_train_start_gib": steps.get("memory_at_train_start_gib"),
+        "host_peak_rss_gib": steps.get("host_peak_rss_gib"),
+        "base_load": manifest.get("base_load"),
+        "trainable_parameters": manifest.get("trainable_parameters"),
     }
 
 
@@ -136,7 +144,7 @@ def markdown(r: dict) -> str:
     gpus = max(t["processes"] for t in r["train"].values())
     where = "one GPU" if gpus == 1 else f"{gpus} GPUs"
     lines = [f"# Production training chain on {where} ({r['gpu']} each)", "",
-             f"Command: `{r['command']}` (device run). Base: random BF16 weights of shape "
+             f"Command: `{r['command']}` (device run). Base: random weights of shape "
              f"{r['base']}: {r['matmul_parameters'] / 1e9:.2f} B matmul parameters.", "",
              "| measured | value |", "|---|---|"]
     for name, t in r["train"].items():
@@ -144,12 +152,27 @@ def markdown(r: dict) -> str:
                if t["deepspeed"] else "plain Trainer, no DeepSpeed")
         if t.get("q_lora"):
             how = "QLoRA (4-bit NF4 base, bitsandbytes), " + how
+        load = t.get("base_load")
+        if load:
+            built = ("built in process, layer by layer" + (", NF4" if load["q_lora"] else "")
+                     if load["built_in_process"] else "loaded from disk")
+            lines.append(f"| base ({name}): {built} | {load['seconds']} s; "
+                         f"{load['parameters']:,} parameters"
+                         + (f"; {load['device_memory_gib']} GiB on the GPU after"
+                            if load.get("device_memory_gib") is not None else "") + " |")
+        if t.get("trainable_parameters"):
+            lines.append(f"| trainable (adapter) parameters ({name}) | "
+                         f"{t['trainable_parameters']:,} |")
         lines += [
             f"| LoRA SFT, {how}, {t['processes']} GPU(s) | {t['steps']} steps of "
             f"{t['tokens_per_step']} tokens; median step {t['median_step_s']} s (first "
             f"excluded); {t['tokens_per_s_per_gpu']} tokens/s per GPU; MFU {t['mfu']} |",
             f"| peak memory ({name}) | {t['peak_memory_gib_per_process']} GiB of "
-            f"{t['device_memory_gib']} GiB, headroom {t['headroom_gib']} GiB |",
+            f"{t['device_memory_gib']} GiB, headroom {t['headroom_gib']} GiB"
+            + (f"; reserved {t['peak_reserved_gib']} GiB; {t['memory_at_train_start_gib']} GiB "
+               f"held when training began" if t.get("peak_reserved_gib") is not None else "")
+            + (f"; host peak RSS {t['host_peak_rss_gib']} GiB"
+               if t.get("host_peak_rss_gib") is not None else "") + " |",
             f"| loss first → last ({name}; random base) | {t['loss_first_last'][0]} → "
             f"{t['loss_first_last'][1]} |"]
     if "zero3_over_baseline_step_time" in r:
@@ -162,9 +185,9 @@ def markdown(r: dict) -> str:
                      f"loss {d['loss_first_last'][0]} → {d['loss_first_last'][1]}; peak "
                      f"{d['peak_memory_gib_per_process']} GiB |")
     for a in r.get("adapter_checks", []):
-        lines.append(f"| adapter `{Path(a['adapter']).name}` saved under ZeRO-3, reloaded "
-                     f"whole | {a['whole']} ({a['tensors']} tensors, lora_B moved "
-                     f"{a['lora_B_moved']}) |")
+        lines.append(f"| adapter `{Path(a['adapter']).name}` saved, reloaded from disk "
+                     f"whole | {a['whole']} ({a['tensors']} tensors, {a['parameters']:,} "
+                     f"parameters, lora_B moved {a['lora_B_moved']}) |")
     if "quantize" in r:
         q, v = r["quantize"], r["validation"]
         calibration = (f"{q['calibration_samples']} calibration conversations, last "
@@ -176,9 +199,12 @@ def markdown(r: dict) -> str:
                   f"merged and quantized | {v['seconds']} s; merged {v['merged']} → quantized "
                   f"{v['quantized']} |"]
     lines += [f"| wall time per step of the script (s) | {r['step_wall_s']} |", "",
-              "MFU: (6N + 12LdT) × tokens/s over the dense BF16 peak (989 TFLOP/s on H100); "
-              "LoRA skips the frozen weights' gradient GEMMs, so the hardware does about 2/3 "
-              "of that. Random weights: loss and validation rates say nothing about quality.",
+              "MFU: (6N + 12LdT) × tokens/s over the dense BF16 peak (989 TFLOP/s on H100 and "
+              "H200). "
+              "LoRA skips the frozen weights' weight-gradient GEMMs (2N a token) and gradient "
+              "checkpointing runs the forward twice (2N), so with checkpointing the hardware "
+              "does about the FLOPs counted (QLoRA adds dequantization, not counted). Random "
+              "weights: loss and validation rates say nothing about quality.",
               ""]
     return "\n".join(lines)
 

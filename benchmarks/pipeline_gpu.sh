@@ -3,7 +3,9 @@
 #   device run, carry [.whl]:  bash benchmarks/pipeline_gpu.sh
 # RECIPE (default pipeline/configs/gpu_1b_random.yaml: a Llama-3.2-1B-shaped base with random
 # BF16 weights) and STEPS, any of:
-#   baseline  LoRA SFT through `python -m pipeline.train` without DeepSpeed (plain Trainer)
+#   baseline  LoRA SFT through `python -m pipeline.train` without DeepSpeed (plain Trainer);
+#             when it is the only step, the adapter it saves and the adapter of its last
+#             checkpoint are checked too
 #   zero3     the same through `accelerate launch` + DeepSpeed ZeRO-3 (pipeline/configs/
 #             zero3.yaml), then a check that the adapter gathered on save is whole
 #   package   merge, AWQ W4A16 with llm-compressor, validation, candidate
@@ -35,7 +37,20 @@ for step in $STEPS; do
         --output_dir "$WORK/train_baseline" 2>&1 | tee -a "$LOG"
       rc=${PIPESTATUS[0]}
       cp "$WORK/run_manifest.json" "$WORK/run_manifest_baseline.json"
-      args+=(--baseline-manifest "$WORK/run_manifest_baseline.json") ;;
+      args+=(--baseline-manifest "$WORK/run_manifest_baseline.json")
+      if [ "$rc" = 0 ] && [ "$STEPS" = baseline ]; then  # the only adapter this run leaves
+        python3 benchmarks/pipeline_gpu.py check-adapter "$WORK/adapters/sft" \
+          > "$WORK/adapter_check_baseline.json"; rc=$((rc | $?))
+        cat "$WORK/adapter_check_baseline.json" >> "$LOG"
+        args+=(--adapter-check "$WORK/adapter_check_baseline.json")
+        ckpt=$(ls -d "$WORK/train_baseline"/checkpoint-* 2>/dev/null | sort -V | tail -1)
+        if [ -n "$ckpt" ]; then  # the Trainer's last checkpoint, reloaded from disk
+          du -sh "$ckpt" | tee -a "$LOG"
+          python3 benchmarks/pipeline_gpu.py check-adapter "$ckpt" \
+            > "$WORK/adapter_check_checkpoint.json"; rc=$((rc | $?))
+          args+=(--adapter-check "$WORK/adapter_check_checkpoint.json")
+        fi
+      fi ;;
     zero3)
       accelerate launch --config_file pipeline/configs/zero3.yaml --num_processes "${NPROC:-1}" \
         -m pipeline.train --recipe "$RECIPE" 2>&1 | tee -a "$LOG"

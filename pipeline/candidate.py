@@ -96,6 +96,10 @@ def package(recipe: Recipe) -> CandidateManifest:
         raise FileNotFoundError(f"{run_manifest_path}: run the train step first "
                                 f"(python -m pipeline.train --recipe {recipe.path})")
     run_manifest = json.loads(run_manifest_path.read_text(encoding="utf-8"))
+    if run_manifest.get("config", {}).get("model", {}).get("random_weights"):
+        raise ValueError(f"{run_manifest_path}: trained on a base built in process "
+                         f"(tiny_model.in_process): it has no weights on disk to merge the "
+                         f"adapter into, so no candidate can be packaged (a benchmark run)")
     merge_settings = recipe.section("merge")
     adapters = ([REPO_ROOT / a for a in merge_settings["adapters"]]
                 if merge_settings.get("adapters") else run_adapters(run_manifest))

@@ -15,15 +15,36 @@ from typing import Any
 from transformers import TrainerCallback
 
 
+def host_peak_rss_gib() -> float | None:
+    """This process's peak resident memory (Linux reports ru_maxrss in KiB), or None where
+    the `resource` module is missing (Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20, 3)
+
+
 class StepStats(TrainerCallback):
     """Collects the duration of every optimizer step and, at the end, each process's peak
-    GPU memory (gathered from all ranks under torch.distributed)."""
+    GPU memory (gathered from all ranks under torch.distributed), this process's peak GPU
+    memory reserved by PyTorch's allocator, the GPU memory held when training began (weights,
+    adapter; no optimizer state yet) and the peak host memory."""
 
     def __init__(self) -> None:
         self.step_seconds: list[float] = []
         self.peak_memory_gib: list[float] = []
+        self.peak_reserved_gib: float | None = None
+        self.memory_at_start_gib: float | None = None
+        self.host_peak_rss_gib: float | None = None
         self.total_memory_gib: float | None = None
         self._started: float | None = None
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        import torch
+
+        if torch.cuda.is_available():
+            self.memory_at_start_gib = round(torch.cuda.memory_allocated() / 2**30, 3)
 
     def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._started = time.perf_counter()
@@ -36,9 +57,11 @@ class StepStats(TrainerCallback):
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         import torch
 
+        self.host_peak_rss_gib = host_peak_rss_gib()
         if not torch.cuda.is_available():
             return
         peak = torch.cuda.max_memory_allocated() / 2**30
+        self.peak_reserved_gib = round(torch.cuda.max_memory_reserved() / 2**30, 3)
         self.total_memory_gib = torch.cuda.get_device_properties(
             torch.cuda.current_device()).total_memory / 2**30
         if torch.distributed.is_available() and torch.distributed.is_initialized():
@@ -57,6 +80,9 @@ class StepStats(TrainerCallback):
             "median_step_seconds": round(statistics.median(timed), 4) if timed else None,
             "warmup_steps_excluded": excluded,
             "peak_memory_gib_per_process": self.peak_memory_gib,
+            "peak_reserved_gib": self.peak_reserved_gib,
+            "memory_at_train_start_gib": self.memory_at_start_gib,
+            "host_peak_rss_gib": self.host_peak_rss_gib,
             "device_memory_gib": (round(self.total_memory_gib, 2)
                                   if self.total_memory_gib else None),
         }

@@ -10,6 +10,9 @@ the dataset (and, for the tiny recipe, the tokenizer and base model), trains, sa
 adapter to `<work_dir>/adapters/sft` and writes `<work_dir>/run_manifest.json`. Checkpoints go
 to `<work_dir>/train/checkpoint-N` every `save_steps`; a rerun resumes from the last one.
 Multi-GPU: `accelerate launch --config_file pipeline/configs/zero3.yaml -m pipeline.train ...`.
+A recipe whose `tiny_model` says `in_process: true` gets a random base that this process
+builds itself, layer by layer, in NF4 with `q_lora` (`pipeline.random_base`): the benchmark
+path of the 70B shape, whose BF16 weights never exist.
 
 With a `dapt` section the recipe first trains a DAPT adapter (`pipeline.dapt`: LoRA on raw EBS
 documentation and training SQL) to `<work_dir>/adapters/dapt`, checkpoints in
@@ -46,7 +49,7 @@ from pipeline.dataset import (
 )
 from pipeline.recipe import Recipe, git_sha, load_recipe
 from pipeline.step_stats import StepStats
-from pipeline.tiny_model import build_tiny_model, parameter_count
+from pipeline.tiny_model import build_tiny_model, parameter_count, save_tiny_config
 from pipeline.tokenizer import corpus, train_tokenizer
 
 LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -59,6 +62,10 @@ class ModelArguments:
     model_name_or_path: str = "meta-llama/Llama-3.1-70B-Instruct"
     base_adapters: list[str] = field(default_factory=list, metadata={
         "help": "Adapters merged into the base, in order, before training (DAPT → SFT)."})
+    random_weights: bool = field(default=False, metadata={
+        "help": "Take only config.json (and the tokenizer) from model_name_or_path and build "
+                "random weights in this process, layer by layer (pipeline.random_base), in "
+                "4-bit NF4 with q_lora: a benchmark base too large to write in BF16."})
 
 
 @dataclass
@@ -160,22 +167,32 @@ def section_argv(settings: dict[str, Any]) -> list[str]:
 
 
 def _load_model(model_name_or_path: str, training_args: TrainingArguments,
-                lora_args: LoraArguments) -> Any:
+                lora_args: LoraArguments, random_weights: bool = False
+                ) -> tuple[Any, dict[str, Any]]:
+    """The base to train, and what loading or building it cost (seconds, parameters, GPU
+    memory right after)."""
     import torch
     from transformers import AutoModelForCausalLM
 
+    from pipeline.random_base import build_random_model, nf4_config, require_4bit
+
     dtype = torch.bfloat16 if training_args.bf16 else torch.float32
+    if lora_args.q_lora:
+        require_4bit()
+    if random_weights:
+        model, facts = build_random_model(
+            model_name_or_path, seed=training_args.seed, dtype=dtype,
+            quantize_4bit=lora_args.q_lora, attn_implementation=_attention_implementation())
+        return model, {"built_in_process": True, "q_lora": lora_args.q_lora, **facts.as_dict()}
     kwargs: dict[str, Any] = {"dtype": dtype, "cache_dir": training_args.cache_dir,
                               "attn_implementation": _attention_implementation()}
     if lora_args.q_lora:
-        if not torch.cuda.is_available():
-            raise RuntimeError("q_lora loads the base in 4-bit with bitsandbytes: it needs a GPU")
-        from transformers import BitsAndBytesConfig
-
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=torch.bfloat16)
-    return AutoModelForCausalLM.from_pretrained(model_name_or_path, **kwargs)
+        kwargs["quantization_config"] = nf4_config(torch.bfloat16)
+    start = time.perf_counter()
+    model = AutoModelForCausalLM.from_pretrained(model_name_or_path, **kwargs)
+    return model, {"built_in_process": False, "q_lora": lora_args.q_lora,
+                   "seconds": round(time.perf_counter() - start, 2),
+                   "parameters": sum(p.numel() for p in model.parameters())}
 
 
 def merged_base(model_args: ModelArguments, training_args: TrainingArguments) -> str:
@@ -189,6 +206,10 @@ def merged_base(model_args: ModelArguments, training_args: TrainingArguments) ->
     """
     if not model_args.base_adapters:
         return model_args.model_name_or_path
+    if model_args.random_weights:
+        raise ValueError("base_adapters cannot be merged into a base built in process "
+                         "(random_weights: no weights on disk); a DAPT stage needs a saved "
+                         "base (tiny_model.in_process: false)")
     from pipeline.merge import save_merged
 
     dtype = "bfloat16" if training_args.bf16 else "float32"
@@ -301,7 +322,8 @@ def train(model_args: ModelArguments, data_args: DataArguments,
     dataset = (make_dataset(tokenizer) if make_dataset else
                SupervisedDataset(load_conversations(data_args.data_path), tokenizer,
                                  training_args.model_max_length))
-    model = _load_model(merged_base(model_args, training_args), training_args, lora_args)
+    model, base_load = _load_model(merged_base(model_args, training_args), training_args,
+                                   lora_args, model_args.random_weights)
     if training_args.use_lora:
         model = _wrap_lora(model, training_args, lora_args)
     model.config.use_cache = False  # the KV cache is useless in training and breaks checkpointing
@@ -326,6 +348,9 @@ def train(model_args: ModelArguments, data_args: DataArguments,
     trainer.save_model(str(adapter_dir))
     tokenizer.save_pretrained(str(adapter_dir))
     return {"resumed_from": last, "examples": len(dataset), **dataset.facts,
+            "base_load": base_load,
+            "trainable_parameters": sum(p.numel() for p in model.parameters()
+                                        if p.requires_grad),
             "seconds": round(seconds, 2), "global_step": trainer.state.global_step,
             "steps": stats.summary(),
             "loss_curve": [{"step": e["step"], "loss": e["loss"]}
@@ -337,21 +362,48 @@ def _checkpoint_step(checkpoint: str | Path) -> int:
     return int(json.loads(state.read_text())["global_step"]) if state.is_file() else 0
 
 
+def in_process_base(recipe: Recipe) -> bool:
+    """Whether the recipe's random base is built by the training process itself
+    (`tiny_model.in_process: true`) rather than saved to `<work_dir>/base` first."""
+    value = recipe.section("tiny_model").get("in_process", False)
+    if not isinstance(value, bool):
+        raise InputError(recipe.path, f"expected true or false, got {value!r}",
+                         field="tiny_model.in_process")
+    return value
+
+
 def prepare_base(recipe: Recipe, records: Sequence[dict[str, Any]]) -> str | None:
     """For a recipe with a `tiny_model` section: train the tokenizer and build the random base
     in `<work_dir>/base` (kept while its settings are unchanged, so a resumed run continues
-    on the same weights). Returns its path, or None when the recipe names a real base."""
+    on the same weights). Returns its path, or None when the recipe names a real base.
+
+    With `in_process: true` only the config and tokenizer are written: the training process
+    builds the weights itself, layer by layer (`--random_weights`, `pipeline.random_base`),
+    in the training dtype and, with `lora.q_lora`, in 4-bit NF4 on the GPU."""
     tiny = recipe.section("tiny_model")
     if not tiny:
         return None
+    in_process = in_process_base(recipe)
+    tiny.pop("in_process", None)
+    if in_process:
+        for key in ("dtype", "init_device"):
+            if tiny.pop(key, None) is not None:
+                raise InputError(recipe.path, "not used by a base built in process (it takes "
+                                 "the training dtype and device): set it to null",
+                                 field=f"tiny_model.{key}")
 
     def build(directory: Path) -> None:
         tokenizer = train_tokenizer(corpus(records), directory, **recipe.section("tokenizer"))
+        if in_process:
+            config = save_tiny_config(tokenizer, directory, **tiny)
+            print(f"random base built in process: {config.num_hidden_layers} layers of "
+                  f"{config.hidden_size}, vocabulary {len(tokenizer)}")
+            return
         model = build_tiny_model(tokenizer, directory, seed=recipe.seed, **tiny)
         print(f"tiny base: {parameter_count(model):,} parameters, vocabulary {len(tokenizer)}")
 
     settings = {"tokenizer": recipe.section("tokenizer"), "tiny_model": tiny,
-                "seed": recipe.seed}
+                **({"in_process": True} if in_process else {}), "seed": recipe.seed}
     return str(build_once(recipe.work_dir / "base", settings, build))
 
 
@@ -457,6 +509,8 @@ def run(recipe: Recipe, overrides: Sequence[str] = ()) -> dict[str, Any]:
                 "seed": recipe.seed, "report_to": "none"}
     if base:
         defaults["model_name_or_path"] = base
+        if in_process_base(recipe):
+            defaults["random_weights"] = True
     argv = (section_argv(defaults) + section_argv(recipe.section("train"))
             + section_argv(recipe.section("lora")) + list(overrides))
     dapt = run_dapt(recipe, argv, train_file) if recipe.section("dapt") else None

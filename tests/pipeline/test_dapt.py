@@ -210,8 +210,8 @@ def test_sft_starts_from_base_plus_dapt(dapt_chain, tmp_path):
     dapt = run["dapt"]["adapter"]["path"]
     assert run["config"]["model"]["base_adapters"] == [dapt]
     _, _, training, lora = parse_arguments(["--output_dir", str(tmp_path)])
-    start = _load_model(merged_base(ModelArguments(**run["config"]["model"]), training),
-                        training, lora)
+    start, _ = _load_model(merged_base(ModelArguments(**run["config"]["model"]), training),
+                           training, lora)
     vocab = start.config.vocab_size
     expected = _logits(PeftModel.from_pretrained(_base(run), dapt), vocab)
     torch.testing.assert_close(_logits(start, vocab), expected, atol=1e-4, rtol=1e-4)

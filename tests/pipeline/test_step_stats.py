@@ -39,3 +39,15 @@ def test_a_step_end_without_a_begin_records_nothing():
     stats = StepStats()
     stats.on_step_end(None, None, None)
     assert stats.step_seconds == []
+
+
+def test_train_end_records_the_host_memory_peak_without_a_gpu(monkeypatch):
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    stats = StepStats()
+    stats.on_train_begin(None, None, None)
+    stats.on_train_end(None, None, None)
+    summary = stats.summary()
+    assert summary["host_peak_rss_gib"] > 0.01  # this very process: torch alone is more
+    assert summary["memory_at_train_start_gib"] is None and summary["peak_reserved_gib"] is None
