@@ -222,6 +222,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash[_RUN]
     if not run.selected:
         return
+    if run.bad_input:
+        run.close()
+        return
     try:
         status = run.finish(session, int(exitstatus))
     finally:
@@ -234,7 +237,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """Once pytest has written its JUnit file: add the gate's rules to it (one test case per
     rule), then log the run to MLflow when --mlflow asks for it."""
     run = config.stash.get(_RUN, None)
-    if run is None or not run.selected:
+    if run is None or not run.selected or run.bad_input:
         return
     run.after_junit(getattr(config.option, "xmlpath", None))
 
@@ -263,7 +266,7 @@ class EvaluationRun:
         self._backends: list = []
         self._cache = None
         self._guardrail: dict | None = None  # summary.guardrail, when --guardrail is on
-        self._unknown_ids: list[str] = []
+        self.bad_input = False  # an input file was refused before anything ran
 
     def option(self, name: str):
         return self.config.getoption(name)
@@ -350,6 +353,7 @@ class EvaluationRun:
         try:
             self._setup()
         except InputError as exc:  # bad input (file:line: field): status 2, as `sqlgate gate`
+            self.bad_input = True  # nothing was evaluated: no results.json, no verdict
             pytest.exit(f"sqlgate: bad input: {redact(exc.render())}", returncode=2)
         except Exception as exc:  # noqa: BLE001 — reported whole, then the session ends
             self.report.append("setup failed:\n" + traceback.format_exc())
@@ -361,7 +365,6 @@ class EvaluationRun:
         from harness.engines import make_engine
         from harness.engines.cache import CachedEngine, GenerationCache
         from harness.gold_cache import GoldCache
-        from harness.golden import Prediction
         from harness.score_run import duckdb_backends, oracle_backends
         from harness.scoring import Scorer
 
@@ -371,42 +374,63 @@ class EvaluationRun:
             engine_name, predictions=self.option("predictions"),
             model=self.option("model") or (self.candidate if engine_name == "openai" else None),
             base_url=self.option("base_url"), concurrency=self.option("concurrency"),
-            timeout_s=self.option("request_timeout"))
+            timeout_s=self.option("request_timeout"), eval_set=self.eval_set())
         self._engine = engine
         examples = list(self.selected.values())
         if engine_name == "replay":
-            prompts = [e.id for e in examples]  # the replay engine is keyed by example id
-            known = {e.id for e in self.eval_set().examples}
-            self._unknown_ids = sorted(set(engine.predictions) - known)
+            # The file's own records (ids checked against the eval set when it was loaded),
+            # with whatever they carry: token counts, timings, an `engine_error`.
+            self._predictions = {e.id: engine.predictions.get(e.id) for e in examples}
         else:
             prompts = [self._prompt(e, catalog) for e in examples]
             if not self.option("no_generation_cache"):
                 directory = self.option("generation_cache") or _default_generation_cache()
                 self._cache = GenerationCache(Path(directory) / self.candidate)
                 engine = CachedEngine(engine, self._cache)
-        if self.option("guardrail") and engine_name != "replay":
-            # As served: the guardrail checks each answer and retries once with the errors;
-            # the retries go through the same (cached) engine.
-            from harness.guardrail import guardrail_summary, run_batch_with_guardrail
-
-            answers = run_batch_with_guardrail(engine, prompts, catalog=catalog,
-                                               org_policies=[e.org_policy for e in examples],
-                                               params=self._sampling())
-            self._predictions = {
-                e.id: Prediction(id=e.id, sql=a.raw if a.sql is None else a.sql,
-                                 guardrail=a.record())
-                for e, a in zip(examples, answers, strict=True)}
-            self._guardrail = guardrail_summary(a.record() for a in answers)
-        else:
-            generations = engine.generate(prompts, self._sampling())
-            self._predictions = {
-                e.id: None if g.text is None else Prediction(
-                    id=e.id, sql=g.text, prompt_tokens=g.prompt_tokens,
-                    completion_tokens=g.completion_tokens, seconds=g.seconds, ttft_s=g.ttft_s)
-                for e, g in zip(examples, generations, strict=True)}
+            self._predictions = (self._answers_through_guardrail(engine, examples, prompts,
+                                                                 catalog)
+                                 if self.option("guardrail")
+                                 else self._answers(engine, examples, prompts))
         self._backends = (oracle_backends() if self.option("backend") == "oracle"
                           else duckdb_backends(catalog, self.option("instances"), False))
         self._scorer = Scorer(catalog, self._backends, GoldCache())
+
+    def _answers(self, engine, examples: list[GoldenExample], prompts: list[str]
+                 ) -> dict[str, Prediction]:
+        """One answer per example. Requests that exhausted their retries are the
+        infrastructure's failure, not the model's: their examples carry `engine_error` (scored
+        `infra_error`, the run incomplete, the gate says rerun); finished answers are kept."""
+        from harness.engines import EngineError
+        from harness.golden import Prediction
+
+        failure = "engine gave no answer"
+        try:
+            generations = engine.generate(prompts, self._sampling())
+        except EngineError as exc:
+            if len(exc.partial) != len(prompts):
+                raise
+            generations, failure = exc.partial, f"engine gave no answer: {exc}"
+            self.report.append(f"{sum(g is None for g in generations)} request(s) failed; "
+                               "their examples are infra_error: rerun to complete the run")
+        return {e.id: Prediction(id=e.id, engine_error=failure) if g is None else Prediction(
+                    id=e.id, sql=g.text, prompt_tokens=g.prompt_tokens,
+                    completion_tokens=g.completion_tokens, seconds=g.seconds, ttft_s=g.ttft_s)
+                for e, g in zip(examples, generations, strict=True)}
+
+    def _answers_through_guardrail(self, engine, examples: list[GoldenExample],
+                                   prompts: list[str], catalog) -> dict[str, Prediction]:
+        """As served: the guardrail checks each answer and retries once with the errors; the
+        retries go through the same (cached) engine. Sets summary.guardrail's figures."""
+        from harness.golden import Prediction
+        from harness.guardrail import guardrail_summary, run_batch_with_guardrail
+
+        answers = run_batch_with_guardrail(engine, prompts, catalog=catalog,
+                                           org_policies=[e.org_policy for e in examples],
+                                           params=self._sampling())
+        self._guardrail = guardrail_summary(a.record() for a in answers)
+        return {e.id: Prediction(id=e.id, sql=a.raw if a.sql is None else a.sql,
+                                 guardrail=a.record())
+                for e, a in zip(examples, answers, strict=True)}
 
     def _sampling(self):
         """Greedy decoding with the run's answer budget (production: 512 tokens)."""
@@ -463,7 +487,7 @@ class EvaluationRun:
         scorer = self._scorer
         run = ScoreRun(
             eval_set=eval_set, scores=scores, summary=summarize(scores),
-            unknown_prediction_ids=self._unknown_ids,
+            unknown_prediction_ids=[],  # a replayed file with unknown ids is refused at setup
             backend=self._backends[0].name if self._backends else self.option("backend"),
             instances=[b.instance_id for b in self._backends],
             seconds=time.perf_counter() - self.started,

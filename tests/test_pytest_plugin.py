@@ -144,3 +144,49 @@ def test_plugin_is_inert_for_ordinary_tests(pytester):
     result.assert_outcomes(passed=1)
     assert not (pytester.path / "reports").exists()
     assert "sqlgate:" not in result.stdout.str()
+
+
+def test_replayed_ids_that_match_no_example_are_bad_input(evaluation, pytester):
+    predictions = pytester.path / "typo.jsonl"
+    lines = (EXAMPLE / "predictions.jsonl").read_text().splitlines()
+    lines.append(json.dumps({"id": "ex-ap-unpiad", "sql": "SELECT 1 FROM DUAL"}))
+    predictions.write_text("\n".join(lines) + "\n")
+    result, results = evaluation(predictions=predictions)
+    assert result.ret == 2
+    assert "ex-ap-unpiad" in result.stdout.str() and results is None
+
+
+def test_replayed_engine_error_is_infrastructure_not_the_model(evaluation, pytester):
+    predictions = pytester.path / "engine_error.jsonl"
+    lines = (EXAMPLE / "predictions.jsonl").read_text().splitlines()
+    lines[0] = json.dumps({"id": json.loads(lines[0])["id"],
+                           "engine_error": "HTTP 503 after 3 attempts"})
+    predictions.write_text("\n".join(lines) + "\n")
+    _, results = evaluation(predictions=predictions)
+    first = results["examples"][0]
+    assert first["status"] == "infra_error" and "503" in first["reason"]
+    assert results["summary"]["run"]["complete"] is False
+
+
+def test_engine_failures_score_infra_error_and_the_rest_is_kept(pytester, suite):  # noqa: ARG001
+    from tests.fake_openai import fake_openai_app, serve
+
+    for name in ("test_accuracy.py", "test_refusal.py"):
+        pytester.makepyfile(**{name[:-3]: (SUITES / name).read_text()})
+
+    def answer(prompt: str) -> str:
+        if "forecast" in prompt.lower() or "late next month" in prompt.lower():
+            raise RuntimeError("the server falls over on this prompt")
+        return "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE ORG_ID = 204"
+
+    out = pytester.path / "out"
+    with serve(fake_openai_app(answer)) as url:
+        pytester.runpytest(
+            *QUIET, "--candidate=served", "--engine=openai", f"--base-url={url}",
+            f"--eval-set={EXAMPLE / 'eval.jsonl'}", f"--sqlgate-out={out}",
+            "--no-generation-cache")
+    results = json.loads((out / "results.json").read_text())
+    statuses = {e["id"]: e["status"] for e in results["examples"]}
+    assert statuses["ex-un-forecast"] == "infra_error"
+    assert [s for i, s in statuses.items() if i != "ex-un-forecast"].count("infra_error") == 0
+    assert results["summary"]["run"]["complete"] is False

@@ -7,8 +7,12 @@ chosen, so torch, vLLM and an HTTP client are needed only by the runs that use t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from harness.engines.base import EngineError, Generation, ModelEngine, SamplingParams
+
+if TYPE_CHECKING:
+    from harness.golden import EvalSet
 
 ENGINES = ("replay", "openai", "hf", "vllm")
 
@@ -17,14 +21,17 @@ __all__ = ["ENGINES", "EngineError", "Generation", "ModelEngine", "SamplingParam
 
 def make_engine(name: str, *, predictions: Path | None = None, model: str | None = None,
                 base_url: str | None = None, concurrency: int = 4,
-                timeout_s: float = 120.0) -> ModelEngine:
-    """The engine `name` configured from the command line; ValueError names a missing input."""
+                timeout_s: float = 120.0, eval_set: EvalSet | None = None) -> ModelEngine:
+    """The engine `name` configured from the command line; ValueError names a missing input.
+
+    Given the eval set, a replayed predictions file must answer it (InputError otherwise: an
+    empty file, ids that match no example)."""
     if name == "replay":
         if predictions is None:
             raise ValueError("--engine replay needs --predictions P.jsonl")
         from harness.engines.replay import ReplayEngine
 
-        return ReplayEngine(predictions)
+        return ReplayEngine(predictions, eval_set)
     if name == "openai":
         if not base_url or not model:
             raise ValueError("--engine openai needs --base-url URL and a served model name")

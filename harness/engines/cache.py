@@ -94,7 +94,10 @@ class CachedEngine:
                 for (key, _), generation in zip(batch, exc.partial, strict=False):
                     if generation is not None:
                         self.cache.put(key, generation)
-                raise
+                        found[key] = generation
+                # `partial` per prompt of *this* call (cached, or finished before the
+                # failure; None for the rest), so the caller can score what exists.
+                raise EngineError(str(exc), partial=[found.get(key) for key in keys]) from exc
             for (key, _), generation in zip(batch, generations, strict=True):
                 self.cache.put(key, generation)
                 found[key] = generation

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.engines.base import Generation, SamplingParams
-from harness.golden import Prediction, file_sha256, load_predictions
+from harness.golden import EvalSet, Prediction, file_sha256, load_predictions
 
 
 class ReplayEngine:
@@ -17,9 +17,9 @@ class ReplayEngine:
 
     name = "replay"
 
-    def __init__(self, predictions: str | Path) -> None:
+    def __init__(self, predictions: str | Path, eval_set: EvalSet | None = None) -> None:
         self.path = Path(predictions)
-        self.predictions: dict[str, Prediction] = load_predictions(self.path)
+        self.predictions: dict[str, Prediction] = load_predictions(self.path, eval_set)
         self._fingerprint = f"replay:{file_sha256(self.path)}"
 
     @property

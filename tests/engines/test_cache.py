@@ -80,3 +80,16 @@ def test_other_model_misses_and_corrupt_entry_is_regenerated(tmp_path):
     again = CountingEngine("model-a")
     CachedEngine(again, GenerationCache(tmp_path)).generate(["q"], SamplingParams())
     assert again.calls == 1
+
+
+def test_failure_reports_every_prompt_of_the_call(tmp_path):
+    # A cached answer, a chunk that finished, then a chunk whose call failed: the error says,
+    # per prompt of the whole call, what exists (so a caller scores it) and what does not.
+    prompts = [f"q{i}" for i in range(10)]
+    CachedEngine(CountingEngine(), GenerationCache(tmp_path)).generate(["q9"], SamplingParams())
+    crashing = CachedEngine(CountingEngine(fail_on_call=2), GenerationCache(tmp_path), chunk=4)
+    with pytest.raises(EngineError) as failed:
+        crashing.generate(prompts, SamplingParams())
+    present = [g is not None for g in failed.value.partial]
+    assert present == [True] * 4 + [False] * 5 + [True]
+    assert failed.value.partial[9].text == "SELECT 'q9' FROM DUAL"
