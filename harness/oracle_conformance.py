@@ -166,8 +166,11 @@ class Statement:
         return self._by_start.get(start, self._by_start.get(start - 1))
 
     def where(self, index: int) -> str:
+        """Line and column (1-based) where token ``index`` starts (sqlglot's ``col`` is where
+        it ends)."""
         token = self.tokens[index]
-        return f"line {token.line}, col {token.col}"
+        column = token.start - self.text.rfind("\n", 0, token.start)
+        return f"line {token.line}, col {column}"
 
     @cached_property
     def written_calls(self) -> list[exp.Anonymous] | None:

@@ -25,7 +25,7 @@ from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
 
 from harness import oracle_conformance
-from harness.oracle_conformance import Schema
+from harness.oracle_conformance import Schema, Violation
 
 DIALECT = "oracle"
 
@@ -156,14 +156,27 @@ def parse_oracle(sql: str, *, oracle_grammar: bool = True,
 def _refuse_what_oracle_refuses(statements: list[exp.Expression], text: str,
                                 schema: Schema | None) -> None:
     """Raise SqlParseError with the first Oracle 19c conformance violation of any statement."""
+    violations = _violations(statements, text, schema)
+    if violations:
+        raise SqlParseError(str(violations[0]))
+
+
+def _violations(statements: list[exp.Expression], text: str,
+                schema: Schema | None) -> list[Violation]:
     token_lists = _statement_tokens(text)
     if len(token_lists) != len(statements):
         # Never seen; the token rules then see the whole text for every statement.
         token_lists = [tokenize_oracle(text)] * len(statements)
-    for statement, tokens in zip(statements, token_lists, strict=True):
-        violations = oracle_conformance.check(statement, text, tokens, schema)
-        if violations:
-            raise SqlParseError(str(violations[0]))
+    return [violation
+            for statement, tokens in zip(statements, token_lists, strict=True)
+            for violation in oracle_conformance.check(statement, text, tokens, schema)]
+
+
+def conformance_violations(sql: str, *, schema: Schema | None = None) -> list[Violation]:
+    """Every Oracle 19c conformance violation in ``sql``, not just the first one that
+    ``parse_oracle`` raises; raises SqlParseError when ``sql`` does not parse at all."""
+    statements = parse_oracle(sql, oracle_grammar=False)
+    return _violations(statements, _slashes_as_semicolons(sql), schema)
 
 
 def parse_single(sql: str, *, oracle_grammar: bool = True,
