@@ -185,8 +185,10 @@ class Statement:
             source = sqlglot.parse_one(source_text, read=OracleSource)
         except (ParseError, TokenError, RecursionError):
             return None
+        # Hints (/*+ INDEX(t) */) are comments to Oracle; SOME (...) is ANY's synonym.
         return [node for node in source.find_all(exp.Anonymous)
-                if not isinstance(node.parent, exp.Dot)]
+                if not isinstance(node.parent, exp.Dot) and not node.find_ancestor(exp.Hint)
+                and node.name.upper() != "SOME"]
 
 
 @dataclass(frozen=True)
@@ -468,8 +470,10 @@ def _condition_as_value(statement: Statement) -> Iterator[str]:
         if isinstance(node, exp.Any | exp.All):
             continue  # the right side of a comparison (x = ANY (...)), not a condition
         parent, child = node.parent, node
-        while isinstance(parent, exp.Paren | exp.Connector | exp.Not):
+        while isinstance(parent, exp.Paren | exp.Connector | exp.Not | exp.Escape):
             parent, child = parent.parent, parent
+        if isinstance(parent, exp.Pivot):
+            continue  # PIVOT (... FOR c IN (...)) lists values, it is no condition
         if isinstance(parent, _CONDITION_HOLDERS) and child is parent.this:
             continue
         if isinstance(parent, exp.Join) and child is parent.args.get("on"):
