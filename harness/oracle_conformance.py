@@ -154,6 +154,14 @@ class Statement:
     def _by_start(self) -> dict[int, int]:
         return {token.start: index for index, token in enumerate(self.tokens)}
 
+    @cached_property
+    def nodes(self) -> list[exp.Expression]:
+        """Every node of the tree, walked once (some 30 rules filter it)."""
+        return list(self.tree.walk())
+
+    def find_all(self, *types: type[exp.Expression]) -> Iterator[exp.Expression]:
+        return (node for node in self.nodes if isinstance(node, types))
+
     def own_tokens(self) -> Iterator[tuple[int, Token]]:
         yield from enumerate(self.tokens)
 
@@ -214,10 +222,6 @@ class Violation:
 # ---------------------------------------------------------------- helpers over the tree
 
 
-def _blocks(tree: exp.Expression) -> Iterator[exp.Select]:
-    yield from tree.find_all(exp.Select)
-
-
 def _same_block(node: exp.Expression) -> Iterator[exp.Expression]:
     """``node`` and its descendants that belong to the same query block (no subqueries)."""
     yield from node.walk(prune=lambda n: n is not node and isinstance(n, exp.Query))
@@ -255,7 +259,7 @@ def _has_star(select: exp.Select) -> bool:
 
 
 def _table_alias_with_as(statement: Statement) -> Iterator[str]:
-    for alias in statement.tree.find_all(exp.TableAlias):
+    for alias in statement.find_all(exp.TableAlias):
         if isinstance(alias.parent, exp.CTE) or not isinstance(alias.this, exp.Identifier):
             continue
         index = statement.token_index(alias.this)
@@ -389,7 +393,7 @@ def _interval_without_quotes(statement: Statement) -> Iterator[str]:
 
 
 def _distinct_order_by(statement: Statement) -> Iterator[str]:
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         order = select.args.get("order")
         if not select.args.get("distinct") or not order or _has_star(select):
             continue
@@ -408,7 +412,7 @@ def _distinct_order_by(statement: Statement) -> Iterator[str]:
 
 
 def _using_column_qualified(statement: Statement) -> Iterator[str]:
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         using = {identifier.name.upper() for join in select.args.get("joins") or []
                  for identifier in join.args.get("using") or []}
         if not using:
@@ -421,7 +425,7 @@ def _using_column_qualified(statement: Statement) -> Iterator[str]:
 def _natural_join_column_qualified(statement: Statement) -> Iterator[str]:
     if statement.schema is None:
         return
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         joins = [join for join in select.args.get("joins") or []
                  if join.method.upper() == "NATURAL"]
         if not joins:
@@ -439,7 +443,7 @@ def _natural_join_column_qualified(statement: Statement) -> Iterator[str]:
 
 
 def _star_with_other_items(statement: Statement) -> Iterator[str]:
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         items = select.expressions
         for position, item in enumerate(items):
             if isinstance(item, exp.Star) and len(items) > 1:
@@ -447,26 +451,26 @@ def _star_with_other_items(statement: Statement) -> Iterator[str]:
 
 
 def _star_not_first(statement: Statement) -> Iterator[str]:
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         for position, item in enumerate(select.expressions):
             if isinstance(item, exp.Star) and position > 0:
                 yield f"unqualified * after another select item (item {position + 1})"
 
 
 def _empty_in_list(statement: Statement) -> Iterator[str]:
-    for node in statement.tree.find_all(exp.In):
+    for node in statement.find_all(exp.In):
         if not node.expressions and not node.args.get("query") and not node.args.get("unnest") \
                 and not node.args.get("field"):
             yield f"{_sql(node)}: IN with an empty list"
 
 
 def _boolean_literal(statement: Statement) -> Iterator[str]:
-    for node in statement.tree.find_all(exp.Boolean):
+    for node in statement.find_all(exp.Boolean):
         yield f"{'TRUE' if node.this else 'FALSE'}: 19c SQL has no BOOLEAN literals"
 
 
 def _condition_as_value(statement: Statement) -> Iterator[str]:
-    for node in statement.tree.find_all(*_PREDICATE):
+    for node in statement.find_all(*_PREDICATE):
         if isinstance(node, exp.Any | exp.All):
             continue  # the right side of a comparison (x = ANY (...)), not a condition
         parent, child = node.parent, node
@@ -495,7 +499,7 @@ def _lateral_alias(statement: Statement) -> Iterator[str]:
     """A select alias used in WHERE, GROUP BY, HAVING or another select item of its block:
     Oracle resolves the name against the FROM items only, so it is an error unless one of them
     has such a column (which only the schema can say for tables)."""
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         aliases = {item.alias.upper() for item in select.expressions
                    if isinstance(item, exp.Alias)}
         if not aliases:
@@ -550,7 +554,7 @@ def _from_columns(select: exp.Select, schema: Schema | None) -> frozenset[str] |
 
 
 def _group_by_position(statement: Statement) -> Iterator[str]:
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         group = select.args.get("group")
         if not group or not any(e.is_int for e in group.expressions):
             continue
@@ -565,7 +569,7 @@ def _group_by_position(statement: Statement) -> Iterator[str]:
 
 
 def _order_by_position(statement: Statement) -> Iterator[str]:
-    for query in statement.tree.find_all(exp.Select, exp.SetOperation):
+    for query in statement.find_all(exp.Select, exp.SetOperation):
         order = query.args.get("order")
         if not order:
             continue
@@ -578,7 +582,7 @@ def _order_by_position(statement: Statement) -> Iterator[str]:
 
 
 def _analytic_misplaced(statement: Statement) -> Iterator[str]:
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         for clause, arg in (("WHERE", "where"), ("GROUP BY", "group"), ("HAVING", "having")):
             for node in _in_clause(select, arg):
                 if isinstance(node, exp.Window):
@@ -587,7 +591,7 @@ def _analytic_misplaced(statement: Statement) -> Iterator[str]:
 
 
 def _aggregate_misplaced(statement: Statement) -> Iterator[str]:
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         for clause, arg in (("WHERE", "where"), ("GROUP BY", "group")):
             for node in _in_clause(select, arg):
                 if isinstance(node, _AGGREGATE) and not node.find_ancestor(exp.Window):
@@ -596,7 +600,7 @@ def _aggregate_misplaced(statement: Statement) -> Iterator[str]:
 
 
 def _nested_aggregate_without_group_by(statement: Statement) -> Iterator[str]:
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         if select.args.get("group"):
             continue
         for node in _in_clause(select, "expressions", "having", "order"):
@@ -609,7 +613,7 @@ def _nested_aggregate_without_group_by(statement: Statement) -> Iterator[str]:
 
 
 def _nested_aggregate_too_deep(statement: Statement) -> Iterator[str]:
-    for node in statement.tree.find_all(_AGGREGATE):
+    for node in statement.find_all(_AGGREGATE):
         depth, parent = 1, node.parent
         while parent is not None and not isinstance(parent, exp.Query):
             if isinstance(parent, _AGGREGATE):
@@ -692,7 +696,7 @@ def _cast_type_without_length(statement: Statement) -> Iterator[str]:
 
 
 def _extract_field(statement: Statement) -> Iterator[str]:
-    for node in statement.tree.find_all(exp.Extract):
+    for node in statement.find_all(exp.Extract):
         unit = node.this.name.upper() if isinstance(node.this, exp.Expression) else ""
         if unit not in _EXTRACT_FIELDS:
             yield f"EXTRACT({unit} FROM ...): Oracle extracts YEAR, MONTH, DAY, HOUR, MINUTE, " \
@@ -700,7 +704,7 @@ def _extract_field(statement: Statement) -> Iterator[str]:
 
 
 def _join_without_condition(statement: Statement) -> Iterator[str]:
-    for join in statement.tree.find_all(exp.Join):
+    for join in statement.find_all(exp.Join):
         if join.args.get("on") or join.args.get("using") or join.kind.upper() == "CROSS" or \
                 join.method.upper() == "NATURAL":
             continue
@@ -715,7 +719,7 @@ def _join_without_condition(statement: Statement) -> Iterator[str]:
 
 
 def _order_by_in_set_branch(statement: Statement) -> Iterator[str]:
-    for operation in statement.tree.find_all(exp.SetOperation):
+    for operation in statement.find_all(exp.SetOperation):
         for branch in (operation.this, operation.expression):
             if isinstance(branch, exp.Select) and branch.args.get("order"):
                 yield "ORDER BY inside a branch of a set operation (it may only end the " \
@@ -734,7 +738,7 @@ _FOREIGN_NODES: dict[type[exp.Expression], str] = {
 
 
 def _foreign_nodes(statement: Statement) -> Iterator[str]:
-    for node in statement.tree.walk():
+    for node in statement.nodes:
         what = _FOREIGN_NODES.get(type(node))
         if what is not None:
             yield what
@@ -753,20 +757,20 @@ def _foreign_nodes(statement: Statement) -> Iterator[str]:
 
 
 def _order_by_all(statement: Statement) -> Iterator[str]:
-    for ordered in statement.tree.find_all(exp.Ordered):
+    for ordered in statement.find_all(exp.Ordered):
         if isinstance(ordered.this, exp.Column) and not ordered.this.table and \
                 ordered.this.name.upper() == "ALL" and not ordered.this.this.quoted:
             yield "ORDER BY ALL"
 
 
 def _column_alias_list_on_table(statement: Statement) -> Iterator[str]:
-    for alias in statement.tree.find_all(exp.TableAlias):
+    for alias in statement.find_all(exp.TableAlias):
         if alias.columns and not isinstance(alias.parent, exp.CTE):
             yield f"column alias list after the table alias {alias.name}"
 
 
 def _recursive_with_without_column_list(statement: Statement) -> Iterator[str]:
-    for cte in statement.tree.find_all(exp.CTE):
+    for cte in statement.find_all(exp.CTE):
         name = cte.alias.upper()
         refers = any(isinstance(t, exp.Table) and t.name.upper() == name and not t.db
                      for t in cte.this.find_all(exp.Table))
@@ -776,13 +780,13 @@ def _recursive_with_without_column_list(statement: Statement) -> Iterator[str]:
 
 
 def _select_without_from(statement: Statement) -> Iterator[str]:
-    for select in _blocks(statement.tree):
+    for select in statement.find_all(exp.Select):
         if not select.args.get("from_"):
             yield f"SELECT without FROM (Oracle needs FROM DUAL): {_sql(select)!r}"
 
 
 def _string_where_a_name_goes(statement: Statement) -> Iterator[str]:
-    for identifier in statement.tree.find_all(exp.Identifier):
+    for identifier in statement.find_all(exp.Identifier):
         start = identifier.meta.get("start")
         if start is not None and statement.text[start:start + 1] == "'":
             yield f"line {identifier.meta.get('line')}, column {identifier.meta.get('col')}: " \
