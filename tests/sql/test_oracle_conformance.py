@@ -494,3 +494,33 @@ def test_scoring_reports_a_parse_error_with_the_oracle_code(scorer_for_parse, pr
 @pytest.fixture()
 def scorer_for_parse(catalog, backends, tmp_path):
     return Scorer(catalog, backends, GoldCache(tmp_path), ScoringSettings(timeout_s=2))
+
+
+# Orthogonal families combined: a query is legal exactly when every part of it is.
+# (part as written, legal in Oracle 19c)
+_ALIASES = [(" s", True), (" AS s", False)]
+_ITEMS = [("s.*", True), ("s.*, s.VENDOR_ID", True), ("s.VENDOR_ID v", True),
+          ("s.VENDOR_ID AS v", True), ("*, s.VENDOR_ID", False)]
+_PREDICATES = [("s.VENDOR_ID IN (1, 2)", True), ("s.VENDOR_ID NOT IN ()", False),
+               ("s.VENDOR_NAME LIKE 'A%'", True), ("s.VENDOR_NAME ILIKE 'a%'", False),
+               ("(s.HOLD_FLAG = 'Y') = TRUE", False), ("NOT (s.VENDOR_ID = 1)", True),
+               ("NVL(s.VENDOR_ID, 0) > 0", True), ("IFNULL(s.VENDOR_ID, 0) > 0", False)]
+_SET_OPERATORS = [("", True), ("UNION", True), ("UNION ALL", True), ("INTERSECT", True),
+                  ("MINUS", True), ("EXCEPT", False), ("UNION DISTINCT", False),
+                  ("MINUS ALL", False), ("INTERSECT ALL", False)]
+_LIMITS = [("", True), ("FETCH FIRST 3 ROWS ONLY", True), ("OFFSET 1 ROWS", True),
+           ("FETCH FIRST 3 ROWS", False), ("OFFSET 1 FETCH NEXT 3 ROWS ONLY", False),
+           ("LIMIT 3", False)]
+
+
+@given(st.sampled_from(_ALIASES), st.sampled_from(_ITEMS), st.sampled_from(_PREDICATES),
+       st.sampled_from(_SET_OPERATORS), st.sampled_from(_LIMITS))
+def test_a_query_parses_exactly_when_every_part_is_oracle_19c(alias, items, predicate,
+                                                              set_operator, limit):
+    compound = f" {set_operator[0]} SELECT * FROM AP_SUPPLIERS" if set_operator[0] else ""
+    sql = (f"SELECT {items[0]} FROM AP_SUPPLIERS{alias[0]} WHERE {predicate[0]}{compound} "
+           f"ORDER BY 1 {limit[0]}")
+    if all(part[1] for part in (alias, items, predicate, set_operator, limit)):
+        parse_single(sql)
+    else:
+        assert re.match(r"ORA-\d{5}: ", refusal(sql))
