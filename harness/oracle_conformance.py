@@ -193,10 +193,10 @@ class Statement:
             source = sqlglot.parse_one(source_text, read=OracleSource)
         except (ParseError, TokenError, RecursionError):
             return None
-        # Hints (/*+ INDEX(t) */) are comments to Oracle; SOME (...) is ANY's synonym.
+        # Hints (/*+ INDEX(t) */) are comments to Oracle; x = ANY/SOME/ALL (1, 2) are lists.
         return [node for node in source.find_all(exp.Anonymous)
                 if not isinstance(node.parent, exp.Dot) and not node.find_ancestor(exp.Hint)
-                and node.name.upper() != "SOME"]
+                and node.name.upper() not in {"SOME", "ANY", "ALL"}]
 
 
 @dataclass(frozen=True)
@@ -358,6 +358,8 @@ _FOREIGN_TOKENS: dict[TokenType, str] = {
     TokenType.NULLSAFE_EQ: "'<=>' operator",
     TokenType.DAMP: "'&&' operator",
     TokenType.DSTAR: "'**' operator (use POWER)",
+    TokenType.ARROW: "'->' operator (use JSON_QUERY)",
+    TokenType.DARROW: "'->>' operator (use JSON_VALUE)",
 }
 
 
@@ -372,6 +374,33 @@ def _foreign_tokens(statement: Statement) -> Iterator[str]:
             yield f"{what} ({statement.where(index)})"
 
 
+def _trim_with_comma(statement: Statement) -> Iterator[str]:
+    """Oracle's TRIM is TRIM([[LEADING|TRAILING|BOTH] [c] FROM] s): no second argument."""
+    tokens = statement.tokens
+    for index, token in statement.own_tokens():
+        if _word(token) == "TRIM" and index + 1 < len(tokens) and \
+                tokens[index + 1].token_type == TokenType.L_PAREN and \
+                _next_at_depth0(tokens, index + 2, len(tokens),
+                                lambda t: t.token_type == TokenType.COMMA) is not None:
+            yield f"TRIM(s, characters) (Oracle: TRIM(characters FROM s), or LTRIM/RTRIM) " \
+                  f"({statement.where(index)})"
+
+
+def _is_unknown(statement: Statement) -> Iterator[str]:
+    tokens = statement.tokens
+    for index, token in statement.own_tokens():
+        following = [_word(t) for t in tokens[index + 1:index + 3]]
+        if token.token_type == TokenType.IS and following[-1:] == ["UNKNOWN"] or \
+                token.token_type == TokenType.IS and following == ["NOT", "UNKNOWN"]:
+            yield f"IS [NOT] UNKNOWN ({statement.where(index)})"
+
+
+def _select_into(statement: Statement) -> Iterator[str]:
+    for select in statement.find_all(exp.Select):
+        if select.args.get("into"):
+            yield "SELECT ... INTO is PL/SQL, not a SQL query"
+
+
 def _recursive_keyword(statement: Statement) -> Iterator[str]:
     for index, token in statement.own_tokens():
         if token.token_type == TokenType.RECURSIVE:
@@ -379,9 +408,13 @@ def _recursive_keyword(statement: Statement) -> Iterator[str]:
                   f"({statement.where(index)})"
 
 
-def _interval_without_quotes(statement: Statement) -> Iterator[str]:
+def _typed_literal(statement: Statement) -> Iterator[str]:
+    """INTERVAL needs a quoted value; Oracle has DATE and TIMESTAMP literals but no TIME."""
     tokens = statement.tokens
     for index, token in statement.own_tokens():
+        if _word(token) == "TIME" and index + 1 < len(tokens) and \
+                tokens[index + 1].token_type == TokenType.STRING:
+            yield f"TIME literal (Oracle has no TIME type) ({statement.where(index)})"
         # CAST(x AS INTERVAL DAY TO SECOND) names a type, not a literal.
         if token.token_type == TokenType.INTERVAL and index + 1 < len(tokens) and \
                 tokens[index + 1].token_type != TokenType.STRING and \
@@ -734,7 +767,15 @@ _FOREIGN_NODES: dict[type[exp.Expression], str] = {
     exp.NullSafeNEQ: "IS DISTINCT FROM",
     exp.Struct: "struct literal",
     exp.Array: "array literal",
+    exp.Glob: "GLOB",
+    exp.Unnest: "UNNEST (Oracle's is TABLE(...))",
+    exp.Values: "VALUES as a query or table (came in 23ai)",
+    exp.JSONExtract: "'->' operator (use JSON_QUERY)",
+    exp.JSONExtractScalar: "'->>' operator (use JSON_VALUE)",
 }
+# Joins Oracle does not have. Without an alias on the left table Oracle would even read
+# SEMI/ANTI as that alias and run an inner join, which DuckDB would not: refused either way.
+_FOREIGN_JOIN_KINDS = _names("SEMI ANTI ASOF POSITIONAL")
 
 
 def _foreign_nodes(statement: Statement) -> Iterator[str]:
@@ -754,6 +795,27 @@ def _foreign_nodes(statement: Statement) -> Iterator[str]:
             yield "USING SAMPLE (Oracle's SAMPLE goes after the table name)"
         elif isinstance(node, exp.Select) and node.args.get("windows"):
             yield "WINDOW clause (named windows came in 21c)"
+        elif isinstance(node, exp.Between) and node.args.get("symmetric"):
+            yield "BETWEEN SYMMETRIC"
+        elif isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
+            yield "WITH ... AS [NOT] MATERIALIZED"
+        elif isinstance(node, exp.Group) and (node.args.get("rollup") == [exp.Rollup()] or
+                                              node.args.get("cube") == [exp.Cube()]):
+            yield "GROUP BY ... WITH ROLLUP/CUBE (Oracle's is GROUP BY ROLLUP (...))"
+        elif isinstance(node, exp.WindowSpec) and (node.args.get("kind") or "").upper() == \
+                "GROUPS":
+            yield "GROUPS window frame (came in 21c)"
+        elif isinstance(node, exp.WindowSpec) and node.args.get("exclude"):
+            yield "EXCLUDE in a window frame (came in 21c)"
+        elif isinstance(node, exp.Join) and (node.kind.upper() in _FOREIGN_JOIN_KINDS or
+                                             node.method.upper() in _FOREIGN_JOIN_KINDS):
+            yield f"{node.kind.upper() or node.method.upper()} JOIN"
+        elif isinstance(node, exp.TableSample) and node.args.get("method") is not None and \
+                node.args["method"].name.upper() in {"BERNOULLI", "SYSTEM", "RESERVOIR"}:
+            yield "TABLESAMPLE (Oracle's is SAMPLE (n) after the table name)"
+        elif isinstance(node, exp.Like | exp.ILike) and isinstance(node.expression,
+                                                                   exp.Any | exp.All):
+            yield "LIKE ANY/ALL (...)"
 
 
 def _order_by_all(statement: Statement) -> Iterator[str]:
@@ -825,8 +887,8 @@ RULES: tuple[Rule, ...] = (
          f"{_REF}, 6 Conditions: IN Condition (expression_list)", _empty_in_list),
     Rule("foreign-token", "ORA-00911", "invalid character",
          f"{_REF}, 4 Operators; 2 Basic Elements: Literals", _foreign_tokens),
-    Rule("interval-literal", "ORA-00923", "FROM keyword not found where expected",
-         f"{_REF}, 2 Basic Elements: Interval Literals", _interval_without_quotes),
+    Rule("typed-literal", "ORA-00923", "FROM keyword not found where expected",
+         f"{_REF}, 2 Basic Elements: Literals (Datetime, Interval)", _typed_literal),
     Rule("boolean-literal", "ORA-00904", "invalid identifier",
          f"{_REF}, 2 Basic Elements: Data Types (no BOOLEAN in SQL before 23ai)",
          _boolean_literal),
@@ -877,6 +939,12 @@ RULES: tuple[Rule, ...] = (
     Rule("set-branch-order-by", "ORA-00933", "SQL command not properly ended",
          f"{_REF}, 19 SELECT: The UNION [ALL], INTERSECT, MINUS Operators (ORDER BY only "
          "last)", _order_by_in_set_branch),
+    Rule("trim-arguments", "ORA-00907", "missing right parenthesis",
+         f"{_REF}, 7 Functions: TRIM", _trim_with_comma),
+    Rule("is-unknown", "ORA-00908", "missing NULL keyword",
+         f"{_REF}, 6 Conditions: Null Conditions (IS [NOT] NULL only)", _is_unknown),
+    Rule("select-into", "ORA-00905", "missing keyword",
+         f"{_REF}, 19 SELECT (INTO belongs to PL/SQL's SELECT INTO statement)", _select_into),
     Rule("with-recursive", "ORA-00905", "missing keyword",
          f"{_REF}, 19 SELECT: subquery_factoring_clause", _recursive_keyword),
     Rule("recursive-with-columns", "ORA-32039",
