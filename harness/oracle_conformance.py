@@ -193,9 +193,11 @@ class Statement:
             source = sqlglot.parse_one(source_text, read=OracleSource)
         except (ParseError, TokenError, RecursionError):
             return None
-        # Hints (/*+ INDEX(t) */) are comments to Oracle; x = ANY/SOME/ALL (1, 2) are lists.
+        # Hints (/*+ INDEX(t) */) are comments to Oracle; x = ANY/SOME/ALL (1, 2) are lists;
+        # INTERVAL '30' DAY(3) gives the unit a precision.
         return [node for node in source.find_all(exp.Anonymous)
-                if not isinstance(node.parent, exp.Dot) and not node.find_ancestor(exp.Hint)
+                if not isinstance(node.parent, exp.Dot)
+                and not node.find_ancestor(exp.Hint, exp.Interval)
                 and node.name.upper() not in {"SOME", "ANY", "ALL"}]
 
 
@@ -408,18 +410,30 @@ def _recursive_keyword(statement: Statement) -> Iterator[str]:
                   f"({statement.where(index)})"
 
 
+_INTERVAL_UNITS = _names("YEAR MONTH DAY HOUR MINUTE SECOND")
+
+
 def _typed_literal(statement: Statement) -> Iterator[str]:
-    """INTERVAL needs a quoted value; Oracle has DATE and TIMESTAMP literals but no TIME."""
+    """INTERVAL 'n' unit with a unit Oracle knows (singular) and only the number in the
+    quotes (sqlglot reads INTERVAL '30 days' as 30 DAY); DATE and TIMESTAMP literals, but no
+    TIME."""
     tokens = statement.tokens
     for index, token in statement.own_tokens():
         if _word(token) == "TIME" and index + 1 < len(tokens) and \
                 tokens[index + 1].token_type == TokenType.STRING:
             yield f"TIME literal (Oracle has no TIME type) ({statement.where(index)})"
         # CAST(x AS INTERVAL DAY TO SECOND) names a type, not a literal.
-        if token.token_type == TokenType.INTERVAL and index + 1 < len(tokens) and \
-                tokens[index + 1].token_type != TokenType.STRING and \
-                not (index and tokens[index - 1].token_type == TokenType.ALIAS):
-            yield f"INTERVAL needs a quoted literal (INTERVAL '1' DAY) ({statement.where(index)})"
+        if token.token_type != TokenType.INTERVAL or \
+                (index and tokens[index - 1].token_type == TokenType.ALIAS):
+            continue
+        value = tokens[index + 1] if index + 1 < len(tokens) else None
+        unit = _word(tokens[index + 2]) if index + 2 < len(tokens) else ""
+        if value is None or value.token_type != TokenType.STRING:
+            yield f"INTERVAL needs a quoted literal (INTERVAL '1' DAY) " \
+                  f"({statement.where(index)})"
+        elif any(c.isalpha() for c in value.text) or unit not in _INTERVAL_UNITS:
+            yield f"INTERVAL '{value.text}' {unit}: Oracle writes INTERVAL 'n' followed by " \
+                  f"YEAR, MONTH, DAY, HOUR, MINUTE or SECOND ({statement.where(index)})"
 
 
 # ---------------------------------------------------------------- rules over the tree
