@@ -48,7 +48,9 @@ def _names(words: str) -> frozenset[str]:
 # SQL Language Reference 19c, chapter 7 "Functions": single-row (numeric, character, datetime,
 # comparison, conversion, LOB, collection, hierarchical, XML, JSON, encoding, NULL-related,
 # environment), aggregate, analytic, object reference and model functions, plus the calls
-# that are conditions (REGEXP_LIKE, LNNVL, ...) and Oracle Text operators EBS installs.
+# that are conditions (REGEXP_LIKE, LNNVL, ...) and Oracle Text operators EBS installs; the
+# TABLE(...), CURSOR(...) and MULTISET(...) expressions, which read like calls. ANY_VALUE and
+# JSON_TRANSFORM came with 21c but were backported into 19c release updates: not refused.
 ORACLE_19C_FUNCTIONS = _names("""
 ABS ACOS ASIN ATAN ATAN2 BITAND CEIL COS COSH EXP FLOOR LN LOG MOD NANVL POWER REMAINDER ROUND
 SIGN SIN SINH SQRT TAN TANH TRUNC WIDTH_BUCKET
@@ -94,6 +96,7 @@ TO_APPROX_PERCENTILE VAR_POP VAR_SAMP VARIANCE
 FIRST_VALUE LAG LAST_VALUE LEAD NTH_VALUE NTILE RATIO_TO_REPORT ROW_NUMBER
 DEREF MAKE_REF REF REFTOHEX VALUE CV ITERATION_NUMBER PRESENTNNV PRESENTV PREVIOUS CUBE_TABLE
 REGEXP_LIKE CONTAINS CATSEARCH SCORE
+TABLE CURSOR MULTISET ROUND_TIES_TO_EVEN TO_UTC_TIMESTAMP_TZ ANY_VALUE JSON_TRANSFORM
 """)
 # SYSDATE, SYSTIMESTAMP, CURRENT_DATE, USER, UID, DBTIMEZONE and SESSIONTIMEZONE take no
 # parentheses at all in Oracle, so they are not in the list of calls above.
@@ -721,6 +724,8 @@ def _cast_type(statement: Statement) -> Iterator[tuple[str, str]]:
         written = _word(tokens[as_index + 1]).split()
         name = " ".join(written) if written[1:] == ["PRECISION"] else written[0]
         following = tokens[as_index + 2] if as_index + 2 < len(tokens) else None
+        if following is not None and following.token_type == TokenType.DOT:
+            continue  # owner.type: a user-defined type, the database's to know
         if name == "DOUBLE PRECISION":
             continue
         if name not in _CAST_TYPES:
