@@ -120,6 +120,21 @@ ARITY: dict[str, tuple[int, int | None]] = {
     "FIRST_VALUE": (1, 1), "LAST_VALUE": (1, 1), "LNNVL": (1, 1), "SYS_CONTEXT": (2, 3),
 }
 
+# Oracle SQL Reserved Words (SQL Language Reference 19c, Appendix D): not usable as unquoted
+# names. Pseudocolumns among them (LEVEL, ROWNUM, ROWID, SYSDATE, USER, UID) stay usable as
+# values, never as aliases or column names of one's own.
+RESERVED_WORDS = _names("""
+ACCESS ADD ALL ALTER AND ANY AS ASC AUDIT BETWEEN BY CHAR CHECK CLUSTER COLUMN COMMENT
+COMPRESS CONNECT CREATE CURRENT DATE DECIMAL DEFAULT DELETE DESC DISTINCT DROP ELSE EXCLUSIVE
+EXISTS FILE FLOAT FOR FROM GRANT GROUP HAVING IDENTIFIED IMMEDIATE IN INCREMENT INDEX INITIAL
+INSERT INTEGER INTERSECT INTO IS LEVEL LIKE LOCK LONG MAXEXTENTS MINUS MLSLABEL MODE MODIFY
+NOAUDIT NOCOMPRESS NOT NOWAIT NULL NUMBER OF OFFLINE ON ONLINE OPTION OR ORDER PCTFREE PRIOR
+PUBLIC RAW RENAME RESOURCE REVOKE ROW ROWID ROWNUM ROWS SELECT SESSION SET SHARE SIZE SMALLINT
+START SUCCESSFUL SYNONYM SYSDATE TABLE THEN TO TRIGGER UID UNION UNIQUE UPDATE USER VALIDATE
+VALUES VARCHAR VARCHAR2 VIEW WHENEVER WHERE WITH
+""")
+_PSEUDOCOLUMN_WORDS = _names("LEVEL ROWNUM ROWID SYSDATE USER UID")
+
 # Analytic-only functions (no aggregate form): they need OVER (ORA-30484), and those that
 # number or offset rows need an ORDER BY in it (ORA-30485).
 _NEEDS_OVER = _names("ROW_NUMBER LAG LEAD NTILE FIRST_VALUE LAST_VALUE NTH_VALUE RATIO_TO_REPORT")
@@ -404,6 +419,63 @@ def _select_into(statement: Statement) -> Iterator[str]:
     for select in statement.find_all(exp.Select):
         if select.args.get("into"):
             yield "SELECT ... INTO is PL/SQL, not a SQL query"
+
+
+# A comma may not follow these tokens, nor precede these: there is an empty item between.
+_BEFORE_COMMA_EMPTY = {TokenType.COMMA, TokenType.L_PAREN, TokenType.SELECT, TokenType.DISTINCT,
+                       TokenType.GROUP_BY, TokenType.ORDER_BY, TokenType.PARTITION_BY}
+_AFTER_COMMA_EMPTY = {TokenType.COMMA, TokenType.R_PAREN, TokenType.FROM, TokenType.WHERE,
+                      TokenType.GROUP_BY, TokenType.ORDER_BY, TokenType.HAVING,
+                      TokenType.UNION, TokenType.INTERSECT, TokenType.EXCEPT}
+
+
+def _empty_list_item(statement: Statement) -> Iterator[str]:
+    """``SELECT a, b, FROM``, ``f(a, , b)``, ``SELECT , a``: sqlglot drops the empty item
+    (DuckDB even accepts a trailing comma); Oracle wants an expression there."""
+    tokens = statement.tokens
+    for index, token in statement.own_tokens():
+        if token.token_type != TokenType.COMMA:
+            continue
+        before = tokens[index - 1].token_type if index else None
+        after = tokens[index + 1].token_type if index + 1 < len(tokens) else None
+        if before is None or after is None or before in _BEFORE_COMMA_EMPTY or \
+                after in _AFTER_COMMA_EMPTY:
+            yield f"an empty item next to the comma ({statement.where(index)})"
+    for index, token in statement.own_tokens():
+        if token.token_type == TokenType.ALIAS and index and \
+                tokens[index - 1].token_type in _BEFORE_COMMA_EMPTY:
+            yield f"AS with no expression before it ({statement.where(index)})"
+
+
+def _unbalanced_parentheses(statement: Statement) -> Iterator[str]:
+    """sqlglot closes a parenthesis the text leaves open (``TRIM( x = 1``)."""
+    depth = 0
+    for index, token in statement.own_tokens():
+        depth += {TokenType.L_PAREN: 1, TokenType.R_PAREN: -1}.get(token.token_type, 0)
+        if depth < 0:
+            yield f"a ')' without its '(' ({statement.where(index)})"
+            return
+    if depth > 0:
+        yield f"{depth} '(' never closed"
+
+
+def _from_first(statement: Statement) -> Iterator[str]:
+    """DuckDB's ``FROM t`` / ``FROM t SELECT a`` (sqlglot reads ``FROM FROM t`` as one)."""
+    tokens = statement.tokens
+    if tokens and tokens[0].token_type == TokenType.FROM:
+        yield "a query starting with FROM"
+    for node in statement.find_all(exp.From):
+        if isinstance(node.this, exp.Select):
+            yield "FROM FROM (a FROM-first query as a FROM item)"
+
+
+def _adjacent_strings(statement: Statement) -> Iterator[str]:
+    tokens = statement.tokens
+    for index, token in statement.own_tokens():
+        if token.token_type == TokenType.STRING and index + 1 < len(tokens) and \
+                tokens[index + 1].token_type == TokenType.STRING:
+            yield f"two string literals in a row ({statement.where(index + 1)}); Oracle " \
+                  "joins strings with ||"
 
 
 def _recursive_keyword(statement: Statement) -> Iterator[str]:
@@ -860,6 +932,58 @@ def _recursive_with_without_column_list(statement: Statement) -> Iterator[str]:
             yield f"recursive WITH {cte.alias} without a column alias list"
 
 
+def _empty_clause(statement: Statement) -> Iterator[str]:
+    for node in statement.find_all(exp.Select, exp.Group, exp.Order, exp.Distinct):
+        if isinstance(node, exp.Select) and not node.expressions:
+            yield "SELECT with an empty select list"
+        elif isinstance(node, exp.Group) and not any(
+                node.args.get(k) for k in ("expressions", "grouping_sets", "cube", "rollup",
+                                           "totals", "all")):
+            yield "GROUP BY with nothing to group by"
+        elif isinstance(node, exp.Order) and not node.expressions:
+            yield "ORDER BY with nothing to order by"
+        elif isinstance(node, exp.Distinct) and not isinstance(node.parent, exp.Select) and \
+                not node.expressions:
+            yield f"DISTINCT with no expression in {_sql(node.parent)}"
+
+
+def _reserved_word_as_name(statement: Statement) -> Iterator[str]:
+    """An unquoted reserved word used as an alias, a table or a column name (sqlglot reads
+    ``COUNT(*) AS number`` or ``x.DATE`` as names)."""
+    for node in statement.find_all(exp.Identifier):
+        if node.quoted or node.name.upper() not in RESERVED_WORDS:
+            continue
+        parent = node.parent
+        is_value = isinstance(parent, exp.Column) and node is parent.this and \
+            node.name.upper() in _PSEUDOCOLUMN_WORDS
+        if not is_value:
+            yield f"{node.name.upper()} is a reserved word and cannot be a name unquoted"
+
+
+def _misplaced_star(statement: Statement) -> Iterator[str]:
+    """``*`` stands alone in a select list, as ``t.*`` or in ``COUNT(*)``."""
+    for node in statement.find_all(exp.Star):
+        parent = node.parent
+        if isinstance(parent, exp.Select | exp.Column | exp.Count | exp.Anonymous | exp.Dot):
+            continue
+        yield f"* inside {_sql(parent)}"
+
+
+def _misplaced_distinct(statement: Statement) -> Iterator[str]:
+    for node in statement.find_all(exp.Distinct):
+        # LISTAGG(DISTINCT x, ',') WITHIN GROUP (...) puts it under the ORDER BY node.
+        if not isinstance(node.parent, exp.Select | exp.AggFunc | exp.Anonymous |
+                          exp.SetOperation | exp.Window | exp.Order):
+            yield f"DISTINCT inside {_sql(node.parent)}"
+
+
+def _prior_outside_connect_by(statement: Statement) -> Iterator[str]:
+    for node in statement.find_all(exp.Prior):
+        select = node.find_ancestor(exp.Select)
+        if select is None or not select.args.get("connect"):
+            yield f"{_sql(node)} in a query without CONNECT BY"
+
+
 def _select_without_from(statement: Statement) -> Iterator[str]:
     for select in statement.find_all(exp.Select):
         if not select.args.get("from_"):
@@ -964,6 +1088,29 @@ RULES: tuple[Rule, ...] = (
          f"{_REF}, 6 Conditions: Null Conditions (IS [NOT] NULL only)", _is_unknown),
     Rule("select-into", "ORA-00905", "missing keyword",
          f"{_REF}, 19 SELECT (INTO belongs to PL/SQL's SELECT INTO statement)", _select_into),
+    Rule("empty-list-item", "ORA-00936", "missing expression",
+         f"{_REF}, 5 Expressions: Expression Lists; 19 SELECT: select_list", _empty_list_item),
+    Rule("unbalanced-parentheses", "ORA-00907", "missing right parenthesis",
+         f"{_REF}, 5 Expressions", _unbalanced_parentheses),
+    Rule("from-first", "ORA-00900", "invalid SQL statement",
+         f"{_REF}, 19 SELECT (a query starts with SELECT or WITH)", _from_first),
+    Rule("empty-clause", "ORA-00936", "missing expression",
+         f"{_REF}, 19 SELECT: select_list, group_by_clause, order_by_clause", _empty_clause),
+    Rule("adjacent-strings", "ORA-00923", "FROM keyword not found where expected",
+         f"{_REF}, 2 Basic Elements: Text Literals; 4 Operators: Concatenation Operator",
+         _adjacent_strings),
+    Rule("reserved-word-name", "ORA-00904", "invalid identifier",
+         f"{_REF}, D Oracle Database Reserved Words; 2 Basic Elements: Database Object "
+         "Naming Rules", _reserved_word_as_name),
+    Rule("misplaced-star", "ORA-00936", "missing expression",
+         f"{_REF}, 19 SELECT: select_list; 7 Functions: COUNT", _misplaced_star),
+    Rule("misplaced-distinct", "ORA-00936", "missing expression",
+         f"{_REF}, 7 Functions: Aggregate Functions (DISTINCT only in aggregates)",
+         _misplaced_distinct),
+    Rule("prior-outside-connect-by", "ORA-00976",
+         "Specified pseudocolumn or operator not allowed here",
+         f"{_REF}, 9 SQL Queries and Subqueries: Hierarchical Queries (PRIOR)",
+         _prior_outside_connect_by),
     Rule("with-recursive", "ORA-00905", "missing keyword",
          f"{_REF}, 19 SELECT: subquery_factoring_clause", _recursive_keyword),
     Rule("recursive-with-columns", "ORA-32039",

@@ -206,6 +206,30 @@ REFUSED = [
     ("set-branch-order-by", "ORA-00933", "SELECT VENDOR_ID FROM AP_SUPPLIERS ORDER BY 1 "
      "UNION SELECT VENDOR_ID FROM AP_INVOICES_ALL", False),
     ("select-without-from", "ORA-00923", "SELECT 1", False),
+    ("empty-list-item", "ORA-00936", "SELECT VENDOR_ID, VENDOR_NAME, FROM AP_SUPPLIERS", False),
+    ("empty-list-item", "ORA-00936", "SELECT , VENDOR_NAME FROM AP_SUPPLIERS", False),
+    ("empty-list-item", "ORA-00936", "SELECT DECODE(HOLD_FLAG, , 'Y', 'N') FROM AP_SUPPLIERS",
+     False),
+    ("empty-list-item", "ORA-00936",
+     "SELECT ROUND(AVG(VENDOR_ID), ) FROM AP_SUPPLIERS", False),
+    ("empty-list-item", "ORA-00936", "SELECT AS s.VENDOR_ID FROM AP_SUPPLIERS s", False),
+    ("empty-clause", "ORA-00936", "SELECT FROM AP_SUPPLIERS", False),
+    ("empty-clause", "ORA-00936", "SELECT COUNT(DISTINCT) FROM AP_SUPPLIERS", False),
+    ("adjacent-strings", "ORA-00923",
+     "SELECT VENDOR_ID FROM AP_SUPPLIERS WHERE HOLD_FLAG = 'Y' 'N'", False),
+    ("reserved-word-name", "ORA-00904", "SELECT COUNT(*) AS number FROM AP_SUPPLIERS", False),
+    ("reserved-word-name", "ORA-00904", "SELECT CREATION_DATE date FROM AP_SUPPLIERS", False),
+    ("reserved-word-name", "ORA-00904",
+     "SELECT s.VENDOR_ID FROM AP_SUPPLIERS s WHERE s.EXISTS = 1", False),
+    ("reserved-word-name", "ORA-00904", "SELECT VENDOR_ID level FROM AP_SUPPLIERS", False),
+    ("misplaced-star", "ORA-00936", "SELECT (*) FROM AP_SUPPLIERS", False),
+    ("misplaced-distinct", "ORA-00936",
+     "SELECT NVL(VENDOR_TYPE_LOOKUP_CODE, DISTINCT 'X') FROM AP_SUPPLIERS", False),
+    ("prior-outside-connect-by", "ORA-00976",
+     "SELECT PRIOR VENDOR_ID FROM AP_SUPPLIERS", False),
+    ("unbalanced-parentheses", "ORA-00907",
+     "SELECT VENDOR_ID FROM AP_SUPPLIERS WHERE TRIM( VENDOR_NAME = 'A'", False),
+    ("from-first", "ORA-00900", "SELECT VENDOR_ID FROM FROM AP_SUPPLIERS", False),
     ("string-as-name", "ORA-00903", "SELECT x.VENDOR_ID FROM 'AP_SUPPLIERS' x", False),
 ]
 
@@ -295,6 +319,9 @@ ACCEPTED = [
     ("SELECT s.VENDOR_ID, l.n FROM AP_SUPPLIERS s OUTER APPLY "
      "(SELECT COUNT(*) n FROM AP_INVOICES_ALL i WHERE i.VENDOR_ID = s.VENDOR_ID) l", False),
     ("SELECT COUNT(*) FROM AP_SUPPLIERS GROUP BY ()", False),
+    ("SELECT LEVEL, ROWNUM, ROWID, SYSDATE, USER, UID, \"DATE\" FROM AP_SUPPLIERS "
+     "CONNECT BY PRIOR VENDOR_ID = PARENT_VENDOR_ID", False),
+    ("SELECT 'It''s', 'a' || 'b', COUNT(ALL VENDOR_ID) FROM AP_SUPPLIERS", False),
     ("SELECT COLUMN_VALUE FROM TABLE(SYS.ODCINUMBERLIST(1, 2))", False),
     ("SELECT CAST(MULTISET(SELECT VENDOR_ID FROM AP_SUPPLIERS) AS SYS.ODCINUMBERLIST) "
      "FROM DUAL", False),
