@@ -872,6 +872,8 @@ _FOREIGN_JOIN_KINDS = _names("SEMI ANTI ASOF POSITIONAL")
 def _foreign_nodes(statement: Statement) -> Iterator[str]:
     for node in statement.nodes:
         what = _FOREIGN_NODES.get(type(node))
+        if isinstance(node, exp.Values) and isinstance(node.parent, exp.Insert):
+            continue  # INSERT ... VALUES (...) is Oracle
         if what is not None:
             yield what
         elif isinstance(node, exp.Distinct) and node.args.get("on"):

@@ -351,6 +351,18 @@ def test_what_oracle_19c_accepts_still_parses(sql):
     parse_single(sql)
 
 
+@pytest.mark.parametrize("sql", [
+    "INSERT INTO AP_SUPPLIERS (VENDOR_ID, VENDOR_NAME) VALUES (1, 'A')",
+    "UPDATE AP_SUPPLIERS SET HOLD_FLAG = 'N', VENDOR_NAME = 'B' WHERE VENDOR_ID = 1",
+    "DELETE FROM AP_SUPPLIERS WHERE VENDOR_ID IN (1, 2)",
+    "MERGE INTO AP_SUPPLIERS t USING AP_SUPPLIERS s ON (t.VENDOR_ID = s.VENDOR_ID) "
+    "WHEN MATCHED THEN UPDATE SET t.HOLD_FLAG = s.HOLD_FLAG "
+    "WHEN NOT MATCHED THEN INSERT (VENDOR_ID) VALUES (s.VENDOR_ID)"])
+def test_dml_oracle_accepts_is_no_grammar_error(sql):
+    # Safety refuses these before scoring; the grammar rules must not call them malformed.
+    parse_single(sql)
+
+
 def test_recursive_with_needs_a_column_list_and_no_recursive_keyword():
     legal = ("WITH r (n) AS (SELECT 1 FROM DUAL UNION ALL SELECT n + 1 FROM r WHERE n < 3) "
              "SELECT n FROM r")
