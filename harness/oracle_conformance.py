@@ -149,7 +149,7 @@ _TYPES_NEEDING_LENGTH = _names("VARCHAR2 VARCHAR NVARCHAR2 RAW")
 _EXTRACT_FIELDS = _names("""YEAR MONTH DAY HOUR MINUTE SECOND TIMEZONE_HOUR TIMEZONE_MINUTE
 TIMEZONE_REGION TIMEZONE_ABBR""")
 
-# Window-only node types of the stock dialect's tree (sqlglot's AggFunc covers the aggregates).
+# The aggregate calls of the stock dialect's tree.
 _AGGREGATE = exp.AggFunc
 # A predicate (a condition in Oracle's grammar) may stand only where a condition goes.
 _PREDICATE = (exp.Predicate, exp.Connector, exp.Not, exp.Exists)
@@ -410,8 +410,8 @@ def _is_unknown(statement: Statement) -> Iterator[str]:
     tokens = statement.tokens
     for index, token in statement.own_tokens():
         following = [_word(t) for t in tokens[index + 1:index + 3]]
-        if token.token_type == TokenType.IS and following[-1:] == ["UNKNOWN"] or \
-                token.token_type == TokenType.IS and following == ["NOT", "UNKNOWN"]:
+        if token.token_type == TokenType.IS and (following[:1] == ["UNKNOWN"] or
+                                                 following == ["NOT", "UNKNOWN"]):
             yield f"IS [NOT] UNKNOWN ({statement.where(index)})"
 
 
@@ -534,13 +534,21 @@ def _distinct_order_by(statement: Statement) -> Iterator[str]:
 
 
 def _using_column_qualified(statement: Statement) -> Iterator[str]:
+    """A USING column belongs to neither side: ``s.c`` is an error for the FROM items the
+    USING join joins (those left of it and its own), not for a table joined later."""
     for select in statement.find_all(exp.Select):
-        using = {identifier.name.upper() for join in select.args.get("joins") or []
-                 for identifier in join.args.get("using") or []}
-        if not using:
+        from_ = select.args.get("from_")
+        seen = {from_.this.alias_or_name.upper()} if from_ else set()
+        forbidden: set[tuple[str, str]] = set()
+        for join in select.args.get("joins") or []:
+            seen.add(join.this.alias_or_name.upper())
+            forbidden |= {(alias, identifier.name.upper()) for alias in seen
+                          for identifier in join.args.get("using") or []}
+        if not forbidden:
             continue
         for node in _same_block(select):
-            if isinstance(node, exp.Column) and node.table and node.name.upper() in using:
+            if isinstance(node, exp.Column) and \
+                    (node.table.upper(), node.name.upper()) in forbidden:
                 yield f"{_sql(node)}: a JOIN ... USING column written with a qualifier"
 
 
@@ -565,11 +573,11 @@ def _natural_join_column_qualified(statement: Statement) -> Iterator[str]:
 
 
 def _star_with_other_items(statement: Statement) -> Iterator[str]:
+    """``SELECT *, c``: Oracle expects FROM after a leading ``*`` (``t.*, c`` is legal)."""
     for select in statement.find_all(exp.Select):
         items = select.expressions
-        for position, item in enumerate(items):
-            if isinstance(item, exp.Star) and len(items) > 1:
-                yield f"unqualified * with other select items (item {position + 1})"
+        if len(items) > 1 and isinstance(items[0], exp.Star):
+            yield "unqualified * followed by other select items"
 
 
 def _star_not_first(statement: Statement) -> Iterator[str]:
