@@ -9,6 +9,8 @@ Decisions (sqlglot 30, Oracle dialect):
 - ``exp.Command`` is sqlglot's "I could not parse this, here is the raw text" fallback
   (``EXECUTE IMMEDIATE``, ``CALL``, ``ALTER SESSION``, ``RENAME``...). It is not a parse, so it
   raises here; ``harness.sql_safety`` classifies such statements from their tokens instead.
+- What sqlglot accepts but Oracle 19c (the EBS R12.2 database) refuses raises too, with the
+  ORA code in the message; ``harness.oracle_conformance`` holds one rule per grammar family.
 - A statement that sqlglot reads as a bare expression (``EXEC foo`` becomes the column ``EXEC``
   aliased ``foo``, ``SAVEPOINT a`` likewise, ``CHECKPOINT`` a column) is no Oracle statement, so
   it raises as well.
@@ -21,6 +23,9 @@ from sqlglot import exp
 from sqlglot.dialects.oracle import Oracle
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
 from sqlglot.tokens import Token, TokenType
+
+from harness import oracle_conformance
+from harness.oracle_conformance import Schema, Violation
 
 DIALECT = "oracle"
 
@@ -93,15 +98,30 @@ def _is_bare_expression(statement: exp.Expression) -> bool:
     return isinstance(statement, exp.Condition | exp.Alias | exp.Identifier | exp.Star)
 
 
-def parse_oracle(sql: str, *, oracle_grammar: bool = True) -> list[exp.Expression]:
+def _statement_tokens(text: str) -> list[list[Token]]:
+    """The tokens of each statement of ``text`` (already with ``;`` for SQL*Plus slashes)."""
+    statements: list[list[Token]] = [[]]
+    for token in tokenize_oracle(text):
+        if token.token_type == TokenType.SEMICOLON:
+            statements.append([])
+        else:
+            statements[-1].append(token)
+    return [tokens for tokens in statements if tokens]
+
+
+def parse_oracle(sql: str, *, oracle_grammar: bool = True,
+                 schema: Schema | None = None) -> list[exp.Expression]:
     """Parse every statement of ``sql`` as Oracle SQL, strictly.
 
     Raises SqlParseError on any syntax error (message with line and column), on input without a
     statement, on sqlglot's ``Command`` fallback and on statements read as bare expressions.
-    With ``oracle_grammar`` (the default) also on what sqlglot accepts but Oracle does not: a
-    'string' where a name goes, a SELECT without FROM. The safety classifier turns it off to
-    see such trees (`FROM 'x.csv'` is file access before it is bad grammar), and so does
-    answer extraction, which looks for where SQL ends.
+    With ``oracle_grammar`` (the default) also on what sqlglot accepts but Oracle 19c refuses
+    (``harness.oracle_conformance``): the message starts with the ORA code Oracle would raise,
+    e.g. ``ORA-00933: SQL command not properly ended: table alias s written with AS``.
+    ``schema`` (table -> column names) lets the rules that depend on the tables decide (a
+    select alias reused in WHERE); without it they claim nothing. The safety classifier turns
+    ``oracle_grammar`` off to see such trees (`FROM 'x.csv'` is file access before it is bad
+    grammar), and so does answer extraction, which looks for where SQL ends.
     """
     text = _slashes_as_semicolons(sql)
     try:
@@ -124,40 +144,45 @@ def parse_oracle(sql: str, *, oracle_grammar: bool = True) -> list[exp.Expressio
         raise SqlParseError("no SQL statement found")
     for statement in statements:
         if isinstance(statement, exp.Command):
-            text = statement.sql(DIALECT)[:60]
-            raise SqlParseError(f"unsupported statement (sqlglot fallback): {text!r}")
+            shown = statement.sql(DIALECT)[:60]
+            raise SqlParseError(f"unsupported statement (sqlglot fallback): {shown!r}")
         if _is_bare_expression(statement):
             raise SqlParseError(f"not a SQL statement: {statement.sql(DIALECT)[:60]!r}")
-        if oracle_grammar:
-            _refuse_string_names(statement, text)
-            _refuse_select_without_from(statement)
+    if oracle_grammar:
+        _refuse_what_oracle_refuses(statements, text, schema)
     return statements
 
 
-def _refuse_select_without_from(statement: exp.Expression) -> None:
-    """`SELECT 1` with no FROM is not Oracle syntax (ORA-00923 up to 19c, the EBS database);
-    sqlglot accepts it."""
-    for select in statement.find_all(exp.Select):
-        if not select.args.get("from_"):
-            raise SqlParseError(f"SELECT without FROM (Oracle needs FROM DUAL): "
-                                f"{select.sql(DIALECT)[:60]!r}")
+def _refuse_what_oracle_refuses(statements: list[exp.Expression], text: str,
+                                schema: Schema | None) -> None:
+    """Raise SqlParseError with the first Oracle 19c conformance violation of any statement."""
+    violations = _violations(statements, text, schema)
+    if violations:
+        raise SqlParseError(str(violations[0]))
 
 
-def _refuse_string_names(statement: exp.Expression, text: str) -> None:
-    """Oracle names are bare or "double-quoted"; sqlglot also takes a 'string' where a name
-    goes (`WHERE A = 'Y', 'Y'` becomes a join with a table named Y), which Oracle rejects."""
-    for identifier in statement.find_all(exp.Identifier):
-        start = identifier.meta.get("start")
-        if start is not None and text[start:start + 1] == "'":
-            raise SqlParseError(f"line {identifier.meta.get('line')}, column "
-                                f"{identifier.meta.get('col')}: a string literal "
-                                f"{text[start:identifier.meta['end'] + 1][:40]} where a name "
-                                "is expected")
+def _violations(statements: list[exp.Expression], text: str,
+                schema: Schema | None) -> list[Violation]:
+    token_lists = _statement_tokens(text)
+    if len(token_lists) != len(statements):
+        # Never seen; the token rules then see the whole text for every statement.
+        token_lists = [tokenize_oracle(text)] * len(statements)
+    return [violation
+            for statement, tokens in zip(statements, token_lists, strict=True)
+            for violation in oracle_conformance.check(statement, text, tokens, schema)]
 
 
-def parse_single(sql: str, *, oracle_grammar: bool = True) -> exp.Expression:
+def conformance_violations(sql: str, *, schema: Schema | None = None) -> list[Violation]:
+    """Every Oracle 19c conformance violation in ``sql``, not just the first one that
+    ``parse_oracle`` raises; raises SqlParseError when ``sql`` does not parse at all."""
+    statements = parse_oracle(sql, oracle_grammar=False)
+    return _violations(statements, _slashes_as_semicolons(sql), schema)
+
+
+def parse_single(sql: str, *, oracle_grammar: bool = True,
+                 schema: Schema | None = None) -> exp.Expression:
     """Parse ``sql`` as exactly one Oracle statement; raises SqlParseError otherwise."""
-    statements = parse_oracle(sql, oracle_grammar=oracle_grammar)
+    statements = parse_oracle(sql, oracle_grammar=oracle_grammar, schema=schema)
     if len(statements) != 1:
         raise SqlParseError(f"expected one statement, found {len(statements)}")
     return statements[0]
