@@ -123,7 +123,7 @@ def check_answer(raw: str | None, *, catalog: Catalog, backend: ExecutionBackend
             "not_sql_only", f"the answer has text besides the SQL ({', '.join(prose)})"),))
     sql = output.sql
     try:
-        statements = parse_oracle(sql)
+        statements = parse_oracle(sql, schema=catalog.schema())
     except SqlParseError as error:
         return GuardrailCheck(False, sql, (Rejection("parse_error", f"not valid Oracle SQL: "
                                                                     f"{error}"),))

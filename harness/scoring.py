@@ -224,7 +224,7 @@ class Scorer:
             score.status, score.reason = "unsafe", f"{verdict.kind}: {verdict.reason}"
             return
         try:
-            tree = parse_single(sql)
+            tree = parse_single(sql, schema=self._schema)
         except (SqlParseError, ParseError) as exc:
             score.parsed = False
             score.status, score.reason = "parse_error", _short(exc)

@@ -272,7 +272,7 @@ def _static_problems(sql: str, example: GoldenExample, catalog: Catalog
     """Why a gold cannot be used (errors) or looks suspicious (warnings), before any database
     sees it."""
     try:
-        tree = parse_single(sql)
+        tree = parse_single(sql, schema=catalog.schema())
     except SqlParseError as exc:
         return [("error", f"does not parse: {exc}")]
     verdict = classify(sql)

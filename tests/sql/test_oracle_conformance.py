@@ -566,7 +566,12 @@ def test_every_rule_is_documented_with_its_code_reference_and_test():
       "ONLY", "ORA-00905"),
      ("SELECT s.VENDOR_NAME FROM AP_SUPPLIERS s JOIN AP_INVOICES_ALL i USING (VENDOR_ID) "
       "WHERE s.VENDOR_ID > 0", "ORA-25154"),
-     ("SELECT *, VENDOR_NAME FROM AP_SUPPLIERS", "ORA-00923")])
+     ("SELECT *, VENDOR_NAME FROM AP_SUPPLIERS", "ORA-00923"),
+     # Schema-aware rules: scoring passes the catalog, so a select alias reused in WHERE
+     # over a base table is Oracle's invalid identifier, not a hallucinated column.
+     ("SELECT VENDOR_NAME AS vn FROM AP_SUPPLIERS WHERE vn LIKE 'A%'", "ORA-00904"),
+     ("SELECT s.VENDOR_ID FROM AP_SUPPLIERS s NATURAL JOIN AP_SUPPLIER_SITES_ALL t",
+      "ORA-25155")])
 def test_scoring_reports_a_parse_error_with_the_oracle_code(scorer_for_parse, prediction, ora):
     gold = GoldenExample(id="t", question="q", sql_gold="SELECT VENDOR_NAME FROM AP_SUPPLIERS",
                          domain="AP", difficulty="easy")
