@@ -30,7 +30,7 @@ from harness.translate import UnsupportedConstruct
 STATUSES = (
     "correct", "wrong_result", "refused", "missing", "not_sql", "unsafe", "parse_error",
     "hallucination", "unsupported", "bind_error", "runtime_error", "timeout", "row_limit",
-    "answered_unanswerable", "gold_error", "harness_error",
+    "answered_unanswerable", "gold_error", "harness_error", "infra_error",
 )
 ROW_DIFF_LIMIT = 20
 ORDER_HEAD = 10  # rows of each side shown when only the order or the shape differs
