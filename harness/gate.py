@@ -21,7 +21,7 @@ from harness.atomic import write_text_atomic
 from harness.errors import InputError, describe_validation_error, pydantic_field
 from harness.latency import SUMMARY_KEYS as LATENCY_KEYS
 from harness.metrics import summarize
-from harness.paired_test import PairedResult, tango_counts
+from harness.paired_test import PairedResult, flips_sentence, tango_counts
 from harness.power import PowerReport, power_report
 from harness.redact import redact, redact_data
 from harness.results_schema import load_results, validate_results
@@ -265,10 +265,8 @@ class PairedComparison(BaseModel):
     power_sentence: str
 
     def flips_sentence(self) -> str:
-        """The flips in plain words, for the verdict and the scorecard."""
-        return (f"The candidate fixes {_examples(self.fixed)} the baseline got wrong and "
-                f"breaks {_examples(self.broken)} it got right ({self.metric}, "
-                f"{self.n} compared).")
+        """The flips in plain words, with the metric and how many examples were compared."""
+        return f"{flips_sentence(self.fixed, self.broken)[:-1]} ({self.metric}, {self.n} compared)."
 
 
 def _examples(count: int) -> str:

@@ -232,3 +232,12 @@ def exact_null(n: int, margin: float, upper: bool) -> ExactNull:
     # Keep one entry per distinct Z (the last, which includes every tied outcome).
     last_of_tie = np.append(np.abs(np.diff(z)) > _Z_TIE, True)
     return ExactNull(z=z[last_of_tie], tail=np.minimum(tail[last_of_tie], 1.0), upper=upper)
+
+
+def flips_sentence(fixed: int, broken: int) -> str:
+    """The flips in plain words, for the verdict and the scorecard (never "(c, b)")."""
+    def examples(count: int) -> str:
+        return f"{count} example" + ("" if count == 1 else "s")
+
+    return (f"The candidate fixes {examples(fixed)} the baseline got wrong and breaks "
+            f"{examples(broken)} it got right.")

@@ -113,3 +113,30 @@ def power_report(n: int, discordance: float, margin: float, alpha: float,
         smallest_margin=smallest_margin(n, psi, alpha, target),
         power_at_margin=power(n, psi, margin, alpha),
         n_needed=sample_size(psi, margin, alpha, target) if margin > 0 else None)
+
+
+def power_command(n: int, discordance: float, margin: float, alpha: float,
+                  target: float = DEFAULT_POWER, difference: float = 0.0) -> int:
+    """`sqlgate power`: what n paired examples can show, and what a margin needs (exit 0;
+    2 when the numbers are impossible, e.g. a difference larger than the discordance)."""
+    from rich.console import Console
+
+    console = Console()
+    try:
+        reached = power(n, discordance, margin, alpha, difference)
+        smallest = smallest_margin(n, discordance, alpha, target, difference)
+        needed = sample_size(discordance, margin, alpha, target, difference)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}", highlight=False)
+        return 2
+    truth = "equal models" if difference == 0 else f"a true difference of {difference:+g}"
+    console.print(f"{n} paired examples, {100 * discordance:g}% flipped, {truth}, one-sided "
+                  f"alpha {alpha:g} (Tango score test; Nam 1997, Liu et al. 2002):",
+                  highlight=False)
+    console.print(f"  power to show non-inferiority at margin {margin:g}: {100 * reached:.1f}%",
+                  highlight=False)
+    console.print(f"  smallest margin shown with {100 * target:g}% power: {smallest:.4f}",
+                  highlight=False)
+    console.print(f"  examples needed for margin {margin:g} at {100 * target:g}% power: {needed}",
+                  highlight=False)
+    return 0

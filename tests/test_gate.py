@@ -540,3 +540,17 @@ def test_a_typo_in_a_metric_name_is_the_policys_fault(tmp_path, capsys):
     results.write_text(json.dumps(make_results([True] * 5)))
     assert gate_command(results, pol, None, None) == 2
     assert f"{pol}:6: threshold[0].metric: unknown metric" in capsys.readouterr().out
+
+
+def test_scorecard_shows_flips_as_a_sentence_and_the_power_line(tmp_path):
+    from harness.scorecard import render_scorecard
+
+    baseline = make_results(BASE)
+    candidate = make_results(flip(BASE, 7, 3))
+    verdict = evaluate_gate(candidate, policy(BASELINE, tmp_path), baseline)
+    page = render_scorecard(candidate, verdict=verdict.model_dump(mode="json"))
+    assert "7 fixed</span> / <span" in page and "3 broken</span>" in page
+    assert ("The candidate fixes 7 examples the baseline got wrong and breaks 3 examples it "
+            "got right.") in page
+    assert "(c, b)" not in page
+    assert verdict.paired.power_sentence.replace("'", "&#39;") in page
