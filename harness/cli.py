@@ -185,7 +185,7 @@ def power(
         "--margin", min=0.0, max=1.0, help="The policy's max_drop.")] = 0.02,
     alpha: Annotated[float, typer.Option(
         "--alpha", min=1e-6, max=0.5, help="One-sided alpha (the policy's one_sided_alpha; "
-        "divide by the number of [[baseline]] rules for Holm's strictest step).")] = 0.025,
+        "divide by the number of paired baseline rules for Holm's strictest step).")] = 0.025,
     target: Annotated[float, typer.Option(
         "--power", min=0.5, max=0.999, help="The power asked for.")] = 0.80,
     difference: Annotated[float, typer.Option(

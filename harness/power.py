@@ -2,7 +2,7 @@
 
 A paired comparison can only show what its eval set can resolve: the noise of the difference
 grows with the share of examples that flip (discordance ψ) and shrinks with √n. These are
-the large-sample formulas for Tango's score test (Nam 1997; Liu et al. 2002, Stat Med 21:1639):
+the large-sample formulas for Tango's score test (Nam 1997; Liu et al. 2002, Stat Med 21:231):
 with δ the true difference, δ₀ = −margin, σ₀² = 2·q̃ + δ₀(1 − δ₀) the variance under the null
 (q̃ the constrained broken-flip rate at the population values) and σ₁² = ψ − δ² the variance
 under the truth,
@@ -17,10 +17,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from scipy.optimize import brentq
+from scipy.special import xlog1py, xlogy
 from scipy.stats import norm
 
-from harness.paired_test import constrained_broken_rate
+from harness.paired_test import all_outcomes, constrained_broken_rate, exact_null, tango_z
 
 DEFAULT_POWER = 0.80
 
@@ -70,6 +72,22 @@ def smallest_margin(n: int, discordance: float, alpha: float,
     if short(floor) >= 0:
         return floor
     return float(brentq(short, floor, 1.0, xtol=1e-7))
+
+
+def exact_pass_probability(n: int, margin: float, alpha: float, discordance: float,
+                           difference: float) -> float:
+    """P(the gate's exact test shows non-inferiority at `margin`) when the truth is
+    (discordance, difference): every outcome of the multinomial is enumerated, so this is
+    exact (no simulation error). At difference = −margin it is the test's size."""
+    p_fixed, p_broken = (discordance + difference) / 2, (discordance - difference) / 2
+    if p_fixed < -1e-12 or p_broken < -1e-12:
+        raise ValueError(f"a difference of {difference:+g} needs at least "
+                         f"{abs(difference):g} of the examples to flip")
+    fixed, broken, log_coef = all_outcomes(n)
+    passes = exact_null(n, margin, upper=True).p_values(tango_z(fixed, broken, n, -margin))
+    log_pmf = (log_coef + xlogy(fixed, max(p_fixed, 0.0)) + xlogy(broken, max(p_broken, 0.0))
+               + xlog1py(n - fixed - broken, -discordance))
+    return float(np.exp(log_pmf)[passes <= alpha].sum())
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from scipy.optimize import minimize_scalar
 from scipy.stats import binom, norm
 
 from harness.paired_test import (
-    _outcomes,
+    all_outcomes,
     constrained_broken_rate,
     discordant,
     exact_null,
@@ -20,6 +20,7 @@ from harness.paired_test import (
     tango_interval,
     tango_z,
 )
+from harness.power import exact_pass_probability
 
 
 def numeric_constrained_mle(fixed: int, broken: int, n: int, delta0: float) -> float:
@@ -93,7 +94,7 @@ def test_discordant_counts_and_lengths():
 
 def brute_force_exact_p(fixed: int, broken: int, n: int, margin: float, grid: int) -> float:
     """sup over ψ of P(Z ≥ z_observed), every outcome enumerated, on its own grid of ψ."""
-    xs, ys, _ = _outcomes(n)
+    xs, ys, _ = all_outcomes(n)
     z_all = tango_z(xs, ys, n, -margin)
     z_obs = float(tango_z(fixed, broken, n, -margin))
     region = z_all >= z_obs - 1e-9
@@ -115,19 +116,6 @@ def test_exact_p_value_matches_brute_force(fixed, broken):
     assert exact == pytest.approx(brute, rel=2e-3, abs=1e-6)
 
 
-def exact_pass_rate(n: int, margin: float, alpha: float, discordance: float,
-                    difference: float) -> float:
-    """P(the gate's test passes non-inferiority) when the truth is (discordance, difference):
-    every outcome of the multinomial enumerated, so there is no simulation error."""
-    xs, ys, _ = _outcomes(n)
-    null = exact_null(n, margin, upper=True)
-    z = tango_z(xs, ys, n, -margin)
-    passes = np.array([null.p_value(float(v)) <= alpha for v in z])
-    p_fixed = (discordance + difference) / 2
-    pmf = binom.pmf(xs + ys, n, discordance) * binom.pmf(xs, xs + ys, p_fixed / discordance)
-    return float(pmf[passes].sum())
-
-
 @pytest.mark.parametrize("n", [60, 100])
 def test_size_at_the_margin_holds_at_every_discordance(n):
     """The calibration the issue asks for, exactly: a candidate exactly `margin` worse passes
@@ -135,12 +123,12 @@ def test_size_at_the_margin_holds_at_every_discordance(n):
     passed it 50 % of the time at 2 % flips)."""
     margin, alpha = 0.02, 0.025
     for discordance in np.arange(0.02, 0.305, 0.02):
-        assert exact_pass_rate(n, margin, alpha, float(discordance), -margin) <= alpha
+        assert exact_pass_probability(n, margin, alpha, float(discordance), -margin) <= alpha
 
 
 def test_size_holds_for_a_wider_margin_and_a_larger_alpha():
     for discordance in (0.06, 0.1, 0.2, 0.3):
-        assert exact_pass_rate(80, 0.05, 0.05, discordance, -0.05) <= 0.05
+        assert exact_pass_probability(80, 0.05, 0.05, discordance, -0.05) <= 0.05
 
 
 def test_simulated_pass_rate_agrees_with_enumeration():
@@ -154,7 +142,7 @@ def test_simulated_pass_rate_agrees_with_enumeration():
     null = exact_null(n, margin, upper=True)
     passed = sum(null.p_value(float(tango_z(f, b, n, -margin))) <= alpha
                  for f, b, _ in draws)
-    expected = exact_pass_rate(n, margin, alpha, discordance, -margin)
+    expected = exact_pass_probability(n, margin, alpha, discordance, -margin)
     se = math.sqrt(max(expected * (1 - expected), 1e-4) / sims)
     assert abs(passed / sims - expected) <= 4 * se
 

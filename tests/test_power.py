@@ -4,8 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.power import power, power_command, power_report, sample_size, smallest_margin
-from tests.test_paired_test import exact_pass_rate
+from harness.power import (
+    exact_pass_probability,
+    power,
+    power_command,
+    power_report,
+    sample_size,
+    smallest_margin,
+)
 
 
 @given(st.floats(0.02, 0.4), st.floats(0.01, 0.1), st.sampled_from([0.025, 0.05]))
@@ -35,7 +41,7 @@ def test_power_grows_with_n_and_margin_and_falls_with_discordance():
 def test_formula_tracks_the_exact_power_of_the_gate_test(n, discordance, margin):
     """The large-sample formula the verdict quotes stays within 6 points of the exact power
     of the exact test (which it slightly overstates: the exact test is conservative)."""
-    exact = exact_pass_rate(n, margin, 0.025, discordance, 0.0)
+    exact = exact_pass_probability(n, margin, 0.025, discordance, 0.0)
     assert power(n, discordance, margin, 0.025) == pytest.approx(exact, abs=0.06)
 
 
