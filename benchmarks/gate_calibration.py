@@ -85,17 +85,17 @@ def gate_monte_carlo(n: int, margin: float, alpha: float, discordance: float,
         "baseline": [{"metric": "execution_accuracy", "max_drop": margin,
                       "one_sided_alpha": alpha}]})
     rng = np.random.default_rng(seed)
-    base = [i % 10 < 6 for i in range(n)]  # baseline accuracy 0.60, as in the audit
-    baseline = _results(base)
+    p_fixed, p_broken = (discordance + difference) / 2, (discordance - difference) / 2
+    # Each example independently: fixed, broken, both right, both wrong; the baseline is
+    # right on 60 % on average (the audit). This is the multinomial the test assumes,
+    # with a new baseline every run.
+    probs = [p_fixed, p_broken, 0.6 - p_broken, 0.4 - p_fixed]
     passed = 0
     for _ in range(sims):
-        # Which examples flip, and which way: the candidate is right where the baseline was
-        # wrong with probability p_fixed / (1 − 0.6), wrong where it was right likewise.
-        p_fixed, p_broken = (discordance + difference) / 2, (discordance - difference) / 2
-        draw = rng.random(n)
-        cand = [bool((not b and u < p_fixed / 0.4) or (b and u >= p_broken / 0.6))
-                for b, u in zip(base, draw, strict=True)]
-        passed += evaluate_gate(_results(cand), policy, baseline).passed
+        kind = rng.choice(4, size=n, p=probs)
+        cand = [bool(k in (0, 2)) for k in kind]
+        base = [bool(k in (1, 2)) for k in kind]
+        passed += evaluate_gate(_results(cand), policy, _results(base)).passed
     rate = passed / sims
     return {"n": n, "discordance": discordance, "difference": difference, "sims": sims,
             "pass_rate": rate, "se": math.sqrt(max(rate * (1 - rate), 1 / sims) / sims)}
