@@ -647,7 +647,10 @@ def evaluate_gate(results: dict, policy: Policy, baseline: dict | None) -> Verdi
 
 
 def _shortfall(rule: RuleOutcome) -> str:
-    return f"{rule.value:g} is not {rule.comparator} {rule.threshold:g}"
+    """`0.68 is not >= 0.7`; a bound says which: `the 95% CI's lower bound 0.66 is not …`."""
+    bound = {"(ci_low)": "the 95% CI's lower bound ", "(ci_high)": "the 95% CI's upper bound "}
+    which = next((v for k, v in bound.items() if (rule.metric or "").endswith(k)), "")
+    return f"{which}{rule.value:g} is not {rule.comparator} {rule.threshold:g}"
 
 
 # ---------------------------------------------------------------------------- command

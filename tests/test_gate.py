@@ -554,3 +554,11 @@ def test_scorecard_shows_flips_as_a_sentence_and_the_power_line(tmp_path):
             "got right.") in page
     assert "(c, b)" not in page
     assert verdict.paired.power_sentence.replace("'", "&#39;") in page
+
+
+def test_a_bound_threshold_says_it_failed_on_the_bound(tmp_path):
+    pol = policy(HEADER + '[[threshold]]\nmetric = "execution_accuracy"\nmin = 0.7\n'
+                 'use = "ci_low"\n', tmp_path)
+    verdict = evaluate_gate(make_results([True] * 8 + [False] * 2), pol, None)
+    assert verdict.reasons[0].startswith("threshold execution_accuracy: the 95% CI's lower "
+                                         "bound 0.49")
