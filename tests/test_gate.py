@@ -21,6 +21,7 @@ from harness.gate import (
 )
 from harness.metrics import summarize
 from harness.power import power
+from harness.results_schema import validate_results
 from harness.scoring import ExampleScore
 
 GATES = Path(__file__).resolve().parents[1] / "gates"
@@ -562,3 +563,16 @@ def test_a_bound_threshold_says_it_failed_on_the_bound(tmp_path):
     verdict = evaluate_gate(make_results([True] * 8 + [False] * 2), pol, None)
     assert verdict.reasons[0].startswith("threshold execution_accuracy: the 95% CI's lower "
                                          "bound 0.49")
+
+
+RATES = ("accuracy", "execution_accuracy", "parse_rate", "refusal_accuracy", "moac_compliance",
+         "hallucinated_table_rate", "false_refusal_rate")
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=40), st.sampled_from(RATES),
+       st.sampled_from(("successes", "n")), st.sampled_from((-1, 1)))
+def test_any_edited_count_is_refused(correct, metric, field, step):
+    results = make_results(correct, unanswerable=3)
+    results["summary"][metric][field] += step
+    with pytest.raises(InputError, match=f"summary.{metric}.{field}: says"):
+        validate_results(results, "r.json")
