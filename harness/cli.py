@@ -256,6 +256,31 @@ def evaluate(
 
 
 @app.command()
+def power(
+    n: Annotated[int, typer.Option("--n", min=1, help="Paired examples the metric counts "
+                                   "(332 answerable in the shipped core set).")],
+    discordance: Annotated[float, typer.Option(
+        "--discordance", min=0.0, max=1.0,
+        help="Share of examples that flip between the two models (0.12 = 12 %).")],
+    margin: Annotated[float, typer.Option(
+        "--margin", min=0.0, max=1.0, help="The policy's max_drop.")] = 0.02,
+    alpha: Annotated[float, typer.Option(
+        "--alpha", min=1e-6, max=0.5, help="One-sided alpha (the policy's one_sided_alpha; "
+        "divide by the number of paired baseline rules for Holm's strictest step).")] = 0.025,
+    target: Annotated[float, typer.Option(
+        "--power", min=0.5, max=0.999, help="The power asked for.")] = 0.80,
+    difference: Annotated[float, typer.Option(
+        "--difference", min=-1.0, max=1.0,
+        help="True difference candidate − baseline (0: equal models).")] = 0.0,
+) -> None:
+    """Power of the paired non-inferiority test: the smallest margin N examples can show, and
+    the N a margin needs (exit 0)."""
+    from harness.power import power_command
+
+    raise typer.Exit(power_command(n, discordance, margin, alpha, target, difference))
+
+
+@app.command()
 def promote(
     candidate: Annotated[str, typer.Argument(help="Candidate id in the registry.")],
     policy: Annotated[Path, typer.Option("--policy", help="The policy its verdict was for.")],

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from harness import svg_charts
 from harness.atomic import write_text_atomic
+from harness.paired_test import flips_sentence
 from harness.redact import redact
 
 # Rates where a smaller number is the better model; every other headline metric is "higher wins".
@@ -106,6 +107,10 @@ def _flips(results: dict, verdict: dict | None, baseline: dict | None) -> dict[s
     flips = (verdict or {}).get("flips")
     if flips:
         return {"broken": list(flips.get("broken") or []), "fixed": list(flips.get("fixed") or [])}
+    paired = (verdict or {}).get("paired")
+    if isinstance(paired, dict) and "fixed_ids" in paired:
+        return {"broken": list(paired.get("broken_ids") or []),
+                "fixed": list(paired.get("fixed_ids") or [])}
     if not baseline or "examples" not in baseline:
         return {"broken": [], "fixed": []}
     before = {e["id"]: bool(e.get("correct")) for e in baseline["examples"]}
@@ -252,8 +257,11 @@ def render_scorecard(results: dict, *, verdict: dict | None = None,
     """
     summary = results["summary"]
     flips = _flips(results, verdict, baseline)
+    flips["sentence"] = flips_sentence(len(flips["fixed"]), len(flips["broken"]))
     return _environment().get_template("scorecard.html.j2").render(
         summary=summary, run=summary.get("run") or {}, banner=_banner(verdict),
+        power_lines=[str(c.get("power_sentence")) for c in (verdict or {}).get("comparisons") or []
+                     if isinstance(c, dict) and c.get("power_sentence")],
         comparison=_comparison(summary, baseline, others), charts=_charts(summary, baseline),
         drilldown=_drilldown(results, flips), flips=flips, latency=_latency(latency),
         failing_count=sum(1 for e in results["examples"] if not e.get("correct")),

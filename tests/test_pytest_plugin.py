@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+# The gate's statistics load numpy/scipy; a C extension cannot load twice in one process, and
+# pytester's in-process runs drop the modules they imported: load them here, once.
+import harness.gate  # noqa: F401
+
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent

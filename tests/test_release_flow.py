@@ -41,11 +41,11 @@ max_unevaluable = 0
 metric = "parse_rate"
 min = 0.9
 
-[baseline]
+[[baseline]]
 metric = "execution_accuracy"
-test = "mcnemar"
+test = "tango"
 decision = "non_inferiority"
-alpha = 0.05
+one_sided_alpha = 0.025
 max_drop = 0.02
 required = false
 """
