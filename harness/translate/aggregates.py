@@ -31,7 +31,25 @@ def _aggregate_arg(tr: ExprTranslator, node: exp.Anonymous) -> tuple[Typed, bool
         if len(arg.expressions) != 1:
             raise UnsupportedConstruct(f"{name}(DISTINCT ...)", "takes one expression")
         arg = arg.expressions[0]
+    if not isinstance(node.parent, exp.Window):
+        _refuse_nested_aggregate(name, arg)
     return tr.tx(arg), distinct
+
+
+def _refuse_nested_aggregate(name: str, arg: exp.Expr) -> None:
+    """``MAX(SUM(x)) ... GROUP BY g`` is valid Oracle (one row: the aggregate over the groups'
+    aggregates) and a binder error in DuckDB; refused rather than left to fail at run time.
+
+    An aggregate inside an analytic one (``SUM(SUM(x)) OVER ()``) is not nested in this sense
+    and is translated.
+    """
+    from .queries import block_has_aggregate
+
+    if block_has_aggregate([arg]):
+        raise UnsupportedConstruct(
+            f"nested aggregate {name}(...({arg.sql(dialect='oracle')[:40]}))",
+            "an aggregate of grouped aggregates is not translated",
+        )
 
 
 def _wrap_distinct(value: exp.Expr, distinct: bool) -> exp.Expr:

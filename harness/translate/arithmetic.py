@@ -107,8 +107,11 @@ def _div(tr: ExprTranslator, node: exp.Div) -> Typed:
         _check_operand("/", value, other)
         if value.kind not in (*_NUMERIC, Kind.UNKNOWN):
             raise _refuse("/", value, other, "an error in Oracle")
+    # Any operator with a NULL operand gives NULL, so NULL / 0 is NULL; only a non-NULL
+    # dividend over zero raises.
     divisor = b.case(
-        [(b.eq(right.sql, b.num(0)), b.error("ORA-01476: divisor is equal to zero"))],
+        [(b.and_(b.eq(right.sql, b.num(0)), b.is_not_null(left.copy())),
+          b.error("ORA-01476: divisor is equal to zero"))],
         right.copy(),
     )
     return Typed(b.div(left.sql, divisor), Kind.NUMBER)

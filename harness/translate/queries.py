@@ -57,7 +57,8 @@ def _walk_block(node: exp.Expr, *, into_windows: bool = True):
         yield from _walk_block(child, into_windows=into_windows)
 
 
-def _aggregates(nodes: list[exp.Expr]) -> bool:
+def block_has_aggregate(nodes: list[exp.Expr]) -> bool:
+    """Whether an aggregate call (not an analytic one) occurs in ``nodes`` of this block."""
     return any(
         (isinstance(n, exp.Anonymous) and n.name.upper() in AGGREGATES)
         or isinstance(n, exp.GroupConcat)
@@ -221,7 +222,7 @@ class QueryTranslator:
         for key in ("having", "order"):
             if sel.args.get(key) is not None:
                 late_nodes.append(sel.args[key])
-        aggregated = sel.args.get("group") is not None or _aggregates(late_nodes)
+        aggregated = sel.args.get("group") is not None or block_has_aggregate(late_nodes)
         if use is not None and use.numbered:
             if number is None:
                 raise UnsupportedConstruct(

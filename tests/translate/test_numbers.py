@@ -78,6 +78,21 @@ def test_division_by_zero_raises_like_oracle():
 
 
 @pytest.mark.parametrize(
+    ("dividend", "divisor"),
+    [("NULL", "0"), ("NULL", "b"), ("n", "b"), ("n", "0"), ("n", "NULL"), ("a", "NULL")],
+)
+def test_division_with_a_null_operand_is_null(dividend, divisor):
+    # Any arithmetic operator with a NULL operand gives NULL, before the divisor is checked.
+    DB.execute("CREATE TEMP TABLE z AS SELECT 1 AS a, 0 AS b, CAST(NULL AS INTEGER) AS n")
+    try:
+        schema = {"Z": {"A": "NUMBER", "B": "NUMBER", "N": "NUMBER"}}
+        query = translate(f"SELECT {dividend} / {divisor} FROM z", schema=schema).sql
+        assert DB.execute(query).fetchone()[0] is None
+    finally:
+        DB.execute("DROP TABLE z")
+
+
+@pytest.mark.parametrize(
     ("call", "expected"),
     [
         ("ABS(-3.5)", Decimal("3.5")), ("CEIL(2.1)", 3), ("CEIL(-2.1)", -2), ("FLOOR(-2.1)", -3),

@@ -176,3 +176,26 @@ def test_joins_in_ansi_syntax(db):
     assert run(db, query) == [(1, None, "a")]
     query = "SELECT id, b.grp FROM t a JOIN t b USING (id) WHERE id = 2"
     assert run(db, query) == [(2, "a")]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT MAX(SUM(amount)) FROM t GROUP BY grp",
+     "SELECT AVG(COUNT(*)) FROM t GROUP BY grp",
+     "SELECT grp FROM t GROUP BY grp HAVING SUM(amount) = MAX(MIN(amount))",
+     "SELECT COUNT(DISTINCT MAX(id)) FROM t GROUP BY grp"],
+)
+def test_nested_aggregates_are_refused_not_left_to_the_binder(query):
+    with pytest.raises(UnsupportedConstruct, match="nested aggregate"):
+        translate(query, schema=SCHEMA)
+
+
+def test_aggregate_inside_an_analytic_function_is_not_nested(db):
+    query = ("SELECT grp, SUM(SUM(amount)) OVER (ORDER BY grp) FROM t GROUP BY grp "
+             "ORDER BY grp")
+    assert run(db, query) == [("a", 10.0), ("b", 20.0), ("c", 27.0)]
+
+
+def test_aggregate_of_a_subquery_with_aggregates_is_not_nested(db):
+    query = "SELECT MAX((SELECT SUM(amount) FROM t)) FROM dual"
+    assert run(db, query) == [(27.0,)]
