@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from . import build as b
+from .arithmetic import decimal_quotient
 from .errors import UnsupportedConstruct
 from .expressions import literal_str
 from .kinds import Kind, Typed
@@ -66,10 +67,19 @@ def _count(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
 
 @function("SUM", "AVG", aggregate=True)
 def _numeric_aggregate(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
+    """SUM and AVG; AVG is a decimal quotient as in Oracle (DuckDB's AVG is a DOUBLE), taken
+    around the whole window when AVG is analytic."""
     value, distinct = _aggregate_arg(tr, node)
     if value.kind not in (Kind.NUMBER, Kind.UNKNOWN, Kind.NULL):
         raise UnsupportedConstruct(f"{node.name.upper()} of a {value.kind.value}", "not supported")
-    return Typed(b.call(node.name.lower(), _wrap_distinct(value.sql, distinct)), Kind.NUMBER)
+    result = b.call(node.name.lower(), _wrap_distinct(value.sql, distinct))
+    if _is_average(node) and not isinstance(node.parent, exp.Window):
+        result = decimal_quotient(result)
+    return Typed(result, Kind.NUMBER)
+
+
+def _is_average(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Anonymous) and node.name.upper() == "AVG"
 
 
 @function("MIN", "MAX", aggregate=True)
@@ -207,4 +217,4 @@ def _window(tr: ExprTranslator, node: exp.Window) -> Typed:
         spec=_frame(node.args["spec"]) if node.args.get("spec") else None,
         over="OVER",
     )
-    return Typed(window, func.kind)
+    return Typed(decimal_quotient(window) if _is_average(node.this) else window, func.kind)

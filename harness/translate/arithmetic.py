@@ -18,6 +18,26 @@ if TYPE_CHECKING:
 _NUMERIC = (Kind.NUMBER, Kind.NULL)
 
 
+# Digits after the point kept from a quotient (see `decimal_quotient`).
+QUOTIENT_SCALE = 12
+
+
+def decimal_quotient(value: exp.Expr) -> exp.Expr:
+    """A DOUBLE result of DuckDB's division (or AVG) turned back into an exact decimal.
+
+    Oracle divides NUMBERs in decimal, exactly to 38 digits; DuckDB divides DECIMALs in
+    binary, so a quotient that is exactly 1.005 comes back as 1.00499999999999989 and
+    ROUND(q, 2) gives 1.00 instead of Oracle's 1.01. The double is within a few units in its
+    16th significant digit of the true quotient, so its 15-significant-digit decimal text
+    *is* the true quotient whenever that has at most 15 significant digits (every quotient of
+    the embedded data's amounts that terminates); longer ones (1/3) keep 15 digits, and
+    QUOTIENT_SCALE places after the point. The result is DECIMAL(38, QUOTIENT_SCALE); a
+    quotient of 10^26 or more does not fit and raises.
+    """
+    text = b.call("printf", b.text("%.15g"), value)
+    return b.cast(text, f"DECIMAL(38,{QUOTIENT_SCALE})")
+
+
 def _refuse(op: str, left: Typed, right: Typed, reason: str) -> UnsupportedConstruct:
     return UnsupportedConstruct(f"{left.kind.value} {op} {right.kind.value}", reason)
 
@@ -101,7 +121,7 @@ def _mul(tr: ExprTranslator, node: exp.Mul) -> Typed:
 
 @node(exp.Div)
 def _div(tr: ExprTranslator, node: exp.Div) -> Typed:
-    """Division: always real division; a zero divisor raises as in Oracle (DuckDB gives inf)."""
+    """Division: real, decimal division; a zero divisor raises as in Oracle (DuckDB gives inf)."""
     left, right = tr.tx(node.this), tr.tx(node.expression)
     for value, other in ((left, right), (right, left)):
         _check_operand("/", value, other)
@@ -114,7 +134,7 @@ def _div(tr: ExprTranslator, node: exp.Div) -> Typed:
           b.error("ORA-01476: divisor is equal to zero"))],
         right.copy(),
     )
-    return Typed(b.div(left.sql, divisor), Kind.NUMBER)
+    return Typed(decimal_quotient(b.div(left.sql, divisor)), Kind.NUMBER)
 
 
 @node(exp.Neg)

@@ -113,3 +113,68 @@ def test_out_of_range_arguments_raise(call):
 def test_arithmetic_with_strings_is_refused():
     with pytest.raises(UnsupportedConstruct):
         translate("SELECT '5' + 1 FROM dual")
+
+
+# --- exact NUMBER arithmetic -----------------------------------------------------------------
+# Plain NUMBER columns are stored as the catalog maps them (DECIMAL(38,6)); Oracle computes
+# in decimal, so sums, products and quotients of stored amounts must agree exactly.
+
+CENTS = st.decimals(-10_000_000, 10_000_000, places=2)
+EXACT_SCHEMA = {"J": {"ID": "NUMBER(5)", "DR": "NUMBER", "CR": "NUMBER"}}
+
+
+def _journal(rows):
+    from harness.catalog import OracleType
+
+    storage = OracleType.parse("NUMBER").duckdb_type()
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE j(id BIGINT, dr {storage}, cr {storage})")
+    con.executemany("INSERT INTO j VALUES (?, ?, ?)", rows)
+    return con
+
+
+def _run(con, query):
+    return con.execute(translate(query, schema=EXACT_SCHEMA).sql).fetchall()
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(st.tuples(CENTS, CENTS), min_size=1, max_size=8))
+def test_sum_of_differences_and_difference_of_sums_agree(lines):
+    # Make the journal balance, as Oracle sees it, then ask both ways.
+    lines = [*lines, (sum(c for _, c in lines), sum(d for d, _ in lines))]
+    con = _journal([(i, d, c) for i, (d, c) in enumerate(lines)])
+    assert _run(con, "SELECT 'balanced' FROM j HAVING SUM(dr) = SUM(cr)") == [("balanced",)]
+    assert _run(con, "SELECT 'balanced' FROM j HAVING SUM(dr - cr) = 0") == [("balanced",)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=CENTS)
+def test_equal_products_round_alike_as_in_oracle(x):
+    con = _journal([(1, x, None)])
+    expected = (x * Decimal("1.1")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert _run(con, "SELECT ROUND(dr * 1.1, 2), ROUND(dr + dr * 0.1, 2) FROM j") == [
+        (expected, expected)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=CENTS, b=st.sampled_from(["2", "4", "5", "8", "0.5", "0.25", "1.25", "40", "-16"]))
+def test_terminating_quotients_are_exact_decimals(a, b):
+    con = _journal([(1, a, Decimal(b))])
+    exact = a / Decimal(b)
+    rounded = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert _run(con, "SELECT dr / cr, ROUND(dr / cr, 2) FROM j") == [(exact, rounded)]
+
+
+def test_average_is_an_exact_decimal_as_in_oracle():
+    con = _journal([(1, Decimal("1.00"), 1), (2, Decimal("1.01"), 1)])
+    # (1.00 + 1.01) / 2 = 1.005 exactly, which rounds up; the binary average rounds down.
+    assert _run(con, "SELECT ROUND(AVG(dr), 2) FROM j") == [(Decimal("1.01"),)]
+    assert _run(con, "SELECT ROUND(AVG(dr) OVER (), 2) FROM j") == [(Decimal("1.01"),)] * 2
+    assert _run(con, "SELECT ROUND(SUM(dr) / COUNT(*), 2) FROM j") == [(Decimal("1.01"),)]
+
+
+def test_non_terminating_quotients_keep_fifteen_significant_digits():
+    con = _journal([(1, Decimal(1), Decimal(3))])
+    assert _run(con, "SELECT dr / cr FROM j") == [(Decimal("0.333333333333"),)]
+    # Oracle: 1/3*3 is .999..., not 1; so is the translation.
+    assert _run(con, "SELECT COUNT(*) FROM j WHERE dr / cr * cr = 1") == [(0,)]
