@@ -127,8 +127,8 @@ def _journal(rows):
     from harness.catalog import OracleType
 
     storage = OracleType.parse("NUMBER").duckdb_type()
-    con = duckdb.connect()
-    con.execute(f"CREATE TABLE j(id BIGINT, dr {storage}, cr {storage})")
+    con = DB
+    con.execute(f"CREATE OR REPLACE TEMP TABLE j(id BIGINT, dr {storage}, cr {storage})")
     con.executemany("INSERT INTO j VALUES (?, ?, ?)", rows)
     return con
 
