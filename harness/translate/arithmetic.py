@@ -143,5 +143,5 @@ def _neg(tr: ExprTranslator, node: exp.Neg) -> Typed:
     if value.kind not in (*_NUMERIC, Kind.UNKNOWN):
         raise UnsupportedConstruct(f"-{value.kind.value}", "negating a non-number")
     if isinstance(value.sql, exp.Literal):
-        return Typed(b.num(f"-{value.sql.this}"), Kind.NUMBER)
-    return Typed(exp.Neg(this=b.paren(value.sql)), Kind.NUMBER)
+        return Typed(b.num(f"-{value.sql.this}"), Kind.NUMBER, value.storage)
+    return Typed(exp.Neg(this=b.paren(value.sql)), Kind.NUMBER, value.storage)

@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from . import build as b
 from .errors import UnsupportedConstruct
-from .kinds import Kind, Typed, mixed_families
+from .kinds import Kind, Storage, Typed, mixed_families
 from .registry import FUNCTION_HANDLERS, NODE_HANDLERS, node
 from .scope import Scope
 
@@ -152,13 +152,17 @@ def _column(tr: ExprTranslator, column: exp.Column) -> Typed:
     parts = {"this": exp.to_identifier(column.name)}
     if column.table:
         parts["table"] = exp.to_identifier(column.table)
-    return Typed(exp.Column(**parts), kind)
+    storage = None
+    if kind is Kind.NUMBER:
+        table = tr.scope.table_of(column)
+        storage = tr.ctx.storage.get(table or "", {}).get(name)
+    return Typed(exp.Column(**parts), kind, storage)
 
 
 @node(exp.Literal)
 def _literal(tr: ExprTranslator, literal: exp.Literal) -> Typed:
     if not literal.is_string:
-        return Typed(b.num(literal.this), Kind.NUMBER)
+        return Typed(b.num(literal.this), Kind.NUMBER, _literal_storage(literal.this))
     if literal.this == "":
         # Oracle stores and compares '' as NULL.
         return Typed(b.null(), Kind.NULL)
@@ -169,6 +173,16 @@ def _literal(tr: ExprTranslator, literal: exp.Literal) -> Typed:
     return Typed(b.text(literal.this), Kind.STRING)
 
 
+def _literal_storage(text: str) -> Storage | None:
+    """DuckDB reads digits as an integer (up to 18 of them) and digits with a point as a
+    DECIMAL; an exponent makes a DOUBLE."""
+    if re.fullmatch(r"\d{1,18}", text):
+        return Storage.INTEGER
+    if re.fullmatch(r"\d*\.\d*", text) and len(text) <= 19:
+        return Storage.DECIMAL
+    return None
+
+
 @node(exp.Null)
 def _null(tr: ExprTranslator, _: exp.Null) -> Typed:
     return Typed(b.null(), Kind.NULL)
@@ -177,7 +191,7 @@ def _null(tr: ExprTranslator, _: exp.Null) -> Typed:
 @node(exp.Paren)
 def _paren(tr: ExprTranslator, paren: exp.Paren) -> Typed:
     inner = tr.tx(paren.this)
-    return Typed(exp.Paren(this=inner.sql), inner.kind)
+    return Typed(exp.Paren(this=inner.sql), inner.kind, inner.storage)
 
 
 def condition(tr: ExprTranslator, node: exp.Expr) -> exp.Expr:

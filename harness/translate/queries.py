@@ -386,7 +386,7 @@ class QueryTranslator:
             if node.alias:
                 table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
             return _Source(table, Source(alias, dict(columns) if columns is not None else None,
-                                         hidden))
+                                         hidden, table=None if cte is not None else name))
         if isinstance(node, exp.Subquery):
             check_args(node, {"this", "alias"})
             if node.args.get("alias") is not None and node.args["alias"].columns:

@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from . import build as b
 from .errors import UnsupportedConstruct
-from .kinds import Kind, Typed
+from .kinds import Kind, Storage, Typed
 from .registry import function, node
 
 if TYPE_CHECKING:
@@ -37,10 +37,7 @@ def number_text(value: exp.Expr) -> exp.Expr:
     doubles below 1e-10, are refused at run time rather than guessed.
     """
     varchar = b.cast(value, "VARCHAR")
-    trimmed = b.call("regexp_replace", varchar, b.text(r"(\.\d*?)0+$"), b.text(r"\1"))
-    no_point = b.call("regexp_replace", trimmed, b.text(r"\.$"), b.text(""))
-    no_zero = b.call("regexp_replace", no_point, b.text(r"^(-?)0\."), b.text(r"\1."))
-    signless_zero = b.call("regexp_replace", no_zero, b.text(r"^-0$"), b.text("0"))
+    signless_zero = decimal_text(varchar)
     expanded = b.let(b.call("printf", b.text("%.14e"), value.copy()), "__sqlgate_e",
                      _fixed_notation)
     return b.let(
@@ -57,6 +54,16 @@ def number_text(value: exp.Expr) -> exp.Expr:
             text.copy(),
         ),
     )
+
+
+def decimal_text(varchar: exp.Expr) -> exp.Expr:
+    """Oracle's text for a number from DuckDB's fixed-notation text of it (a DECIMAL's, or a
+    DOUBLE's that has no exponent): trailing fractional zeros, a trailing point, the zero
+    before the point and the sign of zero dropped."""
+    trimmed = b.call("regexp_replace", varchar, b.text(r"(\.\d*?)0+$"), b.text(r"\1"))
+    no_point = b.call("regexp_replace", trimmed, b.text(r"\.$"), b.text(""))
+    no_zero = b.call("regexp_replace", no_point, b.text(r"^(-?)0\."), b.text(r"\1."))
+    return b.call("regexp_replace", no_zero, b.text(r"^-0$"), b.text("0"))
 
 
 def _fixed_notation(scientific: exp.Expr) -> exp.Expr:
@@ -95,6 +102,11 @@ def to_text(tr: ExprTranslator, value: Typed, what: str) -> exp.Expr:
     if value.kind in (Kind.STRING, Kind.NULL):
         return value.sql
     if value.kind is Kind.NUMBER:
+        # Typed from the catalog: no run-time dispatch, and only what the storage needs.
+        if value.storage is Storage.INTEGER:
+            return b.cast(value.sql, "VARCHAR")
+        if value.storage is Storage.DECIMAL:
+            return decimal_text(b.cast(value.sql, "VARCHAR"))
         return number_text(value.sql)
     if value.kind is Kind.UNKNOWN:
         # The schema does not say; decide on DuckDB's run-time type, every branch is VARCHAR.
