@@ -352,3 +352,21 @@ def test_to_char_of_doubles_is_their_fifteen_digit_decimal(mantissa, exponent, n
     expected = format(Decimal(f"{float(value):.14e}").normalize(), "f")
     expected = expected.replace("0.", ".", 1) if expected.lstrip("-").startswith("0.") else expected
     assert Decimal(got) == Decimal(expected) and got == expected
+
+
+def test_to_number_is_exact_decimal_as_in_oracle():
+    assert scalar("SELECT CASE WHEN TO_NUMBER('0.1') + TO_NUMBER('0.2') = 0.3 THEN 'exact' END"
+                  " FROM dual") == "exact"
+    assert scalar("SELECT TO_NUMBER('-.0000000001') FROM dual") == Decimal("-1E-10")
+    with pytest.raises(duckdb.Error, match="not read exactly"):
+        scalar("SELECT TO_NUMBER('0.12345678901') FROM dual")
+    with pytest.raises(duckdb.Error, match="not read exactly"):
+        scalar("SELECT TO_NUMBER('1e5') FROM dual")
+    # BINARY_DOUBLE stays binary, exponent included.
+    assert scalar("SELECT CAST('1e5' AS BINARY_DOUBLE) FROM dual") == 1e5
+
+
+def test_null_cast_to_number_keeps_a_union_exact():
+    query = ("SELECT SUM(x) FROM (SELECT 0.1 AS x FROM dual UNION ALL SELECT 0.2 FROM dual "
+             "UNION ALL SELECT CAST(NULL AS NUMBER) FROM dual)")
+    assert scalar(query) == Decimal("0.3")
