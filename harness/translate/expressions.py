@@ -275,7 +275,7 @@ def _quantifier(node: exp.Expr) -> tuple[bool, list[exp.Expr]] | None:
         return isinstance(node, exp.Any), values
     if isinstance(node, exp.Anonymous) and node.name.upper() in _QUANTIFIER_CALLS:
         values = list(node.expressions)
-        if len(values) == 1 and isinstance(values[0], exp.Subquery | _QUERY):
+        if len(values) == 1 and isinstance(values[0], (exp.Subquery, *_QUERY)):
             inner = values[0]
             values = [inner.this if isinstance(inner, exp.Subquery) else inner]
         return _QUANTIFIER_CALLS[node.name.upper()], values

@@ -140,3 +140,41 @@ def test_not_like_is_the_complement_of_like_among_non_null_values(values, patter
     present = {i for i, v in enumerate(values) if v is not None}
     assert like == {i for i in present if _oracle_like(values[i], pattern)}
     assert not_like == present - like
+
+
+_OPS = {"=": lambda a, b: a == b, "<>": lambda a, b: a != b, "!=": lambda a, b: a != b,
+        "^=": lambda a, b: a != b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+        ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+def _quantified_reference(left, op, quantifier, members):
+    """Three-valued ANY/SOME/ALL as the SQL Language Reference defines them."""
+    results = [None if left is None or m is None else _OPS[op](left, m) for m in members]
+    if quantifier in ("ANY", "SOME"):
+        return True if True in results else (None if None in results else False)
+    return False if False in results else (None if None in results else True)
+
+
+_MEMBER = st.one_of(st.none(), st.integers(-3, 3))
+
+
+@settings(max_examples=150)
+@given(left=_MEMBER, op=st.sampled_from(sorted(_OPS)),
+       quantifier=st.sampled_from(["ANY", "SOME", "ALL"]),
+       members=st.lists(_MEMBER, max_size=4))
+def test_quantified_comparison_property(left, op, quantifier, members):
+    con = _SCRATCH
+    con.execute("CREATE OR REPLACE TABLE t(id BIGINT, name VARCHAR, amt DECIMAL(10,2))")
+    con.execute("INSERT INTO t VALUES (1, NULL, ?)", [left])
+    con.execute("CREATE OR REPLACE TABLE u(v DECIMAL(10,2))")
+    if members:
+        con.executemany("INSERT INTO u VALUES (?)", [[m] for m in members])
+    expected = _quantified_reference(left, op, quantifier, members)
+    forms = [f"amt {op} {quantifier} (SELECT v FROM u)"]
+    if members:
+        listed = ", ".join("NULL" if m is None else str(m) for m in members)
+        forms.append(f"amt {op} {quantifier} ({listed})")
+    for form in forms:
+        query = f"SELECT CASE WHEN {form} THEN 1 WHEN NOT ({form}) THEN 0 END FROM t"
+        got = con.execute(translate(query, schema=SCHEMA).sql).fetchone()[0]
+        assert got == (None if expected is None else int(expected)), form
