@@ -158,7 +158,14 @@ def _typed_null(dtype: exp.DType, params: list[int]) -> Typed:
 
 @node(exp.Cast)
 def _cast(tr: ExprTranslator, node: exp.Cast) -> Typed:
-    """CAST to NUMBER[(p[,s])]/INTEGER, VARCHAR2(n)/CHAR(n), DATE (from DATE only)."""
+    """CAST to NUMBER[(p[,s])]/INTEGER, VARCHAR2(n)/CHAR(n), DATE (from DATE only).
+
+    ``DEFAULT ... ON CONVERSION ERROR`` and a format model (``CAST(x AS NUMBER, 'fmt')``)
+    change the result and are refused, not dropped.
+    """
+    from .clauses import check_args
+
+    check_args(node, {"this", "to"})
     target = node.to
     value = tr.tx(node.this)
     params = [int(p.this.this) for p in target.expressions if isinstance(p.this, exp.Literal)]

@@ -370,3 +370,13 @@ def test_null_cast_to_number_keeps_a_union_exact():
     query = ("SELECT SUM(x) FROM (SELECT 0.1 AS x FROM dual UNION ALL SELECT 0.2 FROM dual "
              "UNION ALL SELECT CAST(NULL AS NUMBER) FROM dual)")
     assert scalar(query) == Decimal("0.3")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT CAST('x' AS NUMBER DEFAULT 0 ON CONVERSION ERROR) FROM dual",
+     "SELECT CAST('1,234' AS NUMBER, '9,999') FROM dual"],
+)
+def test_cast_clauses_that_change_the_result_are_refused(query):
+    with pytest.raises(UnsupportedConstruct):
+        translate(query)
