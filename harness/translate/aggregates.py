@@ -10,7 +10,7 @@ from . import build as b
 from .arithmetic import decimal_quotient
 from .errors import UnsupportedConstruct
 from .expressions import literal_str
-from .kinds import Kind, Typed
+from .kinds import Kind, Storage, Typed
 from .registry import function, node
 from .strings import to_text
 
@@ -74,7 +74,7 @@ def _numeric_aggregate(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
         raise UnsupportedConstruct(f"{node.name.upper()} of a {value.kind.value}", "not supported")
     result = b.call(node.name.lower(), _wrap_distinct(value.sql, distinct))
     if _is_average(node) and not isinstance(node.parent, exp.Window):
-        result = decimal_quotient(result)
+        return Typed(decimal_quotient(result), Kind.NUMBER, Storage.DECIMAL)
     return Typed(result, Kind.NUMBER)
 
 

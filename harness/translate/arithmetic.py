@@ -9,7 +9,7 @@ from sqlglot import exp
 from . import build as b
 from .dates import days_between, plus_days, plus_months_checked
 from .errors import UnsupportedConstruct
-from .kinds import Kind, Typed
+from .kinds import Kind, Storage, Typed
 from .registry import node
 
 if TYPE_CHECKING:
@@ -31,8 +31,10 @@ def decimal_quotient(value: exp.Expr) -> exp.Expr:
     16th significant digit of the true quotient, so its 15-significant-digit decimal text
     *is* the true quotient whenever that has at most 15 significant digits (every quotient of
     the embedded data's amounts that terminates); longer ones (1/3) keep 15 digits, and
-    QUOTIENT_SCALE places after the point. The result is DECIMAL(38, QUOTIENT_SCALE); a
-    quotient of 10^26 or more does not fit and raises.
+    QUOTIENT_SCALE places after the point (so a quotient below 1e-6 keeps fewer than 7
+    significant digits). The result is DECIMAL(38, QUOTIENT_SCALE); a quotient of 10^26 or
+    more does not fit and raises, and so does a product whose factors' scales add up past
+    what DECIMAL(38) can hold (three quotients: 36 places, 2 integer digits).
     """
     text = b.call("printf", b.text("%.15g"), value)
     return b.cast(text, f"DECIMAL(38,{QUOTIENT_SCALE})")
@@ -134,7 +136,7 @@ def _div(tr: ExprTranslator, node: exp.Div) -> Typed:
           b.error("ORA-01476: divisor is equal to zero"))],
         right.copy(),
     )
-    return Typed(decimal_quotient(b.div(left.sql, divisor)), Kind.NUMBER)
+    return Typed(decimal_quotient(b.div(left.sql, divisor)), Kind.NUMBER, Storage.DECIMAL)
 
 
 @node(exp.Neg)
