@@ -15,6 +15,7 @@ from .context import Context
 from .errors import UnsupportedConstruct
 from .expressions import ExprTranslator, condition, literal_int
 from .kinds import Kind, Typed, mixed_families
+from .nested_aggregates import unnest_aggregates
 from .registry import AGGREGATES
 from .scope import Scope, Source
 
@@ -86,6 +87,7 @@ class QueryTranslator:
             inner.sql = exp.Subquery(this=inner.sql)  # type: ignore[assignment]
             return inner
         if isinstance(node, exp.Select):
+            node = unnest_aggregates(node, self.ctx)
             return self.select(node, outer, expose_order=expose_order)
         if isinstance(node, exp.Union | exp.Intersect | exp.Except):
             if expose_order:
