@@ -108,6 +108,12 @@ def _statistic(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
     value, distinct = _aggregate_arg(tr, node)
     if value.kind not in (Kind.NUMBER, Kind.UNKNOWN, Kind.NULL):
         raise UnsupportedConstruct(f"{node.name.upper()} of a {value.kind.value}", "not supported")
+    if node.name.upper() == "MEDIAN":
+        # Oracle averages the two middle values exactly; DuckDB's MEDIAN of a DECIMAL keeps
+        # the column's scale (1.000001 and 1.000002 give 1.000001), so it is taken in DOUBLE
+        # and made a decimal again like a quotient.
+        median = b.call("median", _wrap_distinct(b.cast(value.sql, "DOUBLE"), distinct))
+        return Typed(decimal_quotient(median), Kind.NUMBER, Storage.DECIMAL)
     return Typed(b.call(node.name.lower(), _wrap_distinct(value.sql, distinct)), Kind.NUMBER)
 
 

@@ -178,3 +178,11 @@ def test_non_terminating_quotients_keep_fifteen_significant_digits():
     assert _run(con, "SELECT dr / cr FROM j") == [(Decimal("0.333333333333"),)]
     # Oracle: 1/3*3 is .999..., not 1; so is the translation.
     assert _run(con, "SELECT COUNT(*) FROM j WHERE dr / cr * cr = 1") == [(0,)]
+
+
+def test_median_averages_the_middle_values_exactly():
+    con = _journal([(1, Decimal("1.000001"), 1), (2, Decimal("1.000002"), 1)])
+    assert _run(con, "SELECT MEDIAN(dr) FROM j") == [(Decimal("1.0000015"),)]
+    con = _journal([(1, Decimal("2.5"), 1), (2, Decimal("1.25"), 1), (3, Decimal("9"), 1)])
+    assert _run(con, "SELECT MEDIAN(dr), MEDIAN(DISTINCT cr) FROM j") == [
+        (Decimal("2.5"), Decimal("1"))]
