@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from . import build as b
-from .arithmetic import decimal_quotient
 from .errors import UnsupportedConstruct
+from .exact import decimal_quotient
 from .expressions import literal_str
 from .kinds import Kind, Storage, Typed
 from .registry import function, node

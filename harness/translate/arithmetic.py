@@ -9,6 +9,7 @@ from sqlglot import exp
 from . import build as b
 from .dates import days_between, plus_days, plus_months_checked
 from .errors import UnsupportedConstruct
+from .exact import decimal_quotient
 from .kinds import Kind, Storage, Typed
 from .registry import node
 
@@ -16,28 +17,6 @@ if TYPE_CHECKING:
     from .expressions import ExprTranslator
 
 _NUMERIC = (Kind.NUMBER, Kind.NULL)
-
-
-# Digits after the point kept from a quotient (see `decimal_quotient`).
-QUOTIENT_SCALE = 12
-
-
-def decimal_quotient(value: exp.Expr) -> exp.Expr:
-    """A DOUBLE result of DuckDB's division (or AVG) turned back into an exact decimal.
-
-    Oracle divides NUMBERs in decimal, exactly to 38 digits; DuckDB divides DECIMALs in
-    binary, so a quotient that is exactly 1.005 comes back as 1.00499999999999989 and
-    ROUND(q, 2) gives 1.00 instead of Oracle's 1.01. The double is within a few units in its
-    16th significant digit of the true quotient, so its 15-significant-digit decimal text
-    *is* the true quotient whenever that has at most 15 significant digits (every quotient of
-    the embedded data's amounts that terminates); longer ones (1/3) keep 15 digits, and
-    QUOTIENT_SCALE places after the point (so a quotient below 1e-6 keeps fewer than 7
-    significant digits). The result is DECIMAL(38, QUOTIENT_SCALE); a quotient of 10^26 or
-    more does not fit and raises, and so does a product whose factors' scales add up past
-    what DECIMAL(38) can hold (three quotients: 36 places, 2 integer digits).
-    """
-    text = b.call("printf", b.text("%.15g"), value)
-    return b.cast(text, f"DECIMAL(38,{QUOTIENT_SCALE})")
 
 
 def _refuse(op: str, left: Typed, right: Typed, reason: str) -> UnsupportedConstruct:

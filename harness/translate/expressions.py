@@ -416,6 +416,8 @@ def _case(tr: ExprTranslator, node: exp.Case) -> Typed:
     subject = tr.tx(node.this) if node.this is not None else None
     whens = []
     kinds: list[Kind] = []
+    results: list[Typed] = []
+    tests = []
     for branch in node.args["ifs"]:
         if subject is None:
             test = condition(tr, branch.this)
@@ -423,19 +425,21 @@ def _case(tr: ExprTranslator, node: exp.Case) -> Typed:
             operand = tr.tx(branch.this)
             check_comparable(subject, operand, "CASE comparison")
             test = b.eq(subject.copy(), operand.sql)
-        value = tr.tx(branch.args["true"])
-        kinds.append(value.kind)
-        whens.append((test, value.sql))
+        tests.append(test)
+        results.append(tr.tx(branch.args["true"]))
     default = node.args.get("default")
-    default_sql = None
     if default is not None:
-        translated = tr.tx(default)
-        kinds.append(translated.kind)
-        default_sql = translated.sql
+        results.append(tr.tx(default))
+    kinds = [r.kind for r in results]
     if mixed_families(kinds):
         raise UnsupportedConstruct(
             "CASE with results of different types", "an error in Oracle (ORA-00932)"
         )
+    from .exact import common_numbers
+
+    values = common_numbers(results)
+    whens = list(zip(tests, values, strict=False))
+    default_sql = values[-1] if default is not None else None
     kind = next((k for k in kinds if k not in (Kind.NULL, Kind.UNKNOWN)),
                 Kind.UNKNOWN if Kind.UNKNOWN in kinds else Kind.NULL)
     return Typed(b.case(whens, default_sql), kind)

@@ -13,6 +13,7 @@ from .aggregates import ordered
 from .clauses import check_alias_use, check_args, fetch, group_by, select_list
 from .context import Context
 from .errors import UnsupportedConstruct
+from .exact import COMMON_NUMBER_TYPE
 from .expressions import ExprTranslator, condition, literal_int
 from .kinds import Kind, Typed, mixed_families
 from .nested_aggregates import unnest_aggregates
@@ -70,6 +71,33 @@ def block_has_aggregate(nodes: list[exp.Expr]) -> bool:
 
 def _windows(nodes: list[exp.Expr]) -> bool:
     return any(isinstance(n, exp.Window) for node in nodes for n in _walk_block(node))
+
+
+def _common_number_columns(select: exp.Expr, positions: list[int]) -> exp.Expr:
+    """A set-operation branch with its NUMBER columns at ``positions`` cast to one exact type
+    (see `exact.common_numbers`: DuckDB's UNION would otherwise round DECIMAL(38,6) values to
+    the other branch's smaller scale). Names are kept, so the first branch still names the
+    columns. A nested set operation's branches are cast when it is translated."""
+    if not positions or not isinstance(select, exp.Select):
+        return select
+    items = list(select.expressions)
+    if any(isinstance(item, exp.Star) or isinstance(item, exp.Column) and item.is_star
+           for item in items):
+        return select
+    for i in positions:
+        if i >= len(items):
+            continue
+        item = items[i]
+        value = item.this if isinstance(item, exp.Alias) else item
+        cast = b.cast(value.copy(), COMMON_NUMBER_TYPE)
+        if isinstance(item, exp.Alias):
+            items[i] = exp.alias_(cast, item.args["alias"].copy())
+        elif isinstance(item, exp.Column):
+            items[i] = exp.alias_(cast, exp.to_identifier(item.name))
+        else:
+            items[i] = cast
+    select.set("expressions", items)
+    return select
 
 
 class QueryTranslator:
@@ -130,8 +158,12 @@ class QueryTranslator:
         right = self.query(node.expression, scope)
         if len(left.columns) != len(right.columns) and not (left.open_columns or right.open_columns):
             raise UnsupportedConstruct(name, "branches select different numbers of columns")
+        numeric = [i for i, ((_, lk), (_, rk)) in enumerate(zip(left.columns, right.columns,
+                                                                  strict=False))
+                   if Kind.NUMBER in (lk, rk) and not (left.open_columns or right.open_columns)]
         sides = [
-            exp.Subquery(this=side.sql) if isinstance(side.sql, exp.SetOperation) else side.sql
+            exp.Subquery(this=side.sql) if isinstance(side.sql, exp.SetOperation)
+            else _common_number_columns(side.sql, numeric)
             for side in (left, right)
         ]
         result = type(node)(this=sides[0], expression=sides[1], distinct=distinct)

@@ -186,3 +186,31 @@ def test_median_averages_the_middle_values_exactly():
     con = _journal([(1, Decimal("2.5"), 1), (2, Decimal("1.25"), 1), (3, Decimal("9"), 1)])
     assert _run(con, "SELECT MEDIAN(dr), MEDIAN(DISTINCT cr) FROM j") == [
         (Decimal("2.5"), Decimal("1"))]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT CASE WHEN id = 1 THEN ROUND(SUM(dr) OVER (), 2) ELSE cr END FROM j ORDER BY id",
+        "SELECT DECODE(id, 1, ROUND(SUM(dr) OVER (), 2), cr) FROM j ORDER BY id",
+        "SELECT NVL(CASE WHEN id = 1 THEN ROUND(SUM(dr) OVER (), 2) END, cr) FROM j ORDER BY id",
+        "SELECT COALESCE(CASE WHEN id = 1 THEN CEIL(SUM(dr) OVER ()) END, cr) FROM j ORDER BY id",
+        "SELECT NVL2(CASE WHEN id = 1 THEN 1 END, ROUND(SUM(dr) OVER (), 2), cr) FROM j "
+        "ORDER BY id",
+        "SELECT x FROM (SELECT id, ROUND(SUM(dr) OVER (), 2) AS x FROM j WHERE id = 1 "
+        "UNION ALL SELECT id, cr FROM j WHERE id = 2) ORDER BY id",
+        "SELECT LEAST(ROUND(SUM(dr) OVER (), 0), cr) FROM j ORDER BY id",
+    ],
+)
+def test_choices_between_numbers_keep_every_place(query):
+    # DuckDB unifies DECIMAL(38,2) with DECIMAL(38,6) as DECIMAL(38,2); Oracle keeps 1.716216.
+    con = _journal([(1, Decimal("0.5"), Decimal("1.716216")),
+                    (2, Decimal(1), Decimal("1.716216"))])
+    assert _run(con, query)[1] == (Decimal("1.716216"),)
+
+
+def test_round_to_a_computed_number_of_places_is_exact():
+    con = _journal([(2, Decimal("1234.565"), 0), (1, Decimal("1.005"), 0), (0, Decimal(5), 0)])
+    assert _run(con, "SELECT ROUND(dr, id), TRUNC(dr, id) FROM j ORDER BY id") == [
+        (5, 5), (Decimal("1.0"), Decimal("1.0")), (Decimal("1234.57"), Decimal("1234.56"))]
+    assert _run(con, "SELECT ROUND(dr, NULL) FROM j WHERE id = 0") == [(None,)]
