@@ -29,6 +29,10 @@ _TYPE_RE = re.compile(
 # Oracle's limits on the parenthesised numbers of each type (extended VARCHAR2 allows 32767).
 _LIMITS = {"NUMBER": (1, 38), "VARCHAR2": (1, 32767), "CHAR": (1, 2000), "TIMESTAMP": (0, 9)}
 _NUMBER_SCALE = (-84, 127)
+# Digits after the point stored for an unconstrained NUMBER: covers the embedded data (amounts
+# in cents, rates to 6 places) and leaves DuckDB's decimal products room (a product of three
+# such columns has 18 places and still 20 integer digits inside DECIMAL(38)).
+PLAIN_NUMBER_SCALE = 6
 
 
 class _Strict(BaseModel):
@@ -94,19 +98,33 @@ class OracleType(_Strict):
     def duckdb_type(self) -> str:
         """The DuckDB type that stores this Oracle type without changing its meaning.
 
-        Oracle DATE carries a time of day, so it is a TIMESTAMP; NUMBER(p) with scale 0 fits a
-        BIGINT up to 18 digits; NUMBER(p,s) is a DECIMAL; an unconstrained NUMBER is a DOUBLE
-        (compared with a relative tolerance, never exactly).
+        Oracle DATE carries a time of day, so it is a TIMESTAMP. NUMBER is decimal and compares
+        exactly in Oracle, so it is stored exactly: NUMBER(p) with scale 0 fits a BIGINT up to
+        18 digits and a DECIMAL(p,0) beyond; NUMBER(p,s) is a DECIMAL(p,s) (a negative scale
+        leaves integers of p - s digits); an unconstrained NUMBER is a
+        DECIMAL(38, PLAIN_NUMBER_SCALE), never a DOUBLE, so that `SUM(dr) = SUM(cr)` and
+        `SUM(dr - cr) = 0` agree as they do in Oracle.
         """
         if self.base == "NUMBER":
-            if self.precision is not None and not self.scale and self.precision <= 18:
+            scale = self.storage_scale
+            if self.precision is None:
+                return f"DECIMAL(38,{scale})"
+            digits = self.precision - min(self.scale or 0, 0)
+            if not scale and digits <= 18:
                 return "BIGINT"
-            if self.precision is not None and self.scale:
-                return f"DECIMAL({min(self.precision, 38)},{self.scale})"
-            return "DOUBLE"
+            return f"DECIMAL({min(max(digits, scale), 38)},{scale})"
         if self.base in ("DATE", "TIMESTAMP"):
             return "TIMESTAMP"
         return "VARCHAR"
+
+    @property
+    def storage_scale(self) -> int:
+        """Digits after the point that the DuckDB storage of a NUMBER keeps (0 otherwise)."""
+        if self.base != "NUMBER":
+            return 0
+        if self.precision is None:
+            return PLAIN_NUMBER_SCALE
+        return max(self.scale or 0, 0)
 
 
 class Column(_Strict):

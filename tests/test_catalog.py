@@ -369,10 +369,13 @@ def test_summary_counts_match_the_files(catalog):
 # --- Oracle types ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text,shown,duckdb", [
-    ("NUMBER", "NUMBER", "DOUBLE"),
+    ("NUMBER", "NUMBER", "DECIMAL(38,6)"),
     ("NUMBER(15)", "NUMBER(15)", "BIGINT"),
     ("number(15, 2)", "NUMBER(15,2)", "DECIMAL(15,2)"),
-    ("NUMBER(38)", "NUMBER(38)", "DOUBLE"),
+    ("NUMBER(38)", "NUMBER(38)", "DECIMAL(38,0)"),
+    ("NUMBER(18)", "NUMBER(18)", "BIGINT"),
+    ("NUMBER(5,-2)", "NUMBER(5,-2)", "BIGINT"),
+    ("NUMBER(2,5)", "NUMBER(2,5)", "DECIMAL(5,5)"),
     ("VARCHAR2(240)", "VARCHAR2(240)", "VARCHAR"),
     ("CHAR(1)", "CHAR(1)", "VARCHAR"),
     ("DATE", "DATE", "TIMESTAMP"),

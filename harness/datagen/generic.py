@@ -93,9 +93,8 @@ def to_series(col: Column, values: np.ndarray) -> pd.Series:
             return pd.Series(values.astype(np.int64))
         return pd.Series(pd.array(np.round(values.astype(float)), dtype="Int64"))
     if duck.startswith("DECIMAL"):
-        return pd.Series(np.round(values.astype(float), col.type.scale or 0))
-    if duck == "DOUBLE":
-        return pd.Series(values.astype(float))
+        # DuckDB rounds the float to the column's scale when it stores it, exactly.
+        return pd.Series(np.round(values.astype(float), col.type.storage_scale))
     if duck == "TIMESTAMP":
         return pd.Series(values.astype("datetime64[us]"))
     return pd.Series(values, dtype=object)

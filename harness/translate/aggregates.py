@@ -8,8 +8,9 @@ from sqlglot import exp
 
 from . import build as b
 from .errors import UnsupportedConstruct
+from .exact import decimal_quotient
 from .expressions import literal_str
-from .kinds import Kind, Typed
+from .kinds import Kind, Storage, Typed
 from .registry import function, node
 from .strings import to_text
 
@@ -31,7 +32,25 @@ def _aggregate_arg(tr: ExprTranslator, node: exp.Anonymous) -> tuple[Typed, bool
         if len(arg.expressions) != 1:
             raise UnsupportedConstruct(f"{name}(DISTINCT ...)", "takes one expression")
         arg = arg.expressions[0]
+    if not isinstance(node.parent, exp.Window):
+        _refuse_nested_aggregate(name, arg)
     return tr.tx(arg), distinct
+
+
+def _refuse_nested_aggregate(name: str, arg: exp.Expr) -> None:
+    """``MAX(SUM(x)) ... GROUP BY g`` is valid Oracle (one row: the aggregate over the groups'
+    aggregates) and a binder error in DuckDB; refused rather than left to fail at run time.
+
+    An aggregate inside an analytic one (``SUM(SUM(x)) OVER ()``) is not nested in this sense
+    and is translated.
+    """
+    from .queries import block_has_aggregate
+
+    if block_has_aggregate([arg]):
+        raise UnsupportedConstruct(
+            f"nested aggregate {name}(...({arg.sql(dialect='oracle')[:40]}))",
+            "an aggregate of grouped aggregates is not translated",
+        )
 
 
 def _wrap_distinct(value: exp.Expr, distinct: bool) -> exp.Expr:
@@ -48,10 +67,19 @@ def _count(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
 
 @function("SUM", "AVG", aggregate=True)
 def _numeric_aggregate(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
+    """SUM and AVG; AVG is a decimal quotient as in Oracle (DuckDB's AVG is a DOUBLE), taken
+    around the whole window when AVG is analytic."""
     value, distinct = _aggregate_arg(tr, node)
     if value.kind not in (Kind.NUMBER, Kind.UNKNOWN, Kind.NULL):
         raise UnsupportedConstruct(f"{node.name.upper()} of a {value.kind.value}", "not supported")
-    return Typed(b.call(node.name.lower(), _wrap_distinct(value.sql, distinct)), Kind.NUMBER)
+    result = b.call(node.name.lower(), _wrap_distinct(value.sql, distinct))
+    if _is_average(node) and not isinstance(node.parent, exp.Window):
+        return Typed(decimal_quotient(result), Kind.NUMBER, Storage.DECIMAL)
+    return Typed(result, Kind.NUMBER)
+
+
+def _is_average(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Anonymous) and node.name.upper() == "AVG"
 
 
 @function("MIN", "MAX", aggregate=True)
@@ -80,6 +108,12 @@ def _statistic(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
     value, distinct = _aggregate_arg(tr, node)
     if value.kind not in (Kind.NUMBER, Kind.UNKNOWN, Kind.NULL):
         raise UnsupportedConstruct(f"{node.name.upper()} of a {value.kind.value}", "not supported")
+    if node.name.upper() == "MEDIAN":
+        # Oracle averages the two middle values exactly; DuckDB's MEDIAN of a DECIMAL keeps
+        # the column's scale (1.000001 and 1.000002 give 1.000001), so it is taken in DOUBLE
+        # and made a decimal again like a quotient.
+        median = b.call("median", _wrap_distinct(b.cast(value.sql, "DOUBLE"), distinct))
+        return Typed(decimal_quotient(median), Kind.NUMBER, Storage.DECIMAL)
     return Typed(b.call(node.name.lower(), _wrap_distinct(value.sql, distinct)), Kind.NUMBER)
 
 
@@ -189,4 +223,4 @@ def _window(tr: ExprTranslator, node: exp.Window) -> Typed:
         spec=_frame(node.args["spec"]) if node.args.get("spec") else None,
         over="OVER",
     )
-    return Typed(window, func.kind)
+    return Typed(decimal_quotient(window) if _is_average(node.this) else window, func.kind)

@@ -11,7 +11,7 @@ from sqlglot import exp
 from .context import Context
 from .dialect import OracleSource
 from .errors import UnsupportedConstruct
-from .kinds import Schema, normalize_schema
+from .kinds import Schema, normalize_schema, normalize_storage
 from .queries import QueryTranslator
 
 PINNED_SYSDATE = datetime(2025, 6, 15, 10, 30, 0)
@@ -76,7 +76,8 @@ def translate(
     """
     text = oracle_sql if isinstance(oracle_sql, str) else _oracle_text(oracle_sql)
     tree = sqlglot.parse_one(text, read=OracleSource)
-    ctx = Context(sysdate=sysdate, schema=normalize_schema(schema))
+    ctx = Context(sysdate=sysdate, schema=normalize_schema(schema),
+                  storage=normalize_storage(schema))
     try:
         result = QueryTranslator(ctx).query(tree, None)
     except RecursionError:

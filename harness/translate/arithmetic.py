@@ -9,7 +9,8 @@ from sqlglot import exp
 from . import build as b
 from .dates import days_between, plus_days, plus_months_checked
 from .errors import UnsupportedConstruct
-from .kinds import Kind, Typed
+from .exact import decimal_quotient
+from .kinds import Kind, Storage, Typed
 from .registry import node
 
 if TYPE_CHECKING:
@@ -101,17 +102,20 @@ def _mul(tr: ExprTranslator, node: exp.Mul) -> Typed:
 
 @node(exp.Div)
 def _div(tr: ExprTranslator, node: exp.Div) -> Typed:
-    """Division: always real division; a zero divisor raises as in Oracle (DuckDB gives inf)."""
+    """Division: real, decimal division; a zero divisor raises as in Oracle (DuckDB gives inf)."""
     left, right = tr.tx(node.this), tr.tx(node.expression)
     for value, other in ((left, right), (right, left)):
         _check_operand("/", value, other)
         if value.kind not in (*_NUMERIC, Kind.UNKNOWN):
             raise _refuse("/", value, other, "an error in Oracle")
+    # Any operator with a NULL operand gives NULL, so NULL / 0 is NULL; only a non-NULL
+    # dividend over zero raises.
     divisor = b.case(
-        [(b.eq(right.sql, b.num(0)), b.error("ORA-01476: divisor is equal to zero"))],
+        [(b.and_(b.eq(right.sql, b.num(0)), b.is_not_null(left.copy())),
+          b.error("ORA-01476: divisor is equal to zero"))],
         right.copy(),
     )
-    return Typed(b.div(left.sql, divisor), Kind.NUMBER)
+    return Typed(decimal_quotient(b.div(left.sql, divisor)), Kind.NUMBER, Storage.DECIMAL)
 
 
 @node(exp.Neg)
@@ -120,5 +124,5 @@ def _neg(tr: ExprTranslator, node: exp.Neg) -> Typed:
     if value.kind not in (*_NUMERIC, Kind.UNKNOWN):
         raise UnsupportedConstruct(f"-{value.kind.value}", "negating a non-number")
     if isinstance(value.sql, exp.Literal):
-        return Typed(b.num(f"-{value.sql.this}"), Kind.NUMBER)
-    return Typed(exp.Neg(this=b.paren(value.sql)), Kind.NUMBER)
+        return Typed(b.num(f"-{value.sql.this}"), Kind.NUMBER, value.storage)
+    return Typed(exp.Neg(this=b.paren(value.sql)), Kind.NUMBER, value.storage)

@@ -8,8 +8,9 @@ from sqlglot import exp
 
 from . import build as b
 from .errors import UnsupportedConstruct
+from .exact import common_numbers
 from .expressions import check_comparable, is_null_literal
-from .kinds import Kind, Typed, mixed_families
+from .kinds import Kind, Storage, Typed, mixed_families
 from .registry import function
 from .strings import to_text
 
@@ -26,6 +27,12 @@ def _first_kind(values: list[Typed]) -> Kind:
     )
 
 
+def _same_storage(values: list[Typed]) -> Storage | None:
+    """The storage of a choice among ``values``: known only when all agree (NULLs aside)."""
+    kinds = {v.storage for v in values if v.kind is not Kind.NULL}
+    return kinds.pop() if len(kinds) == 1 else None
+
+
 def _check_same_family(name: str, values: list[Typed]) -> None:
     kinds = mixed_families([v.kind for v in values])
     if kinds:
@@ -39,14 +46,16 @@ def _check_same_family(name: str, values: list[Typed]) -> None:
 def _nvl(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
     first, second = tr.args(node, 2, 2)
     _check_same_family("NVL", [first, second])
-    return Typed(b.call("coalesce", first.sql, second.sql), _first_kind([first, second]))
+    return Typed(b.call("coalesce", *common_numbers([first, second])),
+                 _first_kind([first, second]), _same_storage([first, second]))
 
 
 @function("COALESCE")
 def _coalesce(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
     values = tr.args(node, 2, 255)
     _check_same_family("COALESCE", values)
-    return Typed(b.call("coalesce", *(v.sql for v in values)), _first_kind(values))
+    return Typed(b.call("coalesce", *common_numbers(values)), _first_kind(values),
+                 _same_storage(values))
 
 
 @function("NVL2")
@@ -54,7 +63,8 @@ def _nvl2(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
     """NVL2(a, b, c): b when a is not NULL, else c."""
     test, if_set, if_null = tr.args(node, 3, 3)
     _check_same_family("NVL2", [if_set, if_null])
-    result = b.case([(b.is_not_null(test.sql), if_set.sql)], if_null.sql)
+    when_set, when_null = common_numbers([if_set, if_null])
+    result = b.case([(b.is_not_null(test.sql), when_set)], when_null)
     return Typed(result, _first_kind([if_set, if_null]))
 
 
@@ -85,6 +95,8 @@ def _decode(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
         results = [Typed(to_text(tr, r, "DECODE result"), Kind.STRING) for r in results]
     else:
         _check_same_family("DECODE results", results)
+        results = [Typed(sql, r.kind) for sql, r in zip(common_numbers(results), results,
+                                                            strict=True)]
     whens = []
     for search_node, result in zip(pairs[0::2], results, strict=False):
         search = tr.tx(search_node)
@@ -105,5 +117,5 @@ def _extreme(tr: ExprTranslator, node: exp.Anonymous) -> Typed:
     values = tr.args(node, 1, 255)
     _check_same_family(name, values)
     any_null = b.or_(*(b.is_null(v.copy()) for v in values))
-    result = b.case([(any_null, b.null())], b.call(name.lower(), *(v.sql for v in values)))
+    result = b.case([(any_null, b.null())], b.call(name.lower(), *common_numbers(values)))
     return Typed(result, _first_kind(values))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .kinds import Kind
+from .kinds import Kind, Storage
 
 
 @dataclass
@@ -14,6 +14,8 @@ class Context:
 
     sysdate: datetime
     schema: dict[str, dict[str, Kind]]
+    # How DuckDB stores the schema's NUMBER columns (table → column → storage), where known.
+    storage: dict[str, dict[str, Storage]] = field(default_factory=dict)
     # Why the result may differ between runs (an arbitrary subset of rows was asked for).
     nondeterminism: list[str] = field(default_factory=list)
     _counter: int = 0

@@ -20,21 +20,30 @@ if TYPE_CHECKING:
 
 # Oracle's TO_NUMBER without a format: digits with an optional point and exponent, no blanks.
 _NUMBER_TEXT = r"-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?"
+# What an exact DECIMAL(38,10) keeps: no exponent, at most 10 places.
+_EXACT_NUMBER_TEXT = r"-?(\d{1,28}(\.\d{0,10})?|\.\d{1,10})"
+EXACT_NUMBER_TYPE = "DECIMAL(38,10)"
 
 
-def parse_number(text: exp.Expr) -> exp.Expr:
-    """Oracle's implicit/explicit text-to-number conversion; invalid text raises ORA-01722."""
+def parse_number(text: exp.Expr, *, binary: bool = False) -> exp.Expr:
+    """Oracle's implicit/explicit text-to-number conversion; invalid text raises ORA-01722.
+
+    Oracle NUMBER is decimal, so the text becomes an exact DECIMAL(38,10) (TO_NUMBER('0.1') +
+    TO_NUMBER('0.2') = 0.3 holds, as in Oracle); valid text that DECIMAL(38,10) cannot hold
+    exactly (an exponent, more than 10 places or 28 integer digits) raises rather than being
+    rounded. ``binary`` reads it as a DOUBLE instead (CAST AS BINARY_DOUBLE).
+    """
     varchar = b.cast(text, "VARCHAR")
-    return b.case(
-        [
-            (b.is_null(varchar.copy()), b.null()),
-            (
-                b.call("regexp_full_match", varchar.copy(), b.text(_NUMBER_TEXT)),
-                b.cast(varchar.copy(), "DOUBLE"),
-            ),
-        ],
-        b.error("ORA-01722: invalid number"),
-    )
+    valid = b.call("regexp_full_match", varchar.copy(), b.text(_NUMBER_TEXT))
+    if binary:
+        whens = [(valid, b.cast(varchar.copy(), "DOUBLE"))]
+    else:
+        exact = b.call("regexp_full_match", varchar.copy(), b.text(_EXACT_NUMBER_TEXT))
+        whens = [(exact, b.cast(varchar.copy(), EXACT_NUMBER_TYPE)),
+                 (valid, b.error("number text with an exponent or more than 10 places is not"
+                                 " read exactly"))]
+    return b.case([(b.is_null(varchar.copy()), b.null()), *whens],
+                  b.error("ORA-01722: invalid number"))
 
 
 def _format_literal(node: exp.Expr, what: str) -> str:
@@ -135,9 +144,11 @@ def _length_checked(text: exp.Expr, limit: int) -> exp.Expr:
 
 def _typed_null(dtype: exp.DType, params: list[int]) -> Typed:
     """CAST(NULL AS type): a NULL of the DuckDB type that stores the Oracle type."""
-    if dtype in (exp.DType.DECIMAL, exp.DType.INT, exp.DType.SMALLINT, exp.DType.BIGINT,
-                 exp.DType.DOUBLE, exp.DType.FLOAT):
+    if dtype in (exp.DType.DOUBLE, exp.DType.FLOAT):
         return Typed(b.cast(b.null(), "DOUBLE"), Kind.NUMBER)
+    if dtype in (exp.DType.DECIMAL, exp.DType.INT, exp.DType.SMALLINT, exp.DType.BIGINT):
+        # Exact, so a UNION with stored NUMBERs stays exact (a DOUBLE would make it binary).
+        return Typed(b.cast(b.null(), EXACT_NUMBER_TYPE), Kind.NUMBER)
     if dtype in (exp.DType.VARCHAR, exp.DType.NVARCHAR, exp.DType.CHAR):
         return Typed(b.cast(b.null(), "VARCHAR"), Kind.STRING)
     if dtype is exp.DType.DATE:
@@ -147,7 +158,14 @@ def _typed_null(dtype: exp.DType, params: list[int]) -> Typed:
 
 @node(exp.Cast)
 def _cast(tr: ExprTranslator, node: exp.Cast) -> Typed:
-    """CAST to NUMBER[(p[,s])]/INTEGER, VARCHAR2(n)/CHAR(n), DATE (from DATE only)."""
+    """CAST to NUMBER[(p[,s])]/INTEGER, VARCHAR2(n)/CHAR(n), DATE (from DATE only).
+
+    ``DEFAULT ... ON CONVERSION ERROR`` and a format model (``CAST(x AS NUMBER, 'fmt')``)
+    change the result and are refused, not dropped.
+    """
+    from .clauses import check_args
+
+    check_args(node, {"this", "to"})
     target = node.to
     value = tr.tx(node.this)
     params = [int(p.this.this) for p in target.expressions if isinstance(p.this, exp.Literal)]
@@ -175,7 +193,7 @@ def _cast(tr: ExprTranslator, node: exp.Cast) -> Typed:
         return Typed(b.cast(source, f"DECIMAL({precision}, {scale})"), Kind.NUMBER)
     if dtype in (exp.DType.DOUBLE, exp.DType.FLOAT) and not params:
         if value.kind is Kind.STRING:
-            return Typed(parse_number(value.sql), Kind.NUMBER)
+            return Typed(parse_number(value.sql, binary=True), Kind.NUMBER)
         if numeric_source:
             return Typed(b.cast(value.sql, "DOUBLE"), Kind.NUMBER)
     if dtype in (exp.DType.VARCHAR, exp.DType.NVARCHAR, exp.DType.CHAR) and len(params) == 1:

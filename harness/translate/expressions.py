@@ -9,7 +9,7 @@ from sqlglot import exp
 
 from . import build as b
 from .errors import UnsupportedConstruct
-from .kinds import Kind, Typed, mixed_families
+from .kinds import Kind, Storage, Typed, mixed_families
 from .registry import FUNCTION_HANDLERS, NODE_HANDLERS, node
 from .scope import Scope
 
@@ -53,7 +53,16 @@ class ExprTranslator:
         self.queries = queries
 
     def tx(self, node: exp.Expr) -> Typed:
-        """Translate ``node`` or raise :class:`UnsupportedConstruct` if it is not allow-listed."""
+        """Translate ``node`` or raise :class:`UnsupportedConstruct` if it is not allow-listed.
+
+        A predicate sqlglot reads with a ``negate`` flag (``x NOT LIKE p``) is translated as
+        ``NOT (x LIKE p)`` here, once for every node class: a handler that builds a fresh node
+        would otherwise drop the flag and silently turn the condition into its opposite.
+        """
+        if node.args.get("negate"):
+            positive = node.copy()
+            positive.set("negate", None)
+            return Typed(b.not_(condition(self, positive)), Kind.BOOLEAN)
         if isinstance(node, exp.Anonymous):
             name = node.name.upper()
             handler = FUNCTION_HANDLERS.get(name)
@@ -143,13 +152,17 @@ def _column(tr: ExprTranslator, column: exp.Column) -> Typed:
     parts = {"this": exp.to_identifier(column.name)}
     if column.table:
         parts["table"] = exp.to_identifier(column.table)
-    return Typed(exp.Column(**parts), kind)
+    storage = None
+    if kind is Kind.NUMBER:
+        table = tr.scope.table_of(column)
+        storage = tr.ctx.storage.get(table or "", {}).get(name)
+    return Typed(exp.Column(**parts), kind, storage)
 
 
 @node(exp.Literal)
 def _literal(tr: ExprTranslator, literal: exp.Literal) -> Typed:
     if not literal.is_string:
-        return Typed(b.num(literal.this), Kind.NUMBER)
+        return Typed(b.num(literal.this), Kind.NUMBER, _literal_storage(literal.this))
     if literal.this == "":
         # Oracle stores and compares '' as NULL.
         return Typed(b.null(), Kind.NULL)
@@ -160,6 +173,16 @@ def _literal(tr: ExprTranslator, literal: exp.Literal) -> Typed:
     return Typed(b.text(literal.this), Kind.STRING)
 
 
+def _literal_storage(text: str) -> Storage | None:
+    """DuckDB reads digits as an integer (up to 18 of them) and digits with a point as a
+    DECIMAL; an exponent makes a DOUBLE."""
+    if re.fullmatch(r"\d{1,18}", text):
+        return Storage.INTEGER
+    if re.fullmatch(r"\d*\.\d*", text) and len(text) <= 19:
+        return Storage.DECIMAL
+    return None
+
+
 @node(exp.Null)
 def _null(tr: ExprTranslator, _: exp.Null) -> Typed:
     return Typed(b.null(), Kind.NULL)
@@ -168,7 +191,7 @@ def _null(tr: ExprTranslator, _: exp.Null) -> Typed:
 @node(exp.Paren)
 def _paren(tr: ExprTranslator, paren: exp.Paren) -> Typed:
     inner = tr.tx(paren.this)
-    return Typed(exp.Paren(this=inner.sql), inner.kind)
+    return Typed(exp.Paren(this=inner.sql), inner.kind, inner.storage)
 
 
 def condition(tr: ExprTranslator, node: exp.Expr) -> exp.Expr:
@@ -222,32 +245,76 @@ def _comparison(tr: ExprTranslator, node: exp.Binary) -> Typed:
             "comparison of two string literals with trailing blanks",
             "Oracle compares CHAR literals with blank-padded semantics",
         )
+    quantified = _quantifier(node.expression)
+    if quantified is not None:
+        return _quantified(tr, type(node), node.this, *quantified)
     left = tr.tx(node.this)
-    right_node = node.expression
-    if isinstance(right_node, exp.Any | exp.All):
-        return _quantified(tr, type(node), left, right_node)
-    right = tr.tx(right_node)
+    right = tr.tx(node.expression)
     check_comparable(left, right, "comparison")
     return Typed(type(node)(this=b.paren(left.sql), expression=b.paren(right.sql)), Kind.BOOLEAN)
 
 
+_QUERY = (exp.Select, exp.Union, exp.Intersect, exp.Except)
+# sqlglot reads ANY/ALL before a subquery as exp.Any/exp.All, but SOME, and ALL before a
+# list, as a call of a function of that name.
+_QUANTIFIER_CALLS = {"ANY": True, "SOME": True, "ALL": False}
+
+
+def _quantifier(node: exp.Expr) -> tuple[bool, list[exp.Expr]] | None:
+    """``(is_any, operands)`` when ``node`` is ``ANY/SOME/ALL (...)``, else ``None``.
+
+    ``operands`` is one query or the expressions of the list.
+    """
+    if isinstance(node, exp.Any | exp.All):
+        target = node.this
+        while isinstance(target, exp.Paren | exp.Subquery) and not target.args.get("alias"):
+            target = target.this
+        if isinstance(target, _QUERY):
+            return isinstance(node, exp.Any), [target]
+        values = target.expressions if isinstance(target, exp.Tuple) else [target]
+        return isinstance(node, exp.Any), values
+    if isinstance(node, exp.Anonymous) and node.name.upper() in _QUANTIFIER_CALLS:
+        values = list(node.expressions)
+        if len(values) == 1 and isinstance(values[0], (exp.Subquery, *_QUERY)):
+            inner = values[0]
+            values = [inner.this if isinstance(inner, exp.Subquery) else inner]
+        return _QUANTIFIER_CALLS[node.name.upper()], values
+    return None
+
+
 def _quantified(
-    tr: ExprTranslator, op: type[exp.Binary], left: Typed, quantifier: exp.Any | exp.All
+    tr: ExprTranslator, op: type[exp.Binary], left_node: exp.Expr, is_any: bool,
+    operands: list[exp.Expr],
 ) -> Typed:
-    """``x op ANY/ALL (list or subquery)``: a list becomes OR/AND of comparisons."""
-    target = quantifier.this
-    if isinstance(target, exp.Subquery | exp.Select | exp.Union | exp.Intersect | exp.Except):
-        query = target.this if isinstance(target, exp.Subquery) else target
-        sql, _ = tr.subquery(query)
-        wrapped = type(quantifier)(this=exp.Subquery(this=sql))
+    """``x op ANY/SOME/ALL (subquery or list)`` with Oracle's semantics.
+
+    A list becomes the OR (ANY) or AND (ALL) of the comparisons, which is how the SQL
+    Language Reference defines it, NULLs included. A subquery keeps DuckDB's quantified
+    comparison, which follows the same standard rules (checked in the tests): ALL over no rows
+    is TRUE, ANY over no rows is FALSE, a NULL row makes an otherwise undecided result NULL.
+    An empty list is ORA-00936 in Oracle.
+    """
+    quantifier = "ANY" if is_any else "ALL"
+    if not operands:
+        raise UnsupportedConstruct(f"{quantifier} ()", "an empty list is an error in Oracle"
+                                   " (ORA-00936: missing expression)")
+    if isinstance(left_node, exp.Tuple):
+        raise UnsupportedConstruct(f"multi-column {quantifier}", "not supported")
+    left = tr.tx(left_node)
+    if len(operands) == 1 and isinstance(operands[0], _QUERY):
+        sql, kinds = tr.subquery(operands[0])
+        if len(kinds) != 1:
+            raise UnsupportedConstruct(f"{quantifier} (subquery)",
+                                       "the subquery must select one column (ORA-00913)")
+        check_comparable(left, Typed(sql, kinds[0]), "comparison")
+        wrapped = (exp.Any if is_any else exp.All)(this=exp.Subquery(this=sql))
         return Typed(op(this=b.paren(left.sql), expression=wrapped), Kind.BOOLEAN)
-    values = target.expressions if isinstance(target, exp.Tuple) else [target]
     comparisons = []
-    for value in values:
+    for value in operands:
         right = tr.tx(value)
         check_comparable(left, right, "comparison")
         comparisons.append(op(this=b.paren(left.copy()), expression=b.paren(right.sql)))
-    combine = b.or_ if isinstance(quantifier, exp.Any) else b.and_
+    combine = b.or_ if is_any else b.and_
     return Typed(b.paren(combine(*comparisons)), Kind.BOOLEAN)
 
 
@@ -319,7 +386,9 @@ def _escape(tr: ExprTranslator, node: exp.Escape) -> Typed:
     if escape is None or len(escape) != 1:
         raise UnsupportedConstruct("LIKE ... ESCAPE", "escape must be a one-character literal")
     inner = _like(tr, like).sql
-    return Typed(exp.Escape(this=inner, expression=b.text(escape)), Kind.BOOLEAN)
+    matched = exp.Escape(this=inner, expression=b.text(escape))
+    # `x NOT LIKE p ESCAPE e` puts the NOT on the LIKE inside the ESCAPE node.
+    return Typed(b.not_(matched) if like.args.get("negate") else matched, Kind.BOOLEAN)
 
 
 @node(exp.Exists)
@@ -347,6 +416,8 @@ def _case(tr: ExprTranslator, node: exp.Case) -> Typed:
     subject = tr.tx(node.this) if node.this is not None else None
     whens = []
     kinds: list[Kind] = []
+    results: list[Typed] = []
+    tests = []
     for branch in node.args["ifs"]:
         if subject is None:
             test = condition(tr, branch.this)
@@ -354,19 +425,21 @@ def _case(tr: ExprTranslator, node: exp.Case) -> Typed:
             operand = tr.tx(branch.this)
             check_comparable(subject, operand, "CASE comparison")
             test = b.eq(subject.copy(), operand.sql)
-        value = tr.tx(branch.args["true"])
-        kinds.append(value.kind)
-        whens.append((test, value.sql))
+        tests.append(test)
+        results.append(tr.tx(branch.args["true"]))
     default = node.args.get("default")
-    default_sql = None
     if default is not None:
-        translated = tr.tx(default)
-        kinds.append(translated.kind)
-        default_sql = translated.sql
+        results.append(tr.tx(default))
+    kinds = [r.kind for r in results]
     if mixed_families(kinds):
         raise UnsupportedConstruct(
             "CASE with results of different types", "an error in Oracle (ORA-00932)"
         )
+    from .exact import common_numbers
+
+    values = common_numbers(results)
+    whens = list(zip(tests, values, strict=False))
+    default_sql = values[-1] if default is not None else None
     kind = next((k for k in kinds if k not in (Kind.NULL, Kind.UNKNOWN)),
                 Kind.UNKNOWN if Kind.UNKNOWN in kinds else Kind.NULL)
     return Typed(b.case(whens, default_sql), kind)

@@ -24,12 +24,29 @@ class Kind(Enum):
     UNKNOWN = "unknown"  # a column whose type the schema does not give
 
 
+class Storage(Enum):
+    """How DuckDB holds a NUMBER value, where the catalog (or a literal) says so.
+
+    The text of a number (TO_CHAR, ||, LIKE) depends on it: an integer's DuckDB text is
+    already Oracle's, a DECIMAL's needs its trailing zeros cut, and only a DOUBLE can come out
+    in exponent form.
+    """
+
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+
+
 @dataclass(frozen=True)
 class Typed:
-    """A translated DuckDB expression together with the Oracle kind of its value."""
+    """A translated DuckDB expression together with the Oracle kind of its value.
+
+    ``storage`` is the DuckDB representation of a NUMBER when known (columns of the schema,
+    literals), ``None`` otherwise.
+    """
 
     sql: exp.Expr
     kind: Kind
+    storage: Storage | None = None
 
     def copy(self) -> exp.Expr:
         """A fresh copy of the DuckDB expression, for use in one more place of the output tree."""
@@ -62,6 +79,29 @@ def kind_of_type_name(type_name: str) -> Kind:
     return Kind.UNKNOWN
 
 
+_DUCKDB_INTEGERS = re.compile(
+    r"^(INTEGER|INT|SMALLINT|BIGINT|HUGEINT|TINYINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|INT\d)$"
+)
+_DECIMAL = re.compile(r"^(DECIMAL|NUMERIC|DEC)\b")
+_ORACLE_NUMBER = re.compile(r"^NUMBER(\(\s*\d+\s*(,\s*-?\d+\s*)?\))?$")
+
+
+def storage_of_type_name(type_name: str) -> Storage | None:
+    """How DuckDB stores a column declared ``type_name``: a DuckDB integer or DECIMAL type as
+    itself, an Oracle NUMBER type as the embedded databases store it (the catalog's mapping:
+    ``OracleType.duckdb_type``); ``None`` for anything else (DOUBLE, FLOAT, unknown)."""
+    name = type_name.strip().upper()
+    if _ORACLE_NUMBER.match(name):
+        from harness.catalog import OracleType
+
+        name = OracleType.parse(name).duckdb_type()
+    if _DUCKDB_INTEGERS.match(name):
+        return Storage.INTEGER
+    if _DECIMAL.match(name):
+        return Storage.DECIMAL
+    return None
+
+
 Schema = Mapping[str, Mapping[str, str]]
 
 
@@ -75,6 +115,17 @@ def normalize_schema(schema: Schema | None) -> dict[str, dict[str, Kind]]:
         }
         for table, columns in schema.items()
     }
+
+
+def normalize_storage(schema: Schema | None) -> dict[str, dict[str, Storage]]:
+    """Table name → column name → storage, for the NUMBER columns whose storage is known."""
+    result: dict[str, dict[str, Storage]] = {}
+    for table, columns in (schema or {}).items():
+        known = {column.upper(): storage for column, type_name in columns.items()
+                 if (storage := storage_of_type_name(type_name)) is not None}
+        if known:
+            result[table.split(".")[-1].upper()] = known
+    return result
 
 
 _VALUE_FAMILIES = {Kind.NUMBER, Kind.STRING, Kind.DATE, Kind.TIMESTAMP}

@@ -36,18 +36,47 @@ def places(value: Typed) -> exp.Expr:
     return b.cast(b.call("trunc", value.sql), "INTEGER")
 
 
+# DuckDB's ROUND/TRUNC of a DECIMAL need the places as a constant; a non-literal count of
+# places is dispatched over this range (currency precisions and every scale stored here).
+_PLACES_RANGE = range(-12, 13)
+
+
+def _at_places(name: str, value: Typed, digits: Typed) -> exp.Expr:
+    """``name(value, d)`` for Oracle's ROUND/TRUNC at ``d`` places.
+
+    A literal ``d`` is passed through. A computed one (``ROUND(amount, c.precision)``) is
+    matched against each constant of _PLACES_RANGE, because DuckDB's decimal ROUND/TRUNC
+    accept only a constant (casting to DOUBLE instead would round binary ties wrongly); a NULL
+    ``d`` gives NULL as in Oracle, one outside the range raises.
+    """
+    if isinstance(digits.sql, exp.Literal):
+        return b.call(name, value.sql, places(digits))
+    from .exact import COMMON_NUMBER_TYPE
+
+    # Each branch has its own DECIMAL scale; one common type keeps DuckDB from unifying them
+    # to the smallest scale.
+    return b.let(places(digits), "__sqlgate_p", lambda p: b.case(
+        [(b.is_null(p.copy()), b.null()),
+         *((b.eq(p.copy(), b.num(k)),
+            b.cast(b.call(name, value.copy(), b.num(k)), COMMON_NUMBER_TYPE))
+           for k in _PLACES_RANGE)],
+        b.error(f"{name.upper()} to a computed number of places outside "
+                f"{_PLACES_RANGE.start}..{_PLACES_RANGE.stop - 1} is not supported"),
+    ))
+
+
 def round_number(value: Typed, digits: Typed | None) -> exp.Expr:
     """Oracle ROUND(n[, d]): half away from zero (DuckDB's round does the same)."""
     if digits is None:
         return b.call("round", value.sql)
-    return b.call("round", value.sql, places(digits))
+    return _at_places("round", value, digits)
 
 
 def trunc_number(value: Typed, digits: Typed | None) -> exp.Expr:
     """Oracle TRUNC(n[, d]): toward zero at d decimal places (d may be negative)."""
     if digits is None:
         return b.call("trunc", value.sql)
-    return b.call("trunc", value.sql, places(digits))
+    return _at_places("trunc", value, digits)
 
 
 @function("MOD")

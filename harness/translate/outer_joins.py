@@ -21,6 +21,11 @@ from .rownum import block_nodes
 _FORBIDDEN = (exp.Or, exp.Not, exp.In, exp.Subquery, exp.Exists, exp.Select, exp.Any, exp.All)
 
 
+def _is_quantifier_call(node: exp.Expr) -> bool:
+    """``ANY/SOME/ALL (list)``, which sqlglot reads as a call: OR/AND-ed comparisons."""
+    return isinstance(node, exp.Anonymous) and node.name.upper() in {"ANY", "SOME", "ALL"}
+
+
 def has_join_mark(node: exp.Expr) -> bool:
     return any(isinstance(n, exp.Column) and n.args.get("join_mark") for n in block_nodes(node))
 
@@ -52,7 +57,7 @@ def plan(
             result.where.append(condition)
             continue
         text = condition.sql(dialect="oracle")
-        if any(isinstance(n, _FORBIDDEN) for n in condition.walk()):
+        if any(isinstance(n, _FORBIDDEN) or _is_quantifier_call(n) for n in condition.walk()):
             raise UnsupportedConstruct(
                 f"(+) condition {text}", "(+) with OR, NOT, IN or a subquery is an Oracle error"
             )

@@ -13,8 +13,10 @@ from .aggregates import ordered
 from .clauses import check_alias_use, check_args, fetch, group_by, select_list
 from .context import Context
 from .errors import UnsupportedConstruct
+from .exact import COMMON_NUMBER_TYPE
 from .expressions import ExprTranslator, condition, literal_int
 from .kinds import Kind, Typed, mixed_families
+from .nested_aggregates import unnest_aggregates
 from .registry import AGGREGATES
 from .scope import Scope, Source
 
@@ -57,7 +59,8 @@ def _walk_block(node: exp.Expr, *, into_windows: bool = True):
         yield from _walk_block(child, into_windows=into_windows)
 
 
-def _aggregates(nodes: list[exp.Expr]) -> bool:
+def block_has_aggregate(nodes: list[exp.Expr]) -> bool:
+    """Whether an aggregate call (not an analytic one) occurs in ``nodes`` of this block."""
     return any(
         (isinstance(n, exp.Anonymous) and n.name.upper() in AGGREGATES)
         or isinstance(n, exp.GroupConcat)
@@ -68,6 +71,33 @@ def _aggregates(nodes: list[exp.Expr]) -> bool:
 
 def _windows(nodes: list[exp.Expr]) -> bool:
     return any(isinstance(n, exp.Window) for node in nodes for n in _walk_block(node))
+
+
+def _common_number_columns(select: exp.Expr, positions: list[int]) -> exp.Expr:
+    """A set-operation branch with its NUMBER columns at ``positions`` cast to one exact type
+    (see `exact.common_numbers`: DuckDB's UNION would otherwise round DECIMAL(38,6) values to
+    the other branch's smaller scale). Names are kept, so the first branch still names the
+    columns. A nested set operation's branches are cast when it is translated."""
+    if not positions or not isinstance(select, exp.Select):
+        return select
+    items = list(select.expressions)
+    if any(isinstance(item, exp.Star) or isinstance(item, exp.Column) and item.is_star
+           for item in items):
+        return select
+    for i in positions:
+        if i >= len(items):
+            continue
+        item = items[i]
+        value = item.this if isinstance(item, exp.Alias) else item
+        cast = b.cast(value.copy(), COMMON_NUMBER_TYPE)
+        if isinstance(item, exp.Alias):
+            items[i] = exp.alias_(cast, item.args["alias"].copy())
+        elif isinstance(item, exp.Column):
+            items[i] = exp.alias_(cast, exp.to_identifier(item.name))
+        else:
+            items[i] = cast
+    select.set("expressions", items)
+    return select
 
 
 class QueryTranslator:
@@ -85,6 +115,7 @@ class QueryTranslator:
             inner.sql = exp.Subquery(this=inner.sql)  # type: ignore[assignment]
             return inner
         if isinstance(node, exp.Select):
+            node = unnest_aggregates(node, self.ctx)
             return self.select(node, outer, expose_order=expose_order)
         if isinstance(node, exp.Union | exp.Intersect | exp.Except):
             if expose_order:
@@ -127,8 +158,12 @@ class QueryTranslator:
         right = self.query(node.expression, scope)
         if len(left.columns) != len(right.columns) and not (left.open_columns or right.open_columns):
             raise UnsupportedConstruct(name, "branches select different numbers of columns")
+        numeric = [i for i, ((_, lk), (_, rk)) in enumerate(zip(left.columns, right.columns,
+                                                                  strict=False))
+                   if Kind.NUMBER in (lk, rk) and not (left.open_columns or right.open_columns)]
         sides = [
-            exp.Subquery(this=side.sql) if isinstance(side.sql, exp.SetOperation) else side.sql
+            exp.Subquery(this=side.sql) if isinstance(side.sql, exp.SetOperation)
+            else _common_number_columns(side.sql, numeric)
             for side in (left, right)
         ]
         result = type(node)(this=sides[0], expression=sides[1], distinct=distinct)
@@ -221,7 +256,7 @@ class QueryTranslator:
         for key in ("having", "order"):
             if sel.args.get(key) is not None:
                 late_nodes.append(sel.args[key])
-        aggregated = sel.args.get("group") is not None or _aggregates(late_nodes)
+        aggregated = sel.args.get("group") is not None or block_has_aggregate(late_nodes)
         if use is not None and use.numbered:
             if number is None:
                 raise UnsupportedConstruct(
@@ -385,7 +420,7 @@ class QueryTranslator:
             if node.alias:
                 table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
             return _Source(table, Source(alias, dict(columns) if columns is not None else None,
-                                         hidden))
+                                         hidden, table=None if cte is not None else name))
         if isinstance(node, exp.Subquery):
             check_args(node, {"this", "alias"})
             if node.args.get("alias") is not None and node.args["alias"].columns:

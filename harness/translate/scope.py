@@ -22,6 +22,8 @@ class Source:
     alias: str
     columns: dict[str, Kind] | None
     hidden: tuple[str, ...] = ()
+    # The schema table a base-table source reads (None for views, CTEs and DUAL).
+    table: str | None = None
 
 
 @dataclass
@@ -79,6 +81,16 @@ class Scope:
         if not owners and len(self.sources) == 1 and unknown:
             return unknown[0].alias
         return None
+
+    def table_of(self, column: exp.Column) -> str | None:
+        """The schema table ``column`` is read from, when it certainly names a base table's
+        column (of this block or, qualified, of an enclosing one)."""
+        if column.table:
+            source = self.find_source(column.table.upper())
+        else:
+            owner = self.owner(column)
+            source = self.sources.get(owner) if owner is not None else None
+        return source.table if source is not None else None
 
     def kind_of(self, column: exp.Column) -> Kind:
         """The kind of ``column``, or :attr:`Kind.UNKNOWN` where the schema does not say."""

@@ -8,7 +8,7 @@ from sqlglot import exp
 
 from . import build as b
 from .errors import UnsupportedConstruct
-from .kinds import Kind, Typed
+from .kinds import Kind, Storage, Typed
 from .registry import function, node
 
 if TYPE_CHECKING:
@@ -18,27 +18,83 @@ _INTEGER_TYPES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYI
                   "UINTEGER", "UBIGINT", "UHUGEINT")
 
 
-def number_text(varchar: exp.Expr) -> exp.Expr:
+# Oracle's TO_CHAR(number) without a format (and the implicit conversion) gives fixed
+# notation in at most this many characters; what would need more is refused at run time.
+_ORACLE_NUMBER_TEXT = 40
+# Below 1e-10 Oracle may switch to scientific notation before 40 characters; not verified.
+_SMALLEST_VERIFIED_EXPONENT = -10
+
+
+def number_text(value: exp.Expr) -> exp.Expr:
     """Oracle's text for a number (TO_CHAR without a format), from DuckDB's text for it.
 
     Oracle prints the shortest exact decimal: no trailing fractional zeros, no trailing point,
-    no leading zero before the point (``.5``, ``-.25``). DuckDB prints DECIMAL with its scale
-    (``1.50``) and DOUBLE with ``.0`` (``100.0``) or in exponent form; the exponent form is
-    refused at run time rather than guessed.
+    no leading zero before the point (``.5``, ``-.25``, ``.00001``), and fixed notation
+    (``100000000000000000000`` for 1e20). DuckDB prints DECIMAL with its scale (``1.50``) and
+    DOUBLE with ``.0`` (``100.0``) or, for large and small doubles, in exponent form
+    (``1e+20``, ``1e-05``); the exponent form is expanded from the double's 15 significant
+    digits. Text longer than 40 characters, where Oracle switches to scientific notation, and
+    doubles below 1e-10, are refused at run time rather than guessed.
     """
+    varchar = b.cast(value, "VARCHAR")
+    signless_zero = decimal_text(varchar)
+    expanded = b.let(b.call("printf", b.text("%.14e"), value.copy()), "__sqlgate_e",
+                     _fixed_notation)
+    return b.let(
+        b.case([(b.call("regexp_matches", varchar.copy(), b.text("[eE]")), expanded)],
+               signless_zero),
+        "__sqlgate_t",
+        lambda text: b.case(
+            [
+                (b.call("regexp_matches", text.copy(), b.text("[nN]")),
+                 b.error("TO_CHAR of a non-finite number")),
+                (b.gt(b.call("length", text.copy()), b.num(_ORACLE_NUMBER_TEXT)),
+                 b.error("number too large or small for Oracle's fixed-notation text")),
+            ],
+            text.copy(),
+        ),
+    )
+
+
+def decimal_text(varchar: exp.Expr) -> exp.Expr:
+    """Oracle's text for a number from DuckDB's fixed-notation text of it (a DECIMAL's, or a
+    DOUBLE's that has no exponent): trailing fractional zeros, a trailing point, the zero
+    before the point and the sign of zero dropped."""
     trimmed = b.call("regexp_replace", varchar, b.text(r"(\.\d*?)0+$"), b.text(r"\1"))
     no_point = b.call("regexp_replace", trimmed, b.text(r"\.$"), b.text(""))
     no_zero = b.call("regexp_replace", no_point, b.text(r"^(-?)0\."), b.text(r"\1."))
-    signless_zero = b.call("regexp_replace", no_zero, b.text(r"^-0$"), b.text("0"))
-    return b.case(
-        [
-            (
-                b.call("regexp_matches", varchar.copy(), b.text("[eEn]")),
-                b.error("number too large or small for Oracle's default text conversion"),
-            )
-        ],
-        signless_zero,
+    return b.call("regexp_replace", no_zero, b.text(r"^-0$"), b.text("0"))
+
+
+def _fixed_notation(scientific: exp.Expr) -> exp.Expr:
+    """``[-]d.dddddddddddddde±XX`` (printf ``%.14e``) in fixed notation, Oracle style."""
+    sign = b.call("regexp_extract", scientific.copy(), b.text("^-?"))
+    digits = b.call(
+        "rtrim",
+        b.call("replace", b.call("regexp_extract", scientific.copy(), b.text(r"([0-9.]+)e"),
+                                 b.num(1)), b.text("."), b.text("")),
+        b.text("0"),
     )
+    exponent = b.cast(b.call("regexp_extract", scientific.copy(), b.text(r"e([-+][0-9]+)$"),
+                             b.num(1)), "INTEGER")
+    return b.let(digits, "__sqlgate_d", lambda d: b.let(exponent, "__sqlgate_x", lambda x: (
+        exp.DPipe(this=sign, safe=True, expression=b.case(
+            [
+                (b.lt(x.copy(), b.num(_SMALLEST_VERIFIED_EXPONENT)),
+                 b.error("TO_CHAR of a number below 1e-10 is not verified")),
+                (b.lt(x.copy(), b.num(0)),
+                 exp.DPipe(this=exp.DPipe(this=b.text("."), safe=True, expression=b.call(
+                     "repeat", b.text("0"), b.sub(exp.Neg(this=x.copy()), b.num(1)))),
+                     safe=True, expression=d.copy())),
+                (b.lte(b.call("length", d.copy()), b.add(x.copy(), b.num(1))),
+                 b.call("rpad", d.copy(), b.add(x.copy(), b.num(1)), b.text("0"))),
+            ],
+            exp.DPipe(this=exp.DPipe(this=b.call("left", d.copy(), b.add(x.copy(), b.num(1))),
+                                     safe=True, expression=b.text(".")),
+                      safe=True, expression=b.call("substring", d.copy(),
+                                                   b.add(x.copy(), b.num(2)))),
+        ))
+    )))
 
 
 def to_text(tr: ExprTranslator, value: Typed, what: str) -> exp.Expr:
@@ -46,7 +102,12 @@ def to_text(tr: ExprTranslator, value: Typed, what: str) -> exp.Expr:
     if value.kind in (Kind.STRING, Kind.NULL):
         return value.sql
     if value.kind is Kind.NUMBER:
-        return number_text(b.cast(value.sql, "VARCHAR"))
+        # Typed from the catalog: no run-time dispatch, and only what the storage needs.
+        if value.storage is Storage.INTEGER:
+            return b.cast(value.sql, "VARCHAR")
+        if value.storage is Storage.DECIMAL:
+            return decimal_text(b.cast(value.sql, "VARCHAR"))
+        return number_text(value.sql)
     if value.kind is Kind.UNKNOWN:
         # The schema does not say; decide on DuckDB's run-time type, every branch is VARCHAR.
         type_name = b.call("typeof", value.copy())
@@ -58,7 +119,7 @@ def to_text(tr: ExprTranslator, value: Typed, what: str) -> exp.Expr:
         return b.case(
             [
                 (b.eq(type_name.copy(), b.text("VARCHAR")), b.cast(value.copy(), "VARCHAR")),
-                (numeric, number_text(b.cast(value.copy(), "VARCHAR"))),
+                (numeric, number_text(value.copy())),
                 (b.is_null(value.copy()), b.null()),
             ],
             b.error(f"{what}: implicit conversion of a date to text depends on NLS settings"),

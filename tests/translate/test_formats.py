@@ -317,3 +317,66 @@ def test_cast():
         scalar("SELECT CAST('abcdef' AS VARCHAR2(3)) FROM dual")
     with pytest.raises(UnsupportedConstruct):
         translate("SELECT CAST('2024-01-01' AS DATE) FROM dual")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        # TO_CHAR(number) without a format: "exactly long enough to hold its significant
+        # digits" (SQL Language Reference, TO_CHAR (number)), fixed notation, no leading zero.
+        ("1e20", "100000000000000000000"), ("-1e20", "-100000000000000000000"),
+        ("1e-5", ".00001"), ("-1.5e-7", "-.00000015"), ("2.5e16", "25000000000000000"),
+        ("CAST(1e-5 AS BINARY_DOUBLE)", ".00001"), ("123456789012345678901234",
+                                                    "123456789012345678901234"),
+        ("1e39", "1" + "0" * 39), ("0.000000000001", ".000000000001"), ("-0.0", "0"),
+    ],
+)
+def test_to_char_of_large_and_small_numbers_is_oracle_text(value, expected):
+    assert scalar(f"SELECT TO_CHAR({value}) FROM dual") == expected
+    assert scalar(f"SELECT 'n=' || {value} FROM dual") == "n=" + expected
+
+
+@pytest.mark.parametrize("value", ["1e40", "-1e45", "1e-11", "CAST(1.5e-20 AS BINARY_DOUBLE)"])
+def test_to_char_where_oracle_may_use_scientific_notation_raises(value):
+    with pytest.raises(duckdb.Error, match="Oracle's fixed-notation|not verified"):
+        scalar(f"SELECT TO_CHAR({value}) FROM dual")
+
+
+@settings(max_examples=80, deadline=None)
+@given(mantissa=st.integers(1, 10**15 - 1), exponent=st.integers(-10, 24),
+       negative=st.booleans())
+def test_to_char_of_doubles_is_their_fifteen_digit_decimal(mantissa, exponent, negative):
+    value = Decimal(mantissa).scaleb(exponent - len(str(mantissa)) + 1)
+    value = -value if negative else value
+    got = scalar(f"SELECT TO_CHAR(CAST('{value:E}' AS BINARY_DOUBLE)) FROM dual")
+    expected = format(Decimal(f"{float(value):.14e}").normalize(), "f")
+    expected = expected.replace("0.", ".", 1) if expected.lstrip("-").startswith("0.") else expected
+    assert Decimal(got) == Decimal(expected) and got == expected
+
+
+def test_to_number_is_exact_decimal_as_in_oracle():
+    assert scalar("SELECT CASE WHEN TO_NUMBER('0.1') + TO_NUMBER('0.2') = 0.3 THEN 'exact' END"
+                  " FROM dual") == "exact"
+    assert scalar("SELECT TO_NUMBER('-.0000000001') FROM dual") == Decimal("-1E-10")
+    with pytest.raises(duckdb.Error, match="not read exactly"):
+        scalar("SELECT TO_NUMBER('0.12345678901') FROM dual")
+    with pytest.raises(duckdb.Error, match="not read exactly"):
+        scalar("SELECT TO_NUMBER('1e5') FROM dual")
+    # BINARY_DOUBLE stays binary, exponent included.
+    assert scalar("SELECT CAST('1e5' AS BINARY_DOUBLE) FROM dual") == 1e5
+
+
+def test_null_cast_to_number_keeps_a_union_exact():
+    query = ("SELECT SUM(x) FROM (SELECT 0.1 AS x FROM dual UNION ALL SELECT 0.2 FROM dual "
+             "UNION ALL SELECT CAST(NULL AS NUMBER) FROM dual)")
+    assert scalar(query) == Decimal("0.3")
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT CAST('x' AS NUMBER DEFAULT 0 ON CONVERSION ERROR) FROM dual",
+     "SELECT CAST('1,234' AS NUMBER, '9,999') FROM dual"],
+)
+def test_cast_clauses_that_change_the_result_are_refused(query):
+    with pytest.raises(UnsupportedConstruct):
+        translate(query)

@@ -78,6 +78,21 @@ def test_division_by_zero_raises_like_oracle():
 
 
 @pytest.mark.parametrize(
+    ("dividend", "divisor"),
+    [("NULL", "0"), ("NULL", "b"), ("n", "b"), ("n", "0"), ("n", "NULL"), ("a", "NULL")],
+)
+def test_division_with_a_null_operand_is_null(dividend, divisor):
+    # Any arithmetic operator with a NULL operand gives NULL, before the divisor is checked.
+    DB.execute("CREATE TEMP TABLE z AS SELECT 1 AS a, 0 AS b, CAST(NULL AS INTEGER) AS n")
+    try:
+        schema = {"Z": {"A": "NUMBER", "B": "NUMBER", "N": "NUMBER"}}
+        query = translate(f"SELECT {dividend} / {divisor} FROM z", schema=schema).sql
+        assert DB.execute(query).fetchone()[0] is None
+    finally:
+        DB.execute("DROP TABLE z")
+
+
+@pytest.mark.parametrize(
     ("call", "expected"),
     [
         ("ABS(-3.5)", Decimal("3.5")), ("CEIL(2.1)", 3), ("CEIL(-2.1)", -2), ("FLOOR(-2.1)", -3),
@@ -98,3 +113,104 @@ def test_out_of_range_arguments_raise(call):
 def test_arithmetic_with_strings_is_refused():
     with pytest.raises(UnsupportedConstruct):
         translate("SELECT '5' + 1 FROM dual")
+
+
+# --- exact NUMBER arithmetic -----------------------------------------------------------------
+# Plain NUMBER columns are stored as the catalog maps them (DECIMAL(38,6)); Oracle computes
+# in decimal, so sums, products and quotients of stored amounts must agree exactly.
+
+CENTS = st.decimals(-10_000_000, 10_000_000, places=2)
+EXACT_SCHEMA = {"J": {"ID": "NUMBER(5)", "DR": "NUMBER", "CR": "NUMBER"}}
+
+
+def _journal(rows):
+    from harness.catalog import OracleType
+
+    storage = OracleType.parse("NUMBER").duckdb_type()
+    con = DB
+    con.execute(f"CREATE OR REPLACE TEMP TABLE j(id BIGINT, dr {storage}, cr {storage})")
+    con.executemany("INSERT INTO j VALUES (?, ?, ?)", rows)
+    return con
+
+
+def _run(con, query):
+    return con.execute(translate(query, schema=EXACT_SCHEMA).sql).fetchall()
+
+
+@settings(max_examples=60, deadline=None)
+@given(lines=st.lists(st.tuples(CENTS, CENTS), min_size=1, max_size=8))
+def test_sum_of_differences_and_difference_of_sums_agree(lines):
+    # Make the journal balance, as Oracle sees it, then ask both ways.
+    lines = [*lines, (sum(c for _, c in lines), sum(d for d, _ in lines))]
+    con = _journal([(i, d, c) for i, (d, c) in enumerate(lines)])
+    assert _run(con, "SELECT 'balanced' FROM j HAVING SUM(dr) = SUM(cr)") == [("balanced",)]
+    assert _run(con, "SELECT 'balanced' FROM j HAVING SUM(dr - cr) = 0") == [("balanced",)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(x=CENTS)
+def test_equal_products_round_alike_as_in_oracle(x):
+    con = _journal([(1, x, None)])
+    expected = (x * Decimal("1.1")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert _run(con, "SELECT ROUND(dr * 1.1, 2), ROUND(dr + dr * 0.1, 2) FROM j") == [
+        (expected, expected)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(a=CENTS, b=st.sampled_from(["2", "4", "5", "8", "0.5", "0.25", "1.25", "40", "-16"]))
+def test_terminating_quotients_are_exact_decimals(a, b):
+    con = _journal([(1, a, Decimal(b))])
+    exact = a / Decimal(b)
+    rounded = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert _run(con, "SELECT dr / cr, ROUND(dr / cr, 2) FROM j") == [(exact, rounded)]
+
+
+def test_average_is_an_exact_decimal_as_in_oracle():
+    con = _journal([(1, Decimal("1.00"), 1), (2, Decimal("1.01"), 1)])
+    # (1.00 + 1.01) / 2 = 1.005 exactly, which rounds up; the binary average rounds down.
+    assert _run(con, "SELECT ROUND(AVG(dr), 2) FROM j") == [(Decimal("1.01"),)]
+    assert _run(con, "SELECT ROUND(AVG(dr) OVER (), 2) FROM j") == [(Decimal("1.01"),)] * 2
+    assert _run(con, "SELECT ROUND(SUM(dr) / COUNT(*), 2) FROM j") == [(Decimal("1.01"),)]
+
+
+def test_non_terminating_quotients_keep_fifteen_significant_digits():
+    con = _journal([(1, Decimal(1), Decimal(3))])
+    assert _run(con, "SELECT dr / cr FROM j") == [(Decimal("0.333333333333"),)]
+    # Oracle: 1/3*3 is .999..., not 1; so is the translation.
+    assert _run(con, "SELECT COUNT(*) FROM j WHERE dr / cr * cr = 1") == [(0,)]
+
+
+def test_median_averages_the_middle_values_exactly():
+    con = _journal([(1, Decimal("1.000001"), 1), (2, Decimal("1.000002"), 1)])
+    assert _run(con, "SELECT MEDIAN(dr) FROM j") == [(Decimal("1.0000015"),)]
+    con = _journal([(1, Decimal("2.5"), 1), (2, Decimal("1.25"), 1), (3, Decimal("9"), 1)])
+    assert _run(con, "SELECT MEDIAN(dr), MEDIAN(DISTINCT cr) FROM j") == [
+        (Decimal("2.5"), Decimal("1"))]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT CASE WHEN id = 1 THEN ROUND(SUM(dr) OVER (), 2) ELSE cr END FROM j ORDER BY id",
+        "SELECT DECODE(id, 1, ROUND(SUM(dr) OVER (), 2), cr) FROM j ORDER BY id",
+        "SELECT NVL(CASE WHEN id = 1 THEN ROUND(SUM(dr) OVER (), 2) END, cr) FROM j ORDER BY id",
+        "SELECT COALESCE(CASE WHEN id = 1 THEN CEIL(SUM(dr) OVER ()) END, cr) FROM j ORDER BY id",
+        "SELECT NVL2(CASE WHEN id = 1 THEN 1 END, ROUND(SUM(dr) OVER (), 2), cr) FROM j "
+        "ORDER BY id",
+        "SELECT x FROM (SELECT id, ROUND(SUM(dr) OVER (), 2) AS x FROM j WHERE id = 1 "
+        "UNION ALL SELECT id, cr FROM j WHERE id = 2) ORDER BY id",
+        "SELECT LEAST(ROUND(SUM(dr) OVER (), 0), cr) FROM j ORDER BY id",
+    ],
+)
+def test_choices_between_numbers_keep_every_place(query):
+    # DuckDB unifies DECIMAL(38,2) with DECIMAL(38,6) as DECIMAL(38,2); Oracle keeps 1.716216.
+    con = _journal([(1, Decimal("0.5"), Decimal("1.716216")),
+                    (2, Decimal(1), Decimal("1.716216"))])
+    assert _run(con, query)[1] == (Decimal("1.716216"),)
+
+
+def test_round_to_a_computed_number_of_places_is_exact():
+    con = _journal([(2, Decimal("1234.565"), 0), (1, Decimal("1.005"), 0), (0, Decimal(5), 0)])
+    assert _run(con, "SELECT ROUND(dr, id), TRUNC(dr, id) FROM j ORDER BY id") == [
+        (5, 5), (Decimal("1.0"), Decimal("1.0")), (Decimal("1234.57"), Decimal("1234.56"))]
+    assert _run(con, "SELECT ROUND(dr, NULL) FROM j WHERE id = 0") == [(None,)]

@@ -96,6 +96,8 @@ def test_generated_sql_uses_left_join_with_on():
         "b.y(+) = 'A'",  # no join condition
         "b.x(+) = a.x + c.x",  # joined to two tables in one condition
         "b.x(+) = (SELECT MAX(x) FROM d)",  # subquery: ORA-01799
+        "b.x(+) = ANY (1, 2) AND a.x = b.x(+)",  # a list quantifier is OR-ed comparisons
+        "b.x(+) <> ALL (1, 2) AND a.x = b.x(+)",
     ],
 )
 def test_unmappable_outer_joins_are_refused(condition):

@@ -1,5 +1,7 @@
 """Query-level semantics: set operations, NULL ordering, analytics, LISTAGG, DUAL, WITH, ..."""
 
+from decimal import Decimal
+
 import duckdb
 import pytest
 
@@ -176,3 +178,45 @@ def test_joins_in_ansi_syntax(db):
     assert run(db, query) == [(1, None, "a")]
     query = "SELECT id, b.grp FROM t a JOIN t b USING (id) WHERE id = 2"
     assert run(db, query) == [(2, "a")]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # Inner aggregates per group (a: 10, b: 10, c: 7), then aggregated again into one row.
+        ("SELECT MAX(SUM(amount)) FROM t GROUP BY grp", [(10.0,)]),
+        # Top-level aggregates are all over the groups: AVG of the group counts (2, 2, 1),
+        # the largest group key, the number of groups.
+        ("SELECT AVG(COUNT(*)), MAX(grp), COUNT(*), MIN(MAX(amount)) - 1 FROM t GROUP BY grp",
+         [(Decimal("1.666666666667"), "c", 3, 4.0)]),
+        ("SELECT SUM(COUNT(DISTINCT name)) FROM t GROUP BY grp HAVING COUNT(*) > 1", [(3,)]),
+        ("SELECT COUNT(DISTINCT MAX(amount)) FROM t GROUP BY grp", [(3,)]),
+        ("WITH v AS (SELECT * FROM t) SELECT MAX(SUM(amount)) FROM v GROUP BY grp", [(10.0,)]),
+        ("SELECT MAX(SUM(amount)) FROM t WHERE id > 99 GROUP BY grp", [(None,)]),
+    ],
+)
+def test_nested_aggregates_aggregate_the_groups_again(db, query, expected):
+    assert run(db, query) == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["SELECT MAX(SUM(amount)) FROM t",  # ORA-00978: nesting needs GROUP BY
+     "SELECT grp, MAX(SUM(amount)) FROM t GROUP BY grp",  # ORA-00979
+     "SELECT MAX(SUM(amount)) FROM t GROUP BY grp ORDER BY 1",
+     "SELECT grp FROM t GROUP BY grp HAVING SUM(amount) = MAX(MIN(amount))"],
+)
+def test_nested_aggregates_outside_the_rewrite_are_refused_not_left_to_the_binder(query):
+    with pytest.raises(UnsupportedConstruct, match="nested aggregate|outside the nested"):
+        translate(query, schema=SCHEMA)
+
+
+def test_aggregate_inside_an_analytic_function_is_not_nested(db):
+    query = ("SELECT grp, SUM(SUM(amount)) OVER (ORDER BY grp) FROM t GROUP BY grp "
+             "ORDER BY grp")
+    assert run(db, query) == [("a", 10.0), ("b", 20.0), ("c", 27.0)]
+
+
+def test_aggregate_of_a_subquery_with_aggregates_is_not_nested(db):
+    query = "SELECT MAX((SELECT SUM(amount) FROM t)) FROM dual"
+    assert run(db, query) == [(27.0,)]
