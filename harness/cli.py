@@ -199,6 +199,35 @@ def gate(
     raise typer.Exit(code)
 
 
+@app.command()
+def prompts(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the prompts (JSONL).")],
+    eval_set: Annotated[list[Path] | None, typer.Option(
+        "--eval-set", help="Golden files (repeatable; default: the whole golden suite).")
+    ] = None,
+    style: Annotated[str, typer.Option("--style", help="xiyan, sqlcoder or mschema.")] = "xiyan",
+) -> None:
+    """Write the prompts an evaluation sends, one {"id", "prompt"} a line, so your own
+    inference can answer them; its answers, as {"id", "sql"}, are the predictions file."""
+    from harness.atomic import write_text_atomic
+    from harness.catalog import load_catalog
+    from harness.golden import load_eval_set
+    from harness.prompts import STYLES, evaluation_prompt
+    from harness.suites_dir import default_eval_sets
+
+    if style not in STYLES:
+        raise InputError(None, f"expected one of {', '.join(STYLES)}", field="--style")
+    cat = load_catalog()
+    lines = []
+    for path in eval_set or default_eval_sets():
+        for example in load_eval_set(path).examples:
+            lines.append(json.dumps({"id": example.id,
+                                     "prompt": evaluation_prompt(example, cat, style)},
+                                    ensure_ascii=False))
+    write_text_atomic(out, "".join(f"{line}\n" for line in lines))
+    stdout.print(f"{len(lines)} prompts ({style}): {out}")
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def evaluate(
     ctx: typer.Context,

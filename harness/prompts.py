@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import jinja2
 
 from harness.golden import GoldenExample
 from harness.rag_context import RagContext
+
+if TYPE_CHECKING:
+    from harness.catalog import Catalog
 
 PromptStyle = Literal["xiyan", "sqlcoder", "mschema"]
 STYLES: tuple[PromptStyle, ...] = ("xiyan", "sqlcoder", "mschema")
@@ -87,6 +90,18 @@ def render_user_prompt(
         joins=context.joins,
         db_id=DB_ID,
     )
+
+
+def evaluation_prompt(example: GoldenExample, catalog: Catalog,
+                      style: PromptStyle = "xiyan") -> str:
+    """The user turn an evaluation sends for ``example``: its own context when it has one (and
+    the style can render text), else the retriever's context for the question, as deployed
+    (the retriever sees the question only)."""
+    from harness.rag_context import build_context
+
+    if example.rag_context is not None and style == "xiyan":
+        return render_user_prompt(example, style=style)
+    return render_user_prompt(example, build_context(example.question, catalog), style=style)
 
 
 def chat_messages(user_prompt: str, *, system: str | None = None,

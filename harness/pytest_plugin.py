@@ -440,15 +440,9 @@ class EvaluationRun:
 
     def _prompt(self, example: GoldenExample, catalog) -> str:
         """The user turn: the example's own context if it has one, else the retriever's."""
-        from harness.prompts import render_user_prompt
-        from harness.rag_context import build_context
+        from harness.prompts import evaluation_prompt
 
-        style = self.option("prompt_style")
-        if example.rag_context is not None and style == "xiyan":
-            return render_user_prompt(example, style=style)
-        # As deployed: the retriever sees the question only.
-        return render_user_prompt(example, build_context(example.question, catalog),
-                                  style=style)
+        return evaluation_prompt(example, catalog, self.option("prompt_style"))
 
     def finish(self, session: pytest.Session, exitstatus: int) -> int | None:
         """Write the outputs and run the gate; the exit status to use, or None for pytest's."""

@@ -1,4 +1,5 @@
-"""Where the evaluation suites (`suites/`, pytest files) are, for `sqlgate evaluate`."""
+"""Where the evaluation suites (`suites/`, pytest files) and the shipped golden sets are, for
+`sqlgate evaluate` and `sqlgate prompts` run from a clone."""
 
 from __future__ import annotations
 
@@ -18,3 +19,16 @@ def suites_dir() -> Path:
             return candidate
     raise InputError(candidates[0], "the evaluation suites (suites/test_accuracy.py) are not "
                      "there: run from a clone of sqlgate or set SQLGATE_SUITES")
+
+
+GOLDEN_SETS = ("fixtures/golden/ebs_core.jsonl", "fixtures/golden/ebs_unanswerable.jsonl")
+
+
+def default_eval_sets() -> list[Path]:
+    """The whole shipped golden suite, beside the suites (the default of an evaluation)."""
+    root = suites_dir().parent
+    paths = [root / p for p in GOLDEN_SETS]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise InputError(missing[0], "the shipped golden set is not there; pass --eval-set")
+    return paths

@@ -158,3 +158,29 @@ def test_gate_writes_the_scorecard_with_its_verdict(gated, tmp_path):
     html = card.read_text()
     assert "NO VERDICT" not in html and "FAIL" in html
     assert "execution_accuracy" in html
+
+
+def test_prompts_file_holds_exactly_what_an_evaluation_sends(tmp_path, suite):  # noqa: ARG001
+    from tests.fake_openai import fake_openai_app, serve
+
+    prompts_file = tmp_path / "prompts.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "prompts", "--out", str(prompts_file),
+         "--eval-set", str(EXAMPLE / "eval.jsonl")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    written = {r["id"]: r["prompt"] for r in map(json.loads, prompts_file.read_text().splitlines())}
+    eval_ids = [json.loads(line)["id"] for line in (EXAMPLE / "eval.jsonl").read_text().splitlines()]
+    assert list(written) == eval_ids
+
+    app = fake_openai_app(lambda prompt: "SELECT 1 FROM DUAL")
+    with serve(app) as url:
+        served = subprocess.run(
+            [sys.executable, "-m", "harness", "evaluate", "--eval-set", str(EXAMPLE / "eval.jsonl"),
+             "--candidate", "served", "--out", str(tmp_path / "report"), "--",
+             "--engine", "openai", f"--base-url={url}", "--model", "served",
+             "--no-generation-cache", "-k", "not latency"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert served.returncode in (0, 1), served.stdout[-2000:] + served.stderr[-2000:]
+    sent = {r["body"]["messages"][-1]["content"] for r in app.state.requests}
+    assert sent == set(written.values())
