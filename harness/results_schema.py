@@ -64,6 +64,79 @@ class ExampleRecord(BaseModel):
     seconds: Number = 0.0
 
 
+class Rate(BaseModel):
+    """A rate of the summary: value (null when nothing was counted), its denominator, its
+    numerator and its 95 % Wilson interval."""
+
+    model_config = ConfigDict(extra="allow")
+
+    value: Number | None
+    n: StrictInt = Field(ge=0)
+    successes: Number = Field(ge=0)
+    ci95: tuple[Number, Number]
+
+
+class MeanScore(BaseModel):
+    """A mean text-similarity score (ROUGE-L, BLEU) over `n` examples."""
+
+    model_config = ConfigDict(extra="allow")
+
+    value: Number | None
+    n: StrictInt = Field(ge=0)
+
+
+class Summary(BaseModel):
+    """`summary`: counts and rates recomputed from `examples` (see docs/scoring.md), plus the
+    run's facts (`run`) and, after a served evaluation, `latency` and `guardrail`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    examples: StrictInt = Field(ge=0)
+    answerable: StrictInt = Field(ge=0)
+    unanswerable: StrictInt = Field(ge=0)
+    correct: StrictInt = Field(ge=0)
+    unevaluable: StrictInt = Field(ge=0)
+    infra_errors: StrictInt = Field(ge=0)
+    accuracy: Rate
+    execution_accuracy: Rate
+    single_instance_accuracy: Rate
+    lenient_accuracy: Rate
+    parse_rate: Rate
+    explain_rate: Rate
+    sql_only_rate: Rate
+    hallucinated_table_rate: Rate
+    hallucinated_column_rate: Rate
+    out_of_context_table_rate: Rate
+    refusal_accuracy: Rate
+    false_refusal_rate: Rate
+    moac_compliance: Rate
+    exact_match: Rate
+    rouge_l: MeanScore
+    bleu: MeanScore
+    status_counts: dict[Literal[STATUSES], StrictInt]  # type: ignore[valid-type]
+    by_domain: dict[str, Rate]
+    by_difficulty: dict[str, Rate]
+    run: dict[str, Any]
+    latency: dict[str, Any] | None = None
+    guardrail: dict[str, Any] | None = None
+
+
+class ResultsFile(BaseModel):
+    """results.json: `summary` and one entry per eval example, in the eval set's order."""
+
+    model_config = ConfigDict(extra="allow", title="sqlgate results.json")
+
+    summary: Summary
+    examples: list[ExampleRecord]
+
+
+def results_json_schema() -> dict:
+    """The JSON Schema of results.json (docs/schemas/results.schema.json is this, written)."""
+    schema = ResultsFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    return schema
+
+
 _SCORE_FIELDS = {f.name for f in dataclasses.fields(ExampleScore)}
 
 
@@ -184,3 +257,7 @@ def load_results(path: str | Path) -> dict:
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not valid UTF-8 (byte {exc.start})") from None
     return validate_results(parse_strict_json(text, path), path)
+
+
+if __name__ == "__main__":
+    print(json.dumps(results_json_schema(), indent=1, sort_keys=True))

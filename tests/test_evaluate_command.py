@@ -184,3 +184,19 @@ def test_prompts_file_holds_exactly_what_an_evaluation_sends(tmp_path, suite):  
     assert served.returncode in (0, 1), served.stdout[-2000:] + served.stderr[-2000:]
     sent = {r["body"]["messages"][-1]["content"] for r in app.state.requests}
     assert sent == set(written.values())
+
+
+def test_results_match_the_published_json_schema(gated):
+    jsonschema = pytest.importorskip("jsonschema")
+    from harness.results_schema import results_json_schema
+
+    published = json.loads((ROOT / "docs" / "schemas" / "results.schema.json").read_text())
+    # The file in docs/ is the schema the code generates (regenerate it with
+    # `python -m harness.results_schema > docs/schemas/results.schema.json`).
+    assert published == results_json_schema()
+    _, out = gated
+    results = json.loads((out / "results.json").read_text())
+    jsonschema.validate(results, published)
+    results["examples"][0]["correct"] = 1  # an integer is not a boolean
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(results, published)
