@@ -53,6 +53,8 @@ HEADLINE_METRICS = (
     "out_of_context_table_rate", "refusal_accuracy", "false_refusal_rate", "moac_compliance",
     "exact_match",
 )
+# Secondary text similarity (mean scores, no interval): in the table, not in the CI chart.
+TEXT_METRICS = ("rouge_l", "bleu")
 
 
 def highlight_sql(sql: str | None) -> Markup:
@@ -147,7 +149,7 @@ def _comparison(summary: dict, baseline: dict | None, others: dict[str, dict] | 
         models.append(("baseline", _summary_of(baseline)))
     models.extend((name, _summary_of(other)) for name, other in (others or {}).items())
     rows = []
-    for metric in HEADLINE_METRICS:
+    for metric in HEADLINE_METRICS + TEXT_METRICS:
         cells = []
         for _, model_summary in models:
             m = model_summary.get(metric) or {}
@@ -264,7 +266,10 @@ def render_scorecard(results: dict, *, verdict: dict | None = None,
                      if isinstance(c, dict) and c.get("power_sentence")],
         comparison=_comparison(summary, baseline, others), charts=_charts(summary, baseline),
         drilldown=_drilldown(results, flips), flips=flips, latency=_latency(latency),
-        failing_count=sum(1 for e in results["examples"] if not e.get("correct")),
+        failing_count=sum(1 for e in results["examples"] if not e.get("correct")
+                          and e.get("status") != "infra_error"),
+        right_refusals=sum(1 for e in results["examples"]
+                           if e.get("correct") and e.get("status") == "refused"),
     )
 
 

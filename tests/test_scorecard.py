@@ -223,3 +223,18 @@ def test_browser_builds_no_element_from_model_text_and_screenshot(tmp_path):
     shot = ARTIFACTS / "scorecard.png"
     _chromium(tmp_path, f"--screenshot={shot}", "--window-size=1280,2400", page.as_uri())
     assert shot.stat().st_size > 10_000
+
+
+def test_example_card_counts_agree_with_the_statuses_and_text_metrics_are_shown():
+    examples = [example("a", True), example("b", True, status="refused", kind="unanswerable"),
+                example("c", False), example("d", False, status="infra_error")]
+    data = results(examples)
+    data["summary"].update({"correct": 2, "infra_errors": 1,
+                            "rouge_l": {"value": 0.6821, "n": 3}, "bleu": {"value": 0.4311, "n": 3}})
+    page = render_scorecard(data)
+    # 2 right = 1 answered correctly + 1 correct refusal (the status list shows them apart);
+    # the infra error is neither right nor the model's wrong answer.
+    assert "2 right (1 answered correctly, 1 refused correctly) · 1 wrong" in page
+    assert "1 infrastructure errors: rerun" in page
+    assert "<code>rouge_l</code>" in page and "<code>bleu</code>" in page
+    assert "68.2%" in page and "43.1%" in page
