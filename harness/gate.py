@@ -18,6 +18,7 @@ from rich.table import Table
 from statsmodels.stats.multitest import multipletests
 
 from harness.atomic import write_text_atomic
+from harness.console import make_console
 from harness.errors import InputError, describe_validation_error, pydantic_field
 from harness.latency import SUMMARY_KEYS as LATENCY_KEYS
 from harness.metrics import summarize
@@ -700,7 +701,7 @@ def gate_command(results: Path, policy: Path, baseline: Path | None, out: Path |
     """
     from harness import registry as reg
 
-    console = Console()
+    console = make_console()
     try:
         pol = load_policy(policy)
         res = load_results(results)

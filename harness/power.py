@@ -22,6 +22,7 @@ from scipy.optimize import brentq
 from scipy.special import xlog1py, xlogy
 from scipy.stats import norm
 
+from harness.console import make_console
 from harness.paired_test import all_outcomes, constrained_broken_rate, exact_null, tango_z
 
 DEFAULT_POWER = 0.80
@@ -137,9 +138,8 @@ def power_command(n: int, discordance: float, margin: float, alpha: float,
                   target: float = DEFAULT_POWER, difference: float = 0.0) -> int:
     """`sqlgate power`: what n paired examples can show, and what a margin needs (exit 0;
     2 when the numbers are impossible, e.g. a difference larger than the discordance)."""
-    from rich.console import Console
 
-    console = Console()
+    console = make_console()
     try:
         reached = power(n, discordance, margin, alpha, difference)
         smallest = smallest_margin(n, discordance, alpha, target, difference)

@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-from rich.console import Console
 
 from harness.atomic import write_text_atomic
+from harness.console import make_console
 from harness.errors import InputError, describe_validation_error, pydantic_field
 from harness.gate import PolicyRef, Verdict, load_policy
 from harness.redact import redact
@@ -246,7 +246,7 @@ def promote(candidate_id: str, policy: Path, root: Path = DEFAULT_REGISTRY) -> d
 
 def promote_command(candidate: str, registry: Path, policy: Path) -> int:
     """`sqlgate promote`: 0 when promoted, 1 when refused, 2 on bad input files."""
-    console = Console()
+    console = make_console()
     try:
         audit = promote(candidate, policy, registry)
     except PromotionRefused as exc:
