@@ -1,4 +1,4 @@
-"""Golden examples (contract 1) and predictions (contract 2): models and JSONL loaders."""
+"""Golden examples (contract 1, docs/contracts.md) and predictions (contract 2): models and JSONL loaders."""
 
 from __future__ import annotations
 

@@ -183,7 +183,7 @@ def expect_correct(score: ExampleScore) -> None:
 
 
 def expect_refused(score: ExampleScore) -> None:
-    """Fail the current item unless the model refused (contract 3)."""
+    """Fail the current item unless the model refused (contract 3, docs/contracts.md)."""
     if score.status != "refused":
         pytest.fail(failure_message(score), pytrace=False)
 

@@ -1,4 +1,4 @@
-"""Result-set comparison under the strict correctness policy (DESIGN.md contract 5).
+"""Result-set comparison under the strict correctness policy (contract 5, docs/contracts.md).
 
 Two results are equal when they hold the same bag of rows (duplicates count) up to column order
 and column names; row order counts only when the gold orders at top level (`ordered=True`), and

@@ -40,7 +40,7 @@ class ScoreRun:
     rerun_infra: dict | None = None
 
     def to_json(self) -> dict:
-        """results.json (contract 4): `summary` and one entry per eval example."""
+        """results.json (contract 4, docs/contracts.md): `summary` and one entry per eval example."""
         summary = dict(self.summary)
         summary["run"] = {
             "sqlgate_version": __version__,

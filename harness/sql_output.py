@@ -17,7 +17,7 @@ the final terminator (``;`` or a SQL*Plus ``/`` line), which belong to the clien
 statement. Compliant means the raw text was exactly one SQL answer with nothing else than
 whitespace, SQL comments and at most one trailing ``;``.
 
-Refusal (contract 3): the answer, after the same unwrapping, is the single line
+Refusal (contract 3, docs/contracts.md): the answer, after the same unwrapping, is the single line
 ``-- UNANSWERABLE`` optionally followed by ``: reason``. The keyword is matched
 case-insensitively and spaces around ``--``, the keyword and ``:`` are free, since neither
 changes what the model said; anything else on the line (``-- UNANSWERABLE.``, a reason without

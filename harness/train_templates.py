@@ -21,7 +21,7 @@ from harness.catalog import Catalog, Column, ForeignKey, Lookup, Table
 from harness.golden import UNANSWERABLE_GOLD
 from harness.rag_context import words
 
-# Data fact 6 (DESIGN.md): transaction dates span 2023-2025 with rows on every month edge of
+# Data fact (contract 6, docs/contracts.md): transaction dates span 2023-2025 with rows on every month edge of
 # 2024. Only these columns carry transaction dates; the others (effective ranges, cancel and
 # void dates, birth dates) are too sparse or outside that span for date-window questions.
 TRANSACTION_DATE_COLUMNS = frozenset({

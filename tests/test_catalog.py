@@ -133,7 +133,7 @@ REQUIRED_CODES = {
     ("RA_CUSTOMER_TRX_ALL", "COMPLETE_FLAG"): {"Y", "N"},
 }
 
-# Nullable columns whose NULLs the embedded data facts (DESIGN.md) promise.
+# Nullable columns whose NULLs the embedded data facts (contract 6, docs/contracts.md) promise.
 NULLABLE = [("AP_INVOICES_ALL", "AMOUNT_PAID"), ("AP_INVOICES_ALL", "CANCELLED_DATE"),
             ("AP_SUPPLIERS", "VENDOR_TYPE_LOOKUP_CODE"), ("PO_HEADERS_ALL", "VENDOR_ID"),
             ("AP_SUPPLIER_SITES_ALL", "PAY_SITE_FLAG"), ("GL_JE_LINES", "ACCOUNTED_DR"),

@@ -1,4 +1,4 @@
-"""The replay engine: answers from a predictions JSONL file (contract 2) instead of a model.
+"""The replay engine: answers from a predictions JSONL file (contract 2, docs/contracts.md) instead of a model.
 
 Its prompts are example ids, not rendered text: a replayed answer does not depend on the prompt,
 and keying by id keeps two examples with the same question apart.
