@@ -6,6 +6,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
+from decimal import Decimal
 
 from sqlglot.errors import ParseError
 
@@ -437,6 +438,13 @@ class Scorer:
         return run
 
 
+def _shown(row: Sequence) -> list:
+    """A result row as a reviewer reads it: exact NUMBER values (Decimal) as Oracle prints
+    them, without the storage scale's trailing zeros (245552.69, not 245552.690000)."""
+    return [format(v.normalize(), "f") if isinstance(v, Decimal) and v.is_finite() else v
+            for v in row]
+
+
 def _row_diff(index: int, comparison: Comparison, gold: Execution, run: Execution) -> dict:
     """The reviewer-facing difference between gold and predicted rows on one instance."""
     return {
@@ -444,11 +452,11 @@ def _row_diff(index: int, comparison: Comparison, gold: Execution, run: Executio
         "reason": comparison.reason,
         "gold_columns": list(gold.result.columns),
         "predicted_columns": list(run.result.columns),
-        "missing_rows": [list(r) for r in comparison.missing_rows[:ROW_DIFF_LIMIT]],
-        "unexpected_rows": [list(r) for r in comparison.unexpected_rows[:ROW_DIFF_LIMIT]],
+        "missing_rows": [_shown(r) for r in comparison.missing_rows[:ROW_DIFF_LIMIT]],
+        "unexpected_rows": [_shown(r) for r in comparison.unexpected_rows[:ROW_DIFF_LIMIT]],
         # Same rows in another order (or another column count): show both heads instead.
-        "gold_head": [list(r) for r in gold.result.rows[:ORDER_HEAD]],
-        "predicted_head": [list(r) for r in run.result.rows[:ORDER_HEAD]],
+        "gold_head": [_shown(r) for r in gold.result.rows[:ORDER_HEAD]],
+        "predicted_head": [_shown(r) for r in run.result.rows[:ORDER_HEAD]],
     }
 
 

@@ -419,3 +419,12 @@ def test_rerun_infra_refuses_a_run_it_cannot_complete(catalog, backends, tmp_pat
     with pytest.raises(InputError, match=re.escape(message)):
         score_predictions(EXAMPLES / "eval.jsonl", preds, backends=backends, catalog=catalog,
                           gold_cache=GoldCache(tmp_path / "second"), rerun_infra=path)
+
+
+def test_row_diffs_show_exact_numbers_as_oracle_prints_them():
+    from decimal import Decimal
+
+    from harness.scoring import _shown
+
+    assert _shown((Decimal("245552.690000"), Decimal("100.000000"), Decimal("0E-6"), "x", None,
+                   1.5)) == ["245552.69", "100", "0", "x", None, 1.5]
