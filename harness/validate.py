@@ -522,11 +522,10 @@ def _print_mutation(path: str, mutation: MutationReport, report: Report, console
                   f"invalid, not counted)")
     weakest = sorted((g for g in mutation.golds if g.survivors),
                      key=lambda g: (g.killed / g.counted, g.gold_id))
-    for gold in weakest:
-        console.print(f"  {gold.gold_id}: {gold.killed}/{gold.counted} killed", highlight=False)
+    for gold in weakest:  # plain lines: one survivor a line, never wrapped, easy to grep
+        print(f"  {gold.gold_id}: {gold.killed}/{gold.counted} killed")
         for outcome in gold.survivors:
-            console.print(f"    survivor [{outcome.operator}] {outcome.sql}", highlight=False,
-                          markup=False)
+            print(f"    survivor [{outcome.operator}] {outcome.sql}")
     for stale in mutation.stale_equivalents:
         report.add(path, None, stale.gold_id, "warning",
                    f"equivalent_mutants entry [{stale.operator}] matches no surviving mutant "

@@ -112,7 +112,7 @@ class GenContext:
     def edges(self) -> list[np.datetime64]:
         """The calendar edges main dates must land on at midnight."""
         d = self.recipe.dates
-        return values.calendar_edges(d.start, d.end, d.boundary_year)
+        return values.calendar_edges(d.start, d.end, d.boundary_year, d.extra_edges())
 
     def dates(self, rng: np.random.Generator, n: int,
               groups: np.ndarray | None = None) -> np.ndarray:

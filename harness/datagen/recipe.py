@@ -38,6 +38,23 @@ class DateRecipe(_Strict):
     boundary_year: int  # midnight rows on the first and last day of each month of this year
     open_end: dt.date  # the EBS "end of time" of date-tracked rows (4712-12-31)
     time_of_day_fraction: Fraction = Field(ge=0, le=1)
+    # The day of the pinned SYSDATE (harness.translate.PINNED_SYSDATE) and the days before it
+    # that aging questions cut at: midnight rows there tell `>` from `>=` in "overdue" filters.
+    today: dt.date | None = None
+    aging_days: list[int] = []
+
+    def extra_edges(self) -> list[dt.date]:
+        """Midnights besides the boundary year's: the first day of every month of the span
+        (year and quarter filters of any year), and `today` minus each of 0 and `aging_days`."""
+        days = []
+        month = dt.date(self.start.year, self.start.month, 1)
+        while month <= self.end:
+            if month >= self.start:
+                days.append(month)
+            month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        if self.today is not None:
+            days += [self.today - dt.timedelta(days=k) for k in (0, *self.aging_days)]
+        return days
 
     @model_validator(mode="after")
     def _ordered(self) -> DateRecipe:
@@ -47,6 +64,9 @@ class DateRecipe(_Strict):
             raise ValueError("the first day after boundary_year must lie inside [start, end]")
         if self.open_end <= self.end:
             raise ValueError("open_end must come after end")
+        oldest = self.today and self.today - dt.timedelta(days=max(self.aging_days, default=0))
+        if self.today is not None and not self.start <= oldest <= self.today <= self.end:
+            raise ValueError("today and the aging days before it must lie inside [start, end]")
         return self
 
 
