@@ -234,21 +234,24 @@ def judge_mutant(mutant: mutants_module.Mutant, gold: PreparedQuery,
 
 
 def _cache_path(gold: PreparedQuery, backends: Sequence[ExecutionBackend],
-                directory: Path) -> Path:
-    text = "\0".join([code_version(), gold.sql, str(gold.ordered),
+                directory: Path, facts: mutants_module.SchemaFacts | None) -> Path:
+    text = "\0".join([code_version(), gold.sql, str(gold.ordered), str(facts is not None),
                       *(b.instance_id for b in backends)])
     return directory / f"{hashlib.sha256(text.encode()).hexdigest()}.json"
 
 
 def gold_outcomes(gold_sql: str, backends: Sequence[ExecutionBackend],
-                  cache_directory: Path | None = None) -> list[MutantOutcome] | str:
+                  cache_directory: Path | None = None,
+                  facts: mutants_module.SchemaFacts | None = None) -> list[MutantOutcome] | str:
     """The outcome of every neighbour of one gold (cached), or why the gold itself cannot be
-    run (validation reports that separately)."""
+    run (validation reports that separately). `facts`: the catalog's, to leave out edits they
+    prove meaning-preserving (the instances' fingerprints, part of the cache key, cover the
+    catalog)."""
     gold = _prepare(backends[0], gold_sql)
     if isinstance(gold, str):
         return gold
     directory = cache_directory or cache_root() / "mutants"
-    path = _cache_path(gold, backends, directory)
+    path = _cache_path(gold, backends, directory, facts)
     try:
         return [MutantOutcome(**o) for o in json.loads(path.read_text(encoding="utf-8"))]
     except (OSError, ValueError, TypeError):
@@ -258,14 +261,15 @@ def gold_outcomes(gold_sql: str, backends: Sequence[ExecutionBackend],
     if failed is not None:
         return f"gold does not run: {failed.status}: {failed.error}"
     outcomes = [judge_mutant(m, gold, gold_runs, backends)
-                for m in mutants_module.neighbours(gold_sql)]
+                for m in mutants_module.neighbours(gold_sql, facts=facts)]
     write_text_atomic(path, json.dumps([asdict(o) for o in outcomes]), durable=False)
     return outcomes
 
 
 def mutation_report(golds: Sequence[tuple[str, str]], backends: Sequence[ExecutionBackend],
                     equivalents: Sequence[Equivalent] = (),
-                    cache_directory: Path | None = None) -> MutationReport:
+                    cache_directory: Path | None = None,
+                    facts: mutants_module.SchemaFacts | None = None) -> MutationReport:
     """Mutation outcomes of (gold id, gold SQL) pairs; a gold that cannot run is left out
     (validation reports it). Review entries of these golds that match no survivor are
     stale."""
@@ -273,7 +277,7 @@ def mutation_report(golds: Sequence[tuple[str, str]], backends: Sequence[Executi
     used: set[tuple[str, str]] = set()
     report = MutationReport([])
     for gold_id, sql in golds:
-        outcomes = gold_outcomes(sql, backends, cache_directory)
+        outcomes = gold_outcomes(sql, backends, cache_directory, facts)
         if isinstance(outcomes, str):
             continue
         entry = GoldMutation(gold_id, outcomes)

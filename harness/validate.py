@@ -59,6 +59,7 @@ from harness.catalog import Catalog, load_catalog
 from harness.errors import InputError
 from harness.golden import GoldenExample, file_sha256
 from harness.jsonl import read_jsonl
+from harness.mutants import SchemaFacts
 from harness.mutation_score import (
     DEFAULT_EQUIVALENTS_PATH,
     MutationReport,
@@ -625,12 +626,13 @@ def validate(
         for loaded in report.files:
             _check_execution(loaded, backends, report, blocked, settings)
         if equivalents_path is not None:
-            _measure_mutation(report, backends, blocked, equivalents_path)
+            _measure_mutation(report, backends, blocked, equivalents_path, catalog)
     return report
 
 
 def _measure_mutation(report: Report, backends: Sequence[ExecutionBackend],
-                      blocked: set[tuple[str, int]], equivalents_path: Path) -> None:
+                      blocked: set[tuple[str, int]], equivalents_path: Path,
+                      catalog: Catalog) -> None:
     try:
         equivalents = load_equivalents(equivalents_path)
     except InputError as exc:
@@ -640,7 +642,8 @@ def _measure_mutation(report: Report, backends: Sequence[ExecutionBackend],
         golds = [(ex.id, ex.sql_gold) for line, ex in loaded.examples
                  if ex.kind == "answerable" and (loaded.path, line) not in blocked]
         if golds:
-            report.mutation[loaded.path] = mutation_report(golds, backends, equivalents)
+            report.mutation[loaded.path] = mutation_report(
+                golds, backends, equivalents, facts=SchemaFacts.from_catalog(catalog))
 
 
 def validate_command(paths: list[Path], stats: bool,

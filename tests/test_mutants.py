@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from harness import mutation_score
 from harness.golden import GoldenExample
 from harness.jsonl import read_jsonl
-from harness.mutants import OPERATOR_NAMES, OPERATORS, Mutant, neighbours
+from harness.mutants import OPERATOR_NAMES, OPERATORS, Mutant, SchemaFacts, neighbours
 from harness.mutation_score import (
     Equivalent,
     gold_outcomes,
@@ -98,6 +98,7 @@ def test_every_operator_is_exercised_above_and_named_once():
     # one row per group key, or one row at all, or only membership counts: DISTINCT is a no-op
     ("distinct_toggled", "SELECT a, COUNT(*) FROM t GROUP BY a"),
     ("distinct_toggled", "SELECT COUNT(*), SUM(b) FROM t"),
+    ("nulls_flipped", "SELECT a, COUNT(*) AS n FROM t GROUP BY a ORDER BY n"),  # never NULL
     ("distinct_toggled", "SELECT COUNT(*) FROM t WHERE EXISTS (SELECT 1 FROM u WHERE u.x = t.x)"),
     ("distinct_toggled", "SELECT COUNT(*) FROM t WHERE a IN (SELECT b FROM u)"),
     ("distinct_toggled", "SELECT a FROM t UNION SELECT b FROM u"),
@@ -117,6 +118,45 @@ def test_distinct_is_toggled_where_it_can_change_the_rows():
         "SELECT DISTINCT a, COUNT(*) FROM t GROUP BY a, b"}
     assert texts("SELECT t.a FROM t LEFT JOIN u ON u.x = t.x WHERE u.y IS NULL",
                  "join_kind_swapped") == {"SELECT t.a FROM t JOIN u ON u.x = t.x WHERE u.y IS NULL"}
+
+
+FACTS = SchemaFacts(
+    not_null=frozenset({("INV", "ID"), ("INV", "VENDOR_ID"), ("INV", "NUM"), ("SUP", "ID")}),
+    primary_keys={"INV": ("ID",), "SUP": ("ID",)},
+    mandatory_parents={("INV", ("VENDOR_ID",)): ("SUP", ("ID",))})
+
+
+@pytest.mark.parametrize(("operator", "gold", "kept"), [
+    # a NOT NULL key has no NULL to place; a nullable one (AMT) does
+    ("nulls_flipped", "SELECT i.NUM FROM INV i ORDER BY i.NUM", False),
+    ("nulls_flipped", "SELECT i.NUM FROM INV i ORDER BY i.AMT", True),
+    ("nulls_flipped", "SELECT i.VENDOR_ID, MAX(i.NUM) AS m FROM INV i GROUP BY i.VENDOR_ID "
+     "ORDER BY m", False),
+    ("nulls_flipped", "SELECT i.NUM FROM SUP s LEFT JOIN INV i ON i.VENDOR_ID = s.ID "
+     "ORDER BY i.NUM", True),  # the outer join NULL-extends INV
+    # COUNT of a NOT NULL column is COUNT(*)
+    ("aggregate_swapped", "SELECT COUNT(i.ID) FROM INV i", False),
+    # every invoice has its supplier (mandatory foreign key): inner and LEFT join agree
+    ("join_kind_swapped", "SELECT i.NUM FROM INV i JOIN SUP s ON s.ID = i.VENDOR_ID", False),
+    ("join_kind_swapped", "SELECT s.ID FROM SUP s JOIN INV i ON i.VENDOR_ID = s.ID", True),
+    # the primary key determines the other key
+    ("group_key_dropped", "SELECT COUNT(*) FROM INV i GROUP BY i.ID, i.NUM", False),
+])
+def test_schema_facts_leave_out_only_the_edits_they_prove(operator, gold, kept):
+    with_facts = texts_with(gold, operator, FACTS)
+    without = texts(gold, operator)
+    assert without, "the operator applies here"
+    assert (with_facts == without) is kept
+
+
+def test_a_group_key_the_primary_key_determines_is_not_dropped():
+    gold = "SELECT COUNT(*) FROM INV i GROUP BY i.ID, i.NUM"
+    assert texts_with(gold, "group_key_dropped", FACTS) == {
+        "SELECT COUNT(*) FROM INV i GROUP BY i.NUM"}
+
+
+def texts_with(sql: str, operator: str, facts: SchemaFacts) -> set[str]:
+    return {m.sql for m in neighbours(sql, facts=facts) if m.operator == operator}
 
 
 def shipped_golds() -> list[tuple[str, str]]:
@@ -225,7 +265,8 @@ def shipped_report(suite, catalog):
     preparer = DuckDBPreparer(catalog.column_types())
     opened = [DuckDBBackend(i.path, i.fingerprint, preparer=preparer) for i in suite]
     report = mutation_report(shipped_golds(), opened,
-                             load_equivalents(GOLDEN / "equivalent_mutants.yaml"))
+                             load_equivalents(GOLDEN / "equivalent_mutants.yaml"),
+                             facts=SchemaFacts.from_catalog(catalog))
     for b in opened:
         b.close()
     return report

@@ -254,6 +254,10 @@ class Recipe(_Strict):
 
     base_seed: int
     k: int = Field(ge=1)
+    # Seeds of the instances after the first ones (base_seed, base_seed + 1, ...), chosen by
+    # search: the seeds whose instances kill the most mutants the others leave alive
+    # (docs/test-suite-data.md). Instance i: base_seed + i below k - len(searched_seeds).
+    searched_seeds: list[int] = []
     dates: DateRecipe
     currencies: CurrencyRecipe
     ids: IdRecipe
@@ -280,16 +284,32 @@ class Recipe(_Strict):
         _check_range(self.default_rows, "default_rows")
         for name, value in self.rows.items():
             _check_range(value, f"rows.{name}")
+        plain = range(self.base_seed, self.base_seed + self.k - len(self.searched_seeds))
+        if len(self.searched_seeds) > self.k or len(set(self.searched_seeds)) < len(
+                self.searched_seeds) or any(s in plain for s in self.searched_seeds):
+            raise ValueError("searched_seeds: expected at most k distinct seeds, none of them "
+                             f"base_seed .. base_seed + {len(plain) - 1}")
         return self
 
     def row_range(self, table: str) -> RowRange:
         """The [min, max] row count of `table` (the default for unlisted tables)."""
         return self.rows.get(table, self.default_rows)
 
+    def seed(self, index: int) -> int:
+        """The seed of instance `index`: base_seed + index for the first k - len(searched)
+        instances, then the searched seeds, then (beyond k, when more are asked for) seeds
+        after every one used so far."""
+        plain = self.k - len(self.searched_seeds)
+        if index < plain:
+            return self.base_seed + index
+        if index < self.k:
+            return self.searched_seeds[index - plain]
+        return max([self.base_seed + plain - 1, *self.searched_seeds]) + 1 + index - self.k
+
     def fingerprint(self) -> str:
-        """Hash of everything that shapes an instance's data (K is left out: it only says
-        how many instances there are, not what any one holds)."""
-        text = self.model_dump_json(exclude={"k"})
+        """Hash of everything that shapes an instance's data (K and the searched seeds are left
+        out: they say which instances there are, not what any one holds)."""
+        text = self.model_dump_json(exclude={"k", "searched_seeds"})
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
