@@ -92,6 +92,7 @@ class ValidationSettings:
     question_jaccard: float = 0.8
     char_ngram: int = 5
     char_ngram_jaccard: float = 0.8
+    min_mutation_score: float = 0.99  # of each file's counted mutants (issue #17)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,6 @@ class CoreTargets:
     min_hard_share: float = 0.25  # of the answerable examples
     unanswerable_file_name: str = "ebs_unanswerable.jsonl"
     min_unanswerable: int = 40
-    min_mutation_score: float = 0.99  # of each file's counted mutants (issue #17)
 
 
 @dataclass(frozen=True)
@@ -504,11 +504,10 @@ def _stats(report: Report, console: Console, targets: CoreTargets) -> None:
             _check_targets(loaded, examples, report, targets)
         mutation = report.mutation.get(loaded.path)
         if mutation is not None:
-            _print_mutation(loaded.path, mutation, report, console, targets)
+            _print_mutation(loaded.path, mutation, console)
 
 
-def _print_mutation(path: str, mutation: MutationReport, report: Report, console: Console,
-                    targets: CoreTargets) -> None:
+def _print_mutation(path: str, mutation: MutationReport, console: Console) -> None:
     """The mutation score per operator and overall, the weakest golds and every survivor."""
     table = Table(title=f"{path}: mutation score by operator")
     for column in ("operator", "killed", "counted", "score"):
@@ -527,14 +526,6 @@ def _print_mutation(path: str, mutation: MutationReport, report: Report, console
         print(f"  {gold.gold_id}: {gold.killed}/{gold.counted} killed")
         for outcome in gold.survivors:
             print(f"    survivor [{outcome.operator}] {outcome.sql}")
-    for stale in mutation.stale_equivalents:
-        report.add(path, None, stale.gold_id, "warning",
-                   f"equivalent_mutants entry [{stale.operator}] matches no surviving mutant "
-                   f"(stale): {stale.sql}")
-    if mutation.score < targets.min_mutation_score:
-        report.add(path, None, None, "error",
-                   f"mutation score {mutation.score:.2%} is below {targets.min_mutation_score:.0%}"
-                   f" ({len(mutation.survivors)} survivors not reviewed as equivalent)")
 
 
 def _check_targets(loaded: _Loaded, examples: Sequence[GoldenExample], report: Report,
@@ -626,13 +617,13 @@ def validate(
         for loaded in report.files:
             _check_execution(loaded, backends, report, blocked, settings)
         if equivalents_path is not None:
-            _measure_mutation(report, backends, blocked, equivalents_path, catalog)
+            _measure_mutation(report, backends, blocked, equivalents_path, catalog, settings)
     return report
 
 
 def _measure_mutation(report: Report, backends: Sequence[ExecutionBackend],
                       blocked: set[tuple[str, int]], equivalents_path: Path,
-                      catalog: Catalog) -> None:
+                      catalog: Catalog, settings: ValidationSettings) -> None:
     try:
         equivalents = load_equivalents(equivalents_path)
     except InputError as exc:
@@ -641,9 +632,20 @@ def _measure_mutation(report: Report, backends: Sequence[ExecutionBackend],
     for loaded in report.files:
         golds = [(ex.id, ex.sql_gold) for line, ex in loaded.examples
                  if ex.kind == "answerable" and (loaded.path, line) not in blocked]
-        if golds:
-            report.mutation[loaded.path] = mutation_report(
-                golds, backends, equivalents, facts=SchemaFacts.from_catalog(catalog))
+        if not golds:
+            continue
+        mutation = mutation_report(golds, backends, equivalents,
+                                   facts=SchemaFacts.from_catalog(catalog))
+        report.mutation[loaded.path] = mutation
+        for stale in mutation.stale_equivalents:
+            report.add(loaded.path, None, stale.gold_id, "warning",
+                       f"equivalent_mutants entry [{stale.operator}] matches no surviving "
+                       f"mutant (stale): {stale.sql}")
+        if mutation.score < settings.min_mutation_score:
+            report.add(loaded.path, None, None, "error",
+                       f"mutation score {mutation.score:.2%} is below "
+                       f"{settings.min_mutation_score:.0%} ({len(mutation.survivors)} survivors "
+                       "not reviewed as equivalent)")
 
 
 def validate_command(paths: list[Path], stats: bool,
