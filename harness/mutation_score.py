@@ -193,7 +193,7 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _prepare(backend: ExecutionBackend, sql: str) -> PreparedQuery | str:
+def prepare_query(backend: ExecutionBackend, sql: str) -> PreparedQuery | str:
     try:
         parse_single(sql)
         prepared = backend.prepare(sql)
@@ -208,7 +208,7 @@ def judge_mutant(mutant: mutants_module.Mutant, gold: PreparedQuery,
                  gold_runs: Sequence[Execution], backends: Sequence[ExecutionBackend]
                  ) -> MutantOutcome:
     """Run one mutant instance by instance until an instance tells it from the gold."""
-    prepared = _prepare(backends[0], mutant.sql)
+    prepared = prepare_query(backends[0], mutant.sql)
     if isinstance(prepared, str):
         return MutantOutcome(mutant.operator, mutant.sql, "invalid", prepared)
     if prepared.sql == gold.sql:
@@ -247,7 +247,7 @@ def gold_outcomes(gold_sql: str, backends: Sequence[ExecutionBackend],
     run (validation reports that separately). `facts`: the catalog's, to leave out edits they
     prove meaning-preserving (the instances' fingerprints, part of the cache key, cover the
     catalog)."""
-    gold = _prepare(backends[0], gold_sql)
+    gold = prepare_query(backends[0], gold_sql)
     if isinstance(gold, str):
         return gold
     directory = cache_directory or cache_root() / "mutants"
