@@ -27,7 +27,7 @@ from harness.validate import ValidationSettings
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
 # The mutation score the shipped core set is measured at (docs/test-suite-data.md); the test
 # below fails when a gold or a data change lowers it. Raise it as data kills more survivors.
-SHIPPED_MUTATION_FLOOR = 0.83
+SHIPPED_MUTATION_FLOOR = 0.865
 
 
 def texts(sql: str, operator: str) -> set[str]:
