@@ -25,9 +25,11 @@ from harness.sql_parse import parse_single
 from harness.validate import ValidationSettings
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
-# The mutation score the shipped core set is measured at (docs/test-suite-data.md); the test
-# below fails when a gold or a data change lowers it. Raise it as data kills more survivors.
-SHIPPED_MUTATION_FLOOR = 0.865
+# The mutation score the shipped core set is measured at (86.78 %, docs/test-suite-data.md),
+# less half a point for translator changes that make a few more neighbours equivalent (tie-
+# aware order); the test below fails when a gold or a data change lowers it further. Raise it
+# as data kills more survivors.
+SHIPPED_MUTATION_FLOOR = 0.86
 
 
 def texts(sql: str, operator: str) -> set[str]:
