@@ -356,21 +356,37 @@ def _determined(key: exp.Expression, keys: list[exp.Expression], select: exp.Sel
         (key.table.upper(), c) in others for c in pk)
 
 
+def _sum_of_zero_default_per_group(aggregate: exp.Expression, default: exp.Expression) -> bool:
+    """NVL(SUM(x), 0) and SUM(NVL(x, 0)) agree on every non-empty group (SUM skips NULLs; an
+    all-NULL group gives 0 both ways); they differ only on an empty input, which a plain
+    GROUP BY never has. So the move is no edit for SUM with default 0 under a plain GROUP BY."""
+    if not isinstance(aggregate, exp.Sum) or not (isinstance(default, exp.Literal)
+                                                  and not default.is_string
+                                                  and default.this in ("0", "0.0")):
+        return False
+    select = aggregate.find_ancestor(exp.Select)
+    group = select.args.get("group") if select is not None else None
+    return bool(group and group.expressions) and not any(
+        group.args.get(k) for k in ("rollup", "cube", "grouping_sets"))
+
+
 def _nvl_moved(node: exp.Expression, facts: SchemaFacts) -> list[Replacement]:
     """NVL(SUM(x), d) ↔ SUM(NVL(x, d)), and NVL(x, d) → x."""
     out: list[Replacement] = []
     if isinstance(node, exp.Coalesce) and len(node.expressions) == 1:
         inner, default = node.this, node.expressions[0]
         if isinstance(inner, exp.AggFunc) and isinstance(inner.this, exp.Expression) and \
-                not isinstance(inner.this, exp.Star | exp.Distinct):
+                not isinstance(inner.this, exp.Star | exp.Distinct) and \
+                not _sum_of_zero_default_per_group(inner, default):
             out.append(type(inner)(this=node.__class__(
                 this=inner.this.copy(), expressions=[default.copy()], is_nvl=True)))
         out.append(inner.copy())
     elif isinstance(node, exp.AggFunc) and isinstance(node.this, exp.Coalesce) and \
             len(node.this.expressions) == 1 and not isinstance(node.parent, exp.Window):
         nvl = node.this
-        out.append(exp.Coalesce(this=type(node)(this=nvl.this.copy()),
-                                expressions=[nvl.expressions[0].copy()], is_nvl=True))
+        if not _sum_of_zero_default_per_group(node, nvl.expressions[0]):
+            out.append(exp.Coalesce(this=type(node)(this=nvl.this.copy()),
+                                    expressions=[nvl.expressions[0].copy()], is_nvl=True))
     return out
 
 

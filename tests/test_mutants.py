@@ -115,6 +115,19 @@ def test_provable_equivalents_are_not_generated(operator, gold):
     assert texts(gold, operator) == set()
 
 
+def test_nvl_moves_are_kept_where_they_can_change_the_result():
+    # under GROUP BY the move is no edit (groups are never empty, SUM skips NULLs, an
+    # all-NULL group gives 0 both ways); dropping the NVL is one (that group sums to NULL)
+    for gold in ("SELECT a, NVL(SUM(b), 0) FROM t GROUP BY a",
+                 "SELECT a, SUM(NVL(b, 0)) FROM t GROUP BY a"):
+        assert texts(gold, "nvl_moved") == {"SELECT a, SUM(b) FROM t GROUP BY a"}
+    # no GROUP BY: on no rows SUM(NVL(b, 0)) is NULL but NVL(SUM(b), 0) is 0
+    assert "SELECT SUM(NVL(b, 0)) FROM t" in texts("SELECT NVL(SUM(b), 0) FROM t", "nvl_moved")
+    # MAX(NVL(b, 0)) is 0 where NVL(MAX(b), 0) is the largest non-NULL b < 0
+    assert "SELECT a, MAX(NVL(b, 0)) FROM t GROUP BY a" in texts(
+        "SELECT a, NVL(MAX(b), 0) FROM t GROUP BY a", "nvl_moved")
+
+
 def test_distinct_is_toggled_where_it_can_change_the_rows():
     assert texts("SELECT a, COUNT(*) FROM t GROUP BY a, b", "distinct_toggled") == {
         "SELECT DISTINCT a, COUNT(*) FROM t GROUP BY a, b"}
