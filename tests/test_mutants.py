@@ -25,7 +25,7 @@ from harness.sql_parse import parse_single
 from harness.validate import ValidationSettings
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
-# The mutation score the shipped core set is measured at (86.78 %, docs/test-suite-data.md),
+# The mutation score the shipped core set is measured at (86.94 %, docs/test-suite-data.md),
 # less half a point for translator changes that make a few more neighbours equivalent (tie-
 # aware order); the test below fails when a gold or a data change lowers it further. Raise it
 # as data kills more survivors.
