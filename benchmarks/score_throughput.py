@@ -1,6 +1,7 @@
 """Benchmark: predictions scored per second on the embedded test suite, gold cache cold and warm.
 
-Builds N predictions from an eval set (its golds, and near-miss variants of them), scores them
+Builds N predictions from an eval set (its golds, and near misses: neighbour queries of them
+from harness.mutants, the edits the mutation score is measured with), scores them
 on K instances twice — first with an empty gold cache, then with the cache it filled — and
 reports medians over repeats, the split between time in DuckDB and time in sqlgate's own
 code, and the warm/cold ratio. Writes benchmarks/results/score_throughput.{json,md}.
@@ -23,6 +24,7 @@ import sqlglot
 from harness.catalog import load_catalog
 from harness.gold_cache import GoldCache
 from harness.golden import load_eval_set
+from harness.mutants import neighbours
 from harness.score_run import duckdb_backends, score_predictions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,10 +32,9 @@ DEFAULT_EVAL = ROOT / "fixtures" / "golden" / "ebs_core.jsonl"
 
 
 def near_miss(sql: str, variant: int) -> str:
-    """A plausible wrong answer: the gold with a DISTINCT added or its first filter negated."""
-    if variant % 2 == 0:
-        return sql.replace("SELECT ", "SELECT DISTINCT ", 1)
-    return sql.replace(" = ", " <> ", 1)
+    """A plausible wrong answer: the `variant`-th neighbour query of the gold (round robin)."""
+    found = neighbours(sql)
+    return found[variant % len(found)].sql if found else sql
 
 
 def make_inputs(eval_path: Path, n: int, workdir: Path) -> tuple[Path, Path]:

@@ -97,7 +97,9 @@ def build_db(
 def validate(
     paths: Annotated[list[Path], typer.Argument(help="Golden JSONL files to check.")],
     stats: Annotated[bool, typer.Option(
-        "--stats", help="Print counts per domain x difficulty and check the set sizes.")] = False,
+        "--stats", help="Print counts per domain x difficulty, check the set sizes, and "
+        "measure the mutation score (survivors listed; fixtures/golden/"
+        "equivalent_mutants.yaml holds the reviewed equivalents).")] = False,
 ) -> None:
     """Check golden sets: parse, bind, run on every instance, discrimination, leakage."""
     from harness.validate import validate_command

@@ -21,8 +21,12 @@ Checks, in order:
 - unanswerable examples: gold `-- UNANSWERABLE` (enforced by the loader) and no alternatives;
 - leakage against the training set (`leakage`, thresholds below);
 - the directory's manifest.json (`write_golden_manifest`) matches each file's bytes and counts;
-- with `--stats`: counts per domain x difficulty and kind, and the numbers the core set must
-  reach (`CoreTargets`).
+- with `--stats`: counts per domain x difficulty and kind, the numbers the core set must
+  reach (`CoreTargets`), and the mutation score of each file's golds
+  (`harness.mutation_score`: the share of each gold's neighbour queries that some instance tells
+  apart from it, survivors reviewed as equivalent in `equivalent_mutants.yaml` set apart). A
+  file below `min_mutation_score` is an error; every unreviewed survivor is listed, and a review
+  entry that matches no survivor is a warning (stale).
 
 Leakage (`leakage`): a golden example leaks when its normalised question equals a training
 question, its normalised gold SQL (`text_metrics.normalize_sql`) equals a training gold, or its
@@ -55,6 +59,13 @@ from harness.catalog import Catalog, load_catalog
 from harness.errors import InputError
 from harness.golden import GoldenExample, file_sha256
 from harness.jsonl import read_jsonl
+from harness.mutants import SchemaFacts
+from harness.mutation_score import (
+    DEFAULT_EQUIVALENTS_PATH,
+    MutationReport,
+    load_equivalents,
+    mutation_report,
+)
 from harness.rag_context import words
 from harness.result_compare import IncomparableResultsError, ResultSet, compare_results
 from harness.sql_parse import SqlParseError, parse_single
@@ -81,6 +92,7 @@ class ValidationSettings:
     question_jaccard: float = 0.8
     char_ngram: int = 5
     char_ngram_jaccard: float = 0.8
+    min_mutation_score: float = 0.99  # of each file's counted mutants (issue #17)
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,7 @@ class Report:
     input_errors: list[str] = field(default_factory=list)
     files: list[_Loaded] = field(default_factory=list)
     shares: dict[str, dict[str, float]] = field(default_factory=dict)
+    mutation: dict[str, MutationReport] = field(default_factory=dict)
 
     def add(self, path: str, line: int | None, example_id: str | None, severity: Severity,
             message: str) -> None:
@@ -489,6 +502,30 @@ def _stats(report: Report, console: Console, targets: CoreTargets) -> None:
                           f"identical on every instance: {shares['identical']:.0%}")
         if Path(loaded.path).name in (targets.file_name, targets.unanswerable_file_name):
             _check_targets(loaded, examples, report, targets)
+        mutation = report.mutation.get(loaded.path)
+        if mutation is not None:
+            _print_mutation(loaded.path, mutation, console)
+
+
+def _print_mutation(path: str, mutation: MutationReport, console: Console) -> None:
+    """The mutation score per operator and overall, the weakest golds and every survivor."""
+    table = Table(title=f"{path}: mutation score by operator")
+    for column in ("operator", "killed", "counted", "score"):
+        table.add_column(column, justify="left" if column == "operator" else "right")
+    for operator, (killed, counted) in mutation.by_operator().items():
+        table.add_row(operator, str(killed), str(counted), f"{killed / counted:.1%}")
+    console.print(table)
+    invalid = sum(g.invalid for g in mutation.golds)
+    equivalent = sum(len(g.equivalent) for g in mutation.golds)
+    console.print(f"mutation score: {mutation.score:.2%} ({mutation.killed} killed of "
+                  f"{mutation.counted} counted; {equivalent} reviewed equivalent, {invalid} "
+                  f"invalid, not counted)")
+    weakest = sorted((g for g in mutation.golds if g.survivors),
+                     key=lambda g: (g.killed / g.counted, g.gold_id))
+    for gold in weakest:  # plain lines: one survivor a line, never wrapped, easy to grep
+        print(f"  {gold.gold_id}: {gold.killed}/{gold.counted} killed")
+        for outcome in gold.survivors:
+            print(f"    survivor [{outcome.operator}] {outcome.sql}")
 
 
 def _check_targets(loaded: _Loaded, examples: Sequence[GoldenExample], report: Report,
@@ -528,11 +565,13 @@ def validate(
     backends: Sequence[ExecutionBackend] | None = None,
     train_path: Path | None = DEFAULT_TRAIN_PATH,
     settings: ValidationSettings = ValidationSettings(),
+    equivalents_path: Path | None = None,
 ) -> Report:
     """Run every check on the golden files `paths` (see the module docstring).
 
     `backends` are the embedded instances to execute on; None builds the test suite. Leakage
-    is checked against `train_path` when that file exists.
+    is checked against `train_path` when that file exists. With `equivalents_path` (the review
+    file of equivalent mutants), each file's mutation score is measured too.
     """
     report = Report()
     _load(paths, report)
@@ -577,17 +616,48 @@ def validate(
             backends = embedded_backends(catalog)
         for loaded in report.files:
             _check_execution(loaded, backends, report, blocked, settings)
+        if equivalents_path is not None:
+            _measure_mutation(report, backends, blocked, equivalents_path, catalog, settings)
     return report
 
 
-def validate_command(paths: list[Path], stats: bool) -> int:
-    """`sqlgate validate PATHS... [--stats]`: print findings per file and line, then a summary.
+def _measure_mutation(report: Report, backends: Sequence[ExecutionBackend],
+                      blocked: set[tuple[str, int]], equivalents_path: Path,
+                      catalog: Catalog, settings: ValidationSettings) -> None:
+    try:
+        equivalents = load_equivalents(equivalents_path)
+    except InputError as exc:
+        report.input_errors.append(exc.render())
+        return
+    for loaded in report.files:
+        golds = [(ex.id, ex.sql_gold) for line, ex in loaded.examples
+                 if ex.kind == "answerable" and (loaded.path, line) not in blocked]
+        if not golds:
+            continue
+        mutation = mutation_report(golds, backends, equivalents,
+                                   facts=SchemaFacts.from_catalog(catalog))
+        report.mutation[loaded.path] = mutation
+        for stale in mutation.stale_equivalents:
+            report.add(loaded.path, None, stale.gold_id, "warning",
+                       f"equivalent_mutants entry [{stale.operator}] matches no surviving "
+                       f"mutant (stale): {stale.sql}")
+        if mutation.score < settings.min_mutation_score:
+            report.add(loaded.path, None, None, "error",
+                       f"mutation score {mutation.score:.2%} is below "
+                       f"{settings.min_mutation_score:.0%} ({len(mutation.survivors)} survivors "
+                       "not reviewed as equivalent)")
+
+
+def validate_command(paths: list[Path], stats: bool,
+                     equivalents_path: Path = DEFAULT_EQUIVALENTS_PATH) -> int:
+    """`sqlgate validate PATHS... [--stats]`: print findings per file and line, then a summary
+    (with --stats also the set sizes and the mutation score).
 
     Returns 0 when nothing is wrong, 1 when problems were found, 2 on input errors.
     """
     console = Console()
     try:
-        report = validate(paths)
+        report = validate(paths, equivalents_path=equivalents_path if stats else None)
     except InputError as exc:  # the catalog or the training set itself is broken
         print(exc.render())
         return 2

@@ -243,6 +243,7 @@ def test_other_manifests_are_neither_checked_nor_overwritten(catalog, tmp_path):
 def test_stats_prints_the_table_and_checks_the_core_targets(catalog, tmp_path, capsys,
                                                            monkeypatch):
     monkeypatch.setattr("harness.validate.embedded_backends", lambda catalog: FAKES)
+    monkeypatch.setenv("SQLGATE_CACHE_DIR", str(tmp_path / "cache"))  # mutation outcomes
     core = tmp_path / CoreTargets().file_name
     rows = [example(f"c-{i}", f"How many invoices have invoice id {i}?",
                     f"SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE INVOICE_ID = {i}")
@@ -252,6 +253,7 @@ def test_stats_prints_the_table_and_checks_the_core_targets(catalog, tmp_path, c
     out = capsys.readouterr().out
     assert "domain" in out and "unanswerable" in out and "AP" in out
     assert f"{core}: 3 answerable examples; the core set needs at least 300" in out
+    assert "mutation score:" in out
     unanswerable = tmp_path / CoreTargets().unanswerable_file_name
     unanswerable.write_text(example("u-1", "What is each supplier's ESG rating?",
                                     "-- UNANSWERABLE", kind="unanswerable")
@@ -291,3 +293,32 @@ def test_context_mismatch_warns_and_unanswerable_alternatives_fail(catalog, tmp_
     assert f"{path}:1: mc-001: warning: gold uses table(s) its rag_context does not mention: " \
            "AP_INVOICES_ALL" in lines
     assert f"{path}:2: mc-002: an unanswerable example has alt_sql_gold" in lines
+
+
+def test_mutation_bar_fails_a_file_until_survivors_are_killed_or_reviewed(catalog, tmp_path,
+                                                                        monkeypatch):
+    """The fake instances return a value that depends on the SQL's length, so the two
+    neighbours that only shift the constant (same length) survive."""
+    monkeypatch.setenv("SQLGATE_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "set.jsonl"
+    gold = "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE INVOICE_ID = 1"
+    path.write_text(example("m-1", "How many invoices have id 1?", gold).model_dump_json()
+                    + "\n")
+    review = tmp_path / "equivalent_mutants.yaml"
+    review.write_text("[]")
+    monkeypatch.setattr("harness.validate.embedded_backends", lambda catalog: FAKES)
+    report = run([path], catalog, equivalents_path=review)
+    mutation = report.mutation[str(path)]
+    assert sorted(o.sql for _, o in mutation.survivors) == [gold[:-1] + "0", gold[:-1] + "2"]
+    assert f"{path}: mutation score 60.00% is below 99% (2 survivors not reviewed as " \
+           "equivalent)" in rendered(report)
+    entries = [{"gold": "m-1", "operator": "constant_shifted", "mutant": gold[:-1] + d,
+                "reason": "the fake instances cannot tell these apart by design"}
+               for d in "02"]
+    entries.append({"gold": "m-1", "operator": "where_dropped", "mutant": "SELECT 1 FROM DUAL",
+                    "reason": "an entry that matches no surviving mutant any more"})
+    review.write_text(json.dumps(entries))
+    report = run([path], catalog, equivalents_path=review)
+    mutation = report.mutation[str(path)]
+    assert mutation.score == 1.0 and not report.errors
+    assert [f.severity for f in report.findings if "stale" in f.message] == ["warning"]

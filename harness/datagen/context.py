@@ -6,6 +6,7 @@ adding a table to the catalog leaves every other table's data as it was.
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 from functools import cached_property
 
@@ -112,7 +113,7 @@ class GenContext:
     def edges(self) -> list[np.datetime64]:
         """The calendar edges main dates must land on at midnight."""
         d = self.recipe.dates
-        return values.calendar_edges(d.start, d.end, d.boundary_year)
+        return values.calendar_edges(d.start, d.end, d.boundary_year, d.extra_edges())
 
     def dates(self, rng: np.random.Generator, n: int,
               groups: np.ndarray | None = None) -> np.ndarray:
@@ -120,6 +121,11 @@ class GenContext:
         d = self.recipe.dates
         return values.transaction_dates(rng, n, d.start, d.end, self.edges,
                                         d.time_of_day_fraction, groups)
+
+    @property
+    def today(self) -> dt.date:
+        """The day of the pinned SYSDATE (the recipe's `today`, else the span's end)."""
+        return self.recipe.dates.today or self.recipe.dates.end
 
     @property
     def open_end(self) -> np.datetime64:

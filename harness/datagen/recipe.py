@@ -38,6 +38,23 @@ class DateRecipe(_Strict):
     boundary_year: int  # midnight rows on the first and last day of each month of this year
     open_end: dt.date  # the EBS "end of time" of date-tracked rows (4712-12-31)
     time_of_day_fraction: Fraction = Field(ge=0, le=1)
+    # The day of the pinned SYSDATE (harness.translate.PINNED_SYSDATE) and the days before it
+    # that aging questions cut at: midnight rows there tell `>` from `>=` in "overdue" filters.
+    today: dt.date | None = None
+    aging_days: list[int] = []
+
+    def extra_edges(self) -> list[dt.date]:
+        """Midnights besides the boundary year's: the first day of every month of the span
+        (year and quarter filters of any year), and `today` minus each of 0 and `aging_days`."""
+        days = []
+        month = dt.date(self.start.year, self.start.month, 1)
+        while month <= self.end:
+            if month >= self.start:
+                days.append(month)
+            month = dt.date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+        if self.today is not None:
+            days += [self.today - dt.timedelta(days=k) for k in (0, *self.aging_days)]
+        return days
 
     @model_validator(mode="after")
     def _ordered(self) -> DateRecipe:
@@ -47,6 +64,9 @@ class DateRecipe(_Strict):
             raise ValueError("the first day after boundary_year must lie inside [start, end]")
         if self.open_end <= self.end:
             raise ValueError("open_end must come after end")
+        oldest = self.today and self.today - dt.timedelta(days=max(self.aging_days, default=0))
+        if self.today is not None and not self.start <= oldest <= self.today <= self.end:
+            raise ValueError("today and the aging days before it must lie inside [start, end]")
         return self
 
 
@@ -234,6 +254,10 @@ class Recipe(_Strict):
 
     base_seed: int
     k: int = Field(ge=1)
+    # Seeds of the instances after the first ones (base_seed, base_seed + 1, ...), chosen by
+    # search: the seeds whose instances kill the most mutants the others leave alive
+    # (docs/test-suite-data.md). Instance i: base_seed + i below k - len(searched_seeds).
+    searched_seeds: list[int] = []
     dates: DateRecipe
     currencies: CurrencyRecipe
     ids: IdRecipe
@@ -260,16 +284,32 @@ class Recipe(_Strict):
         _check_range(self.default_rows, "default_rows")
         for name, value in self.rows.items():
             _check_range(value, f"rows.{name}")
+        plain = range(self.base_seed, self.base_seed + self.k - len(self.searched_seeds))
+        if len(self.searched_seeds) > self.k or len(set(self.searched_seeds)) < len(
+                self.searched_seeds) or any(s in plain for s in self.searched_seeds):
+            raise ValueError("searched_seeds: expected at most k distinct seeds, none of them "
+                             f"base_seed .. base_seed + {len(plain) - 1}")
         return self
 
     def row_range(self, table: str) -> RowRange:
         """The [min, max] row count of `table` (the default for unlisted tables)."""
         return self.rows.get(table, self.default_rows)
 
+    def seed(self, index: int) -> int:
+        """The seed of instance `index`: base_seed + index for the first k - len(searched)
+        instances, then the searched seeds, then (beyond k, when more are asked for) seeds
+        after every one used so far."""
+        plain = self.k - len(self.searched_seeds)
+        if index < plain:
+            return self.base_seed + index
+        if index < self.k:
+            return self.searched_seeds[index - plain]
+        return max([self.base_seed + plain - 1, *self.searched_seeds]) + 1 + index - self.k
+
     def fingerprint(self) -> str:
-        """Hash of everything that shapes an instance's data (K is left out: it only says
-        how many instances there are, not what any one holds)."""
-        text = self.model_dump_json(exclude={"k"})
+        """Hash of everything that shapes an instance's data (K and the searched seeds are left
+        out: they say which instances there are, not what any one holds)."""
+        text = self.model_dump_json(exclude={"k", "searched_seeds"})
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

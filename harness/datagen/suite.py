@@ -1,4 +1,5 @@
-"""The test suite: K DuckDB instances built from seeds base_seed + i, cached on disk by a
+"""The test suite: K DuckDB instances built from the recipe's seeds (base_seed + i, then the
+seeds chosen by search), cached on disk by a
 fingerprint of catalog, recipe, seed and generator, written atomically (a crash never leaves
 a file that a later run trusts)."""
 
@@ -60,7 +61,7 @@ def build_test_suite(catalog: Catalog | None = None, recipe_path: Path | None = 
                      k: int | None = None, cache_dir: Path | None = None,
                      progress: bool = False) -> list[Instance]:
     """The K instances of the test suite, built if not cached (instance i from seed
-    recipe.base_seed + i; K from the recipe unless given)."""
+    recipe.seed(i); K from the recipe unless given)."""
     catalog = catalog or load_catalog()
     recipe = load_recipe(recipe_path or DEFAULT_RECIPE_PATH)
     count = recipe.k if k is None else k
@@ -68,7 +69,7 @@ def build_test_suite(catalog: Catalog | None = None, recipe_path: Path | None = 
     directory.mkdir(parents=True, exist_ok=True)
     instances = []
     for index in range(count):
-        seed = recipe.base_seed + index
+        seed = recipe.seed(index)
         fingerprint = instance_fingerprint(catalog, recipe, seed)
         path = directory / f"ebs-{seed}-{fingerprint}.duckdb"
         instances.append(Instance(index, seed, path, fingerprint))

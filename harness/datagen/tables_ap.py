@@ -83,7 +83,7 @@ def suppliers(ctx: GenContext) -> dict[str, pd.DataFrame]:
                                nulls=0.3),
         "START_DATE_ACTIVE": v.null_where(created.astype("datetime64[D]").astype(
             "datetime64[us]"), rng.random(n) < 0.2),
-        "END_DATE_ACTIVE": v.null_where(np.full(n, v.day(ctx.recipe.dates.end)), ~inactive),
+        "END_DATE_ACTIVE": v.end_dates(inactive, ctx.today, ctx.recipe.dates.end),
         "LAST_UPDATE_DATE": created,
         "x_role": role,
     })}
@@ -146,7 +146,7 @@ def supplier_sites(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "STATE": address["STATE"],
         "ZIP": address["POSTAL_CODE"],
         "COUNTRY": country,
-        "INACTIVE_DATE": v.null_where(np.full(n, v.day(ctx.recipe.dates.end)), ~inactive),
+        "INACTIVE_DATE": v.end_dates(inactive, ctx.today, ctx.recipe.dates.end),
         "INVOICE_CURRENCY_CODE": ctx.coded(rng, n, "AP_SUPPLIER_SITES_ALL",
                                            "INVOICE_CURRENCY_CODE", org, share=0.8,
                                            main=functional),

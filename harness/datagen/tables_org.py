@@ -25,7 +25,7 @@ def locations(ctx: GenContext) -> dict[str, pd.DataFrame]:
     address = addresses(ctx, rng, n, country)
     kind = v.pick(rng, ["Office", "Plant", "Warehouse", "Campus"], n)
     inactive = np.zeros(n, bool)
-    inactive[-1] = True
+    inactive[-3:] = True
     created = np.full(n, v.day(ctx.recipe.dates.start) - 3650 * v.DAY)
     return {"HR_LOCATIONS_ALL": v.frame({
         "LOCATION_ID": ctx.ids("HR_LOCATIONS_ALL", "LOCATION_ID", n),
@@ -44,7 +44,7 @@ def locations(ctx: GenContext) -> dict[str, pd.DataFrame]:
                                        share=0.5, main="Y"),
         "RECEIVING_SITE_FLAG": ctx.coded(rng, n, "HR_LOCATIONS_ALL", "RECEIVING_SITE_FLAG",
                                          share=0.6, main="Y"),
-        "INACTIVE_DATE": v.null_where(np.full(n, v.day(ctx.recipe.dates.end)), ~inactive),
+        "INACTIVE_DATE": v.end_dates(inactive, ctx.today, ctx.recipe.dates.end),
         "CREATION_DATE": created,
         "LAST_UPDATE_DATE": created,
     })}

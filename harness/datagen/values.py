@@ -22,10 +22,12 @@ def day(value: dt.date) -> np.datetime64:
     return np.datetime64(value, "D").astype("datetime64[us]")
 
 
-def calendar_edges(start: dt.date, end: dt.date, year: int) -> list[np.datetime64]:
+def calendar_edges(start: dt.date, end: dt.date, year: int,
+                   extra: Sequence[dt.date] = ()) -> list[np.datetime64]:
     """The midnights rows must land on: the span's first and last day, the first and last
-    day of every month (hence every quarter) of `year`, and the first day of the next year."""
-    days = {start, end, dt.date(year + 1, 1, 1)}
+    day of every month (hence every quarter) of `year`, the first day of the next year, and
+    the `extra` days."""
+    days = {start, end, dt.date(year + 1, 1, 1), *extra}
     for month in range(1, 13):
         first = dt.date(year, month, 1)
         following = dt.date(year + (month == 12), month % 12 + 1, 1)
@@ -90,7 +92,10 @@ def place_edges(rng: np.random.Generator, dates: np.ndarray, edges: Sequence[np.
     for pos in group_positions(groups, len(out)):
         shuffled = rng.permutation(pos)
         at_edge = shuffled[: len(edge_values)]
-        out[at_edge] = edge_values[: len(at_edge)]
+        # a group too small for every edge gets a random subset of them, not the earliest
+        chosen = edge_values if len(at_edge) == len(edge_values) else rng.permutation(
+            edge_values)
+        out[at_edge] = chosen[: len(at_edge)]
         rest = shuffled[len(edge_values):]
         if len(rest) and not (out[rest] != out[rest].astype("datetime64[D]")).any():
             out[rest[0]] += time_of_day(rng, 1)[0]
@@ -158,6 +163,17 @@ def with_nulls(rng: np.random.Generator, values: np.ndarray, fraction: float,
     mask[candidates] = rng.random(len(candidates)) < fraction
     mask[rng.choice(candidates)] = True
     return null_where(values, mask)
+
+
+def end_dates(ended: np.ndarray, today: dt.date, end: dt.date) -> np.ndarray:
+    """Dates a row stops being active, NULL where `ended` is False; the ended rows take, in
+    turn, a day before `today`, `today` itself (midnight) and the span's `end`: filters on
+    "still active today" (`> today`, `>= today`, no filter) then differ."""
+    choices = np.array([day(today - dt.timedelta(days=100)), day(today), day(end)],
+                       dtype="datetime64[us]")
+    out = np.full(len(ended), np.datetime64("NaT"), dtype="datetime64[us]")
+    out[ended] = choices[np.arange(int(ended.sum())) % len(choices)]
+    return out
 
 
 def null_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:

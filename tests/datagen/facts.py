@@ -202,8 +202,8 @@ def calendar(con: duckdb.DuckDBPyConnection, catalog: Catalog, recipe: Recipe) -
     """Main transaction dates lie in the span, hit every calendar edge at midnight in every
     operating unit, and also carry times of day; due dates hit the edges too."""
     d = recipe.dates
-    edges = [e.astype("datetime64[us]").item() for e in calendar_edges(d.start, d.end,
-                                                                        d.boundary_year)]
+    edges = [e.astype("datetime64[us]").item()
+             for e in calendar_edges(d.start, d.end, d.boundary_year, d.extra_edges())]
     end = dt.datetime.combine(d.end, dt.time()) + dt.timedelta(days=1)
     problems = []
     for table_name, column in MAIN_DATES + DUE_DATES:

@@ -14,9 +14,10 @@ from harness.datagen import suite as suite_module
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH
 
 
-def test_k_instances_from_consecutive_seeds(suite, recipe):
+def test_k_instances_from_the_recipes_seeds(suite, recipe):
     assert [i.index for i in suite] == list(range(recipe.k))
-    assert [i.seed for i in suite] == [recipe.base_seed + i for i in range(recipe.k)]
+    assert [i.seed for i in suite] == [recipe.seed(i) for i in range(recipe.k)]
+    assert len({i.seed for i in suite}) == recipe.k
     assert all(i.path.is_file() for i in suite)
     assert len({i.fingerprint for i in suite}) == recipe.k
     assert all(i.fingerprint in i.path.name for i in suite)

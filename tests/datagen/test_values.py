@@ -72,3 +72,13 @@ def test_period_names_are_mon_yy():
 def test_frame_keeps_none_for_text():
     frame = v.frame({"a": np.array(["x", None], dtype=object), "b": [1, 2]})
     assert frame["a"].tolist() == ["x", None]
+
+
+def test_end_dates_fall_before_on_and_after_today_and_are_null_otherwise():
+    ended = np.array([True, False, True, True, True])
+    out = v.end_dates(ended, dt.date(2025, 6, 15), dt.date(2025, 12, 31))
+    assert np.isnat(out[1])
+    days = [d.astype("datetime64[us]").item() for d in out[ended]]
+    assert days[:3] == [dt.datetime(2025, 3, 7), dt.datetime(2025, 6, 15),
+                        dt.datetime(2025, 12, 31)]
+    assert all(d.time() == dt.time() for d in days)  # midnight: `>` and `>=` today differ
