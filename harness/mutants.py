@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from harness.sql_parse import parse_single
+from harness.sql_parse import SqlParseError, parse_single
 
 if TYPE_CHECKING:
     from harness.catalog import Catalog
@@ -524,14 +524,21 @@ def mutate(tree: exp.Expression, operators: tuple[Operator, ...] = OPERATORS,
 def neighbours(gold_sql: str, operators: tuple[Operator, ...] = OPERATORS,
                facts: SchemaFacts | None = None) -> list[Mutant]:
     """The distinct neighbours of a gold, in generation order; a text equal to the gold's
-    (after printing both with sqlglot) is not a neighbour. With `facts` (the catalog's keys
+    (after printing both with sqlglot) is not a neighbour, nor is SQL that Oracle 19c refuses
+    (DISTINCT toggled on a query ordered by an unselected expression: ORA-01791), which
+    scoring calls a parse error before any instance sees it. With `facts` (the catalog's keys
     and NOT NULL columns), edits they prove meaning-preserving are left out. Raises
     SqlParseError when the gold does not parse."""
     tree = parse_single(gold_sql)
     seen = {tree.sql(dialect="oracle")}
     out = []
     for mutant in mutate(tree, operators, facts):
-        if mutant.sql not in seen:
-            seen.add(mutant.sql)
-            out.append(mutant)
+        if mutant.sql in seen:
+            continue
+        seen.add(mutant.sql)
+        try:
+            parse_single(mutant.sql)
+        except SqlParseError:
+            continue
+        out.append(mutant)
     return out

@@ -39,12 +39,14 @@ import yaml
 from sqlglot.errors import ParseError
 
 from harness import mutants as mutants_module
+from harness import order_keys as order_keys_module
 from harness import result_compare
 from harness import translate as translate_package
 from harness.atomic import write_text_atomic
 from harness.backends.base import Execution, ExecutionBackend, PreparedQuery, QueryRejected
 from harness.cache_dir import cache_root
 from harness.errors import InputError
+from harness.order_keys import order_keys, tie_groups
 from harness.result_compare import IncomparableResultsError, compare_results
 from harness.sql_parse import SqlParseError, parse_single
 from harness.translate import UnsupportedConstruct
@@ -186,7 +188,8 @@ def code_version() -> str:
     """Hash of what decides an outcome besides data and SQL: the generator, the translator and
     the comparison."""
     digest = hashlib.sha256(str(CACHE_FORMAT).encode())
-    sources = [Path(mutants_module.__file__), Path(result_compare.__file__), Path(__file__)]
+    sources = [Path(mutants_module.__file__), Path(result_compare.__file__), Path(__file__),
+               Path(order_keys_module.__file__)]
     sources += sorted(Path(translate_package.__file__).parent.glob("*.py"))
     for path in sources:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
@@ -204,16 +207,30 @@ def prepare_query(backend: ExecutionBackend, sql: str) -> PreparedQuery | str:
     return prepared
 
 
+def gold_ties(gold_sql: str, gold: PreparedQuery, gold_runs: Sequence[Execution]
+              ) -> list[tuple[int, ...] | None]:
+    """Per instance, the gold's groups of tied rows, as scoring compares an ordered gold
+    (only the order across distinct sort keys counts), where the keys are read from the gold's
+    own result; None (strict order) elsewhere, including keys that need a hidden column."""
+    keys = order_keys(gold_sql) if gold.ordered else None
+    if keys is None or keys.keyed_sql is not None:
+        return [None] * len(gold_runs)
+    return [tie_groups(run.result.rows, keys.columns) for run in gold_runs]
+
+
 def judge_mutant(mutant: mutants_module.Mutant, gold: PreparedQuery,
-                 gold_runs: Sequence[Execution], backends: Sequence[ExecutionBackend]
-                 ) -> MutantOutcome:
-    """Run one mutant instance by instance until an instance tells it from the gold."""
+                 gold_runs: Sequence[Execution], backends: Sequence[ExecutionBackend],
+                 ties: Sequence[tuple[int, ...] | None] | None = None) -> MutantOutcome:
+    """Run one mutant instance by instance until an instance tells it from the gold (under
+    scoring's comparison: `ties`, per instance, as `gold_ties` gives them)."""
+    ties = ties or [None] * len(gold_runs)
     prepared = prepare_query(backends[0], mutant.sql)
     if isinstance(prepared, str):
         return MutantOutcome(mutant.operator, mutant.sql, "invalid", prepared)
     if prepared.sql == gold.sql:
         return MutantOutcome(mutant.operator, mutant.sql, "invalid", "translates to the gold")
-    for index, (backend, gold_run) in enumerate(zip(backends, gold_runs, strict=True)):
+    for index, (backend, gold_run, tied) in enumerate(zip(backends, gold_runs, ties,
+                                                          strict=True)):
         run = backend.execute(prepared, MUTANT_TIMEOUT_S)
         if run.status != "ok":
             if index == 0 and run.status == "error":
@@ -223,7 +240,7 @@ def judge_mutant(mutant: mutants_module.Mutant, gold: PreparedQuery,
                                  f"instance {index}: {run.status}")
         try:
             comparison = compare_results(gold_run.result, run.result, ordered=gold.ordered,
-                                         rel_tol=REL_TOL, abs_tol=ABS_TOL)
+                                         rel_tol=REL_TOL, abs_tol=ABS_TOL, tie_groups=tied)
         except IncomparableResultsError as exc:
             return MutantOutcome(mutant.operator, mutant.sql, "invalid",
                                  f"incomparable: {str(exc)[:200]}")
@@ -260,7 +277,8 @@ def gold_outcomes(gold_sql: str, backends: Sequence[ExecutionBackend],
     failed = next((r for r in gold_runs if r.status != "ok"), None)
     if failed is not None:
         return f"gold does not run: {failed.status}: {failed.error}"
-    outcomes = [judge_mutant(m, gold, gold_runs, backends)
+    ties = gold_ties(gold_sql, gold, gold_runs)
+    outcomes = [judge_mutant(m, gold, gold_runs, backends, ties)
                 for m in mutants_module.neighbours(gold_sql, facts=facts)]
     write_text_atomic(path, json.dumps([asdict(o) for o in outcomes]), durable=False)
     return outcomes

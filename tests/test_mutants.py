@@ -29,7 +29,7 @@ GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
 # less half a point for translator changes that make a few more neighbours equivalent (tie-
 # aware order); the test below fails when a gold or a data change lowers it further. Raise it
 # as data kills more survivors.
-SHIPPED_MUTATION_FLOOR = 0.86
+SHIPPED_MUTATION_FLOOR = ValidationSettings().min_mutation_score
 
 
 def texts(sql: str, operator: str) -> set[str]:
@@ -220,6 +220,26 @@ def test_order_counts_only_when_the_gold_orders(backends):
     assert flipped.verdict == "killed" and "order" in flipped.detail
 
 
+def test_order_of_tied_rows_is_judged_as_scoring_judges_it(backends):
+    # ORG_ID ties: which of two rows of one operating unit comes first is not part of the
+    # answer (scoring's tie rule), so a neighbour that only reorders ties survives; one that
+    # reverses the key is killed.
+    gold = ("SELECT ORG_ID, INVOICE_NUM FROM AP_INVOICES_ALL WHERE INVOICE_AMOUNT > 100000 "
+            "ORDER BY ORG_ID")
+    prepared = backends[0].prepare(gold)
+    runs = [b.execute(prepared, 10) for b in backends]
+    ties = mutation_score.gold_ties(gold, prepared, runs)
+    assert all(t is not None and len(set(t)) < len(t) for t in ties)  # real ties on each
+    reordered = judge_mutant(Mutant("tie_reordered", gold + ", INVOICE_NUM DESC"),
+                             prepared, runs, backends, ties)
+    assert reordered.verdict == "survived"
+    assert judge_mutant(Mutant("tie_reordered", gold + ", INVOICE_NUM DESC"),
+                        prepared, runs, backends).verdict == "killed"  # strict order
+    reversed_key = judge_mutant(Mutant("direction_flipped", gold + " DESC"),
+                                prepared, runs, backends, ties)
+    assert reversed_key.verdict == "killed"
+
+
 def test_review_file_sets_equivalents_apart_and_reports_stale_entries(backends, tmp_path):
     gold = ("gold-1", "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE ORG_ID = 204")
     survivor = "SELECT COUNT(DISTINCT INVOICE_ID) FROM AP_INVOICES_ALL WHERE ORG_ID = 204"
@@ -298,7 +318,7 @@ def test_shipped_golds_keep_their_mutation_score(shipped_report):
 @pytest.mark.xfail(strict=True, reason="the 99% bar of issue #17 is not reached yet "
                    "(docs/test-suite-data.md lists the survivor families left)")
 def test_shipped_golds_reach_the_mutation_bar(shipped_report):
-    assert shipped_report.score >= ValidationSettings().min_mutation_score
+    assert shipped_report.score >= ValidationSettings().target_mutation_score
 
 
 def test_stats_reports_the_score_of_each_file(tmp_path, monkeypatch, capsys):
