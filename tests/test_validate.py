@@ -310,7 +310,7 @@ def test_mutation_bar_fails_a_file_until_survivors_are_killed_or_reviewed(catalo
     report = run([path], catalog, equivalents_path=review)
     mutation = report.mutation[str(path)]
     assert sorted(o.sql for _, o in mutation.survivors) == [gold[:-1] + "0", gold[:-1] + "2"]
-    assert f"{path}: mutation score 60.00% is below 99% (2 survivors not reviewed as " \
+    assert f"{path}: mutation score 60.00% is below 86% (2 survivors not reviewed as " \
            "equivalent)" in rendered(report)
     entries = [{"gold": "m-1", "operator": "constant_shifted", "mutant": gold[:-1] + d,
                 "reason": "the fake instances cannot tell these apart by design"}
@@ -322,3 +322,17 @@ def test_mutation_bar_fails_a_file_until_survivors_are_killed_or_reviewed(catalo
     mutation = report.mutation[str(path)]
     assert mutation.score == 1.0 and not report.errors
     assert [f.severity for f in report.findings if "stale" in f.message] == ["warning"]
+
+
+def test_long_validation_says_what_it_is_doing(catalog, tmp_path, monkeypatch):
+    # `sqlgate validate --stats` ran silently for 15 s; each stage is now announced.
+    monkeypatch.setenv("SQLGATE_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "set.jsonl"
+    path.write_text(example("p-1", "How many invoices have id 1?",
+                            "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE INVOICE_ID = 1"
+                            ).model_dump_json() + "\n")
+    review = tmp_path / "equivalent_mutants.yaml"
+    review.write_text("[]")
+    stages: list[str] = []
+    run([path], catalog, equivalents_path=review, progress=stages.append)
+    assert [s.split(":")[0] for s in stages] == [str(path), "mutation score"]
