@@ -117,7 +117,7 @@ def score(
         help="duckdb: the embedded test suite; oracle: the database of SQLGATE_ORACLE_DSN."
     )] = BackendName.duckdb,
     instances: Annotated[int | None, typer.Option(
-        "--instances", "-k", min=1, help="Embedded instances to use (default: recipe, 5).")] = None,
+        "--instances", "-k", min=1, help="Embedded instances to use (default: recipe, 7).")] = None,
     timeout: Annotated[float, typer.Option(min=0.1, help="Seconds allowed per query.")] = 10.0,
     progress: Annotated[bool, typer.Option(help="Show a progress bar.")] = True,
     rerun_infra: Annotated[Path | None, typer.Option(

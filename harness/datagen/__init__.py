@@ -1,5 +1,5 @@
 """The embedded test-suite databases: K seeded, deterministic DuckDB instances of the EBS
-catalog that carry the data facts golden sets rely on (DESIGN.md, contract 6)."""
+catalog that carry the data facts golden sets rely on (contract 6, docs/contracts.md)."""
 
 from harness.datagen.suite import Instance, build_test_suite, default_cache_dir
 

@@ -1,4 +1,4 @@
-"""SQL checks of the embedded data facts (DESIGN.md contract 6) on one DuckDB instance.
+"""SQL checks of the embedded data facts (contract 6, docs/contracts.md) on one DuckDB instance.
 
 Each check returns a list of problems (empty when the fact holds), so a test can report all
 of them at once; the suite tests and the property test over random seeds share them.

@@ -1,4 +1,4 @@
-"""The embedded data facts (DESIGN.md contract 6) hold on every instance of the test suite."""
+"""The embedded data facts (contract 6, docs/contracts.md) hold on every instance of the test suite."""
 
 from __future__ import annotations
 
