@@ -341,7 +341,7 @@ def test_tied_rows_of_an_ordered_gold_may_come_in_any_order(scorer, gold):
                      f"ORDER BY INVOICE_CURRENCY_CODE, {tie_break}")
         score = run(scorer, gold, predicted)
         assert score.status == "correct", score.reason
-        assert score.lenient_correct and score.instances_checked == 5
+        assert score.lenient_correct and score.instances_checked == len(scorer.backends)
     contradicts = run(scorer, gold, f"SELECT {columns} FROM AP_INVOICES_ALL "
                                     "ORDER BY INVOICE_CURRENCY_CODE DESC, INVOICE_ID")
     assert contradicts.status == "wrong_result"
