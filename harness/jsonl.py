@@ -1,4 +1,5 @@
-"""Reading JSONL files record by record, with errors that name file, line and field."""
+"""Reading JSONL files record by record, and single JSON documents, with errors that name file,
+line and field."""
 
 from __future__ import annotations
 
@@ -68,3 +69,19 @@ def _json_error(exc: json.JSONDecodeError, record: str) -> str:
     """What broke and where: the column in characters, and whether the record just stops."""
     ends = ": the record ends there, cut short?" if exc.pos >= len(record.rstrip()) else ""
     return f"not valid JSON: {exc.msg} (column {exc.colno}{ends})"
+
+
+def read_json_object(path: str | Path, what: str) -> dict:
+    """A JSON file holding one object (`what` names it in errors: "results", "verdict"...)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise InputError(path, f"cannot read {what}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise InputError(path, f"not valid UTF-8 (byte {exc.start})") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
+    if not isinstance(data, dict):
+        raise InputError(path, f"expected a JSON object ({what})")
+    return data

@@ -11,26 +11,17 @@ and compare); ``metrics_frame`` has one row per summary rate (value, n, successe
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from harness.errors import InputError
+from harness.jsonl import read_json_object
 
 
 def _results(results: dict | str | Path) -> dict:
-    if isinstance(results, dict):
-        data = results
-    else:
-        path = Path(results)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise InputError(path, f"cannot read results: {exc.strerror}") from None
-        except json.JSONDecodeError as exc:
-            raise InputError(path, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
-    if not isinstance(data, dict) or not isinstance(data.get("examples"), list):
+    data = results if isinstance(results, dict) else read_json_object(results, "results")
+    if not isinstance(data.get("examples"), list):
         raise InputError(None if isinstance(results, dict) else results,
                          "expected results.json with a list of examples", field="examples")
     return data

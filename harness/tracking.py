@@ -22,13 +22,13 @@ What one run holds:
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from harness.errors import InputError
+from harness.jsonl import read_json_object
 
 DEFAULT_STORE = "mlruns"
 DEFAULT_EXPERIMENT = "sqlgate"
@@ -67,18 +67,6 @@ def summary_metrics(summary: dict, prefix: str = "") -> Iterator[tuple[str, floa
                 yield name, value
 
 
-def _read_json(path: Path, what: str) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(path, f"cannot read {what}: {exc.strerror}") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON: {exc.msg}", line=exc.lineno) from None
-    if not isinstance(data, dict):
-        raise InputError(path, f"expected a JSON object ({what})")
-    return data
-
-
 def tracking_uri() -> str:
     """MLFLOW_TRACKING_URI, or the local file store ./mlruns (allowed explicitly)."""
     uri = os.environ.get("MLFLOW_TRACKING_URI")
@@ -98,11 +86,11 @@ def log_evaluation(results: Path, verdict: Path | None = None, *, policy: Path |
     except ImportError:
         raise InputError(results, "--mlflow needs MLflow: pip install 'sqlgate[mlflow]'"
                          ) from None
-    data = _read_json(results, "results")
+    data = read_json_object(results, "results")
     summary = data.get("summary") if isinstance(data.get("summary"), dict) else {}
     run_info = summary.get("run") if isinstance(summary.get("run"), dict) else {}
-    verdict_data = _read_json(verdict, "verdict") if verdict is not None else None
-    manifest_data = (_read_json(manifest, "manifest")
+    verdict_data = read_json_object(verdict, "verdict") if verdict is not None else None
+    manifest_data = (read_json_object(manifest, "manifest")
                      if manifest is not None and manifest.is_file() else {})
     candidate = candidate or run_info.get("candidate") or manifest_data.get("id") or "candidate"
 
