@@ -59,13 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-set", type=Path, default=DEFAULT_EVAL)
     parser.add_argument("-n", type=int, default=1000, help="predictions to score")
-    parser.add_argument("-k", type=int, default=5, help="test-suite instances")
+    parser.add_argument("-k", type=int, default=None,
+                        help="test-suite instances (default: the recipe's, 7)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args(argv)
 
     catalog = load_catalog()
     backends = duckdb_backends(catalog, args.k, progress=False)
+    args.k = len(backends)
     runs = {"cold": [], "warm": []}
     with tempfile.TemporaryDirectory() as tmp:
         eval_path, pred_path = make_inputs(args.eval_set, args.n, Path(tmp))
