@@ -36,13 +36,13 @@ from typing import TYPE_CHECKING
 import pytest
 
 from harness.redact import redact
+from harness.suites_dir import GOLDEN_SETS
 
 if TYPE_CHECKING:
     from harness.golden import EvalSet, GoldenExample, Prediction
     from harness.scoring import ExampleScore
 
 ARG = "sqlgate_example"
-DEFAULT_EVAL_SETS = ("fixtures/golden/ebs_core.jsonl", "fixtures/golden/ebs_unanswerable.jsonl")
 DIFFICULTIES = ("easy", "medium", "hard")
 KINDS = ("answerable", "unanswerable")
 _CANDIDATE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -308,7 +308,7 @@ class EvaluationRun:
 
         root = self.config.rootpath
         paths = self.option("eval_set") or [
-            str(root / p) for p in DEFAULT_EVAL_SETS if (root / p).exists()]
+            str(root / p) for p in GOLDEN_SETS if (root / p).exists()]
         if not paths:
             raise pytest.UsageError("no eval set: pass --eval-set E.jsonl")
         try:

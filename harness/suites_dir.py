@@ -21,6 +21,7 @@ def suites_dir() -> Path:
                      "there: run from a clone of sqlgate or set SQLGATE_SUITES")
 
 
+# The whole shipped golden suite: the default of every evaluation (suites, prompts, evaluate).
 GOLDEN_SETS = ("fixtures/golden/ebs_core.jsonl", "fixtures/golden/ebs_unanswerable.jsonl")
 
 
