@@ -21,10 +21,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.atomic import write_text_atomic  # noqa: E402
-from harness.catalog import load_catalog  # noqa: E402
 from harness.datagen import build_test_suite  # noqa: E402
 from harness.datagen.recipe import load_recipe  # noqa: E402
+from harness.inputs.catalog import load_catalog  # noqa: E402
+from harness.io.atomic import write_text_atomic  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -26,11 +26,11 @@ import numpy as np
 from scipy.special import xlog1py, xlogy
 from scipy.stats import beta
 
-from harness.gate import Policy, evaluate_gate
-from harness.metrics import summarize
-from harness.paired_test import all_outcomes, non_inferiority_p
-from harness.power import exact_pass_probability, power, smallest_margin
-from harness.scoring import ExampleScore
+from harness.gate.paired_statistics import all_outcomes, non_inferiority_p
+from harness.gate.policy import Policy, evaluate_gate
+from harness.gate.power import exact_pass_probability, power, smallest_margin
+from harness.scoring.metrics import summarize
+from harness.scoring.scorer import ExampleScore
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = (100, 332, 1000)

@@ -1,7 +1,7 @@
 """Benchmark: predictions scored per second on the embedded test suite, gold cache cold and warm.
 
 Builds N predictions from an eval set (its golds, and near misses: neighbour queries of them
-from harness.mutants, the edits the mutation score is measured with), scores them
+from harness.authoring.mutants, the edits the mutation score is measured with), scores them
 on K instances twice — first with an empty gold cache, then with the cache it filled — and
 reports medians over repeats, the split between time in DuckDB and time in sqlgate's own
 code, and the warm/cold ratio. Writes benchmarks/results/score_throughput.{json,md}.
@@ -21,11 +21,11 @@ from pathlib import Path
 import duckdb
 import sqlglot
 
-from harness.catalog import load_catalog
-from harness.gold_cache import GoldCache
-from harness.golden import load_eval_set
-from harness.mutants import neighbours
-from harness.score_run import duckdb_backends, score_predictions
+from harness.authoring.mutants import neighbours
+from harness.inputs.catalog import load_catalog
+from harness.inputs.golden import load_eval_set
+from harness.scoring.gold_cache import GoldCache
+from harness.scoring.run import duckdb_backends, score_predictions
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_EVAL = ROOT / "fixtures" / "golden" / "ebs_core.jsonl"

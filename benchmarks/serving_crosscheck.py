@@ -2,7 +2,7 @@
 
 Runs on the GPU machine after `benchmarks/serving_h100.sh` has started the server and run
 `vllm bench serve` at each concurrency (its JSON results in --bench-dir). Sends the same shape
-of load with harness.load_test (random-token prompts of --input-len tokens decoded with the
+of load with harness.serving.load_generator (random-token prompts of --input-len tokens decoded with the
 served tokenizer, --output-len tokens with ignore_eos, one warm-up request per user), then writes
 serving_h100.json and serving_h100.md: both tools' median TTFT and E2E, whether they agree
 within 10 %, tokens/s and the decode roofline fraction.
@@ -18,9 +18,9 @@ import json
 import random
 from pathlib import Path
 
-from harness.latency import decode_roofline
-from harness.load_test import run_sweep
-from harness.vllm_config import GPUS, ModelShape
+from harness.serving.latency import decode_roofline
+from harness.serving.load_generator import run_sweep
+from harness.serving.vllm_config import GPUS, ModelShape
 
 AGREEMENT = 0.10  # the issue's bar: median TTFT and median E2E within 10 %
 

@@ -4,7 +4,7 @@
 #   2. bash benchmarks/serving_h100.sh bench             carry .gpu-bundle/b: serve a Llama-3.1-70B
 #      shaped AWQ model (dummy weights) under vLLM 0.25, `vllm bench serve` at concurrency 4, 1, 8
 #   3. bash benchmarks/serving_h100.sh sqlgate           carry .gpu-bundle/c (locust wheels): the
-#      same load from harness.load_test against the same server, serving_h100.{json,md} into $OUT
+#      same load from harness.serving.load_generator against the same server, serving_h100.{json,md} into $OUT
 # (b and c together exceed the 64 MiB a call may carry.)
 set -u
 MODE=${1:-bench}  # PAIRS / CONCS / REQS narrow the sweep (e.g. PAIRS=4:12 CONCS=4 REQS=2)

@@ -13,9 +13,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from harness import __version__
-from harness.console import make_console
-from harness.errors import InputError
-from harness.redact import redact
+from harness.io.console import make_console
+from harness.io.errors import InputError
+from harness.io.redact import redact
 
 app = typer.Typer(
     help="sqlgate: evaluation harness and release gate for text-to-SQL models on Oracle EBS.",
@@ -55,7 +55,7 @@ def catalog(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Validate the EBS catalog and print its summary."""
-    from harness.catalog import DEFAULT_CATALOG_DIR, load_catalog
+    from harness.inputs.catalog import DEFAULT_CATALOG_DIR, load_catalog
 
     cat = load_catalog(directory or DEFAULT_CATALOG_DIR)
     summary = cat.summary()
@@ -86,8 +86,8 @@ def build_db(
         "--instances", "-k", min=1, help="Number of test-suite instances (default: recipe).")] = None,
 ) -> None:
     """Build (or reuse from cache) the embedded DuckDB test-suite instances."""
-    from harness.catalog import load_catalog
     from harness.datagen import build_test_suite
+    from harness.inputs.catalog import load_catalog
 
     for inst in build_test_suite(load_catalog(), k=instances, progress=True):
         stdout.print(f"instance {inst.index}: seed {inst.seed}  {inst.fingerprint}  {inst.path}")
@@ -102,7 +102,7 @@ def validate(
         "equivalent_mutants.yaml holds the reviewed equivalents).")] = False,
 ) -> None:
     """Check golden sets: parse, bind, run on every instance, discrimination, leakage."""
-    from harness.validate import validate_command
+    from harness.authoring.validate import validate_command
 
     raise typer.Exit(validate_command(paths, stats))
 
@@ -128,15 +128,15 @@ def score(
 ) -> None:
     """Score predictions against an eval set (exit 0 whenever scoring ran; 2 for bad input:
     an empty predictions file, ids that match no example, a malformed line)."""
-    from harness.catalog import load_catalog
-    from harness.golden import load_eval_set
-    from harness.score_run import (
+    from harness.inputs.catalog import load_catalog
+    from harness.inputs.golden import load_eval_set
+    from harness.scoring.run import (
         duckdb_backends,
         oracle_backends,
         score_predictions,
         write_results,
     )
-    from harness.scoring import ScoringSettings
+    from harness.scoring.scorer import ScoringSettings
 
     cat = load_catalog()
     total = len(load_eval_set(eval_set).examples)
@@ -156,7 +156,7 @@ def score(
             b.close()
     write_results(run, out)
     if html:
-        from harness.scorecard import write_scorecard
+        from harness.report.scorecard import write_scorecard
 
         write_scorecard(run.to_json(), html)
     _print_summary(run.to_json()["summary"])
@@ -183,14 +183,14 @@ def gate(
     """Apply a gate policy: exit 0 pass, 1 fail, 2 bad input (fails closed)."""
     import tempfile
 
-    from harness.gate import gate_command
+    from harness.gate.command import gate_command
 
     with tempfile.TemporaryDirectory() as scratch:
         verdict_path = out or (Path(scratch) / "verdict.json" if html else None)
         code = gate_command(results, policy, baseline, verdict_path, candidate=candidate,
                             registry=registry)
         if html and verdict_path is not None and verdict_path.exists():
-            from harness.scorecard import write_scorecard
+            from harness.report.scorecard import write_scorecard
 
             verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
             base = verdict.get("baseline")
@@ -211,11 +211,11 @@ def prompts(
 ) -> None:
     """Write the prompts an evaluation sends, one {"id", "prompt"} a line, so your own
     inference can answer them; its answers, as {"id", "sql"}, are the predictions file."""
-    from harness.atomic import write_text_atomic
-    from harness.catalog import load_catalog
-    from harness.golden import load_eval_set
-    from harness.prompts import STYLES, evaluation_prompt
-    from harness.suites_dir import default_eval_sets
+    from harness.inputs.catalog import load_catalog
+    from harness.inputs.golden import load_eval_set
+    from harness.inputs.suites_dir import default_eval_sets
+    from harness.io.atomic import write_text_atomic
+    from harness.prompting.prompts import STYLES, evaluation_prompt
 
     if style not in STYLES:
         raise InputError(None, f"expected one of {', '.join(STYLES)}", field="--style")
@@ -263,7 +263,7 @@ def evaluate(
     """
     import pytest
 
-    from harness.suites_dir import suites_dir
+    from harness.inputs.suites_dir import suites_dir
 
     args = [str(suites_dir()), "-q", "-p", "no:cacheprovider", "--candidate", candidate]
     extra = list(ctx.args)
@@ -306,7 +306,7 @@ def power(
 ) -> None:
     """Power of the paired non-inferiority test: the smallest margin N examples can show, and
     the N a margin needs (exit 0)."""
-    from harness.power import power_command
+    from harness.gate.power import power_command
 
     raise typer.Exit(power_command(n, discordance, margin, alpha, target, difference))
 
@@ -320,7 +320,7 @@ def promote(
 ) -> None:
     """Promote a candidate whose passing verdict for this policy is on record (exit 0), or
     refuse (exit 1)."""
-    from harness.registry import promote_command
+    from harness.gate.promotion import promote_command
 
     raise typer.Exit(promote_command(candidate, registry, policy))
 
@@ -340,7 +340,7 @@ def serve_guardrail(
     log_prompts: Annotated[bool, typer.Option("--log-prompts")] = False,
 ) -> None:
     """Serve the guardrail proxy in front of an OpenAI-compatible server."""
-    from harness.proxy import serve_guardrail_command
+    from harness.serving.proxy import serve_guardrail_command
 
     raise typer.Exit(serve_guardrail_command(
         upstream, model=model, host=host, port=port, max_concurrency=max_concurrency,
@@ -365,7 +365,7 @@ def vllm_config(
         "--launch", help="exec vllm serve after printing the plan")] = False,
 ) -> None:
     """Print the memory plan, write vllm_config.yaml, optionally launch vLLM."""
-    from harness.vllm_config import vllm_config_command
+    from harness.serving.vllm_config import vllm_config_command
 
     raise typer.Exit(vllm_config_command(
         model_dir, out, gpu=gpu, quantization=quantization, gpu_memory_utilization=utilization,

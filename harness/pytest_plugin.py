@@ -12,13 +12,13 @@ environment where sqlgate is installed; it stays inert unless a collected test a
   engine (and the generation cache), then each item scores its example with the shared Scorer
   (once per example, however many suites look at it) and fails with the reason and row diff;
 - at the end of the session `results.json` (the shape of `ScoreRun.to_json()`), the answers
-  (`predictions.jsonl`) and, when `harness.scorecard` is present, `scorecard.html` are written
+  (`predictions.jsonl`) and, when `harness.report.scorecard` is present, `scorecard.html` are written
   to `--sqlgate-out` (default `reports/<candidate>/`).
 
 Exit status. Without `--gate` it is pytest's: any failing example fails the run. With `--gate`
 the gate decides: a model with 70 % accuracy has 30 % failing items yet may pass its policy,
 so the per-example failures are reported but the exit status is the gate's code
-(`harness.gate.gate_command`). Only pytest's own errors (usage, collection, internal,
+(`harness.gate.command.gate_command`). Only pytest's own errors (usage, collection, internal,
 interruption) keep their status, and a gate that cannot be evaluated never passes. A run that
 did not score every example of the eval set (`-k`, `-m`, `--lf` deselection, `-x`, errors) is
 marked `complete: false` in results.json, so the gate fails closed on it.
@@ -35,12 +35,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from harness.redact import redact
-from harness.suites_dir import GOLDEN_SETS
+from harness.inputs.suites_dir import GOLDEN_SETS
+from harness.io.redact import redact
 
 if TYPE_CHECKING:
-    from harness.golden import EvalSet, GoldenExample, Prediction
-    from harness.scoring import ExampleScore
+    from harness.inputs.golden import EvalSet, GoldenExample, Prediction
+    from harness.scoring.scorer import ExampleScore
 
 ARG = "sqlgate_example"
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -52,7 +52,7 @@ _ROWS_SHOWN = 10
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The options of a sqlgate evaluation run."""
     from harness.engines import ENGINES
-    from harness.prompts import STYLES
+    from harness.prompting.prompts import STYLES
 
     group = parser.getgroup("sqlgate", "sqlgate evaluation (suites/)")
     group.addoption("--candidate", help="Name of the model under evaluation (reports/<name>/).")
@@ -100,7 +100,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the per-example markers (the run uses --strict-markers) and the run state."""
     from typing import get_args
 
-    from harness.golden import Domain
+    from harness.inputs.golden import Domain
 
     config.addinivalue_line("markers", "sqlgate_examples(kind=None): parametrize this test's "
                                        "`sqlgate_example` over the eval set (kind filters)")
@@ -156,7 +156,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def _example_of(item: pytest.Item) -> GoldenExample | None:
-    from harness.golden import GoldenExample
+    from harness.inputs.golden import GoldenExample
 
     callspec = getattr(item, "callspec", None)
     example = callspec.params.get(ARG) if callspec is not None else None
@@ -303,8 +303,8 @@ class EvaluationRun:
         return self._eval_set
 
     def _load_eval_sets(self) -> EvalSet:
-        from harness.errors import InputError
-        from harness.golden import EvalSet, load_eval_set
+        from harness.inputs.golden import EvalSet, load_eval_set
+        from harness.io.errors import InputError
 
         root = self.config.rootpath
         paths = self.option("eval_set") or [
@@ -348,7 +348,7 @@ class EvaluationRun:
         """
         if self._scorer is not None:
             return
-        from harness.errors import InputError
+        from harness.io.errors import InputError
 
         try:
             self._setup()
@@ -361,12 +361,12 @@ class EvaluationRun:
                         returncode=pytest.ExitCode.INTERNAL_ERROR)
 
     def _setup(self) -> None:
-        from harness.catalog import load_catalog
         from harness.engines import make_engine
         from harness.engines.cache import CachedEngine, GenerationCache
-        from harness.gold_cache import GoldCache
-        from harness.score_run import duckdb_backends, oracle_backends
-        from harness.scoring import Scorer
+        from harness.inputs.catalog import load_catalog
+        from harness.scoring.gold_cache import GoldCache
+        from harness.scoring.run import duckdb_backends, oracle_backends
+        from harness.scoring.scorer import Scorer
 
         catalog = load_catalog()
         engine_name = self.option("engine")
@@ -401,7 +401,7 @@ class EvaluationRun:
         infrastructure's failure, not the model's: their examples carry `engine_error` (scored
         `infra_error`, the run incomplete, the gate says rerun); finished answers are kept."""
         from harness.engines import EngineError
-        from harness.golden import Prediction
+        from harness.inputs.golden import Prediction
 
         failure = "engine gave no answer"
         try:
@@ -421,8 +421,8 @@ class EvaluationRun:
                                    prompts: list[str], catalog) -> dict[str, Prediction]:
         """As served: the guardrail checks each answer and retries once with the errors; the
         retries go through the same (cached) engine. Sets summary.guardrail's figures."""
-        from harness.golden import Prediction
-        from harness.guardrail import guardrail_summary, run_batch_with_guardrail
+        from harness.inputs.golden import Prediction
+        from harness.serving.guardrail import guardrail_summary, run_batch_with_guardrail
 
         answers = run_batch_with_guardrail(engine, prompts, catalog=catalog,
                                            org_policies=[e.org_policy for e in examples],
@@ -440,14 +440,14 @@ class EvaluationRun:
 
     def _prompt(self, example: GoldenExample, catalog) -> str:
         """The user turn: the example's own context if it has one, else the retriever's."""
-        from harness.prompts import evaluation_prompt
+        from harness.prompting.prompts import evaluation_prompt
 
         return evaluation_prompt(example, catalog, self.option("prompt_style"))
 
     def finish(self, session: pytest.Session, exitstatus: int) -> int | None:
         """Write the outputs and run the gate; the exit status to use, or None for pytest's."""
-        from harness.atomic import write_text_atomic
-        from harness.redact import redact_data
+        from harness.io.atomic import write_text_atomic
+        from harness.io.redact import redact_data
 
         out = self.out_dir
         results = self._results(session, exitstatus)
@@ -473,8 +473,8 @@ class EvaluationRun:
 
     def _results(self, session: pytest.Session, exitstatus: int) -> dict:
         """results.json: ScoreRun.to_json() over the scored examples, plus this run's facts."""
-        from harness.metrics import summarize
-        from harness.score_run import ScoreRun
+        from harness.scoring.metrics import summarize
+        from harness.scoring.run import ScoreRun
 
         eval_set = self.eval_set()
         scores = [self.scores[e.id] for e in eval_set.examples if e.id in self.scores]
@@ -503,14 +503,14 @@ class EvaluationRun:
             results["summary"]["guardrail"] = self._guardrail
         latency = self.config.stash.get(LATENCY_KEY, None)
         if latency is not None:
-            from harness.latency import gate_summary
+            from harness.serving.latency import gate_summary
 
             results["summary"]["latency"] = gate_summary(latency)
         return results
 
     def _gate(self, results_path: Path, out: Path) -> int:
         """The gate's exit code; verdict.json is written beside results.json."""
-        from harness.gate import gate_command
+        from harness.gate.command import gate_command
 
         verdict = out / "verdict.json"
         verdict.unlink(missing_ok=True)  # a gate that fails on bad input writes none
@@ -523,7 +523,7 @@ class EvaluationRun:
 
     def _scorecard(self, results: dict, out: Path) -> None:
         """scorecard.html beside results.json, with the verdict and baseline when there are."""
-        from harness.scorecard import write_scorecard
+        from harness.report.scorecard import write_scorecard
 
         verdict_path = out / "verdict.json"
         verdict = (json.loads(verdict_path.read_text(encoding="utf-8"))
@@ -542,11 +542,11 @@ class EvaluationRun:
         verdict = (json.loads(verdict_path.read_text(encoding="utf-8"))
                    if self.option("gate") and verdict_path.exists() else None)
         if junit_path and verdict is not None and Path(junit_path).exists():
-            from harness.junit_gate import add_gate_cases
+            from harness.report.junit import add_gate_cases
 
             add_gate_cases(Path(junit_path), verdict)
         if self.option("mlflow"):
-            from harness.tracking import log_evaluation
+            from harness.report.tracking import log_evaluation
 
             manifest = self.option("manifest") or (
                 self.config.rootpath / "candidates" / self.candidate / "manifest.json")
@@ -566,7 +566,7 @@ class EvaluationRun:
 
 
 def _default_generation_cache() -> Path:
-    from harness.cache_dir import cache_root
+    from harness.io.cache_dir import cache_root
 
     return cache_root() / "generations"
 

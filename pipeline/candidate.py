@@ -8,7 +8,7 @@ manifest (`<work_dir>/run_manifest.json`), merges the adapters of the recipe's `
     candidates/<id>/merged/           base + adapters, full precision, plain HF model
     candidates/<id>/quantized/        W4A16/W8A16 (compressed-tensors; AutoAWQ's own format
                                       with method autoawq): what is served and gated
-    candidates/<id>/manifest.json     harness.registry.CandidateManifest (hashes of the three)
+    candidates/<id>/manifest.json     harness.gate.promotion.CandidateManifest (hashes of the three)
     candidates/<id>/pipeline.json     run manifest, merge record, quantization validation
     candidates/<id>/vllm_config.yaml  `vllm serve --config` settings of the recipe's `serve`
 
@@ -33,8 +33,9 @@ from typing import Any
 
 import yaml
 
-from harness.atomic import write_text_atomic
-from harness.registry import CandidateManifest, artifact_sha256
+from harness.gate.promotion import CandidateManifest
+from harness.io.atomic import write_text_atomic
+from harness.io.hashing import artifact_sha256
 from pipeline.dataset import load_conversations
 from pipeline.merge import merge
 from pipeline.quantize import quantize
@@ -64,7 +65,7 @@ def _chat_texts(tokenizer_dir: Path) -> Any:
     """Calibration text renderer: prompt and answer through the model's chat template."""
     from transformers import AutoTokenizer
 
-    from harness.prompts import render_chat
+    from harness.prompting.prompts import render_chat
 
     tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
 

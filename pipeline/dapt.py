@@ -5,7 +5,7 @@ trained as a plain causal language model on raw domain text, merged into the bas
 SFT adapter is trained (`pipeline.train.run`). The corpus is built here, purely and
 deterministically, from two sources:
 
-- `catalog`: the EBS documentation rendered from `harness.catalog` (never re-parsed here):
+- `catalog`: the EBS documentation rendered from `harness.inputs.catalog` (never re-parsed here):
   one document per module (what it covers, its tables), per table (description, primary key,
   MOAC striping, every column with type, nullability, description and lookup type, and its
   join paths as `A.X = B.Y` conditions), per lookup type (its codes and the columns holding
@@ -32,10 +32,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.atomic import write_text_atomic
-from harness.catalog import Catalog, ForeignKey, Table, load_catalog
-from harness.errors import InputError
-from harness.golden import GoldenExample
+from harness.inputs.catalog import Catalog, ForeignKey, Table, load_catalog
+from harness.inputs.golden import GoldenExample
+from harness.io.atomic import write_text_atomic
+from harness.io.errors import InputError
 from pipeline.dataset import TrainingItems, load_raw
 
 SOURCES = ("catalog", "sql")

@@ -1,7 +1,7 @@
 """Training data: raw examples → XiYan conversation JSON, and its tokenisation with a loss mask.
 
-The user turn is rendered by `harness.prompts.render_user_prompt` over the context that
-`harness.train_data.with_context` rebuilds, so a model is trained on exactly the prompt text
+The user turn is rendered by `harness.prompting.prompts.render_user_prompt` over the context that
+`harness.authoring.train_data.with_context` rebuilds, so a model is trained on exactly the prompt text
 it is evaluated on; the assistant turn is the gold SQL only (or the refusal marker).
 """
 
@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.atomic import write_text_atomic
-from harness.catalog import Catalog, load_catalog
-from harness.errors import InputError
-from harness.golden import GoldenExample
-from harness.jsonl import read_jsonl
-from harness.prompts import chat_messages, render_chat, render_user_prompt
-from harness.train_data import DEFAULT_SEED, with_context
+from harness.authoring.train_data import DEFAULT_SEED, with_context
+from harness.inputs.catalog import Catalog, load_catalog
+from harness.inputs.golden import GoldenExample
+from harness.io.atomic import write_text_atomic
+from harness.io.errors import InputError
+from harness.io.jsonl import read_jsonl
+from harness.prompting.prompts import chat_messages, render_chat, render_user_prompt
 
 FORMAT_VERSION = "1"  # bump when the conversation layout changes
 IGNORE_INDEX = -100  # what torch's cross-entropy skips: prompt tokens carry no loss

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.registry import artifact_sha256
+from harness.io.hashing import artifact_sha256
 
 
 class QuantizedBaseError(ValueError):

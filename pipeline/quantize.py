@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.registry import artifact_sha256
-from harness.sql_output import check_output
-from harness.sql_parse import SqlParseError, parse_single
+from harness.io.hashing import artifact_sha256
+from harness.sql.output import check_output
+from harness.sql.parse import SqlParseError, parse_single
 
 SCHEMES = ("W4A16", "W8A16")
 METHODS = ("rtn", "awq", "gptq", "autoawq")

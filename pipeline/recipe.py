@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from harness.errors import InputError
+from harness.io.errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"

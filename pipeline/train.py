@@ -36,9 +36,9 @@ from typing import Any
 
 import transformers
 
-from harness.atomic import write_text_atomic
-from harness.errors import InputError
-from harness.registry import artifact_sha256
+from harness.gate.promotion import artifact_sha256
+from harness.io.atomic import write_text_atomic
+from harness.io.errors import InputError
 from pipeline.dapt import CorpusOptions, TokenBlocks, build_corpus, load_corpus, split_section
 from pipeline.dataset import (
     IGNORE_INDEX,

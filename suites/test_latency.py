@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.latency import gate_summary
+from harness.serving.latency import gate_summary
 
 
 def _option(config: pytest.Config, name: str, default):
@@ -21,9 +21,9 @@ def _option(config: pytest.Config, name: str, default):
 
 
 def test_latency(request):
-    from harness.catalog import load_catalog
-    from harness.golden import load_eval_set
-    from harness.load_test import latency_prompts, run_sweep
+    from harness.inputs.catalog import load_catalog
+    from harness.inputs.golden import load_eval_set
+    from harness.serving.load_generator import latency_prompts, run_sweep
 
     config = request.config
     base_url = config.getoption("base_url", default=None)

@@ -16,7 +16,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 @pytest.fixture(scope="session")
 def catalog():
-    from harness.catalog import load_catalog
+    from harness.inputs.catalog import load_catalog
 
     return load_catalog()
 

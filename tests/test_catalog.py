@@ -14,9 +14,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.catalog import DEFAULT_CATALOG_DIR, Catalog, OracleType, load_catalog
-from harness.errors import InputError
-from harness.yaml_source import read_yaml
+from harness.inputs.catalog import DEFAULT_CATALOG_DIR, Catalog, OracleType, load_catalog
+from harness.io.errors import InputError
+from harness.io.yaml_source import read_yaml
 
 MODULES = {"AP", "PO", "GL", "AR", "INV", "HR", "FND"}
 # Table name prefix -> the module file that must define it.

@@ -6,7 +6,7 @@ import io
 
 from rich.table import Table
 
-from harness import console as console_module
+from harness.io import console as console_module
 
 
 def test_log_output_is_wide_and_keeps_reasons_whole(monkeypatch):

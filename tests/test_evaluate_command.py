@@ -80,7 +80,7 @@ def test_evaluate_without_answers_is_bad_input(tmp_path):
 
 
 def test_results_as_dataframes(gated):
-    from harness.results_frame import examples_frame, metrics_frame
+    from harness.report.results_frame import examples_frame, metrics_frame
 
     _, out = gated
     results = json.loads((out / "results.json").read_text())
@@ -97,7 +97,7 @@ def test_results_as_dataframes(gated):
 
 def test_mlflow_run_is_logged_and_reads_back(gated, tmp_path, monkeypatch):
     mlflow = pytest.importorskip("mlflow")
-    from harness.tracking import log_evaluation
+    from harness.report.tracking import log_evaluation
 
     _, out = gated
     manifest = tmp_path / "manifest.json"
@@ -188,11 +188,11 @@ def test_prompts_file_holds_exactly_what_an_evaluation_sends(tmp_path, suite):  
 
 def test_results_match_the_published_json_schema(gated):
     jsonschema = pytest.importorskip("jsonschema")
-    from harness.results_schema import results_json_schema
+    from harness.scoring.results import results_json_schema
 
     published = json.loads((ROOT / "docs" / "schemas" / "results.schema.json").read_text())
     # The file in docs/ is the schema the code generates (regenerate it with
-    # `python -m harness.results_schema > docs/schemas/results.schema.json`).
+    # `python -m harness.scoring.results > docs/schemas/results.schema.json`).
     assert published == results_json_schema()
     _, out = gated
     results = json.loads((out / "results.json").read_text())

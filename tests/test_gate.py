@@ -9,20 +9,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.errors import InputError
-from harness.gate import (
+from harness.gate.command import gate_command
+from harness.gate.policy import (
     Policy,
     Threshold,
     check_threshold,
     evaluate_gate,
-    gate_command,
     load_policy,
-    load_results,
 )
-from harness.metrics import summarize
-from harness.power import power
-from harness.results_schema import validate_results
-from harness.scoring import ExampleScore
+from harness.gate.power import power
+from harness.io.errors import InputError
+from harness.scoring.metrics import summarize
+from harness.scoring.results import load_results, validate_results
+from harness.scoring.scorer import ExampleScore
 
 GATES = Path(__file__).resolve().parents[1] / "gates"
 DOMAINS = ("AP", "PO", "GL", "AR", "INV", "HR")
@@ -474,7 +473,7 @@ def test_holm_adjusts_the_family_of_paired_rules(tmp_path):
 
 @given(st.lists(st.floats(1e-9, 1.0), min_size=1, max_size=6))
 def test_holm_never_makes_a_rule_easier(pvalues):
-    from harness.gate import PairedComparison, _holm
+    from harness.gate.policy import PairedComparison, _holm
 
     comps = [PairedComparison(
         metric="m", compared="", test="tango", decision="non_inferiority",
@@ -544,7 +543,7 @@ def test_a_typo_in_a_metric_name_is_the_policys_fault(tmp_path, capsys):
 
 
 def test_scorecard_shows_flips_as_a_sentence_and_the_power_line(tmp_path):
-    from harness.scorecard import render_scorecard
+    from harness.report.scorecard import render_scorecard
 
     baseline = make_results(BASE)
     candidate = make_results(flip(BASE, 7, 3))

@@ -6,9 +6,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.backends.base import Execution
-from harness.gold_cache import GoldCache
-from harness.result_compare import ResultSet
+from harness.backends.base import Execution, ResultSet
+from harness.scoring.gold_cache import GoldCache
 
 values = st.one_of(
     st.none(), st.booleans(), st.integers(-(2**62), 2**62), st.floats(allow_nan=True),

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.errors import InputError
-from harness.golden import load_eval_set, load_predictions
+from harness.inputs.golden import load_eval_set, load_predictions
+from harness.io.errors import InputError
 
 GOOD = {"id": "ap-001", "question": "How many invoices?", "sql_gold":
         "SELECT COUNT(*) FROM AP_INVOICES_ALL", "domain": "AP", "difficulty": "easy"}

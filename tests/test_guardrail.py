@@ -6,7 +6,7 @@ import pytest
 
 from harness.backends.base import PreparedQuery, QueryRejected
 from harness.engines.base import Generation, SamplingParams
-from harness.guardrail import (
+from harness.serving.guardrail import (
     build_retry_prompt,
     check_answer,
     guardrail_summary,
@@ -160,7 +160,7 @@ def test_batch_retries_only_the_failures_in_one_round(catalog):
 
 
 def test_retry_prompt_names_every_reason():
-    from harness.guardrail import Rejection
+    from harness.serving.guardrail import Rejection
 
     text = build_retry_prompt("Q", "x", [Rejection("a", "first"), Rejection("b", "second")])
     assert "- first" in text and "- second" in text
@@ -179,7 +179,7 @@ def test_guardrail_summary_rates():
 
 
 def test_summary_is_gateable():
-    from harness.gate import metric_value
+    from harness.gate.policy import metric_value
 
     summary = {"guardrail": guardrail_summary([{"ok": True, "attempts": 2}])}
     assert metric_value(summary, "guardrail.retry_rate", "value")[0] == 1.0

@@ -1,10 +1,10 @@
-"""Greedy choice of extra instances (harness/instance_search.py)."""
+"""Greedy choice of extra instances (harness/authoring/instance_search.py)."""
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from harness.authoring.instance_search import candidate_seeds, greedy_cover
 from harness.datagen.recipe import load_recipe
-from harness.instance_search import candidate_seeds, greedy_cover
 
 kill_sets = st.dictionaries(st.integers(0, 30), st.frozensets(
     st.tuples(st.sampled_from("abc"), st.sampled_from("xyz")), max_size=6), max_size=8)

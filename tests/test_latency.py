@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from harness.latency import (
+from harness.serving.latency import (
     RequestRecord,
     decode_roofline,
     gate_summary,
@@ -56,7 +56,7 @@ def test_summary_excludes_warmup_and_counts_failures():
 
 
 def test_stream_reading_counts_tokens_that_decode_to_nothing():
-    from harness.load_test import _read_stream
+    from harness.serving.load_generator import _read_stream
 
     def data(obj):
         return "data: " + json.dumps(obj)
@@ -87,7 +87,7 @@ def test_decode_roofline_70b_awq_on_h100():
 
 
 def test_latency_prompts_cover_the_production_sizes(catalog):
-    from harness.load_test import latency_prompts
+    from harness.serving.load_generator import latency_prompts
 
     prompts = latency_prompts(catalog, ["How many invoices are cancelled?",
                                         "List suppliers on hold."], 4)
@@ -97,7 +97,7 @@ def test_latency_prompts_cover_the_production_sizes(catalog):
 
 @pytest.mark.skipif(importlib.util.find_spec("locust") is None, reason="locust not installed")
 def test_short_closed_loop_run_produces_every_metric():
-    from harness.load_test import LoadSpec, run_closed_loop, run_sweep
+    from harness.serving.load_generator import LoadSpec, run_closed_loop, run_sweep
 
     app = fake_openai_app(lambda prompt: SQL, delay_s=0.02, token_delay_s=0.005)
     with serve(app) as url:
@@ -125,7 +125,7 @@ def test_short_closed_loop_run_produces_every_metric():
 
 @pytest.mark.skipif(importlib.util.find_spec("locust") is None, reason="locust not installed")
 def test_timeouts_and_errors_are_counted():
-    from harness.load_test import LoadSpec, run_closed_loop
+    from harness.serving.load_generator import LoadSpec, run_closed_loop
 
     app = fake_openai_app(lambda prompt: SQL, delay_s=1.5)
     with serve(app) as url:
@@ -151,8 +151,8 @@ def test_tiny_model_behind_the_proxy(tiny_model, catalog):  # noqa: F811
 
     from harness.engines import SamplingParams
     from harness.engines.hf import HFEngine
-    from harness.load_test import LoadSpec, run_closed_loop
-    from harness.proxy import ProxySettings, create_app
+    from harness.serving.load_generator import LoadSpec, run_closed_loop
+    from harness.serving.proxy import ProxySettings, create_app
 
     engine = HFEngine(tiny_model, batch_size=1, device="cpu", dtype="float32")
     lock = threading.Lock()

@@ -5,8 +5,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.metrics import summarize, wilson_interval
-from harness.scoring import ExampleScore
+from harness.scoring.metrics import summarize, wilson_interval
+from harness.scoring.scorer import ExampleScore
 
 
 def score(status, *, correct=False, kind="answerable", domain="AP", difficulty="easy", **kw):

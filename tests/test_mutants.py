@@ -1,4 +1,4 @@
-"""Neighbour queries (harness/mutants.py) and the mutation score (harness/mutation_score.py):
+"""Neighbour queries (harness/authoring/mutants.py) and the mutation score (harness/authoring/mutation_score.py):
 each operator makes the edit it names and no other, provable equivalents are not generated,
 the kill verdict is scoring's comparison, the review file is strict, outcomes are cached, and
 the shipped golden set keeps its mutation score."""
@@ -10,19 +10,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness import mutation_score
-from harness.golden import GoldenExample
-from harness.jsonl import read_jsonl
-from harness.mutants import OPERATOR_NAMES, OPERATORS, Mutant, SchemaFacts, neighbours
-from harness.mutation_score import (
+from harness.authoring import mutation_score
+from harness.authoring.mutants import OPERATOR_NAMES, OPERATORS, Mutant, SchemaFacts, neighbours
+from harness.authoring.mutation_score import (
     Equivalent,
     gold_outcomes,
     judge_mutant,
     load_equivalents,
     mutation_report,
 )
-from harness.sql_parse import parse_single
-from harness.validate import ValidationSettings
+from harness.authoring.validate import ValidationSettings
+from harness.inputs.golden import GoldenExample
+from harness.io.jsonl import read_jsonl
+from harness.sql.parse import parse_single
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
 # The mutation score the shipped core set is measured at (86.94 %, docs/test-suite-data.md),
@@ -324,7 +324,7 @@ def test_shipped_golds_reach_the_mutation_bar(shipped_report):
 def test_stats_reports_the_score_of_each_file(tmp_path, monkeypatch, capsys):
     from tests.test_validate import FAKES, example
 
-    monkeypatch.setattr("harness.validate.embedded_backends", lambda catalog: FAKES)
+    monkeypatch.setattr("harness.authoring.validate.embedded_backends", lambda catalog: FAKES)
     monkeypatch.setenv("SQLGATE_CACHE_DIR", str(tmp_path / "cache"))
     path = tmp_path / "set.jsonl"
     path.write_text(example("s-1", "How many invoices are there in unit 204?",
@@ -332,7 +332,7 @@ def test_stats_reports_the_score_of_each_file(tmp_path, monkeypatch, capsys):
                     .model_dump_json() + "\n")
     review = tmp_path / "review.yaml"
     review.write_text(json.dumps([]))
-    from harness.validate import validate_command
+    from harness.authoring.validate import validate_command
 
     code = validate_command([path], stats=True, equivalents_path=review)
     out = capsys.readouterr().out

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.order_keys import OrderKeys, order_keys, tie_groups
+from harness.scoring.order_keys import OrderKeys, order_keys, tie_groups
 
 
 @pytest.mark.parametrize(("sql", "columns"), [

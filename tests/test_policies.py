@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.gate import load_policy
+from harness.gate.policy import load_policy
 
 GATES = Path(__file__).resolve().parent.parent / "gates"
 SERVING_PREFIXES = ("latency.", "guardrail.")

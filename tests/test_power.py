@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.power import (
+from harness.gate.power import (
     exact_pass_probability,
     power,
     power_command,

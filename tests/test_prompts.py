@@ -8,10 +8,10 @@ import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
-from harness.catalog import Catalog, ModuleFile, SecurityPolicy
-from harness.golden import GoldenExample
-from harness.prompts import STYLES, render_chat, render_user_prompt
-from harness.rag_context import build_context
+from harness.inputs.catalog import Catalog, ModuleFile, SecurityPolicy
+from harness.inputs.golden import GoldenExample
+from harness.prompting.prompts import STYLES, render_chat, render_user_prompt
+from harness.prompting.rag_context import build_context
 
 HEADER = "Return Oracle SQL only. No markdown. No explanation."
 QUESTION = "How many unpaid invoices does Vision Operations have per supplier?"

@@ -10,7 +10,7 @@ import threading
 import httpx
 import pytest
 
-from harness.proxy import ProxySettings, create_app
+from harness.serving.proxy import ProxySettings, create_app
 from tests.fake_openai import fake_openai_app, serve
 
 GOOD = "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE ORG_ID = 204"
@@ -170,8 +170,8 @@ def test_chat_completions_pass_through(proxy):
 
 @pytest.mark.skipif(importlib.util.find_spec("locust") is None, reason="locust not installed")
 def test_load_generator_through_the_proxy(proxy):
-    from harness.latency import summarize_latency
-    from harness.load_test import LoadSpec, run_closed_loop
+    from harness.serving.latency import summarize_latency
+    from harness.serving.load_generator import LoadSpec, run_closed_loop
 
     url, _ = proxy
     records = run_closed_loop(LoadSpec(url, "cand", ("a", "b", "c", "d"), users=2,

@@ -10,7 +10,7 @@ import pytest
 
 # The gate's statistics load numpy/scipy; a C extension cannot load twice in one process, and
 # pytester's in-process runs drop the modules they imported: load them here, once.
-import harness.gate  # noqa: F401
+import harness.gate.policy  # noqa: F401
 
 pytest_plugins = ["pytester"]
 

@@ -4,9 +4,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.catalog import load_catalog
-from harness.golden import GoldenExample
-from harness.rag_context import PRODUCTION_TARGET_CHARS, SECTIONS, build_context, rank_tables
+from harness.inputs.catalog import load_catalog
+from harness.inputs.golden import GoldenExample
+from harness.prompting.rag_context import (
+    PRODUCTION_TARGET_CHARS,
+    SECTIONS,
+    build_context,
+    rank_tables,
+)
 
 QUESTIONS = [
     "How many unpaid supplier invoices does Vision Operations have?",

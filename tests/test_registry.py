@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.gate import evaluate_gate, gate_command, load_policy
-from harness.registry import (
+from harness.gate.command import gate_command
+from harness.gate.policy import evaluate_gate, load_policy
+from harness.gate.promotion import (
     CandidateManifest,
     PromotionRefused,
     artifact_sha256,

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.gate import gate_command
-from harness.golden import load_eval_set
-from harness.registry import (
+from harness.gate.command import gate_command
+from harness.gate.promotion import (
     CandidateManifest,
     PromotionRefused,
     artifact_sha256,
@@ -24,6 +23,7 @@ from harness.registry import (
     read_promoted,
     register_candidate,
 )
+from harness.inputs.golden import load_eval_set
 
 pytest_plugins = ["pytester"]
 

@@ -1,4 +1,4 @@
-"""Tests of harness.result_compare: the strict result-equality policy and its row diff."""
+"""Tests of harness.scoring.compare: the strict result-equality policy and its row diff."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.result_compare import (
+from harness.scoring.compare import (
     REPORTED_ROWS,
     IncomparableResultsError,
     ResultSet,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.scorecard import highlight_sql, render_scorecard, write_scorecard
+from harness.report.scorecard import highlight_sql, render_scorecard, write_scorecard
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "reports" / "test-artifacts"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.gold_cache import GoldCache
-from harness.golden import GoldenExample, Prediction
-from harness.score_run import score_predictions
-from harness.scoring import Scorer, ScoringSettings
+from harness.inputs.golden import GoldenExample, Prediction
+from harness.scoring.gold_cache import GoldCache
+from harness.scoring.run import score_predictions
+from harness.scoring.scorer import Scorer, ScoringSettings
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "examples"
 
@@ -179,7 +179,7 @@ def test_a_missing_prediction_is_incorrect(catalog, backends, tmp_path):
 ])
 def test_predictions_that_answer_nothing_or_unknown_ids_are_input_errors(
         catalog, backends, tmp_path, content, message):
-    from harness.errors import InputError
+    from harness.io.errors import InputError
 
     preds = tmp_path / "p.jsonl"
     preds.write_text(content)
@@ -362,7 +362,7 @@ def test_a_key_that_cannot_be_computed_keeps_the_strict_order(scorer):
 @pytest.fixture()
 def infra_run(catalog, backends, tmp_path):
     """The shipped example scored while AP_SUPPLIERS 'times out': results.json with infra."""
-    from harness.score_run import write_results
+    from harness.scoring.run import write_results
 
     flaky = [FlakyBackend(b, "AP_SUPPLIERS", "timeout") for b in backends]
     first = score_predictions(EXAMPLES / "eval.jsonl", EXAMPLES / "predictions.jsonl",
@@ -408,7 +408,7 @@ def test_rerun_infra_scores_only_the_infra_errors_again(catalog, backends, tmp_p
 ])
 def test_rerun_infra_refuses_a_run_it_cannot_complete(catalog, backends, tmp_path, infra_run,
                                                       damage, message):
-    from harness.errors import InputError
+    from harness.io.errors import InputError
 
     _, path = infra_run
     results = json.loads(path.read_text())
@@ -424,7 +424,7 @@ def test_rerun_infra_refuses_a_run_it_cannot_complete(catalog, backends, tmp_pat
 def test_row_diffs_show_exact_numbers_as_oracle_prints_them():
     from decimal import Decimal
 
-    from harness.scoring import _shown
+    from harness.scoring.scorer import _shown
 
     assert _shown((Decimal("245552.690000"), Decimal("100.000000"), Decimal("0E-6"), "x", None,
                    1.5)) == ["245552.69", "100", "0", "x", None, 1.5]

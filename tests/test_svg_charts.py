@@ -6,8 +6,8 @@ import xml.etree.ElementTree as ET
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness import svg_charts
-from harness.svg_charts import Bar, Interval
+from harness.report import svg_charts
+from harness.report.svg_charts import Bar, Interval
 
 SVG = "{http://www.w3.org/2000/svg}"
 HOSTILE = '<script>alert(1)</script> "><svg onload=alert(1)> & \x00\x1f'

@@ -1,4 +1,4 @@
-"""Tests of harness.text_metrics: SQL normalisation, exact match, ROUGE-L and BLEU."""
+"""Tests of harness.scoring.text_metrics: SQL normalisation, exact match, ROUGE-L and BLEU."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.text_metrics import bleu, exact_match, normalize_sql, rouge_l, sql_tokens
+from harness.scoring.text_metrics import bleu, exact_match, normalize_sql, rouge_l, sql_tokens
 
 # ---------------------------------------------------------------- generated SQL
 

@@ -7,13 +7,7 @@ from collections import Counter
 
 import pytest
 
-from harness.catalog import load_catalog
-from harness.golden import GoldenExample
-from harness.jsonl import read_jsonl
-from harness.rag_context import PRODUCTION_TARGET_CHARS, SECTIONS, words
-from harness.sql_parse import parse_single
-from harness.sql_refs import references
-from harness.train_data import (
+from harness.authoring.train_data import (
     DEFAULT_OUT,
     DEFAULT_SEED,
     HANDWRITTEN_FILE,
@@ -25,9 +19,15 @@ from harness.train_data import (
     main,
     with_context,
 )
-from harness.train_templates import UNANSWERABLE_SUBJECTS, Draft, alias_for, pluralize
+from harness.authoring.train_templates import UNANSWERABLE_SUBJECTS, Draft, alias_for, pluralize
+from harness.inputs.catalog import load_catalog
+from harness.inputs.golden import GoldenExample
+from harness.io.jsonl import read_jsonl
+from harness.prompting.rag_context import PRODUCTION_TARGET_CHARS, SECTIONS, words
+from harness.sql.parse import parse_single
+from harness.sql.refs import references
 
-REGENERATE = "python -m harness.train_data --out fixtures/train"
+REGENERATE = "python -m harness.authoring.train_data --out fixtures/train"
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.backends.base import Execution, PreparedQuery, QueryRejected
-from harness.catalog import load_catalog
-from harness.errors import InputError
-from harness.golden import GoldenExample
-from harness.jsonl import read_jsonl
-from harness.result_compare import ResultSet
-from harness.sql_safety import classify
-from harness.train_data import DEFAULT_OUT, TRAIN_FILE
-from harness.validate import (
+from harness.authoring.train_data import DEFAULT_OUT, TRAIN_FILE
+from harness.authoring.validate import (
     CoreTargets,
     leakage,
     manifest_problems,
@@ -23,6 +16,12 @@ from harness.validate import (
     validate_command,
     write_golden_manifest,
 )
+from harness.backends.base import Execution, PreparedQuery, QueryRejected, ResultSet
+from harness.inputs.catalog import load_catalog
+from harness.inputs.golden import GoldenExample
+from harness.io.errors import InputError
+from harness.io.jsonl import read_jsonl
+from harness.sql.safety import classify
 
 BROKEN = Path(__file__).parent / "fixtures" / "broken_golden"
 GOLDEN_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
@@ -242,7 +241,7 @@ def test_other_manifests_are_neither_checked_nor_overwritten(catalog, tmp_path):
 
 def test_stats_prints_the_table_and_checks_the_core_targets(catalog, tmp_path, capsys,
                                                            monkeypatch):
-    monkeypatch.setattr("harness.validate.embedded_backends", lambda catalog: FAKES)
+    monkeypatch.setattr("harness.authoring.validate.embedded_backends", lambda catalog: FAKES)
     monkeypatch.setenv("SQLGATE_CACHE_DIR", str(tmp_path / "cache"))  # mutation outcomes
     core = tmp_path / CoreTargets().file_name
     rows = [example(f"c-{i}", f"How many invoices have invoice id {i}?",
@@ -306,7 +305,7 @@ def test_mutation_bar_fails_a_file_until_survivors_are_killed_or_reviewed(catalo
                     + "\n")
     review = tmp_path / "equivalent_mutants.yaml"
     review.write_text("[]")
-    monkeypatch.setattr("harness.validate.embedded_backends", lambda catalog: FAKES)
+    monkeypatch.setattr("harness.authoring.validate.embedded_backends", lambda catalog: FAKES)
     report = run([path], catalog, equivalents_path=review)
     mutation = report.mutation[str(path)]
     assert sorted(o.sql for _, o in mutation.survivors) == [gold[:-1] + "0", gold[:-1] + "2"]

@@ -7,7 +7,7 @@ import json
 import pytest
 import yaml
 
-from harness.vllm_config import (
+from harness.serving.vllm_config import (
     GPUS,
     GiB,
     ModelShape,

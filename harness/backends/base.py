@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from harness.result_compare import ResultSet
+
+@dataclass(frozen=True)
+class ResultSet:
+    """Columns and rows of one execution, values as the database driver returned them."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
 
 ExecutionStatus = Literal["ok", "error", "timeout", "row_limit", "out_of_memory", "infra_error"]
 """How one execution ended. `error` is the query's own failure (a conversion, ORA-01476, …);

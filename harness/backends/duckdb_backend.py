@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 
 from harness.backends.base import BackendFailure, Execution, PreparedQuery, QueryRejected
-from harness.sql_safety import classify
+from harness.sql.safety import classify
 from harness.translate import translate
 
 # DuckDB errors that come from the engine or the machine, never from the query's meaning: the
@@ -45,7 +45,7 @@ class DuckDBPreparer:
 @lru_cache(maxsize=1)
 def default_preparer() -> DuckDBPreparer:
     """The preparer of the shipped catalog, which the embedded instances are built from."""
-    from harness.catalog import load_catalog
+    from harness.inputs.catalog import load_catalog
 
     return DuckDBPreparer(load_catalog().column_types())
 

@@ -18,8 +18,8 @@ from harness.backends.base import (
     PreparedQuery,
     QueryRejected,
 )
-from harness.sql_parse import parse_single
-from harness.sql_safety import classify
+from harness.sql.parse import parse_single
+from harness.sql.safety import classify
 
 DSN_ENV = "SQLGATE_ORACLE_DSN"
 USER_ENV = "SQLGATE_ORACLE_USER"

@@ -11,7 +11,6 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from harness.catalog import Catalog, Table
 from harness.datagen import (  # noqa: F401  (importing a module registers its generators)
     tables_ap,
     tables_ap_invoices,
@@ -27,6 +26,7 @@ from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
+from harness.inputs.catalog import Catalog, Table
 
 BLOCK_SIZE = 16_384  # bytes per DuckDB storage block
 Step = HandGenerator | str  # a hand-written generator or a catalog table made generically

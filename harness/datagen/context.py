@@ -13,9 +13,9 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from harness.catalog import Catalog, Column, Table
 from harness.datagen import values
 from harness.datagen.recipe import Recipe
+from harness.inputs.catalog import Catalog, Column, Table
 
 
 class DatagenError(Exception):

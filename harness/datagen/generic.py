@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from harness.catalog import Catalog, Column, ForeignKey, Table
 from harness.datagen import values as v
 from harness.datagen.context import DatagenError, GenContext, own_id_columns
 from harness.datagen.recipe import Recipe
+from harness.inputs.catalog import Catalog, Column, ForeignKey, Table
 
 _END_OF = (("EFFECTIVE_END_DATE", "EFFECTIVE_START_DATE"), ("END_DATE_ACTIVE", "START_DATE_ACTIVE"),
            ("END_DATE", "START_DATE"), ("DATE_TO", "DATE_FROM"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from harness.yaml_source import validate_yaml
+from harness.io.yaml_source import validate_yaml
 
 DEFAULT_RECIPE_PATH = Path(__file__).resolve().parents[2] / "fixtures" / "ebs" / "recipe.yaml"
 

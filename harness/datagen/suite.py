@@ -16,11 +16,11 @@ from pathlib import Path
 import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-from harness import catalog as catalog_module
-from harness.cache_dir import cache_root
-from harness.catalog import Catalog, load_catalog
 from harness.datagen.build import build_instance
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
+from harness.inputs import catalog as catalog_module
+from harness.inputs.catalog import Catalog, load_catalog
+from harness.io.cache_dir import cache_root
 
 FILE_FORMAT = 1  # bump when the layout of an instance file changes without a code change
 

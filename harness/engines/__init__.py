@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from harness.engines.base import EngineError, Generation, ModelEngine, SamplingParams
 
 if TYPE_CHECKING:
-    from harness.golden import EvalSet
+    from harness.inputs.golden import EvalSet
 
 ENGINES = ("replay", "openai", "hf", "vllm")
 

@@ -52,7 +52,7 @@ class Generation:
 class ModelEngine(Protocol):
     """Prompts in, completions out, one per prompt and in the same order.
 
-    A prompt is the user turn rendered by `harness.prompts.render_user_prompt`; each engine
+    A prompt is the user turn rendered by `harness.prompting.prompts.render_user_prompt`; each engine
     wraps it in its model's chat format. `fingerprint` identifies the model and every setting
     that changes its output, so a cached generation is reused only for the same model.
     """

@@ -12,8 +12,8 @@ import hashlib
 import json
 from pathlib import Path
 
-from harness.atomic import write_text_atomic
 from harness.engines.base import EngineError, Generation, ModelEngine, SamplingParams
+from harness.io.atomic import write_text_atomic
 
 CACHE_FORMAT = 1
 

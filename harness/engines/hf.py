@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from harness.engines.base import Generation, SamplingParams
-from harness.prompts import render_chat
+from harness.prompting.prompts import render_chat
 
 SMALL_FILE = 1 << 20  # configs, tokenizers and chat templates are hashed whole; weights are not
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.engines.base import Generation, SamplingParams
-from harness.golden import EvalSet, Prediction, file_sha256, load_predictions
+from harness.inputs.golden import EvalSet, Prediction, file_sha256, load_predictions
 
 
 class ReplayEngine:

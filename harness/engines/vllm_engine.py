@@ -12,7 +12,7 @@ from pathlib import Path
 
 from harness.engines.base import Generation, SamplingParams
 from harness.engines.hf import model_fingerprint
-from harness.prompts import render_chat
+from harness.prompting.prompts import render_chat
 
 
 class VLLMEngine:

@@ -8,8 +8,9 @@ from datetime import datetime
 import sqlglot
 from sqlglot import exp
 
+from harness.sql.dialect import OracleSource
+
 from .context import Context
-from .dialect import OracleSource
 from .errors import UnsupportedConstruct
 from .kinds import Schema, normalize_schema, normalize_storage
 from .queries import QueryTranslator

@@ -92,7 +92,7 @@ def storage_of_type_name(type_name: str) -> Storage | None:
     ``OracleType.duckdb_type``); ``None`` for anything else (DOUBLE, FLOAT, unknown)."""
     name = type_name.strip().upper()
     if _ORACLE_NUMBER.match(name):
-        from harness.catalog import OracleType
+        from harness.inputs.catalog import OracleType
 
         name = OracleType.parse(name).duckdb_type()
     if _DUCKDB_INTEGERS.match(name):

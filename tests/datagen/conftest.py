@@ -5,9 +5,9 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from harness.catalog import Catalog, load_catalog
 from harness.datagen import Instance, build_test_suite
 from harness.datagen.recipe import Recipe, load_recipe
+from harness.inputs.catalog import Catalog, load_catalog
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ import re
 
 import duckdb
 
-from harness.catalog import Catalog, Column, Table
 from harness.datagen.context import own_id_columns
 from harness.datagen.recipe import Recipe
 from harness.datagen.values import calendar_edges
+from harness.inputs.catalog import Catalog, Column, Table
 
 # Transaction dates that must hit every calendar edge and carry times of day.
 MAIN_DATES = [("AP_INVOICES_ALL", "INVOICE_DATE"), ("AP_INVOICES_ALL", "GL_DATE"),

@@ -8,8 +8,8 @@ import shutil
 import duckdb
 import pytest
 
-from harness.catalog import DEFAULT_CATALOG_DIR, load_catalog
 from harness.datagen.build import build_instance
+from harness.inputs.catalog import DEFAULT_CATALOG_DIR, load_catalog
 from tests.datagen import facts
 
 EXTRA_MODULE = """\

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, load_recipe
-from harness.errors import InputError
+from harness.io.errors import InputError
 
 
 def _write(tmp_path, old: str, new: str):

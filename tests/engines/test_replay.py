@@ -8,7 +8,7 @@ import pytest
 
 from harness.engines import SamplingParams, make_engine
 from harness.engines.replay import ReplayEngine
-from harness.errors import InputError
+from harness.io.errors import InputError
 
 
 def _write(path, records):

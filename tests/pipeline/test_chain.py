@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.registry import CandidateManifest, artifact_sha256
+from harness.gate.promotion import CandidateManifest
+from harness.io.hashing import artifact_sha256
 
 pytestmark = pytest.mark.slow
 
@@ -125,10 +126,10 @@ def test_training_resumes_from_the_last_checkpoint(chain):
 def test_candidate_is_evaluated_by_the_harness(chain, catalog, tmp_path):
     from harness.engines.base import SamplingParams
     from harness.engines.hf import HFEngine
-    from harness.golden import load_eval_set
-    from harness.prompts import render_user_prompt
-    from harness.rag_context import build_context
-    from harness.score_run import duckdb_backends, score_predictions
+    from harness.inputs.golden import load_eval_set
+    from harness.prompting.prompts import render_user_prompt
+    from harness.prompting.rag_context import build_context
+    from harness.scoring.run import duckdb_backends, score_predictions
 
     recipe, _, _ = chain
     examples = load_eval_set(Path("fixtures/examples/eval.jsonl")).examples[:3]

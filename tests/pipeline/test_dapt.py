@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.errors import InputError
-from harness.golden import GoldenExample
-from harness.jsonl import read_jsonl
-from harness.registry import artifact_sha256
+from harness.inputs.golden import GoldenExample
+from harness.io.errors import InputError
+from harness.io.hashing import artifact_sha256
+from harness.io.jsonl import read_jsonl
 from pipeline.dapt import TokenBlocks, build_corpus, corpus_documents, load_corpus
 from pipeline.dataset import load_raw
 from pipeline.recipe import CONFIG_DIR, load_recipe

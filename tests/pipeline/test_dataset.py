@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from harness.errors import InputError
-from harness.golden import GoldenExample
-from harness.prompts import render_user_prompt
-from harness.train_data import with_context
+from harness.authoring.train_data import with_context
+from harness.inputs.golden import GoldenExample
+from harness.io.errors import InputError
+from harness.prompting.prompts import render_user_prompt
 from pipeline.dataset import (
     IGNORE_INDEX,
     build_dataset,

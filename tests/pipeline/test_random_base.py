@@ -14,7 +14,7 @@ import pytest
 torch = pytest.importorskip("torch", reason="the random base needs torch (pip install .[train])")
 from transformers import LlamaConfig, LlamaForCausalLM  # noqa: E402
 
-from harness.errors import InputError  # noqa: E402
+from harness.io.errors import InputError  # noqa: E402
 from pipeline import random_base  # noqa: E402
 from pipeline.random_base import (  # noqa: E402
     FourBitUnavailable,

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.gate import evaluate_gate, load_policy
-from harness.registry import load_manifest, read_promoted, record_verdict
+from harness.gate.policy import evaluate_gate, load_policy
+from harness.gate.promotion import load_manifest, read_promoted, record_verdict
 from tests.test_gate import make_results
 from tests.test_registry import add_candidate
 

@@ -17,10 +17,10 @@ import pytest
 from harness.engines import EngineError, SamplingParams
 from harness.engines.cache import CachedEngine, GenerationCache, cache_key
 from harness.engines.openai_http import OpenAIEngine
-from harness.gate import gate_command
-from harness.golden import load_eval_set
-from harness.metrics import summarize
-from harness.score_run import ScoreRun, score_predictions, write_results
+from harness.gate.command import gate_command
+from harness.inputs.golden import load_eval_set
+from harness.scoring.metrics import summarize
+from harness.scoring.run import ScoreRun, score_predictions, write_results
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER = Path(__file__).with_name("model_server.py")
@@ -97,11 +97,11 @@ def test_server_killed_mid_run_keeps_finished_generations_and_rerun_resumes(
     assert finished <= cached, "a generation that finished was lost"
 
     # The interrupted run's results: only what was scored, marked incomplete; the gate fails.
-    from harness.gold_cache import GoldCache
-    from harness.scoring import Scorer
+    from harness.scoring.gold_cache import GoldCache
+    from harness.scoring.scorer import Scorer
 
     scorer = Scorer(catalog, backends, GoldCache())
-    from harness.golden import Prediction
+    from harness.inputs.golden import Prediction
     partial = [scorer.score(e, Prediction(id=e.id, sql="SELECT 1 FROM DUAL"))
                for e, p in zip(examples, prompts, strict=True) if p in cached]
     run = ScoreRun(eval_set=load_eval_set(eval_path), scores=partial, summary=summarize(partial),
@@ -147,7 +147,7 @@ def test_crash_between_write_and_rename_keeps_the_old_results(tmp_path):
 
 
 def test_interrupted_write_leaves_no_temp_file(tmp_path, monkeypatch):
-    from harness import atomic
+    from harness.io import atomic
 
     target = tmp_path / "results.json"
     target.write_text("{}\n")

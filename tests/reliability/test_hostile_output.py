@@ -10,9 +10,9 @@ import os
 import time
 from pathlib import Path
 
-from harness.score_run import score_predictions
-from harness.scorecard import render_scorecard
-from harness.scoring import ScoringSettings
+from harness.report.scorecard import render_scorecard
+from harness.scoring.run import score_predictions
+from harness.scoring.scorer import ScoringSettings
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TIMEOUT_S = 1.0

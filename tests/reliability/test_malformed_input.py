@@ -14,11 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.catalog import load_catalog
-from harness.errors import InputError
-from harness.gate import load_policy, load_results
-from harness.golden import Prediction, load_eval_set, load_predictions
-from harness.registry import load_manifest
+from harness.gate.policy import load_policy
+from harness.gate.promotion import load_manifest
+from harness.inputs.catalog import load_catalog
+from harness.inputs.golden import Prediction, load_eval_set, load_predictions
+from harness.io.errors import InputError
+from harness.scoring.results import load_results
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "fixtures" / "examples"
@@ -167,9 +168,9 @@ def test_duplicate_ids_are_refused_with_both_lines(tmp_path):
 
 
 def test_deeply_nested_sql_is_a_parse_error_not_a_crash(backends, catalog, fuzz_counts):
-    from harness.gold_cache import GoldCache
-    from harness.golden import load_eval_set
-    from harness.scoring import Scorer
+    from harness.inputs.golden import load_eval_set
+    from harness.scoring.gold_cache import GoldCache
+    from harness.scoring.scorer import Scorer
 
     example = load_eval_set(EXAMPLE / "eval.jsonl").examples[0]
     scorer = Scorer(catalog, backends[:1], GoldCache())
@@ -181,9 +182,9 @@ def test_deeply_nested_sql_is_a_parse_error_not_a_crash(backends, catalog, fuzz_
 
 
 def test_a_20000_term_flat_expression_is_refused_not_a_crash(backends, catalog):
-    from harness.gold_cache import GoldCache
-    from harness.golden import load_eval_set
-    from harness.scoring import Scorer
+    from harness.inputs.golden import load_eval_set
+    from harness.scoring.gold_cache import GoldCache
+    from harness.scoring.scorer import Scorer
 
     example = load_eval_set(EXAMPLE / "eval.jsonl").examples[0]
     scorer = Scorer(catalog, backends[:1], GoldCache())

@@ -10,7 +10,7 @@ import time
 import httpx
 import pytest
 
-from harness.proxy import ProxySettings, create_app
+from harness.serving.proxy import ProxySettings, create_app
 from tests.fake_openai import fake_openai_app, serve
 
 GOOD = "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE ORG_ID = 204"

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.redact import MASK, redact
+from harness.io.redact import MASK, redact
 
 pytest_plugins = ["pytester"]
 
@@ -71,8 +71,9 @@ def _leaks(text: str) -> list[str]:
 
 def test_planted_secrets_reach_no_junit_xml_or_manifest(pytester, monkeypatch, tmp_path,
                                                         suite):  # noqa: ARG001 — built once
-    from harness.gate import evaluate_gate, load_policy, load_results
-    from harness.registry import CandidateManifest, record_verdict, register_candidate
+    from harness.gate.policy import evaluate_gate, load_policy
+    from harness.scoring.results import load_results
+    from harness.gate.promotion import CandidateManifest, record_verdict, register_candidate
 
     for name, value in PLAIN.items():
         monkeypatch.setenv(name, value)

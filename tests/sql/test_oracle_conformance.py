@@ -15,11 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.gold_cache import GoldCache
-from harness.golden import GoldenExample, Prediction
-from harness.oracle_conformance import ARITY, ORACLE_19C_FUNCTIONS, RULES
-from harness.scoring import Scorer, ScoringSettings
-from harness.sql_parse import SqlParseError, conformance_violations, parse_oracle, parse_single
+from harness.inputs.golden import GoldenExample, Prediction
+from harness.scoring.gold_cache import GoldCache
+from harness.scoring.scorer import Scorer, ScoringSettings
+from harness.sql.oracle_conformance import ARITY, ORACLE_19C_FUNCTIONS, RULES
+from harness.sql.parse import SqlParseError, conformance_violations, parse_oracle, parse_single
 
 ROOT = Path(__file__).resolve().parents[2]
 

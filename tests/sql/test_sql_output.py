@@ -1,10 +1,10 @@
-"""Tests of harness.sql_output: SQL-only compliance, SQL extraction, the refusal convention."""
+"""Tests of harness.sql.output: SQL-only compliance, SQL extraction, the refusal convention."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.sql_output import REFUSAL_MARKER, OutputCheck, check_output, is_refusal
+from harness.sql.output import REFUSAL_MARKER, OutputCheck, check_output, is_refusal
 
 QUERY = "SELECT vendor_name\nFROM ap_suppliers\nWHERE enabled_flag = 'Y'"
 

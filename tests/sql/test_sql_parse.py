@@ -1,11 +1,11 @@
-"""Tests of harness.sql_parse: strict Oracle parsing, terminators, and sqlglot's fallbacks."""
+"""Tests of harness.sql.parse: strict Oracle parsing, terminators, and sqlglot's fallbacks."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from harness.sql_parse import SqlParseError, parse_oracle, parse_single, split_statements
+from harness.sql.parse import SqlParseError, parse_oracle, parse_single, split_statements
 
 
 @pytest.mark.parametrize(

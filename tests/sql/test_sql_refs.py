@@ -1,11 +1,11 @@
-"""Tests of harness.sql_refs: table/column resolution against a schema, and the MOAC rule."""
+"""Tests of harness.sql.refs: table/column resolution against a schema, and the MOAC rule."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.sql_parse import parse_single
-from harness.sql_refs import References, moac_violations, references
+from harness.sql.parse import parse_single
+from harness.sql.refs import References, moac_violations, references
 
 SCHEMA = {
     "AP_SUPPLIERS": frozenset(

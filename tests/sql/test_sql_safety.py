@@ -1,12 +1,12 @@
-"""Tests of harness.sql_safety: one read-only query passes; every other category is refused."""
+"""Tests of harness.sql.safety: one read-only query passes; every other category is refused."""
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlglot import exp
 
-from harness.sql_parse import parse_single
-from harness.sql_safety import SafetyVerdict, classify
+from harness.sql.parse import parse_single
+from harness.sql.safety import SafetyVerdict, classify
 
 SAFE_QUERIES = [
     "SELECT vendor_name FROM ap_suppliers",

@@ -124,7 +124,7 @@ EXACT_SCHEMA = {"J": {"ID": "NUMBER(5)", "DR": "NUMBER", "CR": "NUMBER"}}
 
 
 def _journal(rows):
-    from harness.catalog import OracleType
+    from harness.inputs.catalog import OracleType
 
     storage = OracleType.parse("NUMBER").duckdb_type()
     con = DB

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.catalog import load_catalog
+from harness.inputs.catalog import load_catalog
 from harness.translate import translate
 
 SCHEMA = {"T": {"ID": "NUMBER(15)", "AMT": "NUMBER", "NAME": "VARCHAR2(20)"}}

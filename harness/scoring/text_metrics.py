@@ -1,0 +1,237 @@
+"""Text similarity of SQL (exact match, ROUGE-L, BLEU): metrics secondary to execution accuracy.
+
+These compare how a prediction is written, not what it returns; the gate decides on results
+(harness.scoring.compare). Case follows Oracle: keywords and unquoted identifiers are compared
+in upper case (Oracle folds unquoted identifiers to upper case), string literals and quoted
+identifiers keep their case.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import string
+from collections import Counter
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+from sqlglot.tokens import Token, TokenType
+
+_DIALECT = "oracle"
+_MAX_REPRINTS = 4
+
+# Model output is arbitrary text, and on some of it sqlglot fails with more than its own
+# errors (AttributeError on `{:}`); any failure means "cannot parse", never a crashed metric.
+_PARSER_FAILURES = (
+    SqlglotError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ValueError,
+    RecursionError,
+)
+
+# Literal tokens keep their case; sqlglot gives their text without quotes or prefix.
+_LITERAL_PREFIX = {
+    TokenType.STRING: "",
+    TokenType.RAW_STRING: "",  # Oracle q'[...]' quoting: the same value as a plain literal
+    TokenType.HEREDOC_STRING: "",
+    TokenType.NATIONAL_STRING: "N",
+    TokenType.NATIONAL_RAW_STRING: "N",
+    TokenType.UNICODE_STRING: "U&",
+    TokenType.HEX_STRING: "X",
+    TokenType.BIT_STRING: "B",
+    TokenType.BYTE_STRING: "B",
+}
+
+# The fallback lexer, for text sqlglot cannot tokenize (an unterminated literal or comment).
+# Unterminated literals and comments run to the end of the text.
+_FALLBACK_TOKEN = re.compile(
+    r"""
+    (?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))
+    | (?P<literal>[nN]?'(?:[^']|'')*(?:'|\Z))
+    | (?P<quoted>"[^"]*(?:"|\Z))
+    | (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
+    | (?P<word>[^\W\d]\w*(?:[$#]\w*)*)
+    | (?P<operator><>|!=|\^=|<=|>=|\|\||:=|=>|\S)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+
+# The fallback upper-cases ASCII letters only: full Unicode upper-casing can split a word in
+# two for the lexer (ΐ becomes Ι plus combining marks), and normalisation must be idempotent.
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+
+
+@lru_cache(maxsize=8192)  # pure; golds are normalised once per run, not once per candidate
+def normalize_sql(sql: str) -> str:
+    """Canonical text of `sql` for exact match.
+
+    Parsed with sqlglot (Oracle dialect) and printed back without comments: keywords and
+    unquoted identifiers in upper case, canonical whitespace, no trailing semicolon, optional
+    `AS` before column aliases made explicit (the only alias difference normalised: dropping
+    an alias or a table qualifier can change a query's meaning or its column names), and
+    sqlglot's canonical spellings (e.g. `TRUNC(d)` as `TRUNC(d, 'DD')`). Quoted identifiers
+    keep their quotes, even `"ABC"`, which Oracle treats as ABC, because unquoting one that
+    is a reserved word would change the statement. The result is for comparison only; it is
+    not always valid Oracle (MINUS prints as EXCEPT).
+
+    Text that sqlglot cannot parse, keeps only as a raw command, or cannot read back once
+    printed is normalised as tokens instead (the fallback lexer of `sql_tokens`): comments
+    dropped, ASCII letters of words upper-cased, literals and quoted identifiers kept, one
+    space between tokens, no trailing semicolon. If that text parses (a comment left open at
+    the end was the only fault), sqlglot's printing of it is the result. Text holding nothing
+    but comments (the refusal convention `-- UNANSWERABLE`) keeps its comments, whitespace
+    collapsed, so that two different comments never compare equal. normalize_sql is
+    idempotent: every result is a fixed point of one of these paths.
+    """
+    rendered = _render(sql)
+    if rendered == "":
+        return " ".join(sql.split())
+    if rendered is not None:
+        return rendered
+    tokens = " ".join(_without_trailing_semicolons(_fallback_tokens(sql)))
+    rendered = _render(tokens)
+    return tokens if rendered is None else rendered
+
+
+def exact_match(pred: str, gold: str) -> bool:
+    """True when the two statements have the same normalised text (`normalize_sql`)."""
+    return normalize_sql(pred) == normalize_sql(gold)
+
+
+def sql_tokens(sql: str) -> list[str]:
+    """Tokens of `sql` for the text metrics.
+
+    sqlglot's Oracle tokenizer; keywords and unquoted identifiers upper-cased, literals with
+    their quotes and case (`'Open'`, `N'x'`), quoted identifiers with their quotes, comments
+    and trailing semicolons dropped. Text sqlglot cannot tokenize goes through a regular
+    expression lexer that follows the same rules.
+    """
+    try:
+        tokens = [_token_text(t) for t in sqlglot.tokenize(sql, read=_DIALECT)]
+    except _PARSER_FAILURES:
+        tokens = _fallback_tokens(sql)
+    return _without_trailing_semicolons(tokens)
+
+
+def rouge_l(pred: str, gold: str) -> float:
+    """ROUGE-L F-measure (beta = 1) of `pred` against `gold` over `sql_tokens`.
+
+    P = LCS / len(pred), R = LCS / len(gold), F = 2PR / (P + R), with LCS the length of the
+    longest common subsequence. Two empty token lists score 1.0; one empty list scores 0.0.
+    """
+    candidate, reference = sql_tokens(pred), sql_tokens(gold)
+    if not candidate and not reference:
+        return 1.0
+    lcs = _lcs_length(candidate, reference)
+    if lcs == 0:
+        return 0.0
+    precision, recall = lcs / len(candidate), lcs / len(reference)
+    return 2 * precision * recall / (precision + recall)
+
+
+def bleu(pred: str, gold: str, max_n: int = 4) -> float:
+    """Sentence BLEU of `pred` against the single reference `gold` over `sql_tokens`.
+
+    Geometric mean of modified (clipped) n-gram precisions p_1..p_max_n with uniform weights,
+    times the brevity penalty BP = 1 if c > r else exp(1 - r/c) (c, r: candidate and reference
+    lengths). Smoothing: Lin & Och (2004) add-one, "smoothing 2" in Chen & Cherry (2014), as
+    NLTK's `SmoothingFunction().method2`: for n >= 2, p_n = (matches + 1) / (candidate n-grams
+    + 1); p_1 is not smoothed, so a prediction sharing no token with the gold scores 0. An
+    empty prediction scores 0.0 (1.0 when the gold is empty too).
+    """
+    if max_n < 1:
+        raise ValueError(f"max_n must be at least 1, got {max_n}")
+    candidate, reference = sql_tokens(pred), sql_tokens(gold)
+    if not candidate:
+        return 1.0 if not reference else 0.0
+    log_precision = 0.0
+    for n in range(1, max_n + 1):
+        candidate_grams, reference_grams = _ngrams(candidate, n), _ngrams(reference, n)
+        matches = sum((candidate_grams & reference_grams).values())
+        total = sum(candidate_grams.values())
+        if n > 1:
+            matches, total = matches + 1, total + 1
+        if matches == 0:
+            return 0.0
+        log_precision += math.log(matches / total) / max_n
+    c, r = len(candidate), len(reference)
+    brevity = 0.0 if c > r else 1 - r / c
+    return math.exp(log_precision + brevity)
+
+
+def _token_text(token: Token) -> str:
+    if token.token_type in _LITERAL_PREFIX:
+        return _LITERAL_PREFIX[token.token_type] + "'" + token.text.replace("'", "''") + "'"
+    if token.token_type == TokenType.IDENTIFIER:
+        return '"' + token.text + '"'
+    return token.text.upper()
+
+
+def _fallback_tokens(sql: str) -> list[str]:
+    tokens = []
+    for match in _FALLBACK_TOKEN.finditer(sql):
+        kind, text = match.lastgroup, match.group()
+        if kind == "comment":
+            continue
+        if kind == "literal":
+            tokens.append("N" + text[1:] if text[0] in "nN" else text)
+        elif kind == "quoted":
+            tokens.append(text)
+        else:
+            tokens.append(text.translate(_ASCII_UPPER))
+    return tokens
+
+
+def _render(sql: str) -> str | None:
+    """sqlglot's canonical text of the statements in `sql` ("" if there are none), or None
+    when it cannot parse them, keeps one only as a raw command, or cannot read back what it
+    printed.
+
+    Printed and parsed again until the text stops changing: sqlglot's printing is not always
+    a fixed point by itself (Oracle `0%0%0` prints as `MOD(MOD(0, 0), 0)`, which reprints
+    with extra parentheses), and normalize_sql must be idempotent.
+    """
+    text = sql
+    for _ in range(_MAX_REPRINTS):
+        try:
+            statements = [s for s in sqlglot.parse(text, read=_DIALECT) if s is not None]
+        except _PARSER_FAILURES:
+            return None
+        if any(isinstance(s, exp.Command) for s in statements):
+            return None
+        printed = "; ".join(
+            normalize_identifiers(s, dialect=_DIALECT).sql(dialect=_DIALECT, comments=False)
+            for s in statements
+        )
+        if printed == text:
+            return text
+        text = printed
+    return None
+
+
+def _without_trailing_semicolons(tokens: list[str]) -> list[str]:
+    end = len(tokens)
+    while end and tokens[end - 1] == ";":
+        end -= 1
+    return tokens[:end]
+
+
+def _lcs_length(a: list[str], b: list[str]) -> int:
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+def _ngrams(tokens: list[str], n: int) -> Counter:
+    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))

@@ -1,0 +1,2 @@
+"""Stage 9, the served model: guardrail and its proxy, the vLLM serving plan, the load
+generator and latency statistics."""
