@@ -41,6 +41,7 @@ from harness.scoring.status import Status
 
 if TYPE_CHECKING:
     from harness.inputs.golden import EvalSet, GoldenExample, Prediction
+    from harness.scoring.run import EvalScoring
     from harness.scoring.scorer import ExampleScore
 
 ARG = "sqlgate_example"
@@ -259,12 +260,11 @@ class EvaluationRun:
         self.started = time.perf_counter()
         self.selected: dict[str, GoldenExample] = {}
         self.deselected = 0
-        self.scores: dict[str, ExampleScore] = {}
         self.report: list[str] = []
         self._eval_set: EvalSet | None = None
         self._predictions: dict[str, Prediction | None] | None = None
         self._engine = None
-        self._scorer = None
+        self._scoring: EvalScoring | None = None  # the one scoring path (harness.scoring.run)
         self._backends: list = []
         self._cache = None
         self._guardrail: dict | None = None  # summary.guardrail, when --guardrail is on
@@ -349,11 +349,8 @@ class EvaluationRun:
 
     def score(self, example: GoldenExample) -> ExampleScore:
         """The example's score, computed the first time any suite asks for it."""
-        if example.id not in self.scores:
-            self._prepare()
-            self.scores[example.id] = self._scorer.score(example,
-                                                        self._predictions.get(example.id))
-        return self.scores[example.id]
+        self._prepare()
+        return self._scoring.score(example)
 
     def _prepare(self) -> None:
         """Generate every selected example's answer in one batch and open the backends.
@@ -362,7 +359,7 @@ class EvaluationRun:
         incomplete): every item would fail the same way, and a rerun resumes from the
         generation cache.
         """
-        if self._scorer is not None:
+        if self._scoring is not None:
             return
         from harness.io.errors import InputError
 
@@ -381,7 +378,7 @@ class EvaluationRun:
         from harness.engines.cache import CachedEngine, GenerationCache
         from harness.inputs.catalog import load_catalog
         from harness.scoring.gold_cache import GoldCache
-        from harness.scoring.run import duckdb_backends, oracle_backends
+        from harness.scoring.run import EvalScoring, duckdb_backends, oracle_backends
         from harness.scoring.scorer import Scorer
 
         catalog = load_catalog()
@@ -390,7 +387,7 @@ class EvaluationRun:
         engine = engine_spec(engine_name).build(self._engine_options())
         self._engine = engine
         examples = list(self.selected.values())
-        if engine_name == "replay":
+        if engine_spec(engine_name).recorded:
             # The file's own records (ids checked against the eval set when it was loaded),
             # with whatever they carry: token counts, timings, an `engine_error`.
             self._predictions = {e.id: engine.predictions.get(e.id) for e in examples}
@@ -406,7 +403,8 @@ class EvaluationRun:
                                  else self._answers(engine, examples, prompts))
         self._backends = (oracle_backends() if self.option("backend") == "oracle"
                           else duckdb_backends(catalog, self.option("instances"), False))
-        self._scorer = Scorer(catalog, self._backends, GoldCache())
+        self._scoring = EvalScoring(self.eval_set(), Scorer(catalog, self._backends, GoldCache()),
+                                    self._predictions)
 
     def _answers(self, engine, examples: list[GoldenExample], prompts: list[str]
                  ) -> dict[str, Prediction]:
@@ -497,10 +495,7 @@ class EvaluationRun:
             from harness.serving.latency import gate_summary
 
             latency = gate_summary(latency)
-        run = ScoreRun.collect(
-            eval_set, [self.scores[e.id] for e in eval_set.examples if e.id in self.scores],
-            self._scorer, backend=self.option("backend"),
-            seconds=time.perf_counter() - self.started,
+        facts = dict(
             # a replayed file with unknown ids is refused at setup: none to report
             suite=SuiteFacts(
                 candidate=self.candidate, engine=self.option("engine"),
@@ -509,6 +504,11 @@ class EvaluationRun:
                 generation_cache=None if self._cache is None else CacheCounts(
                     hits=self._cache.hits, misses=self._cache.misses)),
             guardrail=self._guardrail, latency=latency)
+        seconds = time.perf_counter() - self.started
+        run = (self._scoring.run(seconds=seconds, **facts) if self._scoring is not None
+               # nothing was scored (every item skipped or deselected): an empty run
+               else ScoreRun.collect(eval_set, [], None, backend=self.option("backend"),
+                                     seconds=seconds, **facts))
         return run.to_json()
 
     def _gate(self, results_path: Path, out: Path) -> int:

@@ -151,3 +151,38 @@ def test_engine_registry_drives_make_engine_and_its_errors(tmp_path):
     predictions = tmp_path / "p.jsonl"
     predictions.write_text('{"id": "a", "sql": "SELECT 1 FROM DUAL"}\n')
     assert make_engine("replay", predictions=predictions).predictions["a"].sql.startswith("SELECT")
+
+
+class _CountingScorer:
+    """Stands in for Scorer: scores every answer `wrong_result` and counts the calls."""
+
+    def __init__(self):
+        self.calls = []
+        self.backends = [type("B", (), {"name": "duckdb", "instance_id": "i0"})()]
+        self.db_seconds = 0.25
+        self.gold_cache = type("C", (), {"hits": 3, "misses": 1})()
+
+    def score(self, example, prediction):
+        self.calls.append(example.id)
+        return _score(len(self.calls), Status.WRONG_RESULT, "answerable", "AP")
+
+
+def test_eval_scoring_scores_each_example_once_and_keeps_kept_verdicts():
+    from harness.inputs.golden import GoldenExample
+    from harness.scoring.run import EvalScoring
+
+    examples = tuple(GoldenExample.model_validate(
+        {"id": f"ex{i}", "question": "How many invoices?", "sql_gold": "SELECT 1 FROM DUAL",
+         "domain": "AP", "difficulty": "easy", "kind": "answerable"}) for i in range(3))
+    eval_set = EvalSet(path="e.jsonl", sha256="ab" * 32, examples=examples)
+    kept = _score(9, Status.CORRECT, "answerable", "AP")
+    scorer = _CountingScorer()
+    scoring = EvalScoring(eval_set, scorer, {}, kept={"ex1": kept})
+    for example in (examples[2], examples[0], examples[2], examples[1]):
+        scoring.score(example)
+    assert scorer.calls == ["ex2", "ex0"]  # once each; the kept verdict is not rescored
+    run = scoring.run(seconds=1.0)
+    assert [s.status for s in run.scores] == [Status.WRONG_RESULT, Status.CORRECT,
+                                              Status.WRONG_RESULT]
+    info = run.run_info()
+    assert info.complete and info.instances == ["i0"] and info.gold_cache.hits == 3

@@ -38,12 +38,18 @@ OPTION_FLAGS = {"predictions": "--predictions P.jsonl", "model": "--model PATH",
 
 @dataclass(frozen=True)
 class EngineSpec:
-    """One engine: its name, the options it cannot run without, a line of help, a factory."""
+    """One engine: its name, the options it cannot run without, a line of help, a factory.
+
+    `recorded`: its answers already exist as prediction records (replay): the suites score
+    those records as `sqlgate score` does (token counts, timings and `engine_error` kept),
+    instead of generating.
+    """
 
     name: str
     help: str
     requires: tuple[str, ...]
     build: Callable[[EngineOptions], ModelEngine]
+    recorded: bool = False
 
     def missing(self, options: EngineOptions) -> list[str]:
         """The flags of required options not given (empty when it can be built)."""
@@ -75,7 +81,8 @@ def _vllm(o: EngineOptions) -> ModelEngine:
 
 
 ENGINE_REGISTRY: dict[str, EngineSpec] = {spec.name: spec for spec in (
-    EngineSpec("replay", "replay a predictions file", ("predictions",), _replay),
+    EngineSpec("replay", "replay a predictions file", ("predictions",), _replay,
+               recorded=True),
     EngineSpec("openai", "an OpenAI-compatible server (vLLM, the guardrail proxy)",
                ("base_url", "model"), _openai),
     EngineSpec("hf", "transformers on a local model directory", ("model",), _hf),

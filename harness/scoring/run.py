@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,13 @@ from pydantic import TypeAdapter, ValidationError
 from harness import __version__
 from harness.backends.base import ExecutionBackend
 from harness.inputs.catalog import Catalog, load_catalog
-from harness.inputs.golden import EvalSet, Prediction, load_eval_set, load_predictions
+from harness.inputs.golden import (
+    EvalSet,
+    GoldenExample,
+    Prediction,
+    load_eval_set,
+    load_predictions,
+)
 from harness.io.atomic import write_text_atomic
 from harness.io.errors import InputError, describe_validation_error, pydantic_field
 from harness.io.redact import redact, redact_data
@@ -139,6 +145,35 @@ def oracle_backends() -> list[ExecutionBackend]:
     return [OracleBackend.from_env()]
 
 
+@dataclass
+class EvalScoring:
+    """One eval set being scored: each example scored once, by one Scorer, from its answer.
+
+    The one scoring path of `sqlgate score` (which scores every example in order) and of the
+    pytest suites (which score an example when its first test item asks); `kept` verdicts (a
+    --rerun-infra) are taken as they are. `run()` is the ScoreRun of what was scored.
+    """
+
+    eval_set: EvalSet
+    scorer: Scorer
+    predictions: Mapping[str, Prediction | None]
+    kept: Mapping[str, ExampleScore] = field(default_factory=dict)
+    scores: dict[str, ExampleScore] = field(default_factory=dict)
+
+    def score(self, example: GoldenExample) -> ExampleScore:
+        """The example's score, computed the first time it is asked for."""
+        if example.id not in self.scores:
+            self.scores[example.id] = self.kept.get(example.id) or self.scorer.score(
+                example, self.predictions.get(example.id))
+        return self.scores[example.id]
+
+    def run(self, *, seconds: float, **facts: Any) -> ScoreRun:
+        """The ScoreRun of the examples scored so far, in the eval set's order."""
+        scored = [self.scores[e.id] for e in self.eval_set.examples if e.id in self.scores]
+        return ScoreRun.collect(self.eval_set, scored, self.scorer,
+                                backend=self.scorer.backends[0].name, seconds=seconds, **facts)
+
+
 def score_predictions(
     eval_set_path: Path | EvalSet,
     predictions_path: Path,
@@ -167,18 +202,17 @@ def score_predictions(
     known = {e.id for e in eval_set.examples}
     kept = {} if rerun_infra is None else previous_verdicts(
         rerun_infra, eval_set, backends, predictions, predictions_path)
-    scores = []
+    scoring = EvalScoring(eval_set, scorer, predictions, kept)
     for example in eval_set.examples:
-        score = kept.get(example.id) or scorer.score(example, predictions.get(example.id))
-        scores.append(score)
+        score = scoring.score(example)
         if on_example:
             on_example(score)
-    return ScoreRun.collect(
-        eval_set, scores, scorer, backend=backends[0].name,
+    return scoring.run(
         seconds=time.perf_counter() - start,
         unknown_prediction_ids=sorted(set(predictions) - known),
         rerun_infra=None if rerun_infra is None else {
-            "from": str(rerun_infra), "kept": len(kept), "rescored": len(scores) - len(kept)})
+            "from": str(rerun_infra), "kept": len(kept),
+            "rescored": len(eval_set.examples) - len(kept)})
 
 
 _EXAMPLE_SCORE = TypeAdapter(ExampleScore)
