@@ -272,9 +272,11 @@ def evaluate(
     if predictions is not None:
         args += ["--engine", "replay", "--predictions", str(predictions)]
     elif "--engine" not in extra:
+        from harness.engines import engines_help
+
         raise InputError(None, "evaluate needs --predictions P.jsonl, or an engine after `--` "
-                               "(e.g. -- --engine openai --base-url URL --model NAME)",
-                         field="--predictions")
+                               "(e.g. -- --engine openai --base-url URL --model NAME); engines: "
+                               + engines_help(), field="--predictions")
     for path in eval_set or []:
         args += ["--eval-set", str(path)]
     if policy is not None:

@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harness.engines import ENGINE_REGISTRY, ENGINES, engine_spec, engines_help, make_engine
+from harness.engines import (
+    ENGINE_REGISTRY,
+    ENGINES,
+    EngineOptions,
+    engine_spec,
+    engines_help,
+    make_engine,
+)
 from harness.gate.policy import PAIRED_METRICS, metric_problem
 from harness.inputs.golden import EvalSet
 from harness.report.results_frame import metrics_frame
@@ -147,7 +154,9 @@ def test_engine_registry_drives_make_engine_and_its_errors(tmp_path):
         make_engine("openai")
     help_text = engines_help()
     assert all(name in help_text for name in ENGINES)
-    assert engine_spec("hf").requires == ("model",)
+    assert engine_spec("hf").requires == ("--model PATH",)
+    assert all(hasattr(EngineOptions(), flag.split()[0][2:].replace("-", "_"))
+               for spec in ENGINE_REGISTRY.values() for flag in spec.requires)
     predictions = tmp_path / "p.jsonl"
     predictions.write_text('{"id": "a", "sql": "SELECT 1 FROM DUAL"}\n')
     assert make_engine("replay", predictions=predictions).predictions["a"].sql.startswith("SELECT")

@@ -31,14 +31,12 @@ class EngineOptions:
     eval_set: EvalSet | None = None
 
 
-# The command-line flag that fills each option an engine can require, as the error names it.
-OPTION_FLAGS = {"predictions": "--predictions P.jsonl", "model": "--model PATH",
-                "base_url": "--base-url URL"}
-
-
 @dataclass(frozen=True)
 class EngineSpec:
     """One engine: its name, the options it cannot run without, a line of help, a factory.
+
+    `requires` names each needed option as its flag is written (`--base-url URL`): the flag
+    names the EngineOptions field (`base_url`), the metavar says what to give.
 
     `recorded`: its answers already exist as prediction records (replay): the suites score
     those records as `sqlgate score` does (token counts, timings and `engine_error` kept),
@@ -53,7 +51,12 @@ class EngineSpec:
 
     def missing(self, options: EngineOptions) -> list[str]:
         """The flags of required options not given (empty when it can be built)."""
-        return [OPTION_FLAGS[o] for o in self.requires if not getattr(options, o)]
+        return [flag for flag in self.requires if not getattr(options, _option_of(flag))]
+
+
+def _option_of(flag: str) -> str:
+    """`--base-url URL` -> `base_url`, the EngineOptions field the flag fills."""
+    return flag.split()[0].removeprefix("--").replace("-", "_")
 
 
 def _replay(o: EngineOptions) -> ModelEngine:
@@ -81,12 +84,12 @@ def _vllm(o: EngineOptions) -> ModelEngine:
 
 
 ENGINE_REGISTRY: dict[str, EngineSpec] = {spec.name: spec for spec in (
-    EngineSpec("replay", "replay a predictions file", ("predictions",), _replay,
+    EngineSpec("replay", "replay a predictions file", ("--predictions P.jsonl",), _replay,
                recorded=True),
     EngineSpec("openai", "an OpenAI-compatible server (vLLM, the guardrail proxy)",
-               ("base_url", "model"), _openai),
-    EngineSpec("hf", "transformers on a local model directory", ("model",), _hf),
-    EngineSpec("vllm", "vLLM in process on a local model directory", ("model",), _vllm),
+               ("--base-url URL", "--model NAME"), _openai),
+    EngineSpec("hf", "transformers on a local model directory", ("--model PATH",), _hf),
+    EngineSpec("vllm", "vLLM in process on a local model directory", ("--model PATH",), _vllm),
 )}
 ENGINES = tuple(ENGINE_REGISTRY)
 
@@ -106,8 +109,7 @@ def engine_spec(name: str) -> EngineSpec:
 def engines_help() -> str:
     """One line per engine and what it needs, for `--engine`'s help."""
     return "; ".join(f"{s.name}: {s.help}"
-                     + (f" (needs {', '.join(OPTION_FLAGS[o] for o in s.requires)})"
-                        if s.requires else "")
+                     + (f" (needs {', '.join(s.requires)})" if s.requires else "")
                      for s in ENGINE_REGISTRY.values())
 
 
