@@ -163,8 +163,8 @@ def score(
         write_scorecard(results, html)
     _print_summary(results["summary"])
     if run.rerun_infra is not None:
-        stdout.print(f"kept {run.rerun_infra['kept']} verdict(s) of {rerun_infra}, scored "
-                     f"{run.rerun_infra['rescored']} again")
+        stdout.print(f"kept {run.rerun_infra.kept} verdict(s) of {rerun_infra}, scored "
+                     f"{run.rerun_infra.rescored} again")
     stdout.print(f"results: {out}" + (f"  report: {html}" if html else ""))
 
 

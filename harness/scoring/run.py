@@ -70,8 +70,8 @@ class ScoreRun:
     db_seconds: float
     gold_cache_hits: int
     gold_cache_misses: int
-    # With --rerun-infra: {"from": previous results.json, "kept": n, "rescored": m}.
-    rerun_infra: dict | None = None
+    # With --rerun-infra: the previous results.json, verdicts kept, examples scored again.
+    rerun_infra: RerunInfra | None = None
     suite: SuiteFacts | None = None
     guardrail: dict | None = None  # summary.guardrail: the guardrail's retry figures
     latency: dict | None = None  # summary.latency: the latency suite's gated figures
@@ -97,7 +97,7 @@ class ScoreRun:
                     and not self.summary.get("infra_errors"))
         facts: dict[str, Any] = {}
         if self.rerun_infra is not None:
-            facts["rerun_infra"] = RerunInfra.model_validate(self.rerun_infra)
+            facts["rerun_infra"] = self.rerun_infra
         if self.suite is not None:
             complete = complete and not self.suite.deselected and not self.suite.stopped
             facts.update(deselected=self.suite.deselected, candidate=self.suite.candidate,
@@ -210,9 +210,8 @@ def score_predictions(
     return scoring.run(
         seconds=time.perf_counter() - start,
         unknown_prediction_ids=sorted(set(predictions) - known),
-        rerun_infra=None if rerun_infra is None else {
-            "from": str(rerun_infra), "kept": len(kept),
-            "rescored": len(eval_set.examples) - len(kept)})
+        rerun_infra=None if rerun_infra is None else RerunInfra(
+            from_=str(rerun_infra), kept=len(kept), rescored=len(eval_set.examples) - len(kept)))
 
 
 _EXAMPLE_SCORE = TypeAdapter(ExampleScore)
