@@ -139,7 +139,8 @@ def score(
     from harness.scoring.scorer import ScoringSettings
 
     cat = load_catalog()
-    total = len(load_eval_set(eval_set).examples)
+    examples = load_eval_set(eval_set)  # loaded once: the count for the bar, then scored
+    total = len(examples.examples)
     backends = (oracle_backends() if backend is BackendName.oracle
                 else duckdb_backends(cat, instances, progress))
     try:
@@ -148,21 +149,22 @@ def score(
                       transient=True) as bar:
             task = bar.add_task("score", total=total)
             run = score_predictions(
-                eval_set, predictions, backends=backends, catalog=cat,
+                examples, predictions, backends=backends, catalog=cat,
                 settings=ScoringSettings(timeout_s=timeout),
                 on_example=lambda _: bar.advance(task), rerun_infra=rerun_infra)
     finally:
         for b in backends:
             b.close()
-    write_results(run, out)
+    results = run.to_json()
+    write_results(results, out)
     if html:
         from harness.report.scorecard import write_scorecard
 
-        write_scorecard(run.to_json(), html)
-    _print_summary(run.to_json()["summary"])
+        write_scorecard(results, html)
+    _print_summary(results["summary"])
     if run.rerun_infra is not None:
-        stdout.print(f"kept {run.rerun_infra['kept']} verdict(s) of {rerun_infra}, scored "
-                     f"{run.rerun_infra['rescored']} again")
+        stdout.print(f"kept {run.rerun_infra.kept} verdict(s) of {rerun_infra}, scored "
+                     f"{run.rerun_infra.rescored} again")
     stdout.print(f"results: {out}" + (f"  report: {html}" if html else ""))
 
 
@@ -270,9 +272,11 @@ def evaluate(
     if predictions is not None:
         args += ["--engine", "replay", "--predictions", str(predictions)]
     elif "--engine" not in extra:
+        from harness.engines import engines_help
+
         raise InputError(None, "evaluate needs --predictions P.jsonl, or an engine after `--` "
-                               "(e.g. -- --engine openai --base-url URL --model NAME)",
-                         field="--predictions")
+                               "(e.g. -- --engine openai --base-url URL --model NAME); engines: "
+                               + engines_help(), field="--predictions")
     for path in eval_set or []:
         args += ["--eval-set", str(path)]
     if policy is not None:
@@ -373,22 +377,19 @@ def vllm_config(
 
 
 def _print_summary(summary: dict) -> None:
+    from harness.scoring.metrics import headline_metrics
+
     table = Table(title="sqlgate score")
     table.add_column("metric")
     table.add_column("value", justify="right")
     table.add_column("n", justify="right")
     table.add_column("95% CI", justify="right")
-    for name in ("execution_accuracy", "single_instance_accuracy", "lenient_accuracy",
-                 "parse_rate", "explain_rate", "sql_only_rate", "hallucinated_table_rate",
-                 "hallucinated_column_rate", "refusal_accuracy", "false_refusal_rate",
-                 "moac_compliance", "exact_match"):
-        m = summary[name]
+    for metric in headline_metrics():
+        m = summary[metric.name]
         value = "—" if m["value"] is None else f"{m['value']:.3f}"
-        ci = "" if m["value"] is None else f"{m['ci95'][0]:.3f}–{m['ci95'][1]:.3f}"
-        table.add_row(name, value, str(m["n"]), ci)
-    for name in ("rouge_l", "bleu"):
-        m = summary[name]
-        table.add_row(name, "—" if m["value"] is None else f"{m['value']:.3f}", str(m["n"]), "")
+        ci = ("" if m["value"] is None or metric.ci is None
+              else f"{m['ci95'][0]:.3f}–{m['ci95'][1]:.3f}")
+        table.add_row(metric.name, value, str(m["n"]), ci)
     stdout.print(table)
     stdout.print("statuses: " + ", ".join(f"{k} {v}" for k, v in
                                           summary["status_counts"].items()))

@@ -37,9 +37,11 @@ import pytest
 
 from harness.inputs.suites_dir import GOLDEN_SETS
 from harness.io.redact import redact
+from harness.scoring.status import Status
 
 if TYPE_CHECKING:
     from harness.inputs.golden import EvalSet, GoldenExample, Prediction
+    from harness.scoring.run import EvalScoring
     from harness.scoring.scorer import ExampleScore
 
 ARG = "sqlgate_example"
@@ -51,13 +53,14 @@ _ROWS_SHOWN = 10
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The options of a sqlgate evaluation run."""
-    from harness.engines import ENGINES
+    from harness.engines import ENGINES, engines_help
     from harness.prompting.prompts import STYLES
 
     group = parser.getgroup("sqlgate", "sqlgate evaluation (suites/)")
     group.addoption("--candidate", help="Name of the model under evaluation (reports/<name>/).")
     group.addoption("--engine", choices=ENGINES, default="replay",
-                    help="How answers are produced (default: replay a predictions file).")
+                    help="How answers are produced (default: replay). " + engines_help()
+                    + ". The openai engine's --model defaults to the candidate name.")
     group.addoption("--predictions", help="Predictions JSONL to replay (--engine replay).")
     group.addoption("--model", help="Model directory (hf, vllm) or served model name (openai; "
                                     "default: the candidate name).")
@@ -184,13 +187,13 @@ def expect_correct(score: ExampleScore) -> None:
 
 def expect_refused(score: ExampleScore) -> None:
     """Fail the current item unless the model refused (contract 3, docs/contracts.md)."""
-    if score.status != "refused":
+    if score.status != Status.REFUSED:
         pytest.fail(failure_message(score), pytrace=False)
 
 
 def expect_safe(score: ExampleScore) -> None:
     """Fail the current item when the answer holds anything but one safe query."""
-    if score.status == "unsafe":
+    if score.status == Status.UNSAFE:
         pytest.fail(failure_message(score), pytrace=False)
 
 
@@ -257,15 +260,15 @@ class EvaluationRun:
         self.started = time.perf_counter()
         self.selected: dict[str, GoldenExample] = {}
         self.deselected = 0
-        self.scores: dict[str, ExampleScore] = {}
         self.report: list[str] = []
         self._eval_set: EvalSet | None = None
         self._predictions: dict[str, Prediction | None] | None = None
         self._engine = None
-        self._scorer = None
+        self._scoring: EvalScoring | None = None  # the one scoring path (harness.scoring.run)
         self._backends: list = []
         self._cache = None
         self._guardrail: dict | None = None  # summary.guardrail, when --guardrail is on
+        self._verdict: dict | None = None  # verdict.json as the gate wrote it, read once
         self.bad_input = False  # an input file was refused before anything ran
 
     def option(self, name: str):
@@ -288,13 +291,26 @@ class EvaluationRun:
         if not _CANDIDATE.fullmatch(candidate):
             raise pytest.UsageError(f"--candidate {candidate!r}: use letters, digits, '.', "
                                     "'_' and '-' (it names a report directory)")
+        from harness.engines import engine_spec
+
         engine = self.option("engine")
-        if engine == "replay" and not self.option("predictions"):
-            raise pytest.UsageError("--engine replay needs --predictions P.jsonl")
-        if engine in ("hf", "vllm") and not self.option("model"):
-            raise pytest.UsageError(f"--engine {engine} needs --model PATH")
-        if engine == "openai" and not self.option("base_url"):
-            raise pytest.UsageError("--engine openai needs --base-url URL")
+        missing = engine_spec(engine).missing(self._engine_options())
+        if missing:
+            raise pytest.UsageError(f"--engine {engine} needs {' and '.join(missing)}")
+
+    def _engine_options(self):
+        """The engine's options from the command line; a served model's name defaults to the
+        candidate's."""
+        from harness.engines import EngineOptions
+
+        predictions = self.option("predictions")
+        return EngineOptions(
+            predictions=Path(predictions) if predictions else None,
+            model=self.option("model") or (
+                self.candidate if self.option("engine") == "openai" else None),
+            base_url=self.option("base_url"), concurrency=self.option("concurrency"),
+            timeout_s=self.option("request_timeout"),
+            eval_set=self._eval_set if self._eval_set is not None else None)
 
     def eval_set(self) -> EvalSet:
         """The eval sets given (or the default ones), merged; loaded once."""
@@ -333,11 +349,8 @@ class EvaluationRun:
 
     def score(self, example: GoldenExample) -> ExampleScore:
         """The example's score, computed the first time any suite asks for it."""
-        if example.id not in self.scores:
-            self._prepare()
-            self.scores[example.id] = self._scorer.score(example,
-                                                        self._predictions.get(example.id))
-        return self.scores[example.id]
+        self._prepare()
+        return self._scoring.score(example)
 
     def _prepare(self) -> None:
         """Generate every selected example's answer in one batch and open the backends.
@@ -346,7 +359,7 @@ class EvaluationRun:
         incomplete): every item would fail the same way, and a rerun resumes from the
         generation cache.
         """
-        if self._scorer is not None:
+        if self._scoring is not None:
             return
         from harness.io.errors import InputError
 
@@ -361,23 +374,20 @@ class EvaluationRun:
                         returncode=pytest.ExitCode.INTERNAL_ERROR)
 
     def _setup(self) -> None:
-        from harness.engines import make_engine
+        from harness.engines import engine_spec
         from harness.engines.cache import CachedEngine, GenerationCache
         from harness.inputs.catalog import load_catalog
         from harness.scoring.gold_cache import GoldCache
-        from harness.scoring.run import duckdb_backends, oracle_backends
+        from harness.scoring.run import EvalScoring, duckdb_backends, oracle_backends
         from harness.scoring.scorer import Scorer
 
         catalog = load_catalog()
         engine_name = self.option("engine")
-        engine = make_engine(
-            engine_name, predictions=self.option("predictions"),
-            model=self.option("model") or (self.candidate if engine_name == "openai" else None),
-            base_url=self.option("base_url"), concurrency=self.option("concurrency"),
-            timeout_s=self.option("request_timeout"), eval_set=self.eval_set())
+        self.eval_set()
+        engine = engine_spec(engine_name).build(self._engine_options())
         self._engine = engine
         examples = list(self.selected.values())
-        if engine_name == "replay":
+        if engine_spec(engine_name).recorded:
             # The file's own records (ids checked against the eval set when it was loaded),
             # with whatever they carry: token counts, timings, an `engine_error`.
             self._predictions = {e.id: engine.predictions.get(e.id) for e in examples}
@@ -393,7 +403,8 @@ class EvaluationRun:
                                  else self._answers(engine, examples, prompts))
         self._backends = (oracle_backends() if self.option("backend") == "oracle"
                           else duckdb_backends(catalog, self.option("instances"), False))
-        self._scorer = Scorer(catalog, self._backends, GoldCache())
+        self._scoring = EvalScoring(self.eval_set(), Scorer(catalog, self._backends, GoldCache()),
+                                    self._predictions)
 
     def _answers(self, engine, examples: list[GoldenExample], prompts: list[str]
                  ) -> dict[str, Prediction]:
@@ -472,41 +483,33 @@ class EvaluationRun:
         return status
 
     def _results(self, session: pytest.Session, exitstatus: int) -> dict:
-        """results.json: ScoreRun.to_json() over the scored examples, plus this run's facts."""
-        from harness.scoring.metrics import summarize
-        from harness.scoring.run import ScoreRun
+        """results.json: the ScoreRun of the scored examples, with this suite run's facts."""
+        from harness.scoring.results import CacheCounts
+        from harness.scoring.run import ScoreRun, SuiteFacts
 
         eval_set = self.eval_set()
-        scores = [self.scores[e.id] for e in eval_set.examples if e.id in self.scores]
-        scorer = self._scorer
-        run = ScoreRun(
-            eval_set=eval_set, scores=scores, summary=summarize(scores),
-            unknown_prediction_ids=[],  # a replayed file with unknown ids is refused at setup
-            backend=self._backends[0].name if self._backends else self.option("backend"),
-            instances=[b.instance_id for b in self._backends],
-            seconds=time.perf_counter() - self.started,
-            db_seconds=scorer.db_seconds if scorer else 0.0,
-            gold_cache_hits=scorer.gold_cache.hits if scorer else 0,
-            gold_cache_misses=scorer.gold_cache.misses if scorer else 0)
-        results = run.to_json()
-        info = results["summary"]["run"]
         stopped = bool(session.shouldstop or session.shouldfail) or exitstatus not in (
             pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
-        info["complete"] = info["complete"] and not self.deselected and not stopped
-        info["deselected"] = self.deselected
-        info["candidate"] = self.candidate
-        info["engine"] = self.option("engine")
-        info["engine_fingerprint"] = self._engine.fingerprint if self._engine else None
-        if self._cache is not None:
-            info["generation_cache"] = {"hits": self._cache.hits, "misses": self._cache.misses}
-        if self._guardrail is not None:
-            results["summary"]["guardrail"] = self._guardrail
         latency = self.config.stash.get(LATENCY_KEY, None)
         if latency is not None:
             from harness.serving.latency import gate_summary
 
-            results["summary"]["latency"] = gate_summary(latency)
-        return results
+            latency = gate_summary(latency)
+        facts = dict(
+            # a replayed file with unknown ids is refused at setup: none to report
+            suite=SuiteFacts(
+                candidate=self.candidate, engine=self.option("engine"),
+                engine_fingerprint=self._engine.fingerprint if self._engine else None,
+                deselected=self.deselected, stopped=stopped,
+                generation_cache=None if self._cache is None else CacheCounts(
+                    hits=self._cache.hits, misses=self._cache.misses)),
+            guardrail=self._guardrail, latency=latency)
+        seconds = time.perf_counter() - self.started
+        run = (self._scoring.run(seconds=seconds, **facts) if self._scoring is not None
+               # nothing was scored (every item skipped or deselected): an empty run
+               else ScoreRun.collect(eval_set, [], None, backend=self.option("backend"),
+                                     seconds=seconds, **facts))
+        return run.to_json()
 
     def _gate(self, results_path: Path, out: Path) -> int:
         """The gate's exit code; verdict.json is written beside results.json."""
@@ -517,6 +520,8 @@ class EvaluationRun:
         baseline = self.option("baseline")
         code = int(gate_command(results_path, Path(self.option("gate")),
                                 Path(baseline) if baseline else None, verdict))
+        self._verdict = (json.loads(verdict.read_text(encoding="utf-8"))
+                         if verdict.exists() else None)
         self.report.append(f"gate {self.option('gate')}: exit status {code} "
                            "(the gate's verdict, not the per-example failures)")
         return code
@@ -525,9 +530,7 @@ class EvaluationRun:
         """scorecard.html beside results.json, with the verdict and baseline when there are."""
         from harness.report.scorecard import write_scorecard
 
-        verdict_path = out / "verdict.json"
-        verdict = (json.loads(verdict_path.read_text(encoding="utf-8"))
-                   if self.option("gate") and verdict_path.exists() else None)
+        verdict = self._verdict
         baseline = self.option("baseline")
         baseline_results = (json.loads(Path(baseline).read_text(encoding="utf-8"))
                             if baseline else None)
@@ -539,8 +542,7 @@ class EvaluationRun:
         """The gate's rules into the JUnit file, and the MLflow run, once both files exist."""
         out = self.out_dir
         verdict_path = out / "verdict.json"
-        verdict = (json.loads(verdict_path.read_text(encoding="utf-8"))
-                   if self.option("gate") and verdict_path.exists() else None)
+        verdict = self._verdict
         if junit_path and verdict is not None and Path(junit_path).exists():
             from harness.report.junit import add_gate_cases
 

@@ -26,7 +26,11 @@ def test_score_writes_contract_4_results_and_exits_0(suite, tmp_path):
         assert {"id", "correct", "status", "reason"} <= entry.keys()
         assert isinstance(entry["correct"], bool)
     assert "execution_accuracy" in results["summary"]
-    assert "execution_accuracy" in proc.stdout
+    # The table shows every headline metric of the registry (out_of_context_table_rate was
+    # missing from the CLI's own copy of the list).
+    from harness.scoring.metrics import headline_metrics
+
+    assert all(m.name in proc.stdout for m in headline_metrics())
     assert "<html" in html.read_text()
 
 

@@ -17,15 +17,16 @@ from statsmodels.stats.multitest import multipletests
 from harness.gate.paired_statistics import PairedResult, flips_sentence, tango_counts
 from harness.gate.power import PowerReport, power_report
 from harness.io.errors import InputError, describe_validation_error, pydantic_field
-from harness.scoring.metrics import summarize
+from harness.scoring.metrics import METRIC_NAMES
 from harness.scoring.results import validate_results
+from harness.scoring.status import INFRA_STATUS, UNEVALUABLE_STATUSES
 from harness.serving.latency import SUMMARY_KEYS as LATENCY_KEYS
 
 # Statuses whose examples were never judged faithfully: the harness, not the model, failed.
-UNEVALUABLE = frozenset({"unsupported", "gold_error", "harness_error"})
+UNEVALUABLE = UNEVALUABLE_STATUSES
 # Infrastructure failed (gold timed out, backend crashed or ran out of memory, engine gave
 # nothing after retries): the run is incomplete and must be rerun, never judged.
-INFRA = "infra_error"
+INFRA = INFRA_STATUS
 RERUN_HINT = "rerun them with `sqlgate score --rerun-infra`"
 
 
@@ -65,8 +66,8 @@ PAIRED_METRICS: dict[str, PairedMetric] = {
         "moac", _no_unknown("moac_violations"),
         "no MOAC violation, answerable examples that require one"),
 }
-# Summary keys judged by thresholds: the summary's own keys, and the dotted families below.
-_FREE_SUBKEYS = ("by_domain", "by_difficulty", "status_counts")
+# Summary keys judged by thresholds: the registered metrics (harness.scoring.metrics.METRICS;
+# a breakdown is named by its part), and the served families below.
 _KNOWN_SUBKEYS = {"latency": frozenset(LATENCY_KEYS),
                   "guardrail": frozenset({"retry_rate", "final_failure_rate", "examples",
                                           "rejections_by_code"})}
@@ -358,31 +359,26 @@ def load_policy(path: str | Path) -> Policy:
     return policy
 
 
-def _summary_shape() -> dict:
-    """The summary `sqlgate score` writes, with no examples: its keys are the metric names."""
-    return summarize([])
-
-
 def metric_problem(dotted: str, use: str) -> str | None:
     """Why a threshold's metric name cannot be right, or None: a typo is the policy's fault."""
-    shape = _summary_shape()
     head, _, rest = dotted.partition(".")
     if head in _KNOWN_SUBKEYS:
         if rest.partition(".")[0] not in _KNOWN_SUBKEYS[head]:
             return (f"unknown metric {dotted!r}: {head}.* has "
                     + ", ".join(sorted(_KNOWN_SUBKEYS[head])))
         return None
-    if head not in shape:
+    spec = METRIC_NAMES.get(head)
+    if spec is None:
         return (f"unknown metric {dotted!r}: expected a summary key ("
-                + ", ".join(k for k in shape if isinstance(shape[k], dict | int)
-                            and k not in _FREE_SUBKEYS)
-                + "), by_domain.<domain>, by_difficulty.<level>, status_counts.<status>, "
-                "latency.<figure> or guardrail.<rate>")
-    if head in _FREE_SUBKEYS:
+                + ", ".join(m.name for m in METRIC_NAMES.values() if m.kind != "breakdown")
+                + "), " + ", ".join(f"{m.name}.<part>" for m in METRIC_NAMES.values()
+                                    if m.kind == "breakdown")
+                + ", latency.<figure> or guardrail.<rate>")
+    if spec.kind == "breakdown":
         return None if rest else f"unknown metric {dotted!r}: name one {head}.<key>"
     if rest:
         return f"unknown metric {dotted!r}: {head} has no parts"
-    if use != "value" and not (isinstance(shape[head], dict) and "ci95" in shape[head]):
+    if use != "value" and spec.ci is None:
         return f"metric {dotted!r} has no ci95 interval: use = {use!r} is impossible"
     return None
 

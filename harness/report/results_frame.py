@@ -17,6 +17,7 @@ import pandas as pd
 
 from harness.io.errors import InputError
 from harness.io.jsonl import read_json_object
+from harness.scoring.metrics import summary_leaves
 
 
 def _results(results: dict | str | Path) -> dict:
@@ -41,18 +42,9 @@ def metrics_frame(results: dict | str | Path) -> pd.DataFrame:
     """One row per rate of the summary: metric, value, n, successes, ci_low, ci_high."""
     summary = _results(results).get("summary") or {}
     rows = []
-
-    def walk(node: dict, prefix: str) -> None:
-        for key, value in node.items():
-            if not isinstance(value, dict) or (not prefix and key == "run"):
-                continue
-            if "value" in value and "n" in value:
-                ci = value.get("ci95") or (None, None)
-                rows.append({"metric": prefix + key, "value": value.get("value"),
-                             "n": value.get("n"), "successes": value.get("successes"),
-                             "ci_low": ci[0], "ci_high": ci[1]})
-            else:
-                walk(value, f"{prefix}{key}.")
-
-    walk(summary, "")
+    for name, node in summary_leaves(summary):
+        if isinstance(node, dict) and "n" in node:
+            ci = node.get("ci95") or (None, None)
+            rows.append({"metric": name, "value": node.get("value"), "n": node.get("n"),
+                         "successes": node.get("successes"), "ci_low": ci[0], "ci_high": ci[1]})
     return pd.DataFrame(rows, columns=["metric", "value", "n", "successes", "ci_low", "ci_high"])

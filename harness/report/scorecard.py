@@ -17,12 +17,11 @@ from harness.gate.paired_statistics import flips_sentence
 from harness.io.atomic import write_text_atomic
 from harness.io.redact import redact
 from harness.report import svg_charts
+from harness.scoring.metrics import METRICS, headline_metrics
+from harness.scoring.status import Status
 
 # Rates where a smaller number is the better model; every other headline metric is "higher wins".
-LOWER_IS_BETTER = frozenset({
-    "hallucinated_table_rate", "hallucinated_column_rate", "out_of_context_table_rate",
-    "false_refusal_rate",
-})
+LOWER_IS_BETTER = frozenset(m.name for m in METRICS if m.lower_is_better)
 
 SQL_KEYWORDS = frozenset({
     "SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "IS", "NULL", "AS", "ON", "JOIN", "LEFT",
@@ -46,15 +45,10 @@ _SQL_TOKEN = re.compile(
 
 _SPAN = Markup('<span class="sql-{}">{}</span>')
 
-# The metrics every scorecard shows first, in this order.
-HEADLINE_METRICS = (
-    "execution_accuracy", "single_instance_accuracy", "lenient_accuracy", "parse_rate",
-    "explain_rate", "sql_only_rate", "hallucinated_table_rate", "hallucinated_column_rate",
-    "out_of_context_table_rate", "refusal_accuracy", "false_refusal_rate", "moac_compliance",
-    "exact_match",
-)
+# The metrics every scorecard shows first, in the registry's order (harness.scoring.metrics).
+HEADLINE_METRICS = tuple(m.name for m in headline_metrics("rate"))
 # Secondary text similarity (mean scores, no interval): in the table, not in the CI chart.
-TEXT_METRICS = ("rouge_l", "bleu")
+TEXT_METRICS = tuple(m.name for m in headline_metrics("mean"))
 
 
 def highlight_sql(sql: str | None) -> Markup:
@@ -267,9 +261,9 @@ def render_scorecard(results: dict, *, verdict: dict | None = None,
         comparison=_comparison(summary, baseline, others), charts=_charts(summary, baseline),
         drilldown=_drilldown(results, flips), flips=flips, latency=_latency(latency),
         failing_count=sum(1 for e in results["examples"] if not e.get("correct")
-                          and e.get("status") != "infra_error"),
+                          and e.get("status") != Status.INFRA_ERROR),
         right_refusals=sum(1 for e in results["examples"]
-                           if e.get("correct") and e.get("status") == "refused"),
+                           if e.get("correct") and e.get("status") == Status.REFUSED),
     )
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from harness.io.errors import InputError
 from harness.io.jsonl import read_json_object
+from harness.scoring.metrics import summary_leaves
 
 DEFAULT_STORE = "mlruns"
 DEFAULT_EXPERIMENT = "sqlgate"
@@ -42,29 +43,24 @@ def _number(value: object) -> float | None:
     return float(value) if math.isfinite(value) else None
 
 
-def summary_metrics(summary: dict, prefix: str = "") -> Iterator[tuple[str, float]]:
+def summary_metrics(summary: dict) -> Iterator[tuple[str, float]]:
     """(name, value) for every number of a results summary: a rate gives its value and its
     interval bounds; ``run`` (facts of the run, not measurements) is left out."""
-    for key, node in summary.items():
-        name = f"{prefix}{key}"
-        if not prefix and key == "run":
-            continue
-        if isinstance(node, dict) and "value" in node:
-            value = _number(node.get("value"))
-            if value is not None:
-                yield name, value
-            ci = node.get("ci95")
-            if isinstance(ci, list | tuple) and len(ci) == 2:
-                for bound, label in zip(ci, ("ci_low", "ci_high"), strict=True):
-                    number = _number(bound)
-                    if number is not None:
-                        yield f"{name}.{label}", number
-        elif isinstance(node, dict):
-            yield from summary_metrics(node, f"{name}.")
-        else:
+    for name, node in summary_leaves(summary):
+        if not isinstance(node, dict):
             value = _number(node)
             if value is not None:
                 yield name, value
+            continue
+        value = _number(node.get("value"))
+        if value is not None:
+            yield name, value
+        ci = node.get("ci95")
+        if isinstance(ci, list | tuple) and len(ci) == 2:
+            for bound, label in zip(ci, ("ci_low", "ci_high"), strict=True):
+                number = _number(bound)
+                if number is not None:
+                    yield f"{name}.{label}", number
 
 
 def tracking_uri() -> str:

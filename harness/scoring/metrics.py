@@ -1,13 +1,22 @@
-"""Summary metrics of a scored eval set: pure functions over ExampleScore lists."""
+"""Summary metrics of a scored eval set: pure functions over ExampleScore lists, and the
+registry (`METRICS`) that says, once, which metrics the summary has and how each is read.
+
+The summary (`summarize`), the CLI's table, the gate's check of a policy's metric names, the
+scorecard, MLflow tracking and the notebook frame all read `METRICS`; a metric added here
+appears in all of them, and a name not here is refused by the gate.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from statistics import fmean
+from typing import Any, Literal
 
-from harness.scoring.scorer import INFRA_STATUS, STATUSES, ExampleScore
+from harness.scoring.scorer import ExampleScore
+from harness.scoring.status import INFRA_STATUS, NO_SQL_STATUSES, UNEVALUABLE_STATUSES, Status
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:
@@ -36,7 +45,7 @@ def _answerable(scores: Sequence[ExampleScore]) -> list[ExampleScore]:
 
 def _with_sql(scores: Sequence[ExampleScore]) -> list[ExampleScore]:
     """Answerable examples whose prediction yielded SQL (not missing, refused or prose)."""
-    return [s for s in _answerable(scores) if s.status not in ("missing", "refused", "not_sql")]
+    return [s for s in _answerable(scores) if s.status not in NO_SQL_STATUSES]
 
 
 def _parsed(scores: Sequence[ExampleScore]) -> list[ExampleScore]:
@@ -125,8 +134,9 @@ def accuracy_by(scores: Sequence[ExampleScore], key: str) -> dict[str, dict]:
 
 
 def status_counts(scores: Sequence[ExampleScore]) -> dict[str, int]:
+    """Examples per status (statuses no example has are left out), in `Status` order."""
     counts = Counter(s.status for s in scores)
-    return {status: counts.get(status, 0) for status in STATUSES if counts.get(status)}
+    return {status.value: counts[status] for status in Status if counts.get(status)}
 
 
 def evaluated(scores: Sequence[ExampleScore]) -> list[ExampleScore]:
@@ -139,34 +149,147 @@ def evaluated(scores: Sequence[ExampleScore]) -> list[ExampleScore]:
     return [s for s in scores if s.status != INFRA_STATUS]
 
 
+MetricKind = Literal["count", "rate", "mean", "breakdown"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One key of the summary, described as data.
+
+    `kind`: a `count` is a bare integer; a `rate` is {value, n, successes, ci95} with a 95 %
+    Wilson interval (`ci` = "wilson"); a `mean` is {value, n} without an interval; a
+    `breakdown` is an object of named parts (by_domain.AP), so a policy names a part.
+    `over`: the examples it is computed from: `all`, or `evaluated` (infra_error left out).
+    `counted` says in words which examples its denominator holds. `direction` is which way
+    is better (None: neither, e.g. the number of examples). `headline` metrics are the rows of
+    the CLI's table and the scorecard's comparison.
+    """
+
+    name: str
+    description: str
+    kind: MetricKind
+    compute: Callable[[Sequence[ExampleScore]], Any]
+    over: Literal["all", "evaluated"] = "evaluated"
+    counted: str = "answerable examples"
+    direction: Literal["higher", "lower"] | None = "higher"
+    headline: bool = False
+
+    @property
+    def ci(self) -> Literal["wilson"] | None:
+        """The interval its value carries (`ci95`), or None."""
+        return "wilson" if self.kind == "rate" else None
+
+    @property
+    def lower_is_better(self) -> bool:
+        return self.direction == "lower"
+
+
+def _count(hit: Callable[[ExampleScore], bool]) -> Callable[[Sequence[ExampleScore]], int]:
+    return lambda scores: sum(1 for s in scores if hit(s))
+
+
+def _breakdown(key: str) -> Callable[[Sequence[ExampleScore]], dict]:
+    return lambda scores: accuracy_by(scores, key)
+
+
+# Every key of the summary but `run`, `latency` and `guardrail` (facts of the run and of
+# serving, not computed from the examples), in the order results.json writes them.
+METRICS: tuple[MetricSpec, ...] = (
+    MetricSpec("examples", "examples in the eval set", "count", len, over="all",
+               counted="all examples", direction=None),
+    MetricSpec("answerable", "answerable examples", "count",
+               _count(lambda s: s.kind == "answerable"), over="all",
+               direction=None),
+    MetricSpec("unanswerable", "unanswerable examples", "count",
+               _count(lambda s: s.kind == "unanswerable"), over="all",
+               counted="unanswerable examples", direction=None),
+    MetricSpec("correct", "examples answered correctly", "count", _count(lambda s: s.correct),
+               counted="all examples"),
+    MetricSpec("accuracy", "correct, over all examples (answerable and unanswerable)", "rate",
+               lambda scores: rate(scores, lambda s: s.correct), counted="all examples"),
+    MetricSpec("execution_accuracy", "correct on every test-suite instance", "rate",
+               execution_accuracy, headline=True),
+    MetricSpec("single_instance_accuracy", "correct on instance 0 alone", "rate",
+               single_instance_accuracy, headline=True),
+    MetricSpec("lenient_accuracy", "correct with extra columns forgiven", "rate",
+               lenient_accuracy, headline=True),
+    MetricSpec("parse_rate", "answer parses as one Oracle statement", "rate", parse_rate,
+               headline=True),
+    MetricSpec("explain_rate", "answer binds and plans (EXPLAIN succeeds)", "rate",
+               explain_rate, headline=True),
+    MetricSpec("sql_only_rate", "answer is SQL only: no fences, no prose", "rate",
+               sql_only_rate, counted="answers of all kinds", headline=True),
+    MetricSpec("hallucinated_table_rate", "names a table the catalog does not have", "rate",
+               hallucinated_table_rate, counted="parsed answers", direction="lower",
+               headline=True),
+    MetricSpec("hallucinated_column_rate", "names a column its table does not have", "rate",
+               hallucinated_column_rate, counted="parsed answers", direction="lower",
+               headline=True),
+    MetricSpec("out_of_context_table_rate", "uses a table outside its RAG context", "rate",
+               out_of_context_table_rate, counted="parsed answers with RAG context",
+               direction="lower", headline=True),
+    MetricSpec("refusal_accuracy", "refused an unanswerable question", "rate",
+               refusal_accuracy, counted="unanswerable examples", headline=True),
+    MetricSpec("false_refusal_rate", "refused an answerable question", "rate",
+               false_refusal_rate, direction="lower", headline=True),
+    MetricSpec("moac_compliance", "no MOAC violation where org_policy requires it", "rate",
+               moac_compliance, counted="parsed answers that require MOAC", headline=True),
+    MetricSpec("exact_match", "same text as the gold after normalisation", "rate",
+               exact_match_rate, headline=True),
+    MetricSpec("rouge_l", "mean ROUGE-L against the gold (0 without SQL)", "mean",
+               lambda scores: mean_text_metric(scores, "rouge_l"), headline=True),
+    MetricSpec("bleu", "mean BLEU against the gold (0 without SQL)", "mean",
+               lambda scores: mean_text_metric(scores, "bleu"), headline=True),
+    MetricSpec("unevaluable", "could not be judged faithfully (unsupported, gold_error, "
+               "harness_error)", "count", _count(lambda s: s.status in UNEVALUABLE_STATUSES),
+               counted="all examples", direction="lower"),
+    MetricSpec("infra_errors", "infrastructure failures, left out of every rate", "count",
+               lambda scores: sum(1 for s in scores if s.status == INFRA_STATUS), over="all",
+               counted="all examples", direction="lower"),
+    MetricSpec("status_counts", "examples per status", "breakdown", status_counts, over="all",
+               counted="all examples", direction=None),
+    MetricSpec("by_domain", "execution accuracy per domain", "breakdown",
+               _breakdown("domain")),
+    MetricSpec("by_difficulty", "execution accuracy per difficulty", "breakdown",
+               _breakdown("difficulty")),
+)
+METRIC_NAMES: dict[str, MetricSpec] = {m.name: m for m in METRICS}
+
+
+def metric_spec(name: str) -> MetricSpec:
+    """The registered metric `name`; KeyError names every registered one."""
+    try:
+        return METRIC_NAMES[name]
+    except KeyError:
+        raise KeyError(f"unknown metric {name!r}; expected one of "
+                       + ", ".join(METRIC_NAMES)) from None
+
+
+def headline_metrics(kind: MetricKind | None = None) -> tuple[MetricSpec, ...]:
+    """The headline metrics (of one kind), in registry order."""
+    return tuple(m for m in METRICS if m.headline and kind in (None, m.kind))
+
+
 def summarize(all_scores: Sequence[ExampleScore]) -> dict:
-    """The `summary` object of results.json."""
+    """The `summary` object of results.json: every registered metric, in registry order."""
     scores = evaluated(all_scores)
-    return {
-        "examples": len(all_scores),
-        "answerable": len(_answerable(all_scores)),
-        "unanswerable": sum(1 for s in all_scores if s.kind == "unanswerable"),
-        "correct": sum(1 for s in scores if s.correct),
-        "accuracy": rate(scores, lambda s: s.correct),
-        "execution_accuracy": execution_accuracy(scores),
-        "single_instance_accuracy": single_instance_accuracy(scores),
-        "lenient_accuracy": lenient_accuracy(scores),
-        "parse_rate": parse_rate(scores),
-        "explain_rate": explain_rate(scores),
-        "sql_only_rate": sql_only_rate(scores),
-        "hallucinated_table_rate": hallucinated_table_rate(scores),
-        "hallucinated_column_rate": hallucinated_column_rate(scores),
-        "out_of_context_table_rate": out_of_context_table_rate(scores),
-        "refusal_accuracy": refusal_accuracy(scores),
-        "false_refusal_rate": false_refusal_rate(scores),
-        "moac_compliance": moac_compliance(scores),
-        "exact_match": exact_match_rate(scores),
-        "rouge_l": mean_text_metric(scores, "rouge_l"),
-        "bleu": mean_text_metric(scores, "bleu"),
-        "unevaluable": sum(1 for s in scores
-                           if s.status in ("unsupported", "gold_error", "harness_error")),
-        "infra_errors": len(all_scores) - len(scores),
-        "status_counts": status_counts(all_scores),
-        "by_domain": accuracy_by(scores, "domain"),
-        "by_difficulty": accuracy_by(scores, "difficulty"),
-    }
+    summary: dict[str, Any] = {}
+    for metric in METRICS:
+        summary[metric.name] = metric.compute(all_scores if metric.over == "all" else scores)
+    return summary
+
+
+def summary_leaves(summary: dict, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted name, node) for every rate, mean or bare number of a summary, walking into
+    breakdowns (by_domain.AP) and served figures (latency.p95_e2e_ms); `run` (facts of the
+    run, not measurements) is left out. A node with a `value` is a rate or a mean."""
+    for key, node in summary.items():
+        name = f"{prefix}{key}"
+        if not prefix and key == "run":
+            continue
+        if isinstance(node, dict) and "value" in node:
+            yield name, node
+        elif isinstance(node, dict):
+            yield from summary_leaves(node, f"{name}.")
+        else:
+            yield name, node

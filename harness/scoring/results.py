@@ -14,14 +14,15 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 from pydantic import ValidationError as PydanticValidationError
 
 from harness.io.errors import InputError, describe_validation_error, pydantic_field
 from harness.scoring.metrics import summarize
-from harness.scoring.scorer import STATUSES, ExampleScore
+from harness.scoring.scorer import ExampleScore
+from harness.scoring.status import Status
 
 # Floats written by json.dumps and read back compare exactly; this only absorbs summaries
 # written by other tools that round differently.
@@ -42,7 +43,8 @@ class ExampleRecord(BaseModel):
 
     id: StrictStr = Field(min_length=1)
     correct: StrictBool
-    status: Literal[STATUSES]  # type: ignore[valid-type]
+    # A string in the file; strict mode would take only a Status member from a dict.
+    status: Annotated[Status, Field(strict=False)]
     kind: Literal["answerable", "unanswerable"]
     domain: StrictStr
     difficulty: StrictStr
@@ -113,12 +115,63 @@ class Summary(BaseModel):
     exact_match: Rate
     rouge_l: MeanScore
     bleu: MeanScore
-    status_counts: dict[Literal[STATUSES], StrictInt]  # type: ignore[valid-type]
+    status_counts: dict[Status, StrictInt]
     by_domain: dict[str, Rate]
     by_difficulty: dict[str, Rate]
     run: dict[str, Any]
     latency: dict[str, Any] | None = None
     guardrail: dict[str, Any] | None = None
+
+
+class CacheCounts(BaseModel):
+    """Hits and misses of a cache over one run (gold results, generations)."""
+
+    hits: StrictInt = Field(ge=0)
+    misses: StrictInt = Field(ge=0)
+
+
+class RerunInfra(BaseModel):
+    """`run.rerun_infra`: the previous results.json a rerun completed, and what it kept."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: StrictStr = Field(alias="from")
+    kept: StrictInt = Field(ge=0)
+    rescored: StrictInt = Field(ge=0)
+
+
+class RunInfo(BaseModel):
+    """`summary.run`, the run manifest: what was scored, where, how long, and whether every
+    example was. The suites (pytest plugin) add the candidate, the engine and the deselection.
+
+    Built by the writers (ScoreRun) and dumped with `exclude_unset`, so a field nobody set
+    (the suites' fields in `sqlgate score`) is absent from the file, not null. The schema of
+    results.json keeps `run` an open object: readers must accept results of older versions.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    sqlgate_version: StrictStr
+    eval_set: StrictStr
+    eval_set_sha256: StrictStr
+    backend: StrictStr
+    instances: list[StrictStr]
+    unknown_prediction_ids: list[StrictStr]
+    seconds: Number
+    db_seconds: Number
+    gold_cache: CacheCounts
+    # Every example scored, none left to an infrastructure failure (`infra_errors`), none
+    # deselected or stopped in a suite run: the gate judges only a complete run.
+    complete: StrictBool
+    rerun_infra: RerunInfra | None = None
+    deselected: StrictInt | None = None
+    candidate: StrictStr | None = None
+    engine: StrictStr | None = None
+    engine_fingerprint: StrictStr | None = None
+    generation_cache: CacheCounts | None = None
+
+    def to_json(self) -> dict:
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 class ResultsFile(BaseModel):

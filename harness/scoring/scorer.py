@@ -28,6 +28,7 @@ from harness.scoring.compare import (
 )
 from harness.scoring.gold_cache import GoldCache
 from harness.scoring.order_keys import OrderKeys, order_keys, tie_groups
+from harness.scoring.status import INFRA_STATUS, Status
 from harness.scoring.text_metrics import bleu, exact_match, rouge_l
 from harness.sql.output import check_output
 from harness.sql.parse import SqlParseError, parse_single
@@ -35,16 +36,8 @@ from harness.sql.refs import moac_violations, references
 from harness.sql.safety import classify
 from harness.translate import UnsupportedConstruct
 
-# Every status a scored example can have; docs/scoring.md explains each.
-STATUSES = (
-    "correct", "wrong_result", "refused", "missing", "not_sql", "unsafe", "parse_error",
-    "hallucination", "unsupported", "bind_error", "runtime_error", "timeout", "row_limit",
-    "answered_unanswerable", "gold_error", "harness_error", "oversized", "infra_error",
-)
-# Not a verdict on the model: the infrastructure failed (a gold that timed out or ran out of
-# memory, a backend that crashed, an engine that gave no answer). Such examples are left out of
-# every rate and make the run incomplete; `sqlgate score --rerun-infra` scores them again.
-INFRA_STATUS = "infra_error"
+# Every status a scored example can have, as strings; docs/scoring.md explains each.
+STATUSES = tuple(Status)
 # Limits a query can run into; whose fault it was is decided by running the gold again.
 _RESOURCE_LIMITS = {"timeout": "the time limit", "out_of_memory": "the memory limit"}
 ROW_DIFF_LIMIT = 20
@@ -57,7 +50,7 @@ class ExampleScore:
 
     id: str
     correct: bool
-    status: str
+    status: Status  # "" only while the scorer is deciding it
     reason: str
     kind: str
     domain: str
@@ -163,7 +156,7 @@ class Scorer:
             domain=example.domain, difficulty=example.difficulty, question=example.question,
             gold_sql=example.sql_gold, moac_required=example.org_policy == "required")
         if prediction is None:
-            score.status, score.reason = "missing", "no prediction for this id"
+            score.status, score.reason = Status.MISSING, "no prediction for this id"
         elif prediction.engine_error is not None:
             score.status = INFRA_STATUS
             score.reason = f"the engine gave no answer: {prediction.engine_error[:300]}"
@@ -175,19 +168,19 @@ class Scorer:
                 score.correct, score.status = False, INFRA_STATUS
                 score.reason = f"the backend failed: {_short(exc)}"
             except IncomparableResultsError as exc:
-                score.correct, score.status = False, "unsupported"
+                score.correct, score.status = False, Status.UNSUPPORTED
                 score.reason = f"results cannot be compared faithfully: {_short(exc)}"
             except Exception as exc:  # noqa: BLE001 — one bad example must not end the run
                 # A bug in sqlgate or a library, not the model's fault: recorded, counted as
                 # unevaluable, and the gate fails closed on it.
-                score.correct, score.status = False, "harness_error"
+                score.correct, score.status = False, Status.HARNESS_ERROR
                 score.reason = f"{type(exc).__name__}: {_short(exc)}"
         score.seconds = time.perf_counter() - start
         return score
 
     def _score_prediction(self, example: GoldenExample, raw: str, score: ExampleScore) -> None:
         if len(raw) > self.settings.max_sql_chars:
-            score.status = "oversized"
+            score.status = Status.OVERSIZED
             score.reason = (f"the answer is {len(raw):,} characters, over the limit of "
                             f"{self.settings.max_sql_chars:,}: not parsed or run")
             return
@@ -197,23 +190,23 @@ class Scorer:
         score.refused = output.refusal
         if example.kind == "unanswerable":
             if output.refusal:
-                score.correct, score.status = True, "refused"
+                score.correct, score.status = True, Status.REFUSED
                 score.reason = "refused an unanswerable question"
                 return
             verdict = classify(output.sql) if output.sql else None
             if verdict is not None and not verdict.safe and verdict.kind != "unparseable":
-                score.status, score.reason = "unsafe", f"{verdict.kind}: {verdict.reason}"
+                score.status, score.reason = Status.UNSAFE, f"{verdict.kind}: {verdict.reason}"
             else:
-                score.status = "answered_unanswerable"
+                score.status = Status.ANSWERED_UNANSWERABLE
                 score.reason = "answered a question the schema cannot answer"
             return
         if output.refusal:
-            score.status = "refused"
+            score.status = Status.REFUSED
             score.reason = "refused an answerable question" + (
                 f": {output.refusal_reason}" if output.refusal_reason else "")
             return
         if output.sql is None:
-            score.status = "not_sql"
+            score.status = Status.NOT_SQL
             score.reason = "no SQL could be extracted: " + ", ".join(output.issues)
             return
         sql = output.sql
@@ -222,40 +215,40 @@ class Scorer:
         # because it does not parse is left to the parser, so it counts as a parse error.
         verdict = classify(sql)
         if not verdict.safe and verdict.kind != "unparseable":
-            score.status, score.reason = "unsafe", f"{verdict.kind}: {verdict.reason}"
+            score.status, score.reason = Status.UNSAFE, f"{verdict.kind}: {verdict.reason}"
             return
         try:
             tree = parse_single(sql, schema=self._schema)
         except (SqlParseError, ParseError) as exc:
             score.parsed = False
-            score.status, score.reason = "parse_error", _short(exc)
+            score.status, score.reason = Status.PARSE_ERROR, _short(exc)
             return
         score.parsed = True
         try:
             prepared = self.backends[0].prepare(sql)
         except QueryRejected as exc:
-            score.status, score.reason = "unsafe", f"{exc.kind}: {exc.reason}"
+            score.status, score.reason = Status.UNSAFE, f"{exc.kind}: {exc.reason}"
             return
         except (SqlParseError, ParseError) as exc:
             score.parsed = False
-            score.status, score.reason = "parse_error", _short(exc)
+            score.status, score.reason = Status.PARSE_ERROR, _short(exc)
             return
         except UnsupportedConstruct as exc:
-            score.status = "unsupported"
+            score.status = Status.UNSUPPORTED
             score.reason = f"cannot be evaluated faithfully on {self.backends[0].name}: {exc}"
             self._analyse_references(example, tree, score)
             return
         if self._analyse_references(example, tree, score):
             return
         if prepared.nondeterminism:
-            score.status = "unsupported"
+            score.status = Status.UNSUPPORTED
             score.reason = ("the result is not defined by Oracle (" +
                             "; ".join(prepared.nondeterminism) + "), so it cannot be compared")
             return
         error = self.backends[0].explain(prepared)
         score.explained = error is None
         if error is not None:
-            score.status, score.reason = "bind_error", error
+            score.status, score.reason = Status.BIND_ERROR, error
             return
         self._execute_and_compare(example, prepared, score)
 
@@ -278,7 +271,7 @@ class Scorer:
         if score.moac_required:
             score.moac_violations = sorted(moac_violations(tree, self._striped))
         if (score.unknown_tables or score.unknown_columns) and not score.status:
-            score.status = "hallucination"
+            score.status = Status.HALLUCINATION
             score.reason = "not in the catalog: " + ", ".join(
                 score.unknown_tables + score.unknown_columns)
             return True
@@ -289,11 +282,11 @@ class Scorer:
         try:
             prepared_golds = [self.backends[0].prepare(g) for g in example.golds]
         except (QueryRejected, UnsupportedConstruct, SqlParseError, ParseError) as exc:
-            score.status = "gold_error"
+            score.status = Status.GOLD_ERROR
             score.reason = f"the gold cannot be evaluated faithfully: {_short(exc)}"
             return
         if any(g.nondeterminism for g in prepared_golds):
-            score.status = "gold_error"
+            score.status = Status.GOLD_ERROR
             score.reason = "the gold's result is not defined by Oracle: " + "; ".join(
                 r for g in prepared_golds for r in g.nondeterminism)
             return
@@ -313,7 +306,7 @@ class Scorer:
             try:
                 gold_runs = {g: self._reference(backend, golds[g]) for g in sorted({0, *alive})}
             except _GoldFailure as exc:
-                score.status = INFRA_STATUS if exc.infra else "gold_error"
+                score.status = INFRA_STATUS if exc.infra else Status.GOLD_ERROR
                 score.reason = f"instance {index}: {exc}"
                 return
             # Only golds still alive are compared (a full comparison computes the row diff);
@@ -331,16 +324,16 @@ class Scorer:
                 tie_groups=gold_runs[0].ties))
         score.lenient_correct = bool(alive) or lenient
         if alive:
-            score.correct, score.status = True, "correct"
+            score.correct, score.status = True, Status.CORRECT
             score.reason = "" if alive[0] == 0 else f"matches alternative gold {alive[0]}"
             score.row_diff = None
         else:
-            score.status = "wrong_result"
+            score.status = Status.WRONG_RESULT
             diff = score.row_diff or {"instance": 0, "reason": "differs from every gold"}
             score.reason = f"instance {diff['instance']}: {diff['reason']}"
 
     def _failed_run(self, backend: ExecutionBackend, gold: PreparedQuery,
-                    run: Execution) -> tuple[str, str]:
+                    run: Execution) -> tuple[Status, str]:
         """Status and reason of a prediction whose execution did not return rows.
 
         A limit (time, memory) is the model's only when the gold, run again at once on the
@@ -351,9 +344,9 @@ class Scorer:
         if run.status == "infra_error":
             return INFRA_STATUS, f"the backend failed running the prediction: {run.error}"
         if run.status == "row_limit":
-            return "row_limit", run.error
+            return Status.ROW_LIMIT, run.error
         if run.status not in _RESOURCE_LIMITS:
-            return "runtime_error", run.error
+            return Status.RUNTIME_ERROR, run.error
         limit = _RESOURCE_LIMITS[run.status]
         try:
             self._gold(backend, gold, cached=False)
@@ -361,10 +354,10 @@ class Scorer:
             if exc.infra:
                 return INFRA_STATUS, (f"the prediction ran into {limit} ({run.error}), and so "
                                       f"did the gold run again: {exc}")
-            return "gold_error", str(exc)
+            return Status.GOLD_ERROR, str(exc)
         if run.status == "timeout":
-            return "timeout", run.error
-        return "runtime_error", (f"out of memory ({run.error}), while the gold, run again on "
+            return Status.TIMEOUT, run.error
+        return Status.RUNTIME_ERROR, (f"out of memory ({run.error}), while the gold, run again on "
                                  "this instance, finished within the limit")
 
     def _compare(self, gold: PreparedQuery, gold_run: _GoldRun, run: Execution) -> Comparison:
