@@ -56,7 +56,9 @@ class Mutant:
 @dataclass(frozen=True)
 class SchemaFacts:
     """What the catalog guarantees on every database it allows, used to leave out edits that
-    cannot change a result: NOT NULL columns, primary keys, and foreign keys whose columns are
+    cannot change a result (and by `harness.mutant_equivalence` to prove survivors
+    equivalent): NOT NULL columns, primary keys, every key that determines a row (the primary
+    key and the declared unique keys), each table's columns, and foreign keys whose columns are
     all NOT NULL (every child row has its parent). Names are upper case. Empty: no pruning."""
 
     not_null: frozenset[tuple[str, str]] = frozenset()
@@ -64,6 +66,8 @@ class SchemaFacts:
     # (child table, child columns) -> (parent table, parent columns), mandatory keys only
     mandatory_parents: Mapping[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]] = \
         field(default_factory=dict)
+    unique_keys: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> SchemaFacts:
@@ -79,7 +83,12 @@ class SchemaFacts:
                 if all((table.name.upper(), c) in not_null for c in cols):
                     parents[(table.name.upper(), cols)] = (
                         fk.references.upper(), tuple(c.upper() for c in fk.ref_columns))
-        return cls(not_null, keys, parents)
+        unique = {t.name.upper(): (keys[t.name.upper()], *(
+            tuple(c.upper() for c in u.columns) for u in t.unique_keys))
+            for t in catalog.tables.values()}
+        columns = {t.name.upper(): frozenset(c.name.upper() for c in t.columns)
+                   for t in catalog.tables.values()}
+        return cls(not_null, keys, parents, unique, columns)
 
 
 def _scope_tables(select: exp.Select) -> dict[str, tuple[str, bool]]:
@@ -106,7 +115,7 @@ def _column_source(column: exp.Column, select: exp.Select) -> tuple[str, bool] |
     return next(iter(tables.values())) if len(tables) == 1 else None
 
 
-def _never_null(node: exp.Expression, select: exp.Select, facts: SchemaFacts) -> bool:
+def never_null(node: exp.Expression, select: exp.Select, facts: SchemaFacts) -> bool:
     """The expression cannot be NULL in this SELECT: COUNT, or a NOT NULL column of a table
     that no outer join NULL-extends (or MIN/MAX/SUM of one over non-empty groups)."""
     if isinstance(node, exp.Count):
@@ -120,7 +129,7 @@ def _never_null(node: exp.Expression, select: exp.Select, facts: SchemaFacts) ->
         facts.not_null
 
 
-def _order_target(ordered: exp.Ordered, select: exp.Select) -> exp.Expression:
+def order_target(ordered: exp.Ordered, select: exp.Select) -> exp.Expression:
     """What an ORDER BY item sorts on: a select-list expression for a position or alias."""
     key = ordered.this
     items = select.expressions
@@ -184,7 +193,7 @@ def _aggregate_swapped(node: exp.Expression, facts: SchemaFacts) -> list[Replace
             return [exp.Count(this=arg.expressions[0].copy())] if len(arg.expressions) == 1 \
                 else []
         select = node.find_ancestor(exp.Select)
-        star = [] if select is not None and _never_null(arg, select, facts) else [
+        star = [] if select is not None and never_null(arg, select, facts) else [
             exp.Count(this=exp.Star())]  # COUNT of a column that is never NULL is COUNT(*)
         return [*star, exp.Count(this=exp.Distinct(expressions=[arg.copy()]))]
     return []
@@ -230,7 +239,7 @@ def _nulls_flipped(node: exp.Expression, facts: SchemaFacts) -> list[Replacement
     if not isinstance(node, exp.Ordered):
         return []
     select = node.find_ancestor(exp.Select)
-    if select is not None and _never_null(_order_target(node, select), select, facts):
+    if select is not None and never_null(order_target(node, select), select, facts):
         return []  # no NULL to place
     flipped = node.copy()
     flipped.set("nulls_first", not node.args.get("nulls_first"))

@@ -255,6 +255,32 @@ def test_review_file_sets_equivalents_apart_and_reports_stale_entries(backends, 
     assert plain.counted == report.counted + len(survived)
 
 
+def test_a_proved_survivor_does_not_count_and_its_review_entry_is_stale(backends, catalog,
+                                                                          tmp_path):
+    gold = ("gold-1", "SELECT INVOICE_ID, INVOICE_NUM FROM AP_INVOICES_ALL WHERE ORG_ID = 204")
+    toggled = "SELECT DISTINCT INVOICE_ID, INVOICE_NUM FROM AP_INVOICES_ALL WHERE ORG_ID = 204"
+    facts = SchemaFacts.from_catalog(catalog)
+    plain = mutation_report([gold], backends, cache_directory=tmp_path)
+    assert toggled in {o.sql for _, o in plain.survivors}  # no facts: no proof
+    entry = Equivalent("gold-1", "distinct_toggled", toggled, "INVOICE_ID is the primary key")
+    report = mutation_report([gold], backends, [entry], cache_directory=tmp_path, facts=facts)
+    (proved,) = report.golds[0].proved
+    assert proved.sql == toggled and proved.rule == "distinct_over_unique_rows"
+    assert report.proved_by_rule() == {"distinct_over_unique_rows": 1}
+    assert toggled not in {o.sql for _, o in report.survivors}
+    assert report.counted == plain.counted - 1 and report.reviewed == 0
+    assert report.stale_equivalents == [entry]  # a rule proves it: the entry is not needed
+
+
+def test_a_killed_mutant_with_a_proof_is_a_refuted_rule():
+    killed = mutation_score.MutantOutcome("distinct_toggled", "SELECT DISTINCT 1 FROM DUAL",
+                                          "killed", "instance 2: rows differ",
+                                          "distinct_over_unique_rows: keys")
+    gold = mutation_score.GoldMutation("g", [killed])
+    assert gold.refuted == [killed] and gold.proved == [] and gold.killed == 1
+    assert mutation_score.MutationReport([gold]).refuted == [("g", killed)]
+
+
 def test_outcomes_are_cached_by_data_and_sql(backends, tmp_path, monkeypatch):
     sql = "SELECT VENDOR_NAME FROM AP_SUPPLIERS WHERE HOLD_FLAG = 'Y'"
     first = gold_outcomes(sql, backends, tmp_path)
