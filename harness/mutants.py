@@ -338,15 +338,19 @@ def _outer_mark_dropped(node: exp.Expression, facts: SchemaFacts) -> list[Replac
 
 
 def _group_key_dropped(node: exp.Expression, facts: SchemaFacts) -> list[Replacement]:
+    """One key removed; not a key the select list shows as it is (Oracle refuses the mutant,
+    ORA-00979) nor one the rest of the keys determine (the same groups)."""
     if not isinstance(node, exp.Group) or not node.expressions:
         return []
     keys = node.expressions
-    if len(keys) == 1:
-        return [None]
     select = node.parent
+    shown = {e.unalias().sql("oracle") for e in select.expressions} \
+        if isinstance(select, exp.Select) else set()
+    if len(keys) == 1:
+        return [] if keys[0].sql("oracle") in shown else [None]
     return [exp.Group(expressions=[k.copy() for j, k in enumerate(keys) if j != i])
-            for i in range(len(keys)) if not (isinstance(select, exp.Select) and
-                                              _determined(keys[i], keys, select, facts))]
+            for i in range(len(keys)) if keys[i].sql("oracle") not in shown and not (
+                isinstance(select, exp.Select) and _determined(keys[i], keys, select, facts))]
 
 
 def _determined(key: exp.Expression, keys: list[exp.Expression], select: exp.Select,
@@ -437,12 +441,20 @@ _TRANSPARENT = (exp.Neg, exp.Paren, exp.Cast, exp.StrToTime, exp.StrToDate, exp.
                 exp.TimeStrToTime, exp.DateStrToDate)
 
 
+_ARITHMETIC = (exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Mod)
+_BOUNDARIES = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In,
+               exp.Fetch, exp.Limit)
+
+
 def _is_compared(node: exp.Expression) -> bool:
+    """The constant is a boundary: through conversions and arithmetic (`DATE '…' - 30`) it
+    reaches a comparison, IN, BETWEEN or FETCH. A constant elsewhere (`SUBSTR(x, n + 1)`,
+    `100 * a / b` in the select list, a GROUP BY expression) is no boundary: shifting it is
+    another computation, not an off-by-one filter, and in GROUP BY it only breaks the query."""
     parent = node.parent
-    while isinstance(parent, _TRANSPARENT):
+    while isinstance(parent, _TRANSPARENT + _ARITHMETIC):
         parent = parent.parent
-    return isinstance(parent, exp.Binary | exp.Between | exp.In | exp.Fetch | exp.Limit) \
-        and not isinstance(parent, exp.Connector)
+    return isinstance(parent, _BOUNDARIES)
 
 
 def _constant_shifted(node: exp.Expression, facts: SchemaFacts) -> list[Replacement]:
