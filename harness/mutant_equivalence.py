@@ -27,6 +27,8 @@ The closure of a set of columns under these dependencies decides:
   determining the row (or of a one-row result): it never breaks a tie;
 - `ranking_without_ties`: RANK, DENSE_RANK and ROW_NUMBER swapped in a window whose PARTITION BY
   and ORDER BY keys determine the row: with no ties the three number rows alike;
+- `no_null_to_place`: NULLS FIRST↔LAST of an ORDER BY key that is never NULL in the result
+  (a top-level WHERE conjunct rejects its NULLs: `x IS NOT NULL`, `x > 5`, `x LIKE …`);
 - `nvl_of_never_null`: NVL(x, d) → x where x is never NULL (a NOT NULL column no outer join
   extends, COUNT, or MIN/MAX/SUM of one per non-empty group);
 - `never_null_test_dropped`: a conjunct `x IS NOT NULL` dropped where x is never NULL.
@@ -68,6 +70,8 @@ RULES: dict[str, str] = {
                              "never breaks a tie (earlier keys determine the row)",
     "ranking_without_ties": "RANK/DENSE_RANK/ROW_NUMBER swapped where the window's keys "
                             "determine the row (no ties)",
+    "no_null_to_place": "NULLS FIRST/LAST flipped on an ORDER BY key WHERE keeps from being "
+                        "NULL",
     "nvl_of_never_null": "NVL removed around an expression that is never NULL",
     "never_null_test_dropped": "an IS NOT NULL test dropped on an expression that is never "
                                "NULL",
@@ -435,6 +439,41 @@ def _order_decided_earlier(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
+_NULL_REJECTING = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.In,
+                   exp.Between)
+
+
+def _rejects_null_of(conjunct: exp.Expression, target: exp.Column) -> bool:
+    """The conjunct is false or unknown whenever `target` is NULL."""
+    if isinstance(conjunct, exp.Not) and isinstance(conjunct.this, exp.Is) and \
+            isinstance(conjunct.this.expression, exp.Null):
+        operands = [conjunct.this.this]
+    elif isinstance(conjunct, _NULL_REJECTING):
+        operands = [conjunct.this]  # IN, BETWEEN, LIKE: NULL on the left is never true
+        if isinstance(conjunct, exp.Binary) and not isinstance(conjunct, exp.Like):
+            operands.append(conjunct.expression)
+    else:
+        return False
+    return any(isinstance(o, exp.Column) and o == target for o in operands)
+
+
+def _no_null_to_place(gold: exp.Expression, mutant: exp.Expression,
+                      facts: SchemaFacts) -> str | None:
+    if not isinstance(gold, exp.Ordered) or not isinstance(gold.parent, exp.Order) or \
+            bool(gold.args.get("desc")) != bool(mutant.args.get("desc")):
+        return None
+    select = gold.parent.parent
+    if not isinstance(select, exp.Select) or select.args.get("group") or _aggregates(select):
+        return None  # (after grouping, the key is an output, not the filtered column)
+    target = order_target(gold, select)
+    where = select.args.get("where")
+    if isinstance(target, exp.Column) and where is not None and any(
+            _rejects_null_of(c, target) for c in _conjuncts(where.this)):
+        return (f"WHERE keeps {target.sql('oracle')} from being NULL: there is no NULL to "
+                "place first or last")
+    return None
+
+
 def _ranking_without_ties(gold: exp.Expression, mutant: exp.Expression,
                           facts: SchemaFacts) -> str | None:
     rankings = (exp.Rank, exp.DenseRank, exp.RowNumber)
@@ -485,7 +524,8 @@ _RULES_BY_OPERATOR = {
                           ("constant_within_group", _constant_within_group)),
     "group_key_dropped": (("group_key_determined", _group_key_determined),),
     "direction_flipped": (("order_decided_earlier", _order_decided_earlier),),
-    "nulls_flipped": (("order_decided_earlier", _order_decided_earlier),),
+    "nulls_flipped": (("order_decided_earlier", _order_decided_earlier),
+                      ("no_null_to_place", _no_null_to_place)),
     "ranking_swapped": (("ranking_without_ties", _ranking_without_ties),),
     "nvl_moved": (("nvl_of_never_null", _nvl_of_never_null),),
     "conjunct_dropped": (("never_null_test_dropped", _never_null_test_dropped),),
