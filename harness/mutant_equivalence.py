@@ -42,7 +42,7 @@ from functools import lru_cache
 
 from sqlglot import exp
 
-from harness.mutants import Mutant, SchemaFacts, never_null, order_target
+from harness.mutants import Mutant, SchemaFacts, never_null, oracle_text, order_target
 from harness.sql_parse import SqlParseError, parse_single
 
 Attr = tuple[str, str]  # (alias, column); column "*" stands for the whole row of the alias
@@ -536,7 +536,7 @@ _RULES_BY_OPERATOR = {
 def _printed_tree(sql: str) -> exp.Expression | None:
     """The gold as its mutants were printed and parsed again (rules only read it)."""
     try:
-        return parse_single(parse_single(sql).sql(dialect="oracle"))
+        return parse_single(oracle_text(parse_single(sql)))
     except SqlParseError:
         return None
 

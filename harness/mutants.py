@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
+from sqlglot.dialects.oracle import Oracle
 
 from harness.sql_parse import SqlParseError, parse_single
 
@@ -506,6 +507,22 @@ OPERATOR_NAMES = tuple(op.name for op in OPERATORS)
 # ---------------------------------------------------------------- generation
 
 
+class _Oracle19(Oracle):
+    """sqlglot's Oracle dialect, printing MINUS where it prints EXCEPT (which 19c refuses:
+    a mutant of a MINUS gold printed with EXCEPT is no query the judge accepts)."""
+
+    class Generator(Oracle.Generator):
+        def set_operation(self, expression: exp.SetOperation) -> str:
+            text = super().set_operation(expression)
+            return text.replace("EXCEPT", "MINUS", 1) if isinstance(expression, exp.Except) \
+                else text
+
+
+def oracle_text(tree: exp.Expression) -> str:
+    """The Oracle 19c text of a tree, as mutants are printed."""
+    return tree.sql(dialect=_Oracle19)
+
+
 def _sites(tree: exp.Expression) -> list[exp.Expression]:
     # walk() visits a tree and its copy in the same order, so an index finds the copy's node
     return list(tree.walk())
@@ -525,7 +542,7 @@ def _apply(tree: exp.Expression, index: int, variant: int, operator: Operator,
     else:
         node.replace(replacement)
     try:
-        return copy.sql(dialect="oracle")
+        return oracle_text(copy)
     except Exception:  # noqa: BLE001 — a mutant sqlglot cannot print is no mutant
         return None
 
@@ -551,7 +568,7 @@ def neighbours(gold_sql: str, operators: tuple[Operator, ...] = OPERATORS,
     and NOT NULL columns), edits they prove meaning-preserving are left out. Raises
     SqlParseError when the gold does not parse."""
     tree = parse_single(gold_sql)
-    seen = {tree.sql(dialect="oracle")}
+    seen = {oracle_text(tree)}
     out = []
     for mutant in mutate(tree, operators, facts):
         if mutant.sql in seen:

@@ -25,10 +25,10 @@ from harness.sql_parse import parse_single
 from harness.validate import ValidationSettings
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
-# The mutation score the shipped core set is measured at (86.94 %, docs/test-suite-data.md),
-# less half a point for translator changes that make a few more neighbours equivalent (tie-
-# aware order); the test below fails when a gold or a data change lowers it further. Raise it
-# as data kills more survivors.
+# The mutation score the shipped core set is measured at (87.60 % with the survivors proved
+# equivalent by rule set apart, docs/test-suite-data.md), less about half a point for
+# translator changes that make a few more neighbours equivalent; the test below fails when a
+# gold or a data change lowers it further. Raise it as data kills more survivors.
 SHIPPED_MUTATION_FLOOR = ValidationSettings().min_mutation_score
 
 
@@ -206,11 +206,33 @@ def test_neighbours_of_a_shipped_gold_parse_are_distinct_and_differ_from_it(gold
     _, sql = gold
     printed = parse_single(sql).sql(dialect="oracle")
     found = neighbours(sql)
-    assert found, "every shipped gold has neighbours"
     assert len({m.sql for m in found}) == len(found)
     for mutant in found:
         assert mutant.sql != printed
         parse_single(mutant.sql)
+
+
+def test_a_gold_whose_every_edit_is_noise_has_no_neighbours():
+    # po-014 groups by the two columns it shows: dropping a key is refused by Oracle and
+    # DISTINCT changes nothing, so no neighbour is left (the generator used to emit two
+    # invalid ones)
+    assert neighbours("SELECT TYPE_LOOKUP_CODE, AUTHORIZATION_STATUS, COUNT(*) FROM "
+                      "PO_REQUISITION_HEADERS_ALL GROUP BY TYPE_LOOKUP_CODE, "
+                      "AUTHORIZATION_STATUS") == []
+    for _, sql in shipped_golds():  # the only golds left without neighbours are of that shape
+        if not neighbours(sql):
+            tree = parse_single(sql)
+            shown = {e.unalias().sql() for e in tree.expressions}
+            assert tree.args.get("where") is None and tree.args.get("group") is not None
+            assert {k.sql() for k in tree.args["group"].expressions} <= shown, sql
+
+
+def test_neighbours_of_a_minus_gold_are_printed_with_minus():
+    # sqlglot prints MINUS as EXCEPT, which Oracle 19c (and the judge) refuses: the two
+    # MINUS golds had no neighbour at all
+    found = neighbours("SELECT a FROM t WHERE b = 1 MINUS SELECT a FROM t WHERE b = 2")
+    assert "SELECT a FROM t MINUS SELECT a FROM t WHERE b = 2" in {m.sql for m in found}
+    assert all(" MINUS " in m.sql and "EXCEPT" not in m.sql for m in found)
 
 
 # ---------------------------------------------------------------- kill computation
@@ -361,6 +383,8 @@ def test_shipped_golds_keep_their_mutation_score(shipped_report):
     survivors = "\n".join(f"{g} [{o.operator}] {o.sql}" for g, o in shipped_report.survivors)
     assert shipped_report.score >= SHIPPED_MUTATION_FLOOR, survivors
     assert not shipped_report.stale_equivalents
+    assert not shipped_report.refuted  # no instance kills a mutant a rule proves equivalent
+    assert shipped_report.proved_by_rule()  # the rules do prove shipped survivors
 
 
 @pytest.mark.xfail(strict=True, reason="the 99% bar of issue #17 is not reached yet "
