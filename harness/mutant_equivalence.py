@@ -2,16 +2,17 @@
 database the catalog allows, so no test-suite instance can kill it.
 
 The prover is conservative: `prove` returns a `Proof` (the rule and a machine-written reason)
-only when one of the rules below applies soundly, and None whenever it is unsure (a derived
-table, a RIGHT/FULL join, an unqualified column two tables share, an expression it does not
-know). A None is no claim of difference: the survivor stays counted until data kills it or a
+only when one of the rules below applies soundly, and None whenever it is unsure (a CTE, a
+RIGHT/FULL join, an outer-joined derived table, an unqualified column two tables share, an
+expression it does not know). A None is no claim of difference: the survivor stays counted until data kills it or a
 person reviews it (`fixtures/golden/equivalent_mutants.yaml`).
 
 Every rule rests on one fact: which columns **determine a row** of a SELECT's FROM. A table's
 primary key and its declared unique keys (catalog `unique_keys`, EBS unique indexes, each with
-a NOT NULL column so that no row escapes the index) determine its row; an equality conjunct of
-WHERE or of an inner join's ON (`a.x = b.y`, `a.x = 5`) carries a value from one side to the
-other; an outer join (LEFT JOIN's ON, Oracle's `(+)`) that matches a whole unique key of the
+a NOT NULL column so that no row escapes the index) determine its row, and so do a derived
+table's shown GROUP BY keys, or all its columns when its rows are distinct; an equality
+conjunct of WHERE or of an inner join's ON (`a.x = b.y`, `a.x = 5`) carries a value from one
+side to the other; an outer join (LEFT JOIN's ON, Oracle's `(+)`) that matches a whole unique key of the
 joined table determines that table's row (the match or the NULL row) from the other side only.
 The closure of a set of columns under these dependencies decides:
 
@@ -117,14 +118,21 @@ def edit_site(gold: exp.Expression, mutant: exp.Expression
 # ---------------------------------------------------------------- functional dependencies
 
 
+@dataclass(frozen=True)
+class _Source:
+    """One row source of a SELECT: its columns and the column sets that determine its row."""
+
+    columns: frozenset[str]
+    keys: tuple[tuple[str, ...], ...]
+
+
 @dataclass
 class _Scope:
-    """The tables one SELECT reads and the dependencies among their columns."""
+    """The row sources one SELECT reads and the dependencies among their columns."""
 
-    tables: dict[str, str]  # alias -> table
+    tables: dict[str, _Source]  # alias -> source
     constants: set[Attr]
     edges: list[tuple[frozenset[Attr], Attr]]  # premises -> conclusion
-    facts: SchemaFacts
 
 
 def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
@@ -136,17 +144,16 @@ def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
     return [node]
 
 
-def _resolve(column: exp.Column, tables: dict[str, str], facts: SchemaFacts
-             ) -> Attr | str | None:
+def _resolve(column: exp.Column, tables: dict[str, _Source]) -> Attr | str | None:
     """(alias, column) for a column of the scope, "outer" for one qualified by an alias of an
     enclosing query (a constant while this SELECT runs), None when unsure."""
     name = column.name.upper()
     if column.table:
         alias = column.table.upper()
         if alias in tables:
-            return (alias, name) if name in facts.columns.get(tables[alias], ()) else None
+            return (alias, name) if name in tables[alias].columns else None
         return "outer"
-    owners = [a for a, t in tables.items() if name in facts.columns.get(t, ())]
+    owners = [a for a, t in tables.items() if name in t.columns]
     return (owners[0], name) if len(owners) == 1 else None
 
 
@@ -164,7 +171,7 @@ def _inputs(node: exp.Expression, scope: _Scope) -> frozenset[Attr] | None:
         return None
     out = set()
     for column in node.find_all(exp.Column):
-        attr = _resolve(column, scope.tables, scope.facts)
+        attr = _resolve(column, scope.tables)
         if attr is None:
             return None
         if attr != "outer":
@@ -176,23 +183,54 @@ def _marked(node: exp.Expression) -> set[str]:
     return {c.table.upper() for c in node.find_all(exp.Column) if c.args.get("join_mark")}
 
 
+def _derived(subquery: exp.Subquery, facts: SchemaFacts) -> _Source | None:
+    """A derived table's columns (its select list's names) and keys: the shown GROUP BY keys,
+    all its columns when its rows are distinct (DISTINCT, or rows the select list determines),
+    none at all for one row (an aggregate without GROUP BY)."""
+    inner = subquery.this
+    if not isinstance(inner, exp.Select) or not subquery.alias:
+        return None
+    names = [e.alias_or_name.upper() for e in inner.expressions]
+    if not all(names) or len(set(names)) != len(names) or any(
+            isinstance(e.unalias(), exp.Star) for e in inner.expressions):
+        return None
+    keys: list[tuple[str, ...]] = []
+    group = _plain_group(inner)
+    shown = {e.unalias().sql("oracle"): n for e, n in zip(inner.expressions, names, strict=True)}
+    if group and all(k.sql("oracle") in shown for k in group):
+        keys.append(tuple(shown[k.sql("oracle")] for k in group))
+    if group == [] and _aggregates(inner) and not inner.args.get("having"):
+        keys.append(())
+    if inner.args.get("distinct") or rows_determined_by(inner, inner.expressions, facts):
+        keys.append(tuple(names))
+    return _Source(frozenset(names), tuple(keys))
+
+
 def _scope(select: exp.Select, facts: SchemaFacts) -> _Scope | None:
-    """The scope of a SELECT over catalog tables joined inner, LEFT or by `(+)`; None for
-    anything else (derived tables, CTEs, RIGHT/FULL joins, USING)."""
+    """The scope of a SELECT over catalog tables and derived tables joined inner, LEFT or by
+    `(+)` (a derived table only inner); None for anything else (CTEs, RIGHT/FULL joins,
+    USING, a derived table an outer join may NULL-extend)."""
     source = select.args.get("from_") or select.args.get("from")
     joins = select.args.get("joins") or []
-    if source is None or not isinstance(source.this, exp.Table):
+    if source is None:
         return None
     items = [(source.this, None)] + [(j.this, j) for j in joins]
-    tables: dict[str, str] = {}
-    for node, _ in items:
-        if not isinstance(node, exp.Table) or node.name.upper() not in facts.columns:
-            return None
+    tables: dict[str, _Source] = {}
+    marks = any(c.args.get("join_mark") for c in select.find_all(exp.Column))
+    for node, join in items:
+        if isinstance(node, exp.Table) and node.name.upper() in facts.columns:
+            table = node.name.upper()
+            found = _Source(facts.columns[table], tuple(facts.unique_keys.get(table, ())))
+        elif isinstance(node, exp.Subquery) and not marks and (
+                join is None or join.side not in ("LEFT", "RIGHT", "FULL")):
+            found = _derived(node, facts)
+        else:
+            found = None
         alias = node.alias_or_name.upper()
-        if alias in tables:
+        if found is None or alias in tables:
             return None
-        tables[alias] = node.name.upper()
-    scope = _Scope(tables, set(), [], facts)
+        tables[alias] = found
+    scope = _Scope(tables, set(), [])
     outer: list[tuple[str, exp.Expression]] = []  # (joined alias, condition)
     inner = _conjuncts(select.args.get("where").this if select.args.get("where") else None)
     for node, join in items[1:]:
@@ -221,7 +259,7 @@ def _add_equality(conjunct: exp.Expression, scope: _Scope) -> None:
                         (conjunct.expression, conjunct.this)):
         if not isinstance(this, exp.Column):
             continue
-        target = _resolve(this, scope.tables, scope.facts)
+        target = _resolve(this, scope.tables)
         premises = _inputs(other, scope)
         if not isinstance(target, tuple) or premises is None:
             continue
@@ -240,14 +278,14 @@ def _add_outer_keys(conditions: list[tuple[str, exp.Expression]], scope: _Scope)
             continue
         for this, other in ((conjunct.this, conjunct.expression),
                             (conjunct.expression, conjunct.this)):
-            target = _resolve(this, scope.tables, scope.facts) if isinstance(
+            target = _resolve(this, scope.tables) if isinstance(
                 this, exp.Column) else None
             premises = _inputs(other, scope)
             if isinstance(target, tuple) and target[0] == alias and premises is not None \
                     and all(p[0] != alias for p in premises):
                 matched.setdefault(alias, {})[target[1]] = premises
     for alias, columns in matched.items():
-        for key in scope.facts.unique_keys.get(scope.tables[alias], ()):
+        for key in scope.tables[alias].keys:
             if all(c in columns for c in key):
                 premises = frozenset().union(*(columns[c] for c in key))
                 scope.edges.append((premises, (alias, _ROW)))
@@ -266,10 +304,10 @@ def _closure(start: Iterable[Attr], scope: _Scope) -> set[Attr]:
             if not _has(known, conclusion) and all(_has(known, p) for p in premises):
                 known.add(conclusion)
                 changed = True
-        for alias, table in scope.tables.items():
+        for alias, source in scope.tables.items():
             if (alias, _ROW) in known:
                 continue
-            for key in scope.facts.unique_keys.get(table, ()):
+            for key in source.keys:
                 if all(_has(known, (alias, c)) for c in key):
                     known.add((alias, _ROW))
                     changed = True
@@ -288,7 +326,7 @@ def _start(exprs: Iterable[exp.Expression], scope: _Scope) -> set[Attr]:
             if alias in scope.tables:
                 out.add((alias, _ROW))
         elif isinstance(node, exp.Column):
-            attr = _resolve(node, scope.tables, scope.facts)
+            attr = _resolve(node, scope.tables)
             if isinstance(attr, tuple):
                 out.add(attr)
     return out

@@ -68,6 +68,15 @@ CASES = [
      ("SELECT s.NAME, COUNT(*) FROM INV i JOIN SUP s ON s.ID = i.VENDOR_ID GROUP BY s.ID, s.NAME",
       "SELECT DISTINCT s.NAME, COUNT(*) FROM INV i JOIN SUP s ON s.ID = i.VENDOR_ID "
       "GROUP BY s.ID, s.NAME")),
+    ("distinct_over_unique_rows",  # a derived table keyed by the GROUP BY key it shows
+     "SELECT x.ORG, x.N, s.NAME FROM (SELECT i.ORG, COUNT(*) AS N FROM INV i GROUP BY i.ORG) x "
+     "JOIN SUP s ON s.ID = x.ORG", "distinct_toggled",
+     "SELECT DISTINCT x.ORG, x.N, s.NAME FROM (SELECT i.ORG, COUNT(*) AS N FROM INV i "
+     "GROUP BY i.ORG) x JOIN SUP s ON s.ID = x.ORG",
+     ("SELECT x.N, s.NAME FROM (SELECT i.ORG, COUNT(*) AS N FROM INV i GROUP BY i.ORG) x "
+      "JOIN SUP s ON s.ID = x.ORG",
+      "SELECT DISTINCT x.N, s.NAME FROM (SELECT i.ORG, COUNT(*) AS N FROM INV i "
+      "GROUP BY i.ORG) x JOIN SUP s ON s.ID = x.ORG")),
     ("single_row_groups",
      "SELECT i.ID, SUM(l.QTY) FROM LIN l JOIN INV i ON i.ID = l.INV_ID GROUP BY i.ID, l.ID",
      "aggregate_swapped",
@@ -140,7 +149,8 @@ def test_every_rule_has_a_case():
 
 @pytest.mark.parametrize("sql", [
     "SELECT i.ID FROM INV i RIGHT JOIN SUP s ON s.ID = i.VENDOR_ID",  # RIGHT join: unsure
-    "SELECT x.ID FROM (SELECT ID FROM INV) x",  # derived table: unsure
+    "SELECT x.ORG FROM (SELECT i.ORG FROM INV i) x",  # a derived table that repeats ORG
+    "SELECT x.ID FROM INV i LEFT JOIN (SELECT ID FROM INV) x ON x.ID = i.ID",  # outer: unsure
     "SELECT ID FROM INV i JOIN LIN l ON l.INV_ID = i.ID",  # ID is ambiguous: unsure
     "SELECT i.ID FROM INV i JOIN LIN l ON l.INV_ID = i.ID",  # lines repeat an invoice
     "SELECT i.NUM, i.ORG FROM INV i",  # NUM is unique only with VENDOR_ID
@@ -201,6 +211,11 @@ QUERIES = [
     "GROUP BY {key}",
     "SELECT COUNT(*), MIN(i.AMT) FROM INV i LEFT JOIN SUP s ON s.ID = i.VENDOR_ID "
     "GROUP BY {key}, {val}",
+    "SELECT d.ORG, d.VENDOR_ID, d.HI, s.NAME FROM (SELECT i.ORG, i.VENDOR_ID, MAX(i.AMT) AS "
+    "HI FROM INV i GROUP BY i.ORG, i.VENDOR_ID) d LEFT JOIN SUP s ON s.ID = d.VENDOR_ID "
+    "ORDER BY d.ORG, d.VENDOR_ID, d.HI",
+    "SELECT d.VENDOR_ID, d.HI FROM (SELECT DISTINCT i.ORG, i.VENDOR_ID, i.AMT AS HI FROM INV i) "
+    "d WHERE d.ORG = 1",
     "SELECT {cols}, NVL(i.ORG, 9), NVL(l.QTY, 9) FROM LIN l JOIN INV i ON i.ID = l.INV_ID "
     "WHERE i.ORG = 1 AND i.NUM IS NOT NULL AND l.QTY IS NOT NULL",
 ]
