@@ -96,9 +96,10 @@ class ValidationSettings:
     char_ngram: int = 5
     char_ngram_jaccard: float = 0.8
     # Of each file's counted mutants: below the floor is an error (the shipped core set
-    # measured 86.9 %, so a gold or data change that lets more mutants live fails validation);
-    # below the target (issue #17's bar, not reached yet) a warning that names the survivors.
-    min_mutation_score: float = 0.86
+    # measured 87.62 % with survivors proved equivalent by rule set apart, less about half a
+    # point; a gold or data change that lets more mutants live fails validation); below the
+    # target (issue #17's bar, not reached yet) a warning that names the survivors.
+    min_mutation_score: float = 0.87
     target_mutation_score: float = 0.99
 
 

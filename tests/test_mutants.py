@@ -25,7 +25,7 @@ from harness.sql_parse import parse_single
 from harness.validate import ValidationSettings
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
-# The mutation score the shipped core set is measured at (87.60 % with the survivors proved
+# The mutation score the shipped core set is measured at (87.62 % with the survivors proved
 # equivalent by rule set apart, docs/test-suite-data.md), less about half a point for
 # translator changes that make a few more neighbours equivalent; the test below fails when a
 # gold or a data change lowers it further. Raise it as data kills more survivors.
