@@ -224,6 +224,28 @@ def test_primary_keys(catalog, table, key):
     assert catalog.table(table).primary_key == key
 
 
+# The EBS unique indexes (eTRM) the catalog declares besides the primary keys; the mutation
+# prover relies on them, so each is one EBS enforces and none is invented.
+UNIQUE_KEYS = {
+    "AP_SUPPLIERS": {"AP_SUPPLIERS_U2": ["SEGMENT1"]},
+    "AP_SUPPLIER_SITES_ALL": {"AP_SUPPLIER_SITES_U2": ["VENDOR_ID", "VENDOR_SITE_CODE",
+                                                       "ORG_ID"]},
+    "AP_INVOICES_ALL": {"AP_INVOICES_U2": ["VENDOR_ID", "INVOICE_NUM", "ORG_ID"]},
+    "FND_USER": {"FND_USER_U2": ["USER_NAME"]},
+    "GL_LEDGERS": {"GL_LEDGERS_U1": ["NAME"], "GL_LEDGERS_U3": ["SHORT_NAME"]},
+    "HZ_PARTIES": {"HZ_PARTIES_U2": ["PARTY_NUMBER"]},
+    "HZ_CUST_ACCOUNTS": {"HZ_CUST_ACCOUNTS_U2": ["ACCOUNT_NUMBER"]},
+    "PO_REQUISITION_HEADERS_ALL": {"PO_REQUISITION_HEADERS_U2": ["SEGMENT1", "ORG_ID"]},
+    "PO_LINES_ALL": {"PO_LINES_U2": ["PO_HEADER_ID", "LINE_NUM"]},
+}
+
+
+def test_unique_keys_are_the_declared_ebs_indexes(catalog):
+    declared = {t.name: {u.index: u.columns for u in t.unique_keys}
+                for t in catalog.tables.values() if t.unique_keys}
+    assert declared == UNIQUE_KEYS
+
+
 def test_referencing_and_referenced_columns_share_a_type_family(catalog):
     for table, fk in catalog.join_edges():
         for c, r in zip(fk.columns, fk.ref_columns, strict=True):
@@ -559,6 +581,14 @@ DAMAGE = [
     ("nullable PK column", "ap", "primary_key: [INVOICE_ID]",
      "primary_key: [INVOICE_ID, INVOICE_AMOUNT]", "primary_key: [INVOICE_ID, INVOICE_AMOUNT]",
      "tables[1].primary_key[1]", "must be declared nullable: false"),
+    ("unique key column not in table", "ap", "primary_key: [VENDOR_ID]\n",
+     "primary_key: [VENDOR_ID]\n    unique_keys: [{index: AP_SUPPLIERS_U2, columns: "
+     "[VENDOR_NAM]}]\n", "unique_keys:", "tables[0].unique_keys[0].columns[0]",
+     "unique key column VENDOR_NAM is not a column of AP_SUPPLIERS"),
+    ("unique key every row can escape", "ap", "primary_key: [VENDOR_ID]\n",
+     "primary_key: [VENDOR_ID]\n    unique_keys: [{index: AP_SUPPLIERS_U9, columns: "
+     "[ENABLED_FLAG]}]\n", "unique_keys:", "tables[0].unique_keys[0].columns",
+     "unique key AP_SUPPLIERS_U9 needs a column declared nullable: false"),
     ("striping column not in table", "ap", "column: ORG_ID}", "column: ORGID}",
      "column: ORGID}", "tables[1].striping.column", "ORGID is not a column"),
     ("undefined lookup", "ap", "lookup: YES_NO}", "lookup: YES_N0}", "lookup: YES_N0}",

@@ -25,10 +25,10 @@ from harness.io.jsonl import read_jsonl
 from harness.sql.parse import parse_single
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "golden"
-# The mutation score the shipped core set is measured at (86.94 %, docs/test-suite-data.md),
-# less half a point for translator changes that make a few more neighbours equivalent (tie-
-# aware order); the test below fails when a gold or a data change lowers it further. Raise it
-# as data kills more survivors.
+# The mutation score the shipped core set is measured at (87.62 % with the survivors proved
+# equivalent by rule set apart, docs/test-suite-data.md), less about half a point for
+# translator changes that make a few more neighbours equivalent; the test below fails when a
+# gold or a data change lowers it further. Raise it as data kills more survivors.
 SHIPPED_MUTATION_FLOOR = ValidationSettings().min_mutation_score
 
 
@@ -66,8 +66,8 @@ def texts(sql: str, operator: str) -> set[str]:
      "SELECT t.a FROM t JOIN u ON u.x = t.x"),
     ("outer_mark_dropped", "SELECT t.a FROM t, u WHERE u.x(+) = t.x",
      "SELECT t.a FROM t, u WHERE u.x = t.x"),
-    ("group_key_dropped", "SELECT a, b, COUNT(*) FROM t GROUP BY a, b",
-     "SELECT a, b, COUNT(*) FROM t GROUP BY b"),
+    ("group_key_dropped", "SELECT b, COUNT(*) FROM t GROUP BY a, b",
+     "SELECT b, COUNT(*) FROM t GROUP BY b"),
     ("nvl_moved", "SELECT NVL(SUM(a), 0) FROM t", "SELECT SUM(NVL(a, 0)) FROM t"),
     ("nvl_moved", "SELECT SUM(NVL(a, 0)) FROM t", "SELECT NVL(SUM(a), 0) FROM t"),
     ("nvl_moved", "SELECT NVL(a, 0) FROM t", "SELECT a FROM t"),
@@ -115,6 +115,20 @@ def test_provable_equivalents_are_not_generated(operator, gold):
     assert texts(gold, operator) == set()
 
 
+@pytest.mark.parametrize(("operator", "gold"), [
+    # a key the select list shows cannot go: Oracle refuses the mutant (ORA-00979)
+    ("group_key_dropped", "SELECT a, COUNT(*) FROM t GROUP BY a"),
+    ("group_key_dropped", "SELECT a, b, COUNT(*) FROM t GROUP BY a, b"),
+    # a constant that is no comparison boundary: another computation, not an off-by-one
+    # filter (and in a GROUP BY expression the mutant only breaks the query)
+    ("constant_shifted", "SELECT SUBSTR(a, INSTR(a, '@') + 1), COUNT(*) FROM t "
+     "GROUP BY SUBSTR(a, INSTR(a, '@') + 1)"),
+    ("constant_shifted", "SELECT ROUND(100 * a / b, 1) FROM t"),
+])
+def test_generator_noise_is_not_generated(operator, gold):
+    assert texts(gold, operator) == set()
+
+
 def test_nvl_moves_are_kept_where_they_can_change_the_result():
     # under GROUP BY the move is no edit (groups are never empty, SUM skips NULLs, an
     # all-NULL group gives 0 both ways); dropping the NVL is one (that group sums to NULL)
@@ -126,6 +140,14 @@ def test_nvl_moves_are_kept_where_they_can_change_the_result():
     # MAX(NVL(b, 0)) is 0 where NVL(MAX(b), 0) is the largest non-NULL b < 0
     assert "SELECT a, MAX(NVL(b, 0)) FROM t GROUP BY a" in texts(
         "SELECT a, NVL(MAX(b), 0) FROM t GROUP BY a", "nvl_moved")
+
+
+def test_constants_reached_through_arithmetic_are_still_boundaries():
+    # `DATE '…' - 30` and `b * 2 > 10`: the number moves the filter's edge
+    assert "SELECT a FROM t WHERE d >= TO_DATE('2025-06-15', 'YYYY-MM-DD') - 31" in texts(
+        "SELECT a FROM t WHERE d >= DATE '2025-06-15' - 30", "constant_shifted")
+    assert texts("SELECT a FROM t WHERE b * 2 > 10", "constant_shifted") == {
+        f"SELECT a FROM t WHERE b * {m} > {n}" for m, n in ((1, 10), (3, 10), (2, 9), (2, 11))}
 
 
 def test_distinct_is_toggled_where_it_can_change_the_rows():
@@ -184,11 +206,33 @@ def test_neighbours_of_a_shipped_gold_parse_are_distinct_and_differ_from_it(gold
     _, sql = gold
     printed = parse_single(sql).sql(dialect="oracle")
     found = neighbours(sql)
-    assert found, "every shipped gold has neighbours"
     assert len({m.sql for m in found}) == len(found)
     for mutant in found:
         assert mutant.sql != printed
         parse_single(mutant.sql)
+
+
+def test_a_gold_whose_every_edit_is_noise_has_no_neighbours():
+    # po-014 groups by the two columns it shows: dropping a key is refused by Oracle and
+    # DISTINCT changes nothing, so no neighbour is left (the generator used to emit two
+    # invalid ones)
+    assert neighbours("SELECT TYPE_LOOKUP_CODE, AUTHORIZATION_STATUS, COUNT(*) FROM "
+                      "PO_REQUISITION_HEADERS_ALL GROUP BY TYPE_LOOKUP_CODE, "
+                      "AUTHORIZATION_STATUS") == []
+    for _, sql in shipped_golds():  # the only golds left without neighbours are of that shape
+        if not neighbours(sql):
+            tree = parse_single(sql)
+            shown = {e.unalias().sql() for e in tree.expressions}
+            assert tree.args.get("where") is None and tree.args.get("group") is not None
+            assert {k.sql() for k in tree.args["group"].expressions} <= shown, sql
+
+
+def test_neighbours_of_a_minus_gold_are_printed_with_minus():
+    # sqlglot prints MINUS as EXCEPT, which Oracle 19c (and the judge) refuses: the two
+    # MINUS golds had no neighbour at all
+    found = neighbours("SELECT a FROM t WHERE b = 1 MINUS SELECT a FROM t WHERE b = 2")
+    assert "SELECT a FROM t MINUS SELECT a FROM t WHERE b = 2" in {m.sql for m in found}
+    assert all(" MINUS " in m.sql and "EXCEPT" not in m.sql for m in found)
 
 
 # ---------------------------------------------------------------- kill computation
@@ -255,6 +299,32 @@ def test_review_file_sets_equivalents_apart_and_reports_stale_entries(backends, 
     assert plain.counted == report.counted + len(survived)
 
 
+def test_a_proved_survivor_does_not_count_and_its_review_entry_is_stale(backends, catalog,
+                                                                          tmp_path):
+    gold = ("gold-1", "SELECT INVOICE_ID, INVOICE_NUM FROM AP_INVOICES_ALL WHERE ORG_ID = 204")
+    toggled = "SELECT DISTINCT INVOICE_ID, INVOICE_NUM FROM AP_INVOICES_ALL WHERE ORG_ID = 204"
+    facts = SchemaFacts.from_catalog(catalog)
+    plain = mutation_report([gold], backends, cache_directory=tmp_path)
+    assert toggled in {o.sql for _, o in plain.survivors}  # no facts: no proof
+    entry = Equivalent("gold-1", "distinct_toggled", toggled, "INVOICE_ID is the primary key")
+    report = mutation_report([gold], backends, [entry], cache_directory=tmp_path, facts=facts)
+    (proved,) = report.golds[0].proved
+    assert proved.sql == toggled and proved.rule == "distinct_over_unique_rows"
+    assert report.proved_by_rule() == {"distinct_over_unique_rows": 1}
+    assert toggled not in {o.sql for _, o in report.survivors}
+    assert report.counted == plain.counted - 1 and report.reviewed == 0
+    assert report.stale_equivalents == [entry]  # a rule proves it: the entry is not needed
+
+
+def test_a_killed_mutant_with_a_proof_is_a_refuted_rule():
+    killed = mutation_score.MutantOutcome("distinct_toggled", "SELECT DISTINCT 1 FROM DUAL",
+                                          "killed", "instance 2: rows differ",
+                                          "distinct_over_unique_rows: keys")
+    gold = mutation_score.GoldMutation("g", [killed])
+    assert gold.refuted == [killed] and gold.proved == [] and gold.killed == 1
+    assert mutation_score.MutationReport([gold]).refuted == [("g", killed)]
+
+
 def test_outcomes_are_cached_by_data_and_sql(backends, tmp_path, monkeypatch):
     sql = "SELECT VENDOR_NAME FROM AP_SUPPLIERS WHERE HOLD_FLAG = 'Y'"
     first = gold_outcomes(sql, backends, tmp_path)
@@ -313,6 +383,8 @@ def test_shipped_golds_keep_their_mutation_score(shipped_report):
     survivors = "\n".join(f"{g} [{o.operator}] {o.sql}" for g, o in shipped_report.survivors)
     assert shipped_report.score >= SHIPPED_MUTATION_FLOOR, survivors
     assert not shipped_report.stale_equivalents
+    assert not shipped_report.refuted  # no instance kills a mutant a rule proves equivalent
+    assert shipped_report.proved_by_rule()  # the rules do prove shipped survivors
 
 
 @pytest.mark.xfail(strict=True, reason="the 99% bar of issue #17 is not reached yet "

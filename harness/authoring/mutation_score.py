@@ -12,12 +12,19 @@ A mutant is
 - **invalid** when it does not parse, translate or run on the first instance, or its result is
   not defined (nondeterminism) or cannot be compared: it does not count.
 
-The score of a set of golds is killed / (killed + survivors not recorded as equivalent).
+With the catalog's facts, every mutant that ran also gets the proof `harness.authoring.mutant_equivalence`
+finds (or none; proofs are not cached: a rule change needs no mutant run again). A survivor with a proof is **proved equivalent** and does not count; a killed mutant
+with a proof **refutes** its rule (the rule is unsound or an instance breaks a catalog key):
+validation reports it as an error.
+
+The score of a set of golds is killed / (killed + survivors neither proved nor recorded as
+equivalent).
 
 The review file (`fixtures/golden/equivalent_mutants.yaml`) lists the survivors a person has
 checked to mean the same as their gold on every database the catalog allows, each with the
 gold id, the operator, the mutant's Oracle text and the reason. An entry that no longer matches a
-surviving mutant (the gold changed, or the data now kills it) is stale and reported.
+surviving mutant (the gold changed, the data now kills it, or a rule now proves it) is stale and
+reported.
 
 Outcomes are cached per gold under `<cache root>/mutants/`, keyed by the instances' fingerprints,
 the gold's prepared SQL and the source of the generator, the translator and the comparison:
@@ -30,7 +37,7 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Literal
@@ -39,6 +46,7 @@ import yaml
 from sqlglot.errors import ParseError
 
 from harness import translate as translate_package
+from harness.authoring import mutant_equivalence
 from harness.authoring import mutants as mutants_module
 from harness.backends.base import Execution, ExecutionBackend, PreparedQuery, QueryRejected
 from harness.io.atomic import write_text_atomic
@@ -63,12 +71,19 @@ Verdict = Literal["killed", "survived", "invalid"]
 @dataclass(frozen=True)
 class MutantOutcome:
     """What the test suite made of one mutant; `detail` says where it was killed or why it is
-    invalid."""
+    invalid; `proof` is the rule that proves it equivalent to its gold and why ("rule: reason"),
+    empty when none applies."""
 
     operator: str
     sql: str
     verdict: Verdict
     detail: str = ""
+    proof: str = ""
+
+    @property
+    def rule(self) -> str:
+        """The name of the rule that proves it equivalent, "" when none."""
+        return self.proof.partition(":")[0]
 
 
 @dataclass(frozen=True)
@@ -94,10 +109,21 @@ class GoldMutation:
         return sum(o.verdict == "killed" for o in self.outcomes)
 
     @property
+    def proved(self) -> list[MutantOutcome]:
+        """Surviving mutants a rule proves equivalent."""
+        return [o for o in self.outcomes if o.verdict == "survived" and o.proof]
+
+    @property
+    def refuted(self) -> list[MutantOutcome]:
+        """Killed mutants a rule claimed equivalent: an unsound rule or a broken catalog key."""
+        return [o for o in self.outcomes if o.verdict == "killed" and o.proof]
+
+    @property
     def survivors(self) -> list[MutantOutcome]:
-        """Surviving mutants not recorded as equivalent."""
+        """Surviving mutants neither proved nor recorded as equivalent."""
         known = {o.sql for o in self.equivalent}
-        return [o for o in self.outcomes if o.verdict == "survived" and o.sql not in known]
+        return [o for o in self.outcomes if o.verdict == "survived" and not o.proof
+                and o.sql not in known]
 
     @property
     def invalid(self) -> int:
@@ -132,6 +158,20 @@ class MutationReport:
     @property
     def survivors(self) -> list[tuple[str, MutantOutcome]]:
         return [(g.gold_id, o) for g in self.golds for o in g.survivors]
+
+    @property
+    def refuted(self) -> list[tuple[str, MutantOutcome]]:
+        return [(g.gold_id, o) for g in self.golds for o in g.refuted]
+
+    @property
+    def reviewed(self) -> int:
+        """Survivors set apart by the review file."""
+        return sum(len(g.equivalent) for g in self.golds)
+
+    def proved_by_rule(self) -> dict[str, int]:
+        """rule -> survivors it proves equivalent."""
+        counts = Counter(o.rule for g in self.golds for o in g.proved)
+        return dict(sorted(counts.items()))
 
     def by_operator(self) -> dict[str, tuple[int, int]]:
         """operator -> (killed, counted)."""
@@ -284,13 +324,25 @@ def gold_outcomes(gold_sql: str, backends: Sequence[ExecutionBackend],
     return outcomes
 
 
+def with_proof(outcome: MutantOutcome, gold_sql: str,
+               facts: mutants_module.SchemaFacts) -> MutantOutcome:
+    """The outcome with the proof a rule finds for a mutant that ran (invalid ones need none)."""
+    if outcome.verdict == "invalid":
+        return outcome
+    proof = mutant_equivalence.prove(gold_sql, mutants_module.Mutant(outcome.operator,
+                                                                     outcome.sql), facts)
+    if proof is None:
+        return outcome
+    return replace(outcome, proof=f"{proof.rule}: {proof.reason}")
+
+
 def mutation_report(golds: Sequence[tuple[str, str]], backends: Sequence[ExecutionBackend],
                     equivalents: Sequence[Equivalent] = (),
                     cache_directory: Path | None = None,
                     facts: mutants_module.SchemaFacts | None = None) -> MutationReport:
     """Mutation outcomes of (gold id, gold SQL) pairs; a gold that cannot run is left out
-    (validation reports it). Review entries of these golds that match no survivor are
-    stale."""
+    (validation reports it). Review entries of these golds that match no survivor without a
+    proof are stale. With `facts`, each outcome carries the proof a rule finds."""
     reviewed: dict[tuple[str, str], Equivalent] = {(e.gold_id, e.sql): e for e in equivalents}
     used: set[tuple[str, str]] = set()
     report = MutationReport([])
@@ -298,9 +350,11 @@ def mutation_report(golds: Sequence[tuple[str, str]], backends: Sequence[Executi
         outcomes = gold_outcomes(sql, backends, cache_directory, facts)
         if isinstance(outcomes, str):
             continue
+        if facts is not None:
+            outcomes = [with_proof(o, sql, facts) for o in outcomes]
         entry = GoldMutation(gold_id, outcomes)
         for o in outcomes:
-            if o.verdict == "survived" and (gold_id, o.sql) in reviewed:
+            if o.verdict == "survived" and not o.proof and (gold_id, o.sql) in reviewed:
                 entry.equivalent.append(o)
                 used.add((gold_id, o.sql))
         report.golds.append(entry)

@@ -24,9 +24,11 @@ Checks, in order:
 - with `--stats`: counts per domain x difficulty and kind, the numbers the core set must
   reach (`CoreTargets`), and the mutation score of each file's golds
   (`harness.authoring.mutation_score`: the share of each gold's neighbour queries that some instance tells
-  apart from it, survivors reviewed as equivalent in `equivalent_mutants.yaml` set apart). A
-  file below `min_mutation_score` is an error; every unreviewed survivor is listed, and a review
-  entry that matches no survivor is a warning (stale).
+  apart from it, survivors proved equivalent by a rule of `harness.authoring.mutant_equivalence` or
+  reviewed as equivalent in `equivalent_mutants.yaml` set apart). A file below
+  `min_mutation_score` is an error, and so is a killed mutant that a rule proved equivalent
+  (an unsound rule or an instance breaking a catalog key); every other survivor is listed, and
+  a review entry that matches no such survivor is a warning (stale).
 
 Leakage (`leakage`): a golden example leaks when its normalised question equals a training
 question, its normalised gold SQL (`text_metrics.normalize_sql`) equals a training gold, or its
@@ -100,9 +102,10 @@ class ValidationSettings:
     char_ngram: int = 5
     char_ngram_jaccard: float = 0.8
     # Of each file's counted mutants: below the floor is an error (the shipped core set
-    # measured 86.9 %, so a gold or data change that lets more mutants live fails validation);
-    # below the target (issue #17's bar, not reached yet) a warning that names the survivors.
-    min_mutation_score: float = 0.86
+    # measured 87.62 % with survivors proved equivalent by rule set apart, less about half a
+    # point; a gold or data change that lets more mutants live fails validation); below the
+    # target (issue #17's bar, not reached yet) a warning that names the survivors.
+    min_mutation_score: float = 0.87
     target_mutation_score: float = 0.99
 
 
@@ -527,10 +530,14 @@ def _print_mutation(path: str, mutation: MutationReport, console: Console) -> No
         table.add_row(operator, str(killed), str(counted), f"{killed / counted:.1%}")
     console.print(table)
     invalid = sum(g.invalid for g in mutation.golds)
-    equivalent = sum(len(g.equivalent) for g in mutation.golds)
+    proved = mutation.proved_by_rule()
     console.print(f"mutation score: {mutation.score:.2%} ({mutation.killed} killed of "
-                  f"{mutation.counted} counted; {equivalent} reviewed equivalent, {invalid} "
-                  f"invalid, not counted)")
+                  f"{mutation.counted} counted; not counted: {sum(proved.values())} proved "
+                  f"equivalent by rule, {mutation.reviewed} reviewed equivalent, {invalid} "
+                  "invalid)")
+    if proved:
+        console.print("proved equivalent by rule: " + ", ".join(
+            f"{rule} {n}" for rule, n in proved.items()))
     weakest = sorted((g for g in mutation.golds if g.survivors),
                      key=lambda g: (g.killed / g.counted, g.gold_id))
     for gold in weakest:  # plain lines: one survivor a line, never wrapped, easy to grep
@@ -658,7 +665,12 @@ def _measure_mutation(report: Report, backends: Sequence[ExecutionBackend],
         for stale in mutation.stale_equivalents:
             report.add(loaded.path, None, stale.gold_id, "warning",
                        f"equivalent_mutants entry [{stale.operator}] matches no surviving "
-                       f"mutant (stale): {stale.sql}")
+                       f"mutant that no rule proves (stale): {stale.sql}")
+        for gold_id, outcome in mutation.refuted:
+            report.add(loaded.path, None, gold_id, "error",
+                       f"rule {outcome.rule} proves [{outcome.operator}] equivalent but "
+                       f"{outcome.detail.split(':')[0]} tells it apart (an unsound rule or an "
+                       f"instance that breaks a catalog key): {outcome.sql}")
         for bar, severity in ((settings.min_mutation_score, "error"),
                               (settings.target_mutation_score, "warning")):
             if mutation.score < bar:

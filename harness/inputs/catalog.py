@@ -151,6 +151,16 @@ class ForeignKey(_Strict):
     description: str = ""
 
 
+class UniqueKey(_Strict):
+    """A unique key EBS declares besides the primary key (a unique index of the eTRM, named
+    so it can be checked). As Oracle's unique indexes do, it forbids two rows that agree on
+    every key column, NULLs counted as equal, unless all of them are NULL; the catalog asks
+    at least one column to be NOT NULL, so no row escapes it."""
+
+    index: str = Field(pattern=f"^{_IDENT}$")  # the EBS unique index, e.g. AP_INVOICES_U2
+    columns: list[str] = Field(min_length=1)
+
+
 class Striping(_Strict):
     """How MOAC stripes a table: by operating unit (ORG_ID) or inventory organization."""
 
@@ -164,6 +174,7 @@ class Table(_Strict):
     name: str = Field(pattern=f"^{_IDENT}$")
     description: str = Field(min_length=1)
     primary_key: list[str] = Field(min_length=1)
+    unique_keys: list[UniqueKey] = []
     columns: list[Column] = Field(min_length=1)
     foreign_keys: list[ForeignKey] = []
     striping: Striping | None = None
@@ -401,6 +412,17 @@ def _cross_check(catalog: Catalog, lines_by_file: dict[Path, dict]) -> None:
                 if table.column(key).nullable:
                     fail(f"primary key column {table.name}.{key} must be declared nullable: false",
                          loc)
+            for ui, unique in enumerate(table.unique_keys):
+                for ki, key in enumerate(unique.columns):
+                    loc = ("tables", ti, "unique_keys", ui, "columns", ki)
+                    if key not in names:
+                        fail(f"unique key column {key} is not a column of {table.name}", loc)
+                    if key in unique.columns[:ki]:
+                        fail(f"unique key column {key} is listed twice", loc)
+                if all(table.column(c).nullable for c in unique.columns):
+                    fail(f"unique key {unique.index} needs a column declared nullable: false "
+                         "(rows whose key columns are all NULL escape a unique index)",
+                         ("tables", ti, "unique_keys", ui, "columns"))
             for ci, col in enumerate(table.columns):
                 if col.lookup and col.lookup not in catalog.lookups:
                     fail(f"lookup {col.lookup!r} is not defined in any catalog file"

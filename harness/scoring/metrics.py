@@ -16,7 +16,12 @@ from statistics import fmean
 from typing import Any, Literal
 
 from harness.scoring.scorer import ExampleScore
-from harness.scoring.status import INFRA_STATUS, NO_SQL_STATUSES, UNEVALUABLE_STATUSES, Status
+from harness.scoring.status import (
+    INFRA_STATUS,
+    NO_SQL_STATUSES,
+    UNEVALUABLE_STATUSES,
+    Status,
+)
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.959964) -> tuple[float, float]:

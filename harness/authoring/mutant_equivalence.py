@@ -1,0 +1,602 @@
+"""Proofs that a neighbour query (`harness.authoring.mutants`) means the same as its gold on every
+database the catalog allows, so no test-suite instance can kill it.
+
+The prover is conservative: `prove` returns a `Proof` (the rule and a machine-written reason)
+only when one of the rules below applies soundly, and None whenever it is unsure (a CTE, a
+RIGHT/FULL join, an outer-joined derived table, an unqualified column two tables share, an
+expression it does not know). A None is no claim of difference: the survivor stays counted until data kills it or a
+person reviews it (`fixtures/golden/equivalent_mutants.yaml`).
+
+Every rule rests on one fact: which columns **determine a row** of a SELECT's FROM. A table's
+primary key and its declared unique keys (catalog `unique_keys`, EBS unique indexes, each with
+a NOT NULL column so that no row escapes the index) determine its row, and so do a derived
+table's shown GROUP BY keys, or all its columns when its rows are distinct; an equality
+conjunct of WHERE or of an inner join's ON (`a.x = b.y`, `a.x = 5`) carries a value from one
+side to the other; an outer join (LEFT JOIN's ON, Oracle's `(+)`) that matches a whole unique key of the
+joined table determines that table's row (the match or the NULL row) from the other side only.
+The closure of a set of columns under these dependencies decides:
+
+- `distinct_over_unique_rows`: DISTINCT toggled on a SELECT whose selected columns determine a
+  row of every table (or every GROUP BY key): the rows are already distinct;
+- `single_row_groups`: SUM↔AVG, MIN↔MAX, COUNT(x)↔COUNT(DISTINCT x) where the GROUP BY keys
+  (or the WHERE's constants, without GROUP BY) determine a row of every table: a group holds at
+  most one row, on which these aggregates agree;
+- `constant_within_group`: MIN↔MAX of an expression the GROUP BY keys determine: every row of
+  a group holds the same value;
+- `group_key_determined`: a GROUP BY key dropped that the other keys determine: same groups;
+- `order_decided_earlier`: ASC↔DESC or NULLS FIRST↔LAST of an ORDER BY key that follows keys
+  determining the row (or of a one-row result): it never breaks a tie;
+- `ranking_without_ties`: RANK, DENSE_RANK and ROW_NUMBER swapped in a window whose PARTITION BY
+  and ORDER BY keys determine the row: with no ties the three number rows alike;
+- `no_null_to_place`: NULLS FIRST↔LAST of an ORDER BY key that is never NULL in the result
+  (a top-level WHERE conjunct rejects its NULLs: `x IS NOT NULL`, `x > 5`, `x LIKE …`);
+- `nvl_of_never_null`: NVL(x, d) → x where x is never NULL (a NOT NULL column no outer join
+  extends, COUNT, or MIN/MAX/SUM of one per non-empty group);
+- `never_null_test_dropped`: a conjunct `x IS NOT NULL` dropped where x is never NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlglot import exp
+
+from harness.authoring.mutants import Mutant, SchemaFacts, never_null, oracle_text, order_target
+from harness.sql.parse import SqlParseError, parse_single
+
+Attr = tuple[str, str]  # (alias, column); column "*" stands for the whole row of the alias
+_ROW = "*"
+_SWAPPED_AGGREGATES = (exp.Sum, exp.Avg, exp.Min, exp.Max, exp.Count)
+
+
+@dataclass(frozen=True)
+class Proof:
+    """Why a mutant means the same as its gold: the rule and what it found."""
+
+    rule: str
+    reason: str
+
+
+RULES: dict[str, str] = {
+    "distinct_over_unique_rows": "DISTINCT toggled where the selected columns determine a row "
+                                 "of every table read (primary/unique keys): rows are already "
+                                 "distinct",
+    "single_row_groups": "SUM/AVG, MIN/MAX or COUNT(x)/COUNT(DISTINCT x) swapped where each "
+                         "group holds at most one row",
+    "constant_within_group": "MIN/MAX swapped on an expression the GROUP BY keys determine",
+    "group_key_determined": "a GROUP BY key dropped that the other keys determine",
+    "order_decided_earlier": "ASC/DESC or NULLS FIRST/LAST flipped on an ORDER BY key that "
+                             "never breaks a tie (earlier keys determine the row)",
+    "ranking_without_ties": "RANK/DENSE_RANK/ROW_NUMBER swapped where the window's keys "
+                            "determine the row (no ties)",
+    "no_null_to_place": "NULLS FIRST/LAST flipped on an ORDER BY key WHERE keeps from being "
+                        "NULL",
+    "nvl_of_never_null": "NVL removed around an expression that is never NULL",
+    "never_null_test_dropped": "an IS NOT NULL test dropped on an expression that is never "
+                               "NULL",
+}
+
+
+# ---------------------------------------------------------------- where the edit is
+
+
+def _children(node: exp.Expression) -> dict[str, object]:
+    return {k: v for k, v in node.args.items() if v not in (None, False, [], "")}
+
+
+def edit_site(gold: exp.Expression, mutant: exp.Expression
+              ) -> tuple[exp.Expression, exp.Expression] | None:
+    """The smallest pair of nodes (gold's, mutant's) outside which the two trees are equal,
+    found by descending while exactly one child differs; None for equal trees."""
+    if type(gold) is not type(mutant):
+        return gold, mutant
+    a, b = _children(gold), _children(mutant)
+    if a.keys() != b.keys():
+        return gold, mutant
+    differing: list[tuple[exp.Expression, exp.Expression]] = []
+    for key, left in a.items():
+        right = b[key]
+        lefts = left if isinstance(left, list) else [left]
+        rights = right if isinstance(right, list) else [right]
+        if len(lefts) != len(rights):
+            return gold, mutant
+        for x, y in zip(lefts, rights, strict=True):
+            if isinstance(x, exp.Expression) and isinstance(y, exp.Expression):
+                if x != y:
+                    differing.append((x, y))
+            elif x != y:
+                return gold, mutant
+    if not differing:
+        return None
+    if len(differing) > 1:
+        return gold, mutant
+    return edit_site(*differing[0])
+
+
+# ---------------------------------------------------------------- functional dependencies
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One row source of a SELECT: its columns and the column sets that determine its row."""
+
+    columns: frozenset[str]
+    keys: tuple[tuple[str, ...], ...]
+
+
+@dataclass
+class _Scope:
+    """The row sources one SELECT reads and the dependencies among their columns."""
+
+    tables: dict[str, _Source]  # alias -> source
+    constants: set[Attr]
+    edges: list[tuple[frozenset[Attr], Attr]]  # premises -> conclusion
+
+
+def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
+    if node is None:
+        return []
+    node = node.unnest()
+    if isinstance(node, exp.And):
+        return [c for part in (node.this, node.expression) for c in _conjuncts(part)]
+    return [node]
+
+
+def _resolve(column: exp.Column, tables: dict[str, _Source]) -> Attr | str | None:
+    """(alias, column) for a column of the scope, "outer" for one qualified by an alias of an
+    enclosing query (a constant while this SELECT runs), None when unsure."""
+    name = column.name.upper()
+    if column.table:
+        alias = column.table.upper()
+        if alias in tables:
+            return (alias, name) if name in tables[alias].columns else None
+        return "outer"
+    owners = [a for a, t in tables.items() if name in t.columns]
+    return (owners[0], name) if len(owners) == 1 else None
+
+
+def _plain(node: exp.Expression) -> bool:
+    """Deterministic and row-local: no subquery, aggregate, window or ROWNUM."""
+    return not any(isinstance(n, exp.Select | exp.AggFunc | exp.Window | exp.Rand)
+                   or (isinstance(n, exp.Column) and n.name.upper() in ("ROWNUM", "LEVEL"))
+                   for n in node.walk())
+
+
+def _inputs(node: exp.Expression, scope: _Scope) -> frozenset[Attr] | None:
+    """The scope columns a plain expression reads, None when it is not plain or a column
+    does not resolve."""
+    if not _plain(node):
+        return None
+    out = set()
+    for column in node.find_all(exp.Column):
+        attr = _resolve(column, scope.tables)
+        if attr is None:
+            return None
+        if attr != "outer":
+            out.add(attr)
+    return frozenset(out)
+
+
+def _marked(node: exp.Expression) -> set[str]:
+    return {c.table.upper() for c in node.find_all(exp.Column) if c.args.get("join_mark")}
+
+
+def _derived(subquery: exp.Subquery, facts: SchemaFacts) -> _Source | None:
+    """A derived table's columns (its select list's names) and keys: the shown GROUP BY keys,
+    all its columns when its rows are distinct (DISTINCT, or rows the select list determines),
+    none at all for one row (an aggregate without GROUP BY)."""
+    inner = subquery.this
+    if not isinstance(inner, exp.Select) or not subquery.alias:
+        return None
+    names = [e.alias_or_name.upper() for e in inner.expressions]
+    if not all(names) or len(set(names)) != len(names) or any(
+            isinstance(e.unalias(), exp.Star) for e in inner.expressions):
+        return None
+    keys: list[tuple[str, ...]] = []
+    group = _plain_group(inner)
+    shown = {e.unalias().sql("oracle"): n for e, n in zip(inner.expressions, names, strict=True)}
+    if group and all(k.sql("oracle") in shown for k in group):
+        keys.append(tuple(shown[k.sql("oracle")] for k in group))
+    if group == [] and _aggregates(inner) and not inner.args.get("having"):
+        keys.append(())
+    if inner.args.get("distinct") or rows_determined_by(inner, inner.expressions, facts):
+        keys.append(tuple(names))
+    return _Source(frozenset(names), tuple(keys))
+
+
+def _scope(select: exp.Select, facts: SchemaFacts) -> _Scope | None:
+    """The scope of a SELECT over catalog tables and derived tables joined inner, LEFT or by
+    `(+)` (a derived table only inner); None for anything else (CTEs, RIGHT/FULL joins,
+    USING, a derived table an outer join may NULL-extend)."""
+    source = select.args.get("from_") or select.args.get("from")
+    joins = select.args.get("joins") or []
+    if source is None:
+        return None
+    items = [(source.this, None)] + [(j.this, j) for j in joins]
+    tables: dict[str, _Source] = {}
+    marks = any(c.args.get("join_mark") for c in select.find_all(exp.Column))
+    for node, join in items:
+        if isinstance(node, exp.Table) and node.name.upper() in facts.columns:
+            table = node.name.upper()
+            found = _Source(facts.columns[table], tuple(facts.unique_keys.get(table, ())))
+        elif isinstance(node, exp.Subquery) and not marks and (
+                join is None or join.side not in ("LEFT", "RIGHT", "FULL")):
+            found = _derived(node, facts)
+        else:
+            found = None
+        alias = node.alias_or_name.upper()
+        if found is None or alias in tables:
+            return None
+        tables[alias] = found
+    scope = _Scope(tables, set(), [])
+    outer: list[tuple[str, exp.Expression]] = []  # (joined alias, condition)
+    inner = _conjuncts(select.args.get("where").this if select.args.get("where") else None)
+    for node, join in items[1:]:
+        if join.args.get("using") or join.side in ("RIGHT", "FULL"):
+            return None
+        on = _conjuncts(join.args.get("on"))
+        if join.side == "LEFT":
+            outer += [(node.alias_or_name.upper(), c) for c in on]
+        else:
+            inner += on
+    for conjunct in inner:
+        marks = _marked(conjunct)
+        if marks:
+            outer += [(alias, conjunct) for alias in marks]
+        else:
+            _add_equality(conjunct, scope)
+    _add_outer_keys(outer, scope)
+    return scope
+
+
+def _add_equality(conjunct: exp.Expression, scope: _Scope) -> None:
+    """`a = b` holds on every row: each side determines the other."""
+    if not isinstance(conjunct, exp.EQ):
+        return
+    for this, other in ((conjunct.this, conjunct.expression),
+                        (conjunct.expression, conjunct.this)):
+        if not isinstance(this, exp.Column):
+            continue
+        target = _resolve(this, scope.tables)
+        premises = _inputs(other, scope)
+        if not isinstance(target, tuple) or premises is None:
+            continue
+        if premises:
+            scope.edges.append((premises, target))
+        else:
+            scope.constants.add(target)
+
+
+def _add_outer_keys(conditions: list[tuple[str, exp.Expression]], scope: _Scope) -> None:
+    """An outer join matching a whole unique key of the joined table determines its row (the
+    one match, or NULLs) from the columns the key is compared with."""
+    matched: dict[str, dict[str, frozenset[Attr]]] = {}
+    for alias, conjunct in conditions:
+        if not isinstance(conjunct, exp.EQ):
+            continue
+        for this, other in ((conjunct.this, conjunct.expression),
+                            (conjunct.expression, conjunct.this)):
+            target = _resolve(this, scope.tables) if isinstance(
+                this, exp.Column) else None
+            premises = _inputs(other, scope)
+            if isinstance(target, tuple) and target[0] == alias and premises is not None \
+                    and all(p[0] != alias for p in premises):
+                matched.setdefault(alias, {})[target[1]] = premises
+    for alias, columns in matched.items():
+        for key in scope.tables[alias].keys:
+            if all(c in columns for c in key):
+                premises = frozenset().union(*(columns[c] for c in key))
+                scope.edges.append((premises, (alias, _ROW)))
+
+
+def _has(known: set[Attr], attr: Attr) -> bool:
+    return attr in known or (attr[0], _ROW) in known
+
+
+def _closure(start: Iterable[Attr], scope: _Scope) -> set[Attr]:
+    known = set(start) | scope.constants
+    changed = True
+    while changed:
+        changed = False
+        for premises, conclusion in scope.edges:
+            if not _has(known, conclusion) and all(_has(known, p) for p in premises):
+                known.add(conclusion)
+                changed = True
+        for alias, source in scope.tables.items():
+            if (alias, _ROW) in known:
+                continue
+            for key in source.keys:
+                if all(_has(known, (alias, c)) for c in key):
+                    known.add((alias, _ROW))
+                    changed = True
+                    break
+    return known
+
+
+def _start(exprs: Iterable[exp.Expression], scope: _Scope) -> set[Attr]:
+    out: set[Attr] = set()
+    for node in exprs:
+        node = node.unalias() if isinstance(node, exp.Alias) else node
+        if isinstance(node, exp.Star):
+            out |= {(a, _ROW) for a in scope.tables}
+        elif isinstance(node, exp.Column) and isinstance(node.this, exp.Star):
+            alias = node.table.upper()
+            if alias in scope.tables:
+                out.add((alias, _ROW))
+        elif isinstance(node, exp.Column):
+            attr = _resolve(node, scope.tables)
+            if isinstance(attr, tuple):
+                out.add(attr)
+    return out
+
+
+def _determines(known: set[Attr], node: exp.Expression, scope: _Scope) -> bool:
+    inputs = _inputs(node, scope)
+    return inputs is not None and all(_has(known, a) for a in inputs)
+
+
+def _plain_group(select: exp.Select) -> list[exp.Expression] | None:
+    """The GROUP BY keys ([] without GROUP BY), None for ROLLUP, CUBE or GROUPING SETS."""
+    group = select.args.get("group")
+    if group is None:
+        return []
+    if any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets")):
+        return None
+    return list(group.expressions)
+
+
+def _aggregates(select: exp.Select) -> bool:
+    return any(n.find_ancestor(exp.Select) is select and not n.find_ancestor(exp.Window)
+               for e in select.expressions for n in e.find_all(exp.AggFunc))
+
+
+def rows_determined_by(select: exp.Select, exprs: Iterable[exp.Expression],
+                       facts: SchemaFacts) -> bool:
+    """No two rows of `select`'s result (before DISTINCT, ORDER BY and FETCH) agree on
+    `exprs` (NULLs counted equal): the expressions' columns determine a row of every table,
+    or every GROUP BY key; a SELECT that aggregates without GROUP BY has one row."""
+    scope = _scope(select, facts)
+    keys = _plain_group(select)
+    if scope is None or keys is None:
+        return False
+    known = _closure(_start(exprs, scope), scope)
+    if keys:
+        return all(_determines(known, k, scope) for k in keys)
+    if _aggregates(select):
+        return True
+    return all((alias, _ROW) in known for alias in scope.tables)
+
+
+def _group_known(select: exp.Select, facts: SchemaFacts) -> tuple[_Scope, set[Attr]] | None:
+    """What the GROUP BY keys (or, without GROUP BY, WHERE's constants) determine: the
+    values every row of one group shares."""
+    scope = _scope(select, facts)
+    keys = _plain_group(select)
+    if scope is None or keys is None:
+        return None
+    return scope, _closure(_start(keys, scope), scope)
+
+
+# ---------------------------------------------------------------- rules
+
+
+def _select_of(node: exp.Expression) -> exp.Select | None:
+    return node if isinstance(node, exp.Select) else node.find_ancestor(exp.Select)
+
+
+def _distinct_over_unique_rows(gold: exp.Expression, mutant: exp.Expression,
+                               facts: SchemaFacts) -> str | None:
+    if not isinstance(gold, exp.Select) or not isinstance(mutant, exp.Select):
+        return None
+    if rows_determined_by(gold, gold.expressions, facts):
+        return ("the selected columns determine a row of every table read (or every GROUP BY "
+                "key): no two rows repeat, with or without DISTINCT")
+    return None
+
+
+def _aggregate_pair(gold: exp.Expression, mutant: exp.Expression
+                    ) -> tuple[exp.AggFunc, exp.AggFunc] | None:
+    """The aggregate the edit swapped, in gold and mutant (COUNT's DISTINCT toggles inside)."""
+    if not isinstance(gold, exp.AggFunc):
+        gold, mutant = gold.parent, mutant.parent
+    if isinstance(gold, _SWAPPED_AGGREGATES) and isinstance(mutant, _SWAPPED_AGGREGATES) \
+            and not isinstance(gold.parent, exp.Window) \
+            and not isinstance(mutant.parent, exp.Window):
+        return gold, mutant
+    return None
+
+
+def _single_row_groups(gold: exp.Expression, mutant: exp.Expression,
+                       facts: SchemaFacts) -> str | None:
+    pair = _aggregate_pair(gold, mutant)
+    if pair is None or any(isinstance(a, exp.Count) and isinstance(a.this, exp.Star)
+                           for a in pair):
+        return None  # COUNT(*) counts a row whose x is NULL; COUNT(x) does not
+    select = _select_of(pair[0])
+    known = _group_known(select, facts) if select is not None else None
+    if known is None:
+        return None
+    scope, values = known
+    if all((alias, _ROW) in values for alias in scope.tables):
+        return (f"{pair[0].sql('oracle')} and {pair[1].sql('oracle')} agree on groups of at "
+                "most one row, and the GROUP BY keys (or WHERE's constants) determine a row "
+                "of every table read")
+    return None
+
+
+def _constant_within_group(gold: exp.Expression, mutant: exp.Expression,
+                           facts: SchemaFacts) -> str | None:
+    pair = _aggregate_pair(gold, mutant)
+    if pair is None or {type(pair[0]), type(pair[1])} != {exp.Min, exp.Max}:
+        return None
+    select = _select_of(pair[0])
+    known = _group_known(select, facts) if select is not None else None
+    if known is None:
+        return None
+    scope, values = known
+    if _determines(values, pair[0].this, scope):
+        return (f"the GROUP BY keys determine {pair[0].this.sql('oracle')}: one value per "
+                "group, so its MIN is its MAX")
+    return None
+
+
+def _group_key_determined(gold: exp.Expression, mutant: exp.Expression,
+                          facts: SchemaFacts) -> str | None:
+    if not isinstance(gold, exp.Group) or not isinstance(mutant, exp.Group):
+        return None
+    kept = {k.sql("oracle") for k in mutant.expressions}
+    dropped = [k for k in gold.expressions if k.sql("oracle") not in kept]
+    select = gold.parent
+    if len(dropped) != 1 or len(mutant.expressions) != len(gold.expressions) - 1 or \
+            not isinstance(select, exp.Select):
+        return None
+    scope = _scope(select, facts)
+    if scope is None or _plain_group(select) is None:
+        return None
+    known = _closure(_start(mutant.expressions, scope), scope)
+    if _determines(known, dropped[0], scope):
+        return (f"the other GROUP BY keys determine {dropped[0].sql('oracle')}: the groups "
+                "stay the same")
+    return None
+
+
+def _order_decided_earlier(gold: exp.Expression, mutant: exp.Expression,
+                           facts: SchemaFacts) -> str | None:
+    if not isinstance(gold, exp.Ordered) or not isinstance(gold.parent, exp.Order):
+        return None
+    select = gold.parent.parent
+    if not isinstance(select, exp.Select):
+        return None
+    items = gold.parent.expressions
+    earlier = [order_target(o, select) for o in items[:items.index(gold)]]
+    if rows_determined_by(select, earlier, facts):
+        return ("the ORDER BY keys before it determine the row (or the result has one row): "
+                "it never breaks a tie")
+    return None
+
+
+_NULL_REJECTING = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.In,
+                   exp.Between)
+
+
+def _rejects_null_of(conjunct: exp.Expression, target: exp.Column) -> bool:
+    """The conjunct is false or unknown whenever `target` is NULL."""
+    if isinstance(conjunct, exp.Not) and isinstance(conjunct.this, exp.Is) and \
+            isinstance(conjunct.this.expression, exp.Null):
+        operands = [conjunct.this.this]
+    elif isinstance(conjunct, _NULL_REJECTING):
+        operands = [conjunct.this]  # IN, BETWEEN, LIKE: NULL on the left is never true
+        if isinstance(conjunct, exp.Binary) and not isinstance(conjunct, exp.Like):
+            operands.append(conjunct.expression)
+    else:
+        return False
+    return any(isinstance(o, exp.Column) and o == target for o in operands)
+
+
+def _no_null_to_place(gold: exp.Expression, mutant: exp.Expression,
+                      facts: SchemaFacts) -> str | None:
+    if not isinstance(gold, exp.Ordered) or not isinstance(gold.parent, exp.Order) or \
+            bool(gold.args.get("desc")) != bool(mutant.args.get("desc")):
+        return None
+    select = gold.parent.parent
+    if not isinstance(select, exp.Select) or select.args.get("group") or _aggregates(select):
+        return None  # (after grouping, the key is an output, not the filtered column)
+    target = order_target(gold, select)
+    where = select.args.get("where")
+    if isinstance(target, exp.Column) and where is not None and any(
+            _rejects_null_of(c, target) for c in _conjuncts(where.this)):
+        return (f"WHERE keeps {target.sql('oracle')} from being NULL: there is no NULL to "
+                "place first or last")
+    return None
+
+
+def _ranking_without_ties(gold: exp.Expression, mutant: exp.Expression,
+                          facts: SchemaFacts) -> str | None:
+    rankings = (exp.Rank, exp.DenseRank, exp.RowNumber)
+    window = gold.parent
+    if not isinstance(gold, rankings) or not isinstance(mutant, rankings) or \
+            not isinstance(window, exp.Window):
+        return None
+    select = _select_of(window)
+    order = window.args.get("order")
+    keys = [*(window.args.get("partition_by") or []),
+            *(o.this for o in (order.expressions if order else []))]
+    if select is not None and rows_determined_by(select, keys, facts):
+        return ("the window's PARTITION BY and ORDER BY keys determine the row: no ties, so "
+                "RANK, DENSE_RANK and ROW_NUMBER agree")
+    return None
+
+
+def _nvl_of_never_null(gold: exp.Expression, mutant: exp.Expression,
+                       facts: SchemaFacts) -> str | None:
+    if not isinstance(gold, exp.Coalesce) or len(gold.expressions) != 1 or \
+            gold.this != mutant:
+        return None
+    select = _select_of(gold)
+    if select is not None and never_null(gold.this, select, facts):
+        return f"{gold.this.sql('oracle')} is never NULL here, so NVL never applies"
+    return None
+
+
+def _never_null_test_dropped(gold: exp.Expression, mutant: exp.Expression,
+                             facts: SchemaFacts) -> str | None:
+    if not isinstance(gold, exp.And) or mutant not in (gold.this, gold.expression):
+        return None
+    dropped = (gold.expression if mutant == gold.this else gold.this).unnest()
+    if not (isinstance(dropped, exp.Not) and isinstance(dropped.this, exp.Is)
+            and isinstance(dropped.this.expression, exp.Null)):
+        return None
+    select = _select_of(gold)
+    tested = dropped.this.this
+    if select is not None and gold.find_ancestor(exp.Where, exp.Join) is not None and \
+            never_null(tested, select, facts):
+        return f"{tested.sql('oracle')} is never NULL here, so IS NOT NULL always holds"
+    return None
+
+
+_RULES_BY_OPERATOR = {
+    "distinct_toggled": (("distinct_over_unique_rows", _distinct_over_unique_rows),),
+    "aggregate_swapped": (("single_row_groups", _single_row_groups),
+                          ("constant_within_group", _constant_within_group)),
+    "group_key_dropped": (("group_key_determined", _group_key_determined),),
+    "direction_flipped": (("order_decided_earlier", _order_decided_earlier),),
+    "nulls_flipped": (("order_decided_earlier", _order_decided_earlier),
+                      ("no_null_to_place", _no_null_to_place)),
+    "ranking_swapped": (("ranking_without_ties", _ranking_without_ties),),
+    "nvl_moved": (("nvl_of_never_null", _nvl_of_never_null),),
+    "conjunct_dropped": (("never_null_test_dropped", _never_null_test_dropped),),
+}
+
+
+@lru_cache(maxsize=64)
+def _printed_tree(sql: str) -> exp.Expression | None:
+    """The gold as its mutants were printed and parsed again (rules only read it)."""
+    try:
+        return parse_single(oracle_text(parse_single(sql)))
+    except SqlParseError:
+        return None
+
+
+def prove(gold_sql: str, mutant: Mutant, facts: SchemaFacts) -> Proof | None:
+    """A proof that `mutant` means what `gold_sql` means on every database `facts` allow,
+    or None (no rule applies, or either text does not parse)."""
+    rules = _RULES_BY_OPERATOR.get(mutant.operator)
+    if not rules or (mutant.operator == "conjunct_dropped" and "NULL" not in gold_sql.upper()):
+        return None  # (the one rule for a dropped conjunct needs an IS NOT NULL in the gold)
+    gold = _printed_tree(gold_sql)
+    try:
+        changed = parse_single(mutant.sql)
+    except SqlParseError:
+        return None
+    if gold is None:
+        return None
+    site = edit_site(gold, changed)
+    if site is None:
+        return None
+    for rule, check in rules:
+        reason = check(*site, facts)
+        if reason is not None:
+            return Proof(rule, reason)
+    return None
