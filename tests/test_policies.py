@@ -50,3 +50,10 @@ def test_release_latency_limits_are_the_derived_a100_limits():
     assert bounds["latency.p95_e2e_ms"] == limits.p95_e2e_ms
     assert bounds["latency.p95_ttft_ms"] == limits.p95_ttft_ms
     assert bounds["latency.tokens_per_s"] == limits.tokens_per_s
+
+
+def test_relative_latency_rule_is_release_only():
+    """Replayed predictions have no server: the offline policy cannot carry it."""
+    release, offline = load_policy(GATES / "release.toml"), load_policy(GATES / "offline.toml")
+    assert [r.figure for r in release.latency_baseline] == ["p95_e2e_ms"]
+    assert release.latency_baseline[0].min_repetitions >= 3 and not offline.latency_baseline
