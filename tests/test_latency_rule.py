@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
@@ -130,3 +131,50 @@ def test_agrees_with_scipys_whole_welch_test(cand, base):
     assert test.p_value == pytest.approx(full.pvalue, rel=1e-6, abs=1e-12)
     assert test.ratio_upper == pytest.approx(
         math.exp(full.confidence_interval(0.95).high) * 1.1, rel=1e-6)
+
+
+def _latency_ab():
+    import importlib.util as util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "gpu" / "latency_ab.py"
+    spec = util.spec_from_file_location("latency_ab", path)
+    module = util.module_from_spec(spec)
+    sys.modules["latency_ab"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_ab_order_interleaves_and_serial_runs_blocks():
+    ab = _latency_ab()
+    assert ab.run_order(2, serial=False) == [(0, "candidate"), (0, "baseline"),
+                                             (1, "baseline"), (1, "candidate")]
+    assert [who for _, who in ab.run_order(2, serial=True)] == ["candidate"] * 2 + ["baseline"] * 2
+
+
+@pytest.mark.skipif(__import__("importlib").util.find_spec("locust") is None,
+                    reason="the load generator needs locust")
+def test_ab_run_against_fake_servers_feeds_the_gate(tmp_path):
+    """CPU rehearsal of the GPU A/B step: two fake streaming servers, the candidate 50 % slower
+    per token, the same prompts; the attached results fail the relative rule, and the
+    baseline compared against itself passes it."""
+    from tests.fake_openai import fake_openai_app, serve
+
+    ab = _latency_ab()
+    answer = " ".join(["SELECT"] * 6)
+    with serve(fake_openai_app(lambda p: answer, delay_s=0.05, token_delay_s=0.04)) as slow, \
+            serve(fake_openai_app(lambda p: answer, delay_s=0.05, token_delay_s=0.02)) as fast:
+        def measure(candidate_url):
+            return ab.run_ab(ab.Served(candidate_url, "c"), ab.Served(fast, "b"), ["q1", "q2"],
+                             repetitions=2, users=1, requests_per_user=2, max_tokens=8,
+                             timeout_s=10)
+        slower, same = measure(slow), measure(fast)
+    pol = policy(RULE + "min_repetitions = 2\n", tmp_path)
+    verdicts = []
+    for summaries in (slower, same):
+        results = ab.attach(make_results([True] * 10), summaries, baseline_candidate="prod-v1",
+                            baseline_model="b")
+        assert len(results["summary"]["latency"]["by_repetition"]["p95_e2e_ms"]) == 2
+        verdicts.append(_rule(evaluate_gate(results, pol, None)))
+    assert not verdicts[0].passed and verdicts[0].value > 1.1
+    assert verdicts[1].value < 1.3  # the same server twice: the ratio near 1

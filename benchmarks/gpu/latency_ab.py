@@ -1,0 +1,126 @@
+"""The candidate's latency against the promoted baseline's: same server, same prompts, same run.
+
+R repetitions per model, interleaved (candidate first in even repetitions, baseline first in
+odd ones, so a drift of the machine during the run hits both alike); every repetition is one
+closed-loop run (`harness.load_test.run_closed_loop`: ``--users`` users, one warm-up request
+each, ``--requests-per-user`` measured) over the SAME golden prompts (production-sized RAG
+contexts, `harness.load_test.latency_prompts`, fixed seed). Writes every repetition's summary
+to ``--out`` and, with ``--results``, adds to that results.json's ``summary.latency``:
+
+- ``by_repetition``: the candidate's p95 E2E and p95 TTFT per repetition;
+- ``baseline``: ``{"candidate": <registry id of the baseline>, "model": ..., "by_repetition"}``;
+
+which the gate's ``[[latency_baseline]]`` rule tests (`harness.latency.relative_latency_test`).
+The two models are served side by side (two base URLs); on a GPU too small for both, serve
+them one after the other and pass the same URL with ``--serial`` (R repetitions of one model,
+then of the other: drift then counts against the candidate, say so in the report).
+
+    python benchmarks/gpu/latency_ab.py --candidate-url http://127.0.0.1:8001 \\
+        --candidate-model cand --baseline-url http://127.0.0.1:8002 --baseline-model prod \\
+        --baseline-candidate prod-v1 --repetitions 3 --results reports/cand/results.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from harness.latency import by_repetition, gate_summary, summarize_latency  # noqa: E402
+from harness.load_test import LoadSpec, run_closed_loop  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Served:
+    """One model behind an OpenAI-compatible server."""
+
+    url: str
+    model: str
+
+
+def run_order(repetitions: int, serial: bool) -> list[tuple[int, str]]:
+    """(repetition, "candidate" | "baseline") in the order they run."""
+    if serial:
+        return ([(r, "candidate") for r in range(repetitions)]
+                + [(r, "baseline") for r in range(repetitions)])
+    pairs = (("candidate", "baseline"), ("baseline", "candidate"))
+    return [(r, who) for r in range(repetitions) for who in pairs[r % 2]]
+
+
+def run_ab(candidate: Served, baseline: Served, prompts: Sequence[str], *, repetitions: int,
+           users: int, requests_per_user: int, max_tokens: int, timeout_s: float,
+           serial: bool = False, run: Callable[[LoadSpec], list] = run_closed_loop) -> dict:
+    """Every repetition's latency summary, by model, in repetition order."""
+    served = {"candidate": candidate, "baseline": baseline}
+    summaries: dict[str, list[dict | None]] = {who: [None] * repetitions for who in served}
+    for repetition, who in run_order(repetitions, serial):
+        spec = LoadSpec(served[who].url, served[who].model, tuple(prompts), users, 1,
+                        requests_per_user, max_tokens, timeout_s)
+        summaries[who][repetition] = summarize_latency(run(spec), concurrency=users)
+    return summaries
+
+
+def attach(results: dict, summaries: dict, *, baseline_candidate: str | None,
+           baseline_model: str) -> dict:
+    """``results`` with the A/B figures in ``summary.latency`` (the latency suite's own
+    figures kept; the first repetition's when the suite did not run)."""
+    latency = dict(results["summary"].get("latency") or gate_summary(summaries["candidate"][0]))
+    latency["by_repetition"] = by_repetition(summaries["candidate"])
+    latency["baseline"] = {"candidate": baseline_candidate, "model": baseline_model,
+                           "by_repetition": by_repetition(summaries["baseline"])}
+    return {**results, "summary": {**results["summary"], "latency": latency}}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--candidate-url", required=True)
+    parser.add_argument("--candidate-model", required=True)
+    parser.add_argument("--baseline-url", required=True)
+    parser.add_argument("--baseline-model", required=True)
+    parser.add_argument("--baseline-candidate", help="the baseline's registry id")
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--users", type=int, default=4)
+    parser.add_argument("--requests-per-user", type=int, default=8)
+    parser.add_argument("--max-tokens", type=int, default=512)
+    parser.add_argument("--timeout-s", type=float, default=120.0)
+    parser.add_argument("--serial", action="store_true",
+                        help="all candidate repetitions, then all baseline ones")
+    parser.add_argument("--results", type=Path, help="results.json to add the figures to")
+    parser.add_argument("--out", type=Path, default=Path("latency_ab.json"))
+    args = parser.parse_args(argv)
+    if args.repetitions < 2:
+        parser.error("--repetitions: at least 2 (the gate's test needs a spread)")
+
+    from harness.catalog import load_catalog
+    from harness.golden import load_eval_set
+    from harness.load_test import latency_prompts
+
+    questions = [e.question for e in load_eval_set(ROOT / "fixtures/golden/ebs_core.jsonl").examples]
+    prompts = latency_prompts(load_catalog(), questions, args.users * (args.requests_per_user + 1))
+    summaries = run_ab(Served(args.candidate_url, args.candidate_model),
+                       Served(args.baseline_url, args.baseline_model), prompts,
+                       repetitions=args.repetitions, users=args.users,
+                       requests_per_user=args.requests_per_user, max_tokens=args.max_tokens,
+                       timeout_s=args.timeout_s, serial=args.serial)
+    args.out.write_text(json.dumps({"order": run_order(args.repetitions, args.serial),
+                                    "summaries": summaries}, indent=1) + "\n", encoding="utf-8")
+    if args.results is not None:
+        results = json.loads(args.results.read_text(encoding="utf-8"))
+        updated = attach(results, summaries, baseline_candidate=args.baseline_candidate,
+                         baseline_model=args.baseline_model)
+        args.results.write_text(json.dumps(updated, indent=1) + "\n", encoding="utf-8")
+    for who in ("candidate", "baseline"):
+        figures = by_repetition(summaries[who])["p95_e2e_ms"]
+        print(f"{who}: p95 E2E by repetition (ms) " + ", ".join(f"{v:.0f}" for v in figures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
