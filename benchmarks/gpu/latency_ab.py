@@ -45,8 +45,11 @@ class Served:
     model: str
 
 
-def run_order(repetitions: int, serial: bool) -> list[tuple[int, str]]:
+def run_order(repetitions: int, serial: bool, baseline: bool = True
+              ) -> list[tuple[int, str]]:
     """(repetition, "candidate" | "baseline") in the order they run."""
+    if not baseline:
+        return [(r, "candidate") for r in range(repetitions)]
     if serial:
         return ([(r, "candidate") for r in range(repetitions)]
                 + [(r, "baseline") for r in range(repetitions)])
@@ -54,13 +57,14 @@ def run_order(repetitions: int, serial: bool) -> list[tuple[int, str]]:
     return [(r, who) for r in range(repetitions) for who in pairs[r % 2]]
 
 
-def run_ab(candidate: Served, baseline: Served, prompts: Sequence[str], *, repetitions: int,
+def run_ab(candidate: Served, baseline: Served | None, prompts: Sequence[str], *, repetitions: int,
            users: int, requests_per_user: int, max_tokens: int, timeout_s: float,
            serial: bool = False, run: Callable[[LoadSpec], list] = run_closed_loop) -> dict:
     """Every repetition's latency summary, by model, in repetition order."""
     served = {"candidate": candidate, "baseline": baseline}
-    summaries: dict[str, list[dict | None]] = {who: [None] * repetitions for who in served}
-    for repetition, who in run_order(repetitions, serial):
+    summaries: dict[str, list[dict | None]] = {who: [None] * repetitions for who in served
+                                               if served[who] is not None}
+    for repetition, who in run_order(repetitions, serial, baseline is not None):
         spec = LoadSpec(served[who].url, served[who].model, tuple(prompts), users, 1,
                         requests_per_user, max_tokens, timeout_s)
         summaries[who][repetition] = summarize_latency(run(spec), concurrency=users)
@@ -82,8 +86,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidate-url", required=True)
     parser.add_argument("--candidate-model", required=True)
-    parser.add_argument("--baseline-url", required=True)
-    parser.add_argument("--baseline-model", required=True)
+    parser.add_argument("--baseline-url")
+    parser.add_argument("--baseline-model")
+    parser.add_argument("--no-baseline", action="store_true",
+                        help="measure the candidate alone (a serving-config comparison)")
     parser.add_argument("--baseline-candidate", help="the baseline's registry id")
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--users", type=int, default=4)
@@ -97,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repetitions < 2:
         parser.error("--repetitions: at least 2 (the gate's test needs a spread)")
+    if not args.no_baseline and not (args.baseline_url and args.baseline_model):
+        parser.error("--baseline-url and --baseline-model, or --no-baseline")
 
     from harness.catalog import load_catalog
     from harness.golden import load_eval_set
@@ -104,19 +112,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     questions = [e.question for e in load_eval_set(ROOT / "fixtures/golden/ebs_core.jsonl").examples]
     prompts = latency_prompts(load_catalog(), questions, args.users * (args.requests_per_user + 1))
-    summaries = run_ab(Served(args.candidate_url, args.candidate_model),
-                       Served(args.baseline_url, args.baseline_model), prompts,
+    baseline = None if args.no_baseline else Served(args.baseline_url, args.baseline_model)
+    summaries = run_ab(Served(args.candidate_url, args.candidate_model), baseline, prompts,
                        repetitions=args.repetitions, users=args.users,
                        requests_per_user=args.requests_per_user, max_tokens=args.max_tokens,
                        timeout_s=args.timeout_s, serial=args.serial)
-    args.out.write_text(json.dumps({"order": run_order(args.repetitions, args.serial),
+    args.out.write_text(json.dumps({"order": run_order(args.repetitions, args.serial,
+                                                       baseline is not None),
                                     "summaries": summaries}, indent=1) + "\n", encoding="utf-8")
-    if args.results is not None:
+    if args.results is not None and baseline is not None:
         results = json.loads(args.results.read_text(encoding="utf-8"))
         updated = attach(results, summaries, baseline_candidate=args.baseline_candidate,
                          baseline_model=args.baseline_model)
         args.results.write_text(json.dumps(updated, indent=1) + "\n", encoding="utf-8")
-    for who in ("candidate", "baseline"):
+    for who in summaries:
         figures = by_repetition(summaries[who])["p95_e2e_ms"]
         print(f"{who}: p95 E2E by repetition (ms) " + ", ".join(f"{v:.0f}" for v in figures))
     return 0
