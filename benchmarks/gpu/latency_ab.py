@@ -3,8 +3,10 @@
 R repetitions per model, interleaved (candidate first in even repetitions, baseline first in
 odd ones, so a drift of the machine during the run hits both alike); every repetition is one
 closed-loop run (`harness.load_test.run_closed_loop`: ``--users`` users, one warm-up request
-each, ``--requests-per-user`` measured) over the SAME golden prompts (production-sized RAG
-contexts, `harness.load_test.latency_prompts`, fixed seed). Writes every repetition's summary
+each, ``--requests-per-user`` measured) over golden prompts with production-sized RAG contexts
+(`harness.load_test.latency_prompts`, fixed seed): repetition r sends both models the SAME
+r-th slice, and no prompt repeats across repetitions, so the prefix cache (on, as in
+production) never turns a repetition into a cache benchmark. Writes every repetition's summary
 to ``--out`` and, with ``--results``, adds to that results.json's ``summary.latency``:
 
 - ``by_repetition``: the candidate's p95 E2E and p95 TTFT per repetition;
@@ -60,12 +62,17 @@ def run_order(repetitions: int, serial: bool, baseline: bool = True
 def run_ab(candidate: Served, baseline: Served | None, prompts: Sequence[str], *, repetitions: int,
            users: int, requests_per_user: int, max_tokens: int, timeout_s: float,
            serial: bool = False, run: Callable[[LoadSpec], list] = run_closed_loop) -> dict:
-    """Every repetition's latency summary, by model, in repetition order."""
+    """Every repetition's latency summary, by model, in repetition order; ``prompts`` is cut
+    into ``repetitions`` equal slices, slice r for repetition r of both models."""
+    per = len(prompts) // repetitions
+    if per < 1:
+        raise ValueError(f"{len(prompts)} prompts for {repetitions} repetitions")
     served = {"candidate": candidate, "baseline": baseline}
     summaries: dict[str, list[dict | None]] = {who: [None] * repetitions for who in served
                                                if served[who] is not None}
     for repetition, who in run_order(repetitions, serial, baseline is not None):
-        spec = LoadSpec(served[who].url, served[who].model, tuple(prompts), users, 1,
+        chosen = tuple(prompts[repetition * per:(repetition + 1) * per])
+        spec = LoadSpec(served[who].url, served[who].model, chosen, users, 1,
                         requests_per_user, max_tokens, timeout_s)
         summaries[who][repetition] = summarize_latency(run(spec), concurrency=users)
     return summaries
@@ -111,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from harness.load_test import latency_prompts
 
     questions = [e.question for e in load_eval_set(ROOT / "fixtures/golden/ebs_core.jsonl").examples]
-    prompts = latency_prompts(load_catalog(), questions, args.users * (args.requests_per_user + 1))
+    prompts = latency_prompts(load_catalog(), questions,
+                              args.repetitions * args.users * (args.requests_per_user + 1))
     baseline = None if args.no_baseline else Served(args.baseline_url, args.baseline_model)
     summaries = run_ab(Served(args.candidate_url, args.candidate_model), baseline, prompts,
                        repetitions=args.repetitions, users=args.users,
