@@ -35,8 +35,6 @@ from dataclasses import dataclass
 from harness.latency import percentile
 from harness.vllm_config import GPUS, ModelShape
 
-# Dense BF16 tensor-core peak from the vendors' data sheets (SXM parts, without sparsity).
-PEAK_FLOPS = {"a100-80gb": 312e12, "h100-80gb": 989e12, "h200-141gb": 989e12}
 DEFAULT_HEADROOM = 1.10
 # The project's rule of thumb for the token count of the production prompts (English questions,
 # schema DDL and SQL under a Llama-3 tokenizer): 4 characters a token, so the production RAG
@@ -84,7 +82,7 @@ def prefill_s(shape: ModelShape, prompt_tokens: int, *, gpu: str, efficiency: Ef
     """Seconds to prefill one prompt alone (compute bound)."""
     attention = 2 * shape.num_layers * prompt_tokens**2 * shape.num_heads * shape.head_dim
     flops = 2 * shape.linear_params() * prompt_tokens + attention
-    return flops / (PEAK_FLOPS[gpu] * efficiency.prefill)
+    return flops / (GPUS[gpu]["peak_bf16_flops"] * efficiency.prefill)
 
 
 def decode_step_s(shape: ModelShape, context_tokens: Iterable[int], *, gpu: str,
