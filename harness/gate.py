@@ -626,10 +626,13 @@ def _latency_baseline(summary: dict, rule: LatencyBaselineRule, baseline: dict |
     latency was compared with."""
     name = f"latency baseline {rule.figure}"
     limit = 1 + rule.max_increase
-    latency = summary.get("latency") if isinstance(summary.get("latency"), dict) else {}
-    against = latency.get("baseline") if isinstance(latency.get("baseline"), dict) else {}
-    cand = (latency.get("by_repetition") or {}).get(rule.figure)
-    base = (against.get("by_repetition") or {}).get(rule.figure)
+    def part(node: Any, key: str) -> dict:
+        return node.get(key) if isinstance(node, dict) and isinstance(node.get(key), dict) else {}
+
+    latency = part(summary, "latency")
+    against = part(latency, "baseline")
+    cand = part(latency, "by_repetition").get(rule.figure)
+    base = part(against, "by_repetition").get(rule.figure)
     missing = [where for where, values in (("latency.by_repetition", cand),
                                            ("latency.baseline.by_repetition", base))
                if not isinstance(values, list) or not values

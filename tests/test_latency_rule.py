@@ -93,6 +93,9 @@ def test_gate_fails_closed_without_repetitions_and_with_too_few(tmp_path):
     few = evaluate_gate(make_results([True] * 10, extra=latency([100.0, 100.0], [100.0, 99.0])),
                         pol, None)
     assert not few.passed and "needs 3" in _rule(few).detail
+    malformed = make_results([True] * 10, extra={"latency": {"by_repetition": [1.0, 2.0],
+                                                             "baseline": "prod"}})
+    assert "missing metric" in _rule(evaluate_gate(malformed, pol, None)).detail
     optional = policy(RULE + "required = false\n", tmp_path)
     assert evaluate_gate(make_results([True] * 10), optional, None).passed
 
