@@ -20,6 +20,7 @@ from harness.io.errors import InputError, describe_validation_error, pydantic_fi
 from harness.scoring.metrics import METRIC_NAMES
 from harness.scoring.results import validate_results
 from harness.scoring.status import INFRA_STATUS, UNEVALUABLE_STATUSES
+from harness.serving.latency import COMPARED_FIGURES, relative_latency_test
 from harness.serving.latency import SUMMARY_KEYS as LATENCY_KEYS
 
 # Statuses whose examples were never judged faithfully: the harness, not the model, failed.
@@ -161,6 +162,20 @@ class BaselineRule(_Strict):
         return self
 
 
+class LatencyBaselineRule(_Strict):
+    """`[[latency_baseline]]`: the candidate's latency figure against the promoted model's,
+    both measured on the same server and prompts in the same run, R repetitions each
+    (`summary.latency.by_repetition` and `summary.latency.baseline`, written by
+    benchmarks/gpu/latency_ab.py). Passes when Welch's one-sided test on the log figures shows
+    the candidate below (1 + max_increase) × the baseline (`harness.serving.latency`)."""
+
+    figure: Literal[COMPARED_FIGURES] = "p95_e2e_ms"  # type: ignore[valid-type]
+    max_increase: float = Field(default=0.10, gt=0, lt=1)
+    one_sided_alpha: float = Field(default=0.05, gt=0, lt=0.5)
+    min_repetitions: int = Field(default=3, ge=2)
+    required: bool = True
+
+
 class Policy(_Strict):
     """A whole gate policy file; `sha256` and `path` identify the file it was read from.
 
@@ -173,6 +188,7 @@ class Policy(_Strict):
     threshold: list[Threshold] = []
     domain_floor: list[DomainFloor] = []
     baseline: list[BaselineRule] = []
+    latency_baseline: list[LatencyBaselineRule] = []
     _sha256: str = PrivateAttr(default="")
     _path: str = PrivateAttr(default="")
 
@@ -593,6 +609,52 @@ def _paired_outcomes(candidate: dict, baseline: dict, rules: list[BaselineRule]
     return outcomes, comparisons
 
 
+def _latency_baseline(summary: dict, rule: LatencyBaselineRule, baseline: dict | None
+                      ) -> RuleOutcome:
+    """One `[[latency_baseline]]` rule on the candidate's own results (the A/B run put both
+    models' repetitions there); a promoted baseline given to the gate must be the model the
+    latency was compared with."""
+    name = f"latency baseline {rule.figure}"
+    limit = 1 + rule.max_increase
+    def part(node: Any, key: str) -> dict:
+        return node.get(key) if isinstance(node, dict) and isinstance(node.get(key), dict) else {}
+
+    latency = part(summary, "latency")
+    against = part(latency, "baseline")
+    cand = part(latency, "by_repetition").get(rule.figure)
+    base = part(against, "by_repetition").get(rule.figure)
+    missing = [where for where, values in (("latency.by_repetition", cand),
+                                           ("latency.baseline.by_repetition", base))
+               if not isinstance(values, list) or not values
+               or not all(isinstance(v, int | float) and not isinstance(v, bool) and v > 0
+                          for v in values)]
+    if missing:
+        return RuleOutcome(
+            rule=name, metric=f"{rule.figure} ratio", comparator="<", threshold=limit,
+            passed=not rule.required,
+            detail=f"missing metric: no positive {rule.figure} per repetition in "
+            + " and ".join(missing) + " (run benchmarks/gpu/latency_ab.py)"
+            + ("" if rule.required else " (required = false: skipped)"))
+    promoted = _lookup(baseline["summary"], "run.candidate") if baseline else None
+    if promoted is not None and against.get("candidate") not in (None, promoted):
+        return RuleOutcome(rule=name, metric=f"{rule.figure} ratio", comparator="<",
+                           threshold=limit, passed=False,
+                           detail=f"latency compared with {against.get('candidate')!r}, but "
+                           f"the promoted baseline is {promoted!r}")
+    few = min(len(cand), len(base))
+    if few < rule.min_repetitions:
+        return RuleOutcome(rule=name, metric=f"{rule.figure} ratio", comparator="<",
+                           threshold=limit, passed=False,
+                           detail=f"{few} repetition(s); the rule needs {rule.min_repetitions} "
+                           "per model")
+    test = relative_latency_test(cand, base, figure=rule.figure, max_increase=rule.max_increase,
+                                 one_sided_alpha=rule.one_sided_alpha)
+    return RuleOutcome(rule=name, metric=f"{rule.figure} ratio (upper bound)", comparator="<",
+                       threshold=limit, value=test.ratio_upper,
+                       margin=limit - test.ratio_upper, passed=test.passed,
+                       detail=test.sentence())
+
+
 def evaluate_gate(results: dict, policy: Policy, baseline: dict | None) -> Verdict:
     """Judge one candidate's results against a policy (and the promoted model's results).
 
@@ -627,6 +689,7 @@ def evaluate_gate(results: dict, policy: Policy, baseline: dict | None) -> Verdi
     else:
         outcomes, comparisons = _paired_outcomes(results, baseline, policy.baseline)
         rules.extend(outcomes)
+    rules.extend(_latency_baseline(summary, rule, baseline) for rule in policy.latency_baseline)
     incomplete = any(r.rule.endswith(" complete") and INFRA in r.detail for r in rules)
     reasons = [f"{r.rule}: {r.detail or _shortfall(r)}" for r in rules if not r.passed]
     warnings = [f"baseline {c.metric}: {c.power_sentence}" for c in comparisons

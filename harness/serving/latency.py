@@ -14,6 +14,17 @@ published with its sample count: a p99 of 12 samples is a maximum, not a tail es
 The decode roofline: one decode step reads every weight once plus each sequence's KV cache, so
 at memory bandwidth B a step cannot take less than (weights + concurrency × context × KV bytes
 per token) / B. ``roofline_fraction`` compares the measured median TPOT with that bound.
+
+The comparison with the promoted baseline (``relative_latency_test``): both models are measured
+on the same server and prompts in the same run, R repetitions each, interleaved; each
+repetition gives one p95. The rule "candidate p95 at most (1 + max_increase) × the baseline's"
+is a non-inferiority test on the log p95s: Welch's one-sided t-test (scipy) of
+H0: mean log(candidate) − mean log(baseline) ≥ log(1 + max_increase). The candidate passes when
+H0 is rejected at ``one_sided_alpha``, i.e. the data SHOW it is less than that much slower; a
+candidate exactly at the margin passes at most alpha of the time, fewer than two repetitions
+per model cannot pass. Why logs: timing noise is multiplicative (a slower GPU scales every
+request), and the margin is a ratio. benchmarks/latency_rule_calibration.py gives its error
+rates under the run-to-run noise of our measured repeats.
 """
 
 from __future__ import annotations
@@ -21,7 +32,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from statistics import median
+from statistics import fmean, median, variance
+
+from scipy import stats
 
 PERCENTILES = (50, 95, 99)
 # The scalar keys results.json's summary carries (the release gate reads the p95s and
@@ -30,6 +43,10 @@ SUMMARY_KEYS = ("p50_e2e_ms", "p95_e2e_ms", "p99_e2e_ms", "p50_ttft_ms", "p95_tt
                 "p99_ttft_ms", "p50_tpot_ms", "p95_tpot_ms", "p50_itl_ms", "p95_itl_ms",
                 "tokens_per_s", "total_tokens_per_s", "samples", "errors", "timeouts",
                 "concurrency", "roofline_fraction")
+# What an A/B latency run (benchmarks/gpu/latency_ab.py) adds to the summary: the candidate's
+# per-repetition figures, and the baseline's, measured on the same server in the same run.
+REPETITION_KEYS = ("by_repetition", "baseline")
+COMPARED_FIGURES = ("p95_e2e_ms", "p95_ttft_ms")
 
 
 @dataclass(frozen=True)
@@ -135,8 +152,69 @@ def summarize_latency(records: Sequence[RequestRecord], *, concurrency: int,
 
 
 def gate_summary(latency: dict) -> dict:
-    """The scalar part of a latency summary, for ``results.json``'s ``summary["latency"]``."""
-    return {key: latency.get(key) for key in SUMMARY_KEYS}
+    """The scalar part of a latency summary, for ``results.json``'s ``summary["latency"]``,
+    with an A/B run's per-repetition figures when it has them."""
+    return ({key: latency.get(key) for key in SUMMARY_KEYS}
+            | {key: latency[key] for key in REPETITION_KEYS if key in latency})
+
+
+def by_repetition(summaries: Sequence[dict]) -> dict[str, list[float]]:
+    """Each compared figure of each repetition's summary, in repetition order."""
+    return {figure: [s[figure] for s in summaries] for figure in COMPARED_FIGURES}
+
+
+@dataclass(frozen=True)
+class RelativeLatency:
+    """The candidate-vs-baseline test of one figure: the ratio of geometric means, its
+    one-sided upper confidence bound (1 − alpha), Welch's p-value, and the decision."""
+
+    figure: str
+    repetitions: tuple[int, int]  # (candidate, baseline)
+    ratio: float
+    ratio_upper: float
+    max_ratio: float
+    p_value: float
+    passed: bool
+
+    def sentence(self) -> str:
+        verdict = "shown below" if self.passed else "NOT shown below"
+        return (f"{self.figure}: candidate/baseline {self.ratio:.3f} (upper bound "
+                f"{self.ratio_upper:.3f}) over {self.repetitions[0]} and {self.repetitions[1]} "
+                f"repetitions, {verdict} {self.max_ratio:.2f}; one-sided p = {self.p_value:.3g}")
+
+
+def relative_latency_test(candidate: Sequence[float], baseline: Sequence[float], *,
+                          figure: str = "p95_e2e_ms", max_increase: float = 0.10,
+                          one_sided_alpha: float = 0.05) -> RelativeLatency:
+    """Welch's one-sided test that the candidate's figure is below (1 + max_increase) × the
+    baseline's (module docstring). Raises ValueError for a non-positive value."""
+    if min(list(candidate) + list(baseline) or [1.0]) <= 0:
+        raise ValueError(f"{figure}: every repetition's value must be positive")
+    max_ratio = 1 + max_increase
+    n_c, n_b = len(candidate), len(baseline)
+    log_c = [math.log(v) for v in candidate]
+    log_b = [math.log(v) for v in baseline]
+    ratio = math.exp(sum(log_c) / n_c - sum(log_b) / n_b) if n_c and n_b else math.nan
+    if n_c < 2 or n_b < 2:
+        return RelativeLatency(figure, (n_c, n_b), ratio, math.inf, max_ratio, 1.0, False)
+    if max(log_c) - min(log_c) < 1e-9 and max(log_b) - min(log_b) < 1e-9:
+        # No spread at all (identical repetitions): the ratio is known exactly.
+        ratio = candidate[0] / baseline[0]
+        p_value, upper = (0.0 if ratio < max_ratio else 1.0), ratio
+    else:
+        # Means and variances by the statistics module (exact for floats: scipy's own
+        # moments warn on near-equal values); the t tail and quantile are scipy's.
+        diff = fmean(log_c) - fmean(log_b) - math.log(max_ratio)
+        var_c, var_b = variance(log_c) / n_c, variance(log_b) / n_b
+        test = stats.ttest_ind_from_stats(diff, math.sqrt(variance(log_c)), n_c, 0.0,
+                                          math.sqrt(variance(log_b)), n_b, equal_var=False,
+                                          alternative="less")
+        p_value = float(test.pvalue)
+        df = (var_c + var_b) ** 2 / (var_c**2 / (n_c - 1) + var_b**2 / (n_b - 1))
+        upper = ratio * math.exp(float(stats.t.ppf(1 - one_sided_alpha, df))
+                                 * math.sqrt(var_c + var_b))
+    return RelativeLatency(figure, (n_c, n_b), ratio, upper, max_ratio, p_value,
+                           p_value <= one_sided_alpha)
 
 
 def decode_roofline(*, weight_bytes: int, kv_bytes_per_token: int, context_tokens: float,

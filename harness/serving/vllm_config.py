@@ -28,13 +28,17 @@ Quantization = Literal["awq", "gptq", "none"]
 # Memory as the CUDA runtime reports it (`torch.cuda.mem_get_info()` total, the figure vLLM
 # multiplies by gpu_memory_utilization), not the marketing size: an H200 "141 GB" reports
 # 139.80 GiB (measured on the device machine, 2026-12-04), an H100 80GB 79.11 GiB, an A100
-# 80GB 79.15 GiB (PyTorch's out-of-memory messages on those cards). Peak bandwidth from the
-# vendors' data sheets (SXM parts) feeds the decode roofline in harness.serving.latency. When a GPU is
+# 80GB 79.15 GiB (PyTorch's out-of-memory messages on those cards). Peak bandwidth and dense
+# BF16 tensor-core peak (no sparsity) from the vendors' data sheets (SXM parts) feed the decode
+# roofline in harness.serving.latency and the latency model (harness.serving.latency_model). When a GPU is
 # present, `probe_gpu` reads the real capacity instead (`sqlgate vllm-config --gpu auto`).
 GPUS: dict[str, dict[str, float]] = {
-    "a100-80gb": {"memory_bytes": 79.15 * GiB, "bandwidth_bytes_per_s": 2.039e12},
-    "h100-80gb": {"memory_bytes": 79.11 * GiB, "bandwidth_bytes_per_s": 3.35e12},
-    "h200-141gb": {"memory_bytes": 139.80 * GiB, "bandwidth_bytes_per_s": 4.8e12},
+    "a100-80gb": {"memory_bytes": 79.15 * GiB, "bandwidth_bytes_per_s": 2.039e12,
+                  "peak_bf16_flops": 312e12},
+    "h100-80gb": {"memory_bytes": 79.11 * GiB, "bandwidth_bytes_per_s": 3.35e12,
+                  "peak_bf16_flops": 989e12},
+    "h200-141gb": {"memory_bytes": 139.80 * GiB, "bandwidth_bytes_per_s": 4.8e12,
+                   "peak_bf16_flops": 989e12},
 }
 AUTO_GPU = "auto"
 DTYPE_BYTES = {"bfloat16": 2, "float16": 2, "float32": 4}
