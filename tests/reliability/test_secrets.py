@@ -72,8 +72,8 @@ def _leaks(text: str) -> list[str]:
 def test_planted_secrets_reach_no_junit_xml_or_manifest(pytester, monkeypatch, tmp_path,
                                                         suite):  # noqa: ARG001 — built once
     from harness.gate.policy import evaluate_gate, load_policy
-    from harness.scoring.results import load_results
     from harness.gate.promotion import CandidateManifest, record_verdict, register_candidate
+    from harness.scoring.results import load_results
 
     for name, value in PLAIN.items():
         monkeypatch.setenv(name, value)
