@@ -138,7 +138,7 @@ def test_crash_between_write_and_rename_keeps_the_old_results(tmp_path):
     target = tmp_path / "results.json"
     target.write_text('{"summary": {"old": true}, "examples": []}\n')
     # A real process dies (no cleanup, no exception handler) right before the rename.
-    script = ("import os, sys\nfrom harness import atomic\n"
+    script = ("import os, sys\nfrom harness.io import atomic\n"
               "os.replace = lambda *a: os._exit(9)\n"
               "atomic.write_text_atomic(sys.argv[1], '{\"summary\": {\"new\": true}')\n")
     done = subprocess.run([PYTHON, "-c", script, str(target)], cwd=ROOT)
