@@ -139,6 +139,9 @@ def test_every_refused_request_gives_its_slot_back(catalog):
             chat = f"{url}/v1/chat/completions"
             generate = f"{url}/v1/sql/generate"
             assert httpx.post(chat, content=b"not json", timeout=5).status_code == 400
+            # JSON that is not an object was a 500 (AttributeError) before the split.
+            assert httpx.post(chat, content=b"[1]", timeout=5).json() == {
+                "error": "body is not a JSON object"}
             assert httpx.post(chat, content=b"x" * 5000, timeout=5).status_code == 413
             assert httpx.post(generate, content=b"{", timeout=5).status_code == 422
             assert httpx.post(generate, json={"question": "q", "rag_context": RAG},

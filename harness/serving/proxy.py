@@ -233,11 +233,12 @@ def parse_generate(raw: bytes) -> GenerateRequest:
 
 
 def wants_stream(raw: bytes) -> bool:
-    """Whether a chat-completions body asks for a stream; BadRequest (400) if not JSON."""
+    """Whether a chat-completions body asks for a stream; BadRequest (400) unless it is a
+    JSON object."""
     try:
         return bool(json.loads(raw or b"{}").get("stream"))
     except (ValueError, AttributeError):
-        raise BadRequest("body is not JSON") from None
+        raise BadRequest("body is not a JSON object") from None
 
 
 class Upstream:
