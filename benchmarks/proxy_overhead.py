@@ -7,7 +7,9 @@ streaming `POST /v1/chat/completions`, the proxy's pass-through) it sends `--pai
 same request, one straight to the upstream and one through the proxy, in alternating order so
 that both sides see the same machine load, each on its own keep-alive connection, one request
 at a time. Added latency is the difference within a pair: its median and p95 are reported
-with the medians of both sides and their ratio, all from this one run. For streams the time to
+with the medians of both sides and their ratio, all from this one run, and so is the CPU time
+the proxy and the upstream processes spent per request (from /proc: on a loaded machine wall
+time includes waiting for a core, CPU time does not). For streams the time to
 the first event (TTFT) is compared too, and every proxied stream's events must equal the
 direct stream's, in count and order (a lost or reordered chunk is counted and fails the run).
 
@@ -73,6 +75,12 @@ def start_upstream(port: int) -> subprocess.Popen:
     raise RuntimeError("the fake upstream did not start within 30 s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/<pid>/stat, clock ticks)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def plain(client: httpx.Client, url: str) -> tuple[float, None, str]:
     """(seconds to the whole answer, no TTFT, the answer text) of one non-streaming call."""
     start = time.perf_counter()
@@ -111,13 +119,17 @@ def summary(direct: list[float], proxied: list[float]) -> dict:
             "proxied_p95_ms": round(percentile([p * 1000 for p in proxied], 0.95), 3)}
 
 
-def measure(mode: str, direct_url: str, proxy_url: str, pairs: int, warmup: int) -> dict:
+def measure(mode: str, direct_url: str, proxy_url: str, pairs: int, warmup: int,
+            pids: dict[str, int]) -> dict:
     call = streamed if mode == "stream" else plain
     direct_times, proxied_times, direct_ttft, proxied_ttft = [], [], [], []
     mismatched = 0
     reference = None
+    cpu_start: dict[str, float] = {}
     with httpx.Client(timeout=30) as direct, httpx.Client(timeout=30) as proxied:
         for i in range(warmup + pairs):
+            if i == warmup:
+                cpu_start = {name: cpu_seconds(pid) for name, pid in pids.items()}
             # Alternate which side goes first, so neither always meets a warmer cache.
             order = ((direct, direct_url), (proxied, proxy_url))
             results = [call(c, u) for c, u in (order if i % 2 == 0 else order[::-1])]
@@ -133,8 +145,12 @@ def measure(mode: str, direct_url: str, proxy_url: str, pairs: int, warmup: int)
             if mode == "stream":
                 direct_ttft.append(d_ttft)
                 proxied_ttft.append(p_ttft)
-    result = {"pairs": pairs, "mismatched_outputs": mismatched, "total": summary(direct_times,
-                                                                                 proxied_times)}
+    # The upstream serves 2 requests a pair (direct and via the proxy), the proxy 1.
+    served = {"proxy": pairs, "upstream": 2 * pairs}
+    cpu = {f"{name}_ms": round((cpu_seconds(pid) - cpu_start[name]) * 1000 / served[name], 3)
+           for name, pid in pids.items()}
+    result = {"pairs": pairs, "mismatched_outputs": mismatched,
+              "cpu_per_request": cpu, "total": summary(direct_times, proxied_times)}
     if mode == "stream":
         result["ttft"] = summary(direct_ttft, proxied_ttft)
         result["events_per_stream"] = len(reference)
@@ -150,7 +166,7 @@ def run(pairs: int, warmup: int) -> dict:
         try:
             modes = {mode: measure(mode, f"{upstream_url}/v1/chat/completions",
                                    f"http://127.0.0.1:{proxy_port}/v1/chat/completions",
-                                   pairs, warmup)
+                                   pairs, warmup, {"proxy": proxy.pid, "upstream": upstream.pid})
                      for mode in ("plain", "stream")}
         finally:
             proxy.terminate()
@@ -183,6 +199,12 @@ def markdown(result: dict) -> str:
                      f"{s['proxied_p50_ms']:.2f} ms | {s['ratio_p50']:.2f}× | "
                      f"{s['added_p50_ms']:.2f} ms | {s['added_p95_ms']:.2f} ms | "
                      f"{m['mismatched_outputs']} |")
+    lines += ["", "CPU time per request, read from /proc (less sensitive to the machine's load "
+              "than wall time):", "", "| request | proxy | upstream (the server itself) |",
+              "|---|---:|---:|"]
+    for label, mode in (("chat, non-streaming", "plain"), ("chat, streamed", "stream")):
+        cpu = result["modes"][mode]["cpu_per_request"]
+        lines.append(f"| {label} | {cpu['proxy_ms']:.2f} ms | {cpu['upstream_ms']:.2f} ms |")
     stream = result["modes"]["stream"]
     lines += ["", f"Each stream carries {stream['events_per_stream']} `data:` events; "
               "\"outputs differing\" counts pairs whose proxied answer (for streams: the events, "

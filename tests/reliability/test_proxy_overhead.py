@@ -20,6 +20,9 @@ def test_short_overhead_run_loses_no_chunk(tmp_path):
     result = json.loads((tmp_path / "proxy_overhead.json").read_text())
     plain, stream = result["modes"]["plain"], result["modes"]["stream"]
     assert plain["mismatched_outputs"] == 0 and stream["mismatched_outputs"] == 0
+    for mode in (plain, stream):
+        assert set(mode["cpu_per_request"]) == {"proxy_ms", "upstream_ms"}
+        assert min(mode["cpu_per_request"].values()) >= 0
     assert stream["events_per_stream"] == 46  # 44 words, the usage event and [DONE]
     for part in (plain["total"], stream["total"], stream["ttft"]):
         assert part["direct_p50_ms"] > 0 and part["proxied_p50_ms"] > 0
