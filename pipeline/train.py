@@ -47,36 +47,25 @@ from pipeline.dataset import (
     load_conversations,
     tokenize_conversation,
 )
-from pipeline.recipe import Recipe, git_sha, load_recipe
+from pipeline.recipe import (
+    LORA_TARGETS,
+    DataArguments,
+    LoraArguments,
+    ModelArguments,
+    Recipe,
+    TrainSections,
+    git_sha,
+    load_recipe,
+    train_sections,
+)
+from pipeline.state import BuildState
 from pipeline.step_stats import StepStats
 from pipeline.tiny_model import build_tiny_model, parameter_count, save_tiny_config
 from pipeline.tokenizer import corpus, train_tokenizer
 
-LORA_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
-
-
-@dataclass
-class ModelArguments:
-    """Which base model to fine-tune (a hub name or a local directory)."""
-
-    model_name_or_path: str = "meta-llama/Llama-3.1-70B-Instruct"
-    base_adapters: list[str] = field(default_factory=list, metadata={
-        "help": "Adapters merged into the base, in order, before training (DAPT → SFT)."})
-    random_weights: bool = field(default=False, metadata={
-        "help": "Take only config.json (and the tokenizer) from model_name_or_path and build "
-                "random weights in this process, layer by layer (pipeline.random_base), in "
-                "4-bit NF4 with q_lora: a benchmark base too large to write in BF16."})
-
-
-@dataclass
-class DataArguments:
-    """The conversation JSON written by pipeline.dataset."""
-
-    data_path: str = ""
-    pad_to_model_max_length: bool = field(default=False, metadata={
-        "help": "Pad every batch to model_max_length: fixed-shape steps, so a benchmark "
-                "measures full-length sequences (padding costs the same compute)."})
-
+# The argument dataclasses of the recipe's sections, importable from here as XiYan's are.
+__all__ = ["LORA_TARGETS", "DataArguments", "LoraArguments", "ModelArguments",
+           "TrainingArguments", "main", "run"]
 
 @dataclass
 class TrainingArguments(transformers.TrainingArguments):
@@ -87,21 +76,6 @@ class TrainingArguments(transformers.TrainingArguments):
     model_max_length: int = field(default=8192, metadata={
         "help": "Longest tokenised conversation; longer ones are dropped (never cut)."})
     use_lora: bool = True
-
-
-@dataclass
-class LoraArguments:
-    """The LoRA adapter (defaults: the production recipe's)."""
-
-    lora_r: int = 32
-    lora_alpha: int = 32
-    lora_dropout: float = 0.05
-    lora_target_modules: list[str] = field(default_factory=lambda: list(LORA_TARGETS))
-    lora_bias: str = "none"
-    lora_modules_to_save: list[str] = field(default_factory=list, metadata={
-        "help": "Modules trained in full beside the adapter (the tiny recipe's random "
-                "embeddings and head, which LoRA alone cannot move far enough)."})
-    q_lora: bool = False
 
 
 ARGUMENT_CLASSES = (ModelArguments, DataArguments, TrainingArguments, LoraArguments)
@@ -149,21 +123,44 @@ class PadCollator:
         return {"input_ids": ids, "labels": pad("labels", IGNORE_INDEX), "attention_mask": mask}
 
 
-def parse_arguments(argv: Sequence[str]) -> tuple[Any, ...]:
-    """The four argument dataclasses from a `--name value` command line."""
+def command_line_settings(argv: Sequence[str]) -> dict[str, Any]:
+    """The settings given as `--name value` flags, typed by the argument dataclasses' own
+    parser (lists take several values, booleans `True`/`False`); flags not given are absent,
+    so they leave the recipe's values alone."""
     parser = transformers.HfArgumentParser(ARGUMENT_CLASSES)
-    return parser.parse_args_into_dataclasses(args=list(argv))
+    for action in parser._actions:
+        if action.dest != "help":
+            action.default = argparse.SUPPRESS
+    return vars(parser.parse_args(list(argv)))
 
 
-def section_argv(settings: dict[str, Any]) -> list[str]:
-    """A recipe section as command-line flags (lists become several values)."""
-    argv: list[str] = []
-    for key, value in settings.items():
-        if value is None:
-            continue
-        values = value if isinstance(value, list) else [value]
-        argv += [f"--{key}", *(str(v) for v in values)]
-    return argv
+def given(settings: dict[str, Any]) -> dict[str, Any]:
+    """The settings a recipe section gives: a null leaves the value below it (an included
+    recipe's, or the default) in place, as a flag not given would."""
+    return {key: value for key, value in settings.items() if value is not None}
+
+
+def build_arguments(sections: TrainSections) -> tuple[Any, ...]:
+    """(model, data, training, lora) arguments of the train step, from its typed sections."""
+    training = TrainingArguments(**sections.training, deepspeed=sections.deepspeed.config)
+    return sections.model, sections.data, training, sections.lora
+
+
+def arguments(settings: dict[str, Any], path: Path, *, prefix: str = "train"
+              ) -> tuple[Any, ...]:
+    """(model, data, training, lora) arguments from one flat mapping of settings; a setting no
+    section knows is an InputError naming `path` and the key."""
+    return build_arguments(train_sections(settings, path, training_fields(), prefix=prefix))
+
+
+def training_fields() -> set[str]:
+    """The keywords of TrainingArguments: the `training` section's settings."""
+    return {f.name for f in fields(TrainingArguments)}
+
+
+def parse_arguments(argv: Sequence[str]) -> tuple[Any, ...]:
+    """The four argument dataclasses from a `--name value` command line alone."""
+    return arguments(command_line_settings(argv), Path("<command line>"), prefix="flag")
 
 
 def _load_model(model_name_or_path: str, training_args: TrainingArguments,
@@ -195,10 +192,11 @@ def _load_model(model_name_or_path: str, training_args: TrainingArguments,
                    "parameters": sum(p.numel() for p in model.parameters())}
 
 
-def merged_base(model_args: ModelArguments, training_args: TrainingArguments) -> str:
+def merged_base(model_args: ModelArguments, training_args: TrainingArguments,
+                state: BuildState) -> str:
     """The base to train on: `model_name_or_path`, or, with `base_adapters`, a copy with them
-    merged in order, written once to `<output_dir>/base_merged` and reused while base and
-    adapters are unchanged.
+    merged in order, written once to `<output_dir>/base_merged` and reused (as `state`
+    records) while base and adapters are unchanged.
 
     The merge happens on the CPU before the training model is loaded, because the model loaded
     under ZeRO-3 (`zero3_init_flag`) holds only its shard of every weight (nothing to merge
@@ -222,32 +220,42 @@ def merged_base(model_args: ModelArguments, training_args: TrainingArguments) ->
             save_merged(model_args.model_name_or_path, model_args.base_adapters, directory,
                         dtype=dtype)
 
-    return str(build_once(Path(training_args.output_dir) / "base_merged", settings, build))
+    return str(build_once(state, Path(training_args.output_dir) / "base_merged", settings,
+                          build))
 
 
-def build_once(out: Path, settings: dict[str, Any], build: Callable[[Path], None]) -> Path:
-    """`out`, built by `build(directory)` unless it was last built with these very `settings`.
+def step_name(state: BuildState, out: Path) -> str:
+    """A built directory's step name in `state`: its path below the state's directory."""
+    try:
+        return out.resolve().relative_to(state.directory.resolve()).as_posix()
+    except ValueError:
+        return str(out)
+
+
+def build_once(state: BuildState, out: Path, settings: dict[str, Any],
+               build: Callable[[Path], None]) -> Path:
+    """`out`, built by `build(directory)` unless `state` records it built from these very
+    `settings` (and it is still there).
 
     Under `accelerate launch` every process calls this: the main one builds, into
-    `<out>.partial` renamed when whole (a crash never leaves half a directory), while the
-    others wait and then find it built.
+    `<out>.partial` renamed when whole (a crash never leaves half a directory) and recorded in
+    `state` only then, while the others wait and then find it built.
     """
     from accelerate import PartialState
 
-    state = PartialState()
-    stamp = out / "sqlgate_settings.json"
-    settings = json.loads(json.dumps(settings, default=str))
-    with state.main_process_first():
-        if stamp.is_file() and json.loads(stamp.read_text()) == settings:
+    processes = PartialState()
+    step = step_name(state, out)
+    with processes.main_process_first():
+        if out.is_dir() and state.built(step, settings) is not None:
             return out
-        if not state.is_main_process:
+        if not processes.is_main_process:
             raise RuntimeError(f"{out}: the main process did not build it")
         partial = out.with_name(out.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
         build(partial)
-        write_text_atomic(partial / stamp.name, json.dumps(settings, indent=1) + "\n")
         shutil.rmtree(out, ignore_errors=True)
         partial.rename(out)
+        state.record(step, settings, {"path": str(out)})
     return out
 
 
@@ -299,7 +307,7 @@ def _wrap_lora(model: Any, training_args: TrainingArguments, lora_args: LoraArgu
 
 def train(model_args: ModelArguments, data_args: DataArguments,
           training_args: TrainingArguments, lora_args: LoraArguments,
-          adapter_dir: str | Path,
+          adapter_dir: str | Path, state: BuildState,
           make_dataset: Callable[[Any], Any] | None = None) -> dict[str, Any]:
     """Fine-tune, save the adapter (or the full model without LoRA) to `adapter_dir`;
     return the run's facts (loss curve, examples used, the dataset's `facts`, seconds).
@@ -322,7 +330,7 @@ def train(model_args: ModelArguments, data_args: DataArguments,
     dataset = (make_dataset(tokenizer) if make_dataset else
                SupervisedDataset(load_conversations(data_args.data_path), tokenizer,
                                  training_args.model_max_length))
-    model, base_load = _load_model(merged_base(model_args, training_args), training_args,
+    model, base_load = _load_model(merged_base(model_args, training_args, state), training_args,
                                    lora_args, model_args.random_weights)
     if training_args.use_lora:
         model = _wrap_lora(model, training_args, lora_args)
@@ -404,7 +412,8 @@ def prepare_base(recipe: Recipe, records: Sequence[dict[str, Any]]) -> str | Non
 
     settings = {"tokenizer": recipe.section("tokenizer"), "tiny_model": tiny,
                 **({"in_process": True} if in_process else {}), "seed": recipe.seed}
-    return str(build_once(recipe.work_dir / "base", settings, build))
+    return str(build_once(BuildState(recipe.work_dir), recipe.work_dir / "base", settings,
+                          build))
 
 
 def dapt_flags(recipe: Recipe) -> tuple[CorpusOptions, dict[str, Any]]:
@@ -423,15 +432,17 @@ def dapt_flags(recipe: Recipe) -> tuple[CorpusOptions, dict[str, Any]]:
     return options, flags
 
 
-def run_dapt(recipe: Recipe, argv: Sequence[str], train_file: str | Path) -> dict[str, Any]:
+def run_dapt(recipe: Recipe, settings: dict[str, Any], train_file: str | Path,
+             state: BuildState) -> dict[str, Any]:
     """The DAPT stage: build the corpus, train a LoRA adapter on it as a causal LM (blocks of
-    `block_size` tokens) to `<work_dir>/adapters/dapt`; return the stage's facts."""
+    `block_size` tokens) to `<work_dir>/adapters/dapt`; return the stage's facts. `settings`
+    are the SFT stage's; the `dapt` section's flags win over them."""
     options, flags = dapt_flags(recipe)
     corpus_path = recipe.work_dir / "data" / "dapt.json"
     corpus_facts = build_corpus(train_file, corpus_path, sources=options.sources)
     own = {"data_path": str(corpus_path), "output_dir": str(recipe.work_dir / "train_dapt")}
-    model_args, data_args, training_args, lora_args = parse_arguments(
-        [*argv, *section_argv(flags), *section_argv(own)])
+    model_args, data_args, training_args, lora_args = arguments(
+        {**settings, **given(flags), **own}, recipe.path, prefix="dapt")
     if not training_args.use_lora:
         raise InputError(recipe.path, "the DAPT stage trains a LoRA adapter that is merged "
                          "before SFT: use_lora must be true", field="dapt.use_lora")
@@ -441,17 +452,14 @@ def run_dapt(recipe: Recipe, argv: Sequence[str], train_file: str | Path) -> dic
     adapter_dir = recipe.work_dir / "adapters" / "dapt"
     # A finished stage is reused, not trained again: its checkpoint is at max_steps (train()
     # refuses to resume it), and a changed DAPT adapter would not match the SFT checkpoints.
-    stamp = Path(training_args.output_dir) / "dapt_stage.json"
-    config = {"corpus": asdict(options), "flags": flags, "model": asdict(model_args),
-              "data": asdict(data_args), "lora": asdict(lora_args),
-              "training": json.loads(training_args.to_json_string())}
-    settings = json.loads(json.dumps({"config": config, "corpus_sha256": corpus_facts["sha256"]},
-                                     default=str))
-    done = json.loads(stamp.read_text()) if stamp.is_file() else None
-    if (done and done["settings"] == settings and adapter_dir.is_dir()
-            and artifact_sha256(adapter_dir) == done["stage"]["adapter"]["sha256"]):
-        return {**done["stage"], "reused": True}
-    facts = train(model_args, data_args, training_args, lora_args, adapter_dir,
+    config = {"corpus": asdict(options), "flags": flags,
+              **run_config(model_args, data_args, training_args, lora_args)}
+    inputs = {"config": config, "corpus_sha256": corpus_facts["sha256"]}
+    done = state.built("dapt", inputs)
+    if (done and adapter_dir.is_dir()
+            and artifact_sha256(adapter_dir) == done["adapter"]["sha256"]):
+        return {**done, "reused": True}
+    facts = train(model_args, data_args, training_args, lora_args, adapter_dir, state,
                   make_dataset=lambda tokenizer: TokenBlocks(
                       [d.text for d in load_corpus(corpus_path)], tokenizer,
                       options.block_size))
@@ -459,75 +467,87 @@ def run_dapt(recipe: Recipe, argv: Sequence[str], train_file: str | Path) -> dic
              "adapter": {"path": str(adapter_dir), "sha256": artifact_sha256(adapter_dir)},
              **facts}
     if training_args.should_save:
-        write_text_atomic(stamp, json.dumps({"settings": settings, "stage": stage}, indent=1,
-                                            default=str) + "\n")
+        state.record("dapt", inputs, stage)
     from accelerate import PartialState
 
     PartialState().wait_for_everyone()  # the SFT stage loads the adapter the main one saved
     return {**stage, "reused": False}
 
 
-def check_resumable(output_dir: Path, base_adapters: Sequence[str], should_save: bool) -> None:
+def run_config(model_args: ModelArguments, data_args: DataArguments,
+               training_args: TrainingArguments, lora_args: LoraArguments) -> dict[str, Any]:
+    """A stage's arguments as the JSON the run manifest records (and its reuse compares)."""
+    return json.loads(json.dumps(
+        {"model": asdict(model_args), "data": asdict(data_args), "lora": asdict(lora_args),
+         "training": json.loads(training_args.to_json_string())}, default=str))
+
+
+def check_resumable(state: BuildState, output_dir: Path, base_adapters: Sequence[str],
+                    should_save: bool) -> None:
     """Refuse to resume checkpoints in `output_dir` trained on other base adapters (a DAPT
-    adapter trained again since); record the adapters of a run that may resume later."""
+    adapter trained again since); record the adapters of a run that may resume later (step
+    `<output_dir name>/checkpoints` of `state`)."""
     from transformers.trainer_utils import get_last_checkpoint
 
-    stamp = output_dir / "base_adapters.json"
+    step = f"{step_name(state, output_dir)}/checkpoints"
     current = [{"path": str(a), "sha256": artifact_sha256(a)} for a in base_adapters]
-    if (output_dir.is_dir() and get_last_checkpoint(str(output_dir)) and stamp.is_file()
-            and json.loads(stamp.read_text()) != current):
+    recorded = state.recorded_inputs(step)
+    if (output_dir.is_dir() and get_last_checkpoint(str(output_dir)) and recorded is not None
+            and state.built(step, current) is None):
         raise RuntimeError(f"{output_dir}: its checkpoints were trained on other base adapters "
                            f"than {[a['path'] for a in current]}; delete it to start over")
     if should_save:
-        write_text_atomic(stamp, json.dumps(current, indent=1) + "\n")
+        state.record(step, current)
 
 
-def finished_run(manifest_path: Path, config: dict[str, Any], dataset_facts: dict[str, Any],
-                 dapt: dict[str, Any] | None, adapter_dir: Path) -> dict[str, Any] | None:
-    """The run manifest of a finished SFT run with this very config, data, DAPT adapter and
-    (unchanged) SFT adapter, or None. A rerun of a finished run reuses it instead of resuming:
-    the Trainer resumed at `max_steps` trains one step more than asked."""
-    if not manifest_path.is_file() or not adapter_dir.is_dir():
+def finished_run(state: BuildState, manifest_path: Path, inputs: dict[str, Any],
+                 adapter_dir: Path) -> dict[str, Any] | None:
+    """The run manifest of a finished SFT run from these very inputs (config, data, DAPT
+    adapter) whose SFT adapter is unchanged since, or None. A rerun of a finished run reuses it
+    instead of resuming: the Trainer resumed at `max_steps` trains one step more than asked."""
+    done = state.built("sft", inputs)
+    if done is None or not manifest_path.is_file() or not adapter_dir.is_dir():
         return None
-    previous = json.loads(manifest_path.read_text(encoding="utf-8"))
-    same = (previous.get("config") == config
-            and previous.get("dataset") == json.loads(json.dumps(dataset_facts, default=str))
-            and (previous.get("dapt") or {}).get("adapter") == (dapt or {}).get("adapter")
-            and previous.get("adapter", {}).get("sha256") == artifact_sha256(adapter_dir))
-    return previous if same else None
+    if artifact_sha256(adapter_dir) != done["adapter_sha256"]:
+        return None
+    return json.loads(manifest_path.read_text(encoding="utf-8"))
 
 
 def run(recipe: Recipe, overrides: Sequence[str] = ()) -> dict[str, Any]:
     """The train step of a recipe: dataset, base (tiny), DAPT when the recipe has a `dapt`
-    section, SFT, adapters and run manifest."""
+    section, SFT, adapters and run manifest; `<work_dir>/build_state.json` records what each
+    step was built from, so a rerun rebuilds only what changed."""
+    state = BuildState(recipe.work_dir)
     data_settings = recipe.section("dataset")
     train_file = data_settings.pop("train_file")
     data_path = recipe.work_dir / "data" / "train.json"
     dataset_facts = build_dataset(train_file, data_path, seed=recipe.seed, **data_settings)
     base = prepare_base(recipe, load_conversations(data_path))
-    defaults = {"data_path": str(data_path), "output_dir": str(recipe.work_dir / "train"),
+    settings = {"data_path": str(data_path), "output_dir": str(recipe.work_dir / "train"),
                 "seed": recipe.seed, "report_to": "none"}
     if base:
-        defaults["model_name_or_path"] = base
+        settings["model_name_or_path"] = base
         if in_process_base(recipe):
-            defaults["random_weights"] = True
-    argv = (section_argv(defaults) + section_argv(recipe.section("train"))
-            + section_argv(recipe.section("lora")) + list(overrides))
-    dapt = run_dapt(recipe, argv, train_file) if recipe.section("dapt") else None
-    model_args, data_args, training_args, lora_args = parse_arguments(argv)
+            settings["random_weights"] = True
+    for name in ("train", "lora"):  # each section checked alone, so an error names it
+        train_sections(given(recipe.section(name)), recipe.path, training_fields(),
+                       prefix=name)
+    settings |= given(recipe.section("train")) | given(recipe.section("lora"))
+    settings |= command_line_settings(overrides)
+    dapt = run_dapt(recipe, settings, train_file, state) if recipe.section("dapt") else None
+    model_args, data_args, training_args, lora_args = arguments(settings, recipe.path)
     if dapt:
         model_args.base_adapters.append(dapt["adapter"]["path"])
     adapter_dir = recipe.work_dir / "adapters" / "sft"
-    config = json.loads(json.dumps(
-        {"model": asdict(model_args), "data": asdict(data_args), "lora": asdict(lora_args),
-         "training": json.loads(training_args.to_json_string())}, default=str))
-    finished = finished_run(recipe.work_dir / "run_manifest.json", config, dataset_facts,
-                            dapt, adapter_dir)
+    config = run_config(model_args, data_args, training_args, lora_args)
+    inputs = {"config": config, "dataset": dataset_facts,
+              "dapt_adapter": (dapt or {}).get("adapter")}
+    finished = finished_run(state, recipe.work_dir / "run_manifest.json", inputs, adapter_dir)
     if finished:
         return {**finished, "reused": True}
-    check_resumable(Path(training_args.output_dir), model_args.base_adapters,
+    check_resumable(state, Path(training_args.output_dir), model_args.base_adapters,
                     training_args.should_save)
-    facts = train(model_args, data_args, training_args, lora_args, adapter_dir)
+    facts = train(model_args, data_args, training_args, lora_args, adapter_dir, state)
     manifest = {
         "recipe": str(recipe.path), "id": recipe.id, "code_git_sha": git_sha(),
         "seed": recipe.seed, "dataset": dataset_facts, "config": config,
@@ -539,6 +559,8 @@ def run(recipe: Recipe, overrides: Sequence[str] = ()) -> dict[str, Any]:
     if training_args.should_save:
         write_text_atomic(recipe.work_dir / "run_manifest.json",
                           json.dumps(manifest, indent=1, default=str) + "\n")
+        state.record("sft", inputs, {"adapter_sha256": manifest["adapter"]["sha256"],
+                                     "manifest": "run_manifest.json"})
     return manifest
 
 

@@ -116,6 +116,60 @@ def test_over_the_concurrency_limit_gets_429_then_recovers(catalog):
             assert "sqlgate_proxy_in_flight 0" in httpx.get(f"{url}/metrics").text
 
 
+def test_slots_are_refused_at_capacity_and_given_back_on_every_exit():
+    from harness.serving.proxy import Overloaded, Slots
+
+    slots = Slots(1)
+    with slots.hold():
+        with pytest.raises(Overloaded, match="at most 1") as refused, slots.hold():
+            pass
+        assert refused.value.status == 429 and refused.value.headers == {"Retry-After": "1"}
+    assert slots.in_flight == 0
+    with pytest.raises(KeyError), slots.hold():
+        {}["missing"]
+    assert slots.in_flight == 0
+
+
+def test_every_refused_request_gives_its_slot_back(catalog):
+    """With one slot, a leak on any error path would turn the next good request into a 429."""
+    with serve(fake_openai_app(lambda prompt: GOOD)) as upstream_url:
+        settings = ProxySettings(upstream_url, "cand", max_concurrency=1, max_body_bytes=4096,
+                                 request_timeout_s=5, generation_timeout_s=5)
+        with serve(create_app(settings, catalog=catalog)) as url:
+            chat = f"{url}/v1/chat/completions"
+            generate = f"{url}/v1/sql/generate"
+            assert httpx.post(chat, content=b"not json", timeout=5).status_code == 400
+            # JSON that is not an object was a 500 (AttributeError) before the split.
+            assert httpx.post(chat, content=b"[1]", timeout=5).json() == {
+                "error": "body is not a JSON object"}
+            assert httpx.post(chat, content=b"x" * 5000, timeout=5).status_code == 413
+            assert httpx.post(generate, content=b"{", timeout=5).status_code == 422
+            assert httpx.post(generate, json={"question": "q", "rag_context": RAG},
+                              timeout=5).status_code == 200
+            assert "sqlgate_proxy_in_flight 0" in httpx.get(f"{url}/metrics").text
+    down = ProxySettings("http://127.0.0.1:9", "cand", max_concurrency=1)
+    with serve(create_app(down, catalog=catalog)) as url:
+        body = {"model": "cand", "messages": [{"role": "user", "content": "hi"}]}
+        for stream in (False, True, False):
+            response = httpx.post(f"{url}/v1/chat/completions", json={**body, "stream": stream},
+                                  timeout=5)
+            assert response.status_code == 502, response.text
+            assert response.json() == {"error": "upstream failed: ConnectError"}
+        assert "sqlgate_proxy_in_flight 0" in httpx.get(f"{url}/metrics").text
+
+
+def test_upstream_errors_reach_the_client_as_502_without_upstream_details(catalog):
+    def broken(prompt: str) -> str:
+        raise RuntimeError("upstream internals sk-UPSTREAM")
+
+    with serve(fake_openai_app(broken)) as upstream_url, \
+            serve(create_app(ProxySettings(upstream_url, "cand"), catalog=catalog)) as url:
+        response = httpx.post(f"{url}/v1/sql/generate",
+                              json={"question": "q", "rag_context": RAG}, timeout=10)
+    assert response.status_code == 502
+    assert response.json() == {"error": "upstream answered HTTP 500"}
+
+
 def test_request_timeout_gives_504(catalog):
     gate = threading.Event()
     with serve(fake_openai_app(lambda p: gate.wait(5) and GOOD)) as upstream_url:

@@ -4,7 +4,9 @@ proxy or any other server speaking that API.
 Requests run concurrently (at most `concurrency` in flight) with a per-request timeout. Rate
 limits (429), server errors (5xx) and connection failures are retried with exponential backoff
 (honouring `Retry-After` up to the backoff cap); other 4xx are the caller's mistake and fail at
-once. The API key comes from `SQLGATE_OPENAI_API_KEY` and never appears in an error or a repr.
+once, as does a malformed completion. One attempt is `harness.engines.chat_http.post_chat`,
+the call the guardrail proxy makes too. The API key comes from `SQLGATE_OPENAI_API_KEY` and
+never appears in an error or a repr.
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
-import time
 
 import httpx
 
 from harness.engines.base import EngineError, Generation, SamplingParams
+from harness.engines.chat_http import (
+    API_KEY_ENV,
+    ChatCallFailed,
+    auth_headers,
+    chat_body,
+    completions_url,
+    post_chat,
+)
 
-API_KEY_ENV = "SQLGATE_OPENAI_API_KEY"
+__all__ = ["API_KEY_ENV", "OpenAIEngine"]
 
 
 class OpenAIEngine:
@@ -32,8 +40,7 @@ class OpenAIEngine:
                  max_backoff_s: float = 30.0, system: str | None = None) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        root = base_url.rstrip("/")
-        self.url = (root if root.endswith("/v1") else f"{root}/v1") + "/chat/completions"
+        self.url = completions_url(base_url)
         self.model = model
         self.concurrency = concurrency
         self.timeout_s = timeout_s
@@ -60,13 +67,9 @@ class OpenAIEngine:
         return asyncio.run(self._generate_all(prompts, params))
 
     async def _generate_all(self, prompts: list[str], params: SamplingParams) -> list[Generation]:
-        headers = {"Content-Type": "application/json"}
-        key = os.environ.get(API_KEY_ENV)
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
         limit = asyncio.Semaphore(self.concurrency)
         limits = httpx.Limits(max_connections=self.concurrency)
-        async with httpx.AsyncClient(headers=headers, timeout=self.timeout_s,
+        async with httpx.AsyncClient(headers=auth_headers(), timeout=self.timeout_s,
                                      limits=limits) as client:
             tasks = [self._one(client, limit, prompt, params) for prompt in prompts]
             # Every request runs to its end, so the answers that did finish survive a failure.
@@ -81,12 +84,6 @@ class OpenAIEngine:
                               f"{failures[0]}", partial=partial)
         return list(outcomes)
 
-    def _body(self, prompt: str, params: SamplingParams) -> dict:
-        messages = [] if self.system is None else [{"role": "system", "content": self.system}]
-        messages.append({"role": "user", "content": prompt})
-        return {"model": self.model, "messages": messages, "max_tokens": params.max_new_tokens,
-                "temperature": params.temperature, "top_p": params.top_p}
-
     def _delay(self, attempt: int, response: httpx.Response | None) -> float:
         delay = min(self.backoff_s * 2 ** attempt, self.max_backoff_s)
         retry_after = response.headers.get("Retry-After") if response is not None else None
@@ -97,36 +94,18 @@ class OpenAIEngine:
 
     async def _one(self, client: httpx.AsyncClient, limit: asyncio.Semaphore, prompt: str,
                    params: SamplingParams) -> Generation:
-        body = self._body(prompt, params)
+        body = chat_body(self.model, prompt, max_tokens=params.max_new_tokens,
+                         temperature=params.temperature, top_p=params.top_p, system=self.system)
         problem = ""
         for attempt in range(self.max_retries + 1):
-            response = None
             # The slot is held for one attempt only, so a backing-off request leaves it free.
             async with limit:
-                start = time.perf_counter()
                 try:
-                    response = await client.post(self.url, json=body)
-                except httpx.TransportError as exc:  # connection refused, reset, timeout
-                    problem = f"{type(exc).__name__}: {exc}"
-                seconds = time.perf_counter() - start
-            if response is not None:
-                if response.status_code == 200:
-                    return _parse(response, seconds)
-                problem = f"HTTP {response.status_code}: {response.text[:200]}"
-                if response.status_code != 429 and response.status_code < 500:
-                    raise EngineError(f"{self.url}: {problem}")
+                    return await post_chat(client, self.url, body)
+                except ChatCallFailed as failure:
+                    if not failure.retryable:
+                        raise EngineError(f"{self.url}: {failure}") from None
+                    problem, response = str(failure), failure.response
             if attempt < self.max_retries:
                 await asyncio.sleep(self._delay(attempt, response))
         raise EngineError(f"{self.url}: gave up after {self.max_retries + 1} attempts: {problem}")
-
-
-def _parse(response: httpx.Response, seconds: float) -> Generation:
-    """The Generation in a chat-completions response; EngineError when it has none."""
-    try:
-        data = response.json()
-        text = data["choices"][0]["message"]["content"]
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise EngineError(f"malformed chat completion: {type(exc).__name__}: {exc}") from None
-    usage = data.get("usage") or {}
-    return Generation(text=text or "", prompt_tokens=usage.get("prompt_tokens"),
-                      completion_tokens=usage.get("completion_tokens"), seconds=seconds)

@@ -21,13 +21,12 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,9 +37,24 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 from pydantic import BaseModel, Field, ValidationError
 
 from harness.engines.base import Generation
-from harness.serving.guardrail import GuardedAnswer, build_retry_prompt, check_answer, guard_steps
+from harness.engines.chat_http import (
+    API_KEY_ENV,
+    ChatCallFailed,
+    auth_headers,
+    chat_body,
+    completions_url,
+    post_chat,
+    server_root,
+)
+from harness.serving.guardrail import (
+    GuardedAnswer,
+    GuardrailCheck,
+    build_retry_prompt,
+    check_answer,
+    guard_steps,
+)
 
-API_KEY_ENV = "SQLGATE_OPENAI_API_KEY"
+__all__ = ["API_KEY_ENV", "ProxySettings", "create_app", "serve_guardrail_command"]
 LATENCY_BUCKETS_S = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 logger = logging.getLogger("sqlgate.proxy")
 
@@ -58,10 +72,6 @@ class ProxySettings:
     max_tokens: int = 512
     log_prompts: bool = False
 
-    @property
-    def upstream_root(self) -> str:
-        return self.upstream_url.rstrip("/").removesuffix("/v1")
-
 
 class GenerateRequest(BaseModel):
     """The body of ``POST /v1/sql/generate``."""
@@ -72,30 +82,18 @@ class GenerateRequest(BaseModel):
     org_policy: Literal["required", "none"] = "none"
 
 
-class _Overloaded(Exception):
-    """More requests in flight than the proxy allows."""
-
-
-class _TooLarge(Exception):
-    """The request body is over the size limit."""
-
-
-class _UpstreamError(Exception):
-    """The upstream server failed or answered garbage."""
-
-
 class Metrics:
     """Counters, a latency histogram and the in-flight gauge, rendered by hand as Prometheus
     text (one process, a handful of series: a client library would add nothing)."""
 
-    def __init__(self) -> None:
+    def __init__(self, slots: Slots) -> None:
+        self.slots = slots
         self.lock = threading.Lock()
         self.requests: Counter[tuple[str, int]] = Counter()
         self.buckets: Counter[tuple[str, float]] = Counter()
         self.duration_sum: Counter[str] = Counter()
         self.duration_count: Counter[str] = Counter()
         self.guardrail: Counter[str] = Counter()
-        self.in_flight = 0
 
     def observe(self, path: str, status: int, seconds: float) -> None:
         with self.lock:
@@ -139,7 +137,7 @@ class Metrics:
                           f"sqlgate_proxy_guardrail_{name}_total {self.guardrail[name]}"]
             lines += ["# HELP sqlgate_proxy_in_flight Requests being served now.",
                       "# TYPE sqlgate_proxy_in_flight gauge",
-                      f"sqlgate_proxy_in_flight {self.in_flight}"]
+                      f"sqlgate_proxy_in_flight {self.slots.in_flight}"]
         return "\n".join(lines) + "\n"
 
 
@@ -147,115 +145,197 @@ def _log(event: str, **fields) -> None:
     logger.info(json.dumps({"event": event, **fields}, default=str))
 
 
-def create_app(settings: ProxySettings, *, catalog=None, backend=None) -> FastAPI:
-    """The proxy app. ``catalog`` defaults to the shipped one; ``backend`` (optional) adds the
-    EXPLAIN check (calls to it are serialised: a DuckDB connection is not thread-safe)."""
-    if catalog is None:
-        from harness.inputs.catalog import load_catalog
+class Refused(Exception):
+    """A request the proxy answers with an error instead of a result: `status`, the message
+    given to the client, and extra response headers."""
 
-        catalog = load_catalog()
-    metrics = Metrics()
-    check_lock = threading.Lock()
-    state: dict[str, httpx.AsyncClient] = {}
+    status = 500
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state["client"] = httpx.AsyncClient(
-            timeout=settings.generation_timeout_s,
-            limits=httpx.Limits(max_connections=settings.max_concurrency * 2))
-        yield
-        await state["client"].aclose()
+    def __init__(self, message: str, **headers: str) -> None:
+        super().__init__(message)
+        self.headers = headers
 
-    app = FastAPI(title="sqlgate guardrail proxy", lifespan=lifespan)
-    app.state.metrics = metrics
+    def response(self) -> JSONResponse:
+        return JSONResponse({"error": str(self)}, status_code=self.status,
+                            headers=self.headers or None)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next):
-        start = time.perf_counter()
-        request_id = uuid.uuid4().hex[:12]
-        request.state.request_id = request_id
-        response = await call_next(request)
-        seconds = time.perf_counter() - start
-        path = request.url.path if request.url.path in _ROUTES else "other"
-        metrics.observe(path, response.status_code, seconds)
-        _log("request", request_id=request_id, method=request.method, path=path,
-             status=response.status_code, latency_ms=round(seconds * 1000, 1))
-        return response
 
-    class _Slot:
-        """One of ``max_concurrency`` places; refused at once when none is free."""
+class Overloaded(Refused):
+    status = 429
 
-        def __enter__(self) -> None:
-            with metrics.lock:
-                if metrics.in_flight >= settings.max_concurrency:
-                    raise _Overloaded
-                metrics.in_flight += 1
 
-        def __exit__(self, *exc) -> None:
-            with metrics.lock:
-                metrics.in_flight -= 1
+class TooLarge(Refused):
+    status = 413
 
-    async def read_body(request: Request) -> bytes:
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
-            raise _TooLarge
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > settings.max_body_bytes:
-                raise _TooLarge
-        return bytes(body)
 
-    def upstream_headers(request: Request | None = None) -> dict[str, str]:
-        headers = {"Content-Type": "application/json"}
-        given = request.headers.get("authorization") if request is not None else None
-        key = os.environ.get(API_KEY_ENV)
-        if given:
-            headers["Authorization"] = given
-        elif key:
-            headers["Authorization"] = f"Bearer {key}"
-        return headers
+class BadRequest(Refused):
+    status = 400
 
-    async def complete(prompt: str) -> Generation:
-        body = {"model": settings.model, "messages": [{"role": "user", "content": prompt}],
-                "max_tokens": settings.max_tokens, "temperature": 0.0}
-        start = time.perf_counter()
+
+class Invalid(Refused):
+    status = 422
+
+
+class UpstreamFailed(Refused):
+    status = 502
+
+
+class TimedOut(Refused):
+    status = 504
+
+
+class Slots:
+    """At most `capacity` requests in flight; one more is refused at once (429), never queued.
+
+    `hold()` is the only way to take a place, and it gives it back when its block ends.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.in_flight = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        with self._lock:
+            if self.in_flight >= self.capacity:
+                raise Overloaded(f"over capacity: at most {self.capacity} requests in flight; "
+                                 "retry shortly", **{"Retry-After": "1"})
+            self.in_flight += 1
         try:
-            response = await state["client"].post(
-                f"{settings.upstream_root}/v1/chat/completions", json=body,
-                headers=upstream_headers())
-        except httpx.TimeoutException as exc:
-            raise _UpstreamError(f"upstream timed out after {settings.generation_timeout_s:g} "
-                                 "s") from exc
-        except httpx.TransportError as exc:
-            raise _UpstreamError(f"upstream unreachable: {type(exc).__name__}") from exc
-        if response.status_code != 200:
-            raise _UpstreamError(f"upstream answered HTTP {response.status_code}")
+            yield
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused (413) as soon as it is known to be over `limit` bytes."""
+    declared = request.headers.get("content-length")
+    too_large = TooLarge(f"request body over {limit} bytes")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise too_large
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise too_large
+    return bytes(body)
+
+
+def parse_generate(raw: bytes) -> GenerateRequest:
+    """The generate body, or Invalid (422) naming each bad field."""
+    try:
+        return GenerateRequest.model_validate_json(raw)
+    except ValidationError as exc:
+        raise Invalid("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                for e in exc.errors())) from None
+
+
+def wants_stream(raw: bytes) -> bool:
+    """Whether a chat-completions body asks for a stream; BadRequest (400) unless it is a
+    JSON object."""
+    try:
+        return bool(json.loads(raw or b"{}").get("stream"))
+    except (ValueError, AttributeError):
+        raise BadRequest("body is not a JSON object") from None
+
+
+class Upstream:
+    """The OpenAI-compatible server behind the proxy, over one pooled HTTP client that lives
+    as long as the app (`async with upstream:` in the app's lifespan)."""
+
+    def __init__(self, settings: ProxySettings) -> None:
+        self.settings = settings
+        self.url = completions_url(settings.upstream_url)
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Upstream:
+        self._client = httpx.AsyncClient(
+            timeout=self.settings.generation_timeout_s,
+            limits=httpx.Limits(max_connections=self.settings.max_concurrency * 2))
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.client.aclose()
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            raise RuntimeError("the upstream client is opened by the app's lifespan")
+        return self._client
+
+    async def complete(self, prompt: str) -> Generation:
+        """The model's answer to `prompt` (greedy); UpstreamFailed (502) when there is none."""
+        body = chat_body(self.settings.model, prompt, max_tokens=self.settings.max_tokens,
+                         temperature=0.0)
         try:
-            data = response.json()
-            text = data["choices"][0]["message"]["content"] or ""
-        except (ValueError, KeyError, IndexError, TypeError) as exc:
-            raise _UpstreamError("upstream sent a malformed completion") from exc
-        usage = data.get("usage") or {}
-        return Generation(text, usage.get("prompt_tokens"), usage.get("completion_tokens"),
-                          time.perf_counter() - start)
+            return await post_chat(self.client, self.url, body, auth_headers())
+        except ChatCallFailed as failure:
+            raise UpstreamFailed(self._problem(failure)) from None
 
-    def checked(raw: str | None, org_policy: str):
-        if backend is None:
-            return check_answer(raw, catalog=catalog, org_policy=org_policy)
-        with check_lock:
-            return check_answer(raw, catalog=catalog, backend=backend, org_policy=org_policy)
+    def _problem(self, failure: ChatCallFailed) -> str:
+        # Worded for the client: no upstream body, URL or header is repeated to it.
+        if failure.kind == "timeout":
+            return f"upstream timed out after {self.settings.generation_timeout_s:g} s"
+        if failure.kind == "unreachable":
+            return f"upstream unreachable: {type(failure.__cause__).__name__}"
+        if failure.kind == "status":
+            return f"upstream answered HTTP {failure.status}"
+        return "upstream sent a malformed completion"
 
-    def render_prompt(question: str, rag_context: str | None) -> str:
+    async def forward(self, raw: bytes, authorization: str | None,
+                      stream: bool) -> httpx.Response:
+        """A client's chat-completions body sent on unchanged (its own key, if it gave one);
+        with `stream` the response body is left unread, for the caller to relay and close."""
+        request = self.client.build_request("POST", self.url, content=raw,
+                                            headers=auth_headers(authorization))
+        try:
+            return await self.client.send(request, stream=stream)
+        except httpx.HTTPError as exc:
+            raise UpstreamFailed(f"upstream failed: {type(exc).__name__}") from None
+
+    async def healthy(self) -> bool:
+        try:
+            response = await self.client.get(f"{server_root(self.settings.upstream_url)}"
+                                              "/health", timeout=5)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
+
+class GuardedGenerator:
+    """`POST /v1/sql/generate` without HTTP: render the prompt as evaluation does, ask the
+    upstream, check the answer and retry once (`guardrail.guard_steps`).
+
+    Prompt rendering and checking are CPU work and run in a worker thread; the EXPLAIN
+    backend, when given, is used by one thread at a time (a DuckDB connection is not
+    thread-safe)."""
+
+    def __init__(self, upstream: Upstream, catalog, backend=None) -> None:
+        self.upstream = upstream
+        self.catalog = catalog
+        self.backend = backend
+        self._backend_lock = threading.Lock()
+
+    def render_prompt(self, question: str, rag_context: str | None) -> str:
         from harness.prompting.prompts import render_user_prompt
         from harness.prompting.rag_context import build_context
 
-        context = rag_context if rag_context else build_context(question, catalog).text
+        context = rag_context if rag_context else build_context(question, self.catalog).text
         return render_user_prompt(question, context)
 
-    async def guarded(body: GenerateRequest) -> GuardedAnswer:
-        prompt = await anyio.to_thread.run_sync(render_prompt, body.question, body.rag_context)
-        steps = guard_steps(prompt, lambda raw: checked(raw, body.org_policy),
+    def check(self, raw: str | None, org_policy: str) -> GuardrailCheck:
+        if self.backend is None:
+            return check_answer(raw, catalog=self.catalog, org_policy=org_policy)
+        with self._backend_lock:
+            return check_answer(raw, catalog=self.catalog, backend=self.backend,
+                                org_policy=org_policy)
+
+    async def answer(self, request: GenerateRequest) -> GuardedAnswer:
+        prompt = await anyio.to_thread.run_sync(self.render_prompt, request.question,
+                                                request.rag_context)
+        steps = guard_steps(prompt, lambda raw: self.check(raw, request.org_policy),
                             retry_prompt_builder=build_retry_prompt)
 
         def advance(generation: Generation) -> tuple[str | None, GuardedAnswer | None]:
@@ -267,40 +347,93 @@ def create_app(settings: ProxySettings, *, catalog=None, backend=None) -> FastAP
 
         pending = next(steps)
         while True:
-            generation = await complete(pending)
+            generation = await self.upstream.complete(pending)
             pending, answer = await anyio.to_thread.run_sync(advance, generation)
             if answer is not None:
                 return answer
 
-    def error(status: int, message: str, **headers: str) -> JSONResponse:
-        return JSONResponse({"error": message}, status_code=status, headers=headers or None)
+    async def answer_within(self, request: GenerateRequest, seconds: float) -> GuardedAnswer:
+        try:
+            return await asyncio.wait_for(self.answer(request), seconds)
+        except TimeoutError:
+            raise TimedOut(f"no answer within {seconds:g} s") from None
 
-    def overloaded() -> JSONResponse:
-        return error(429, f"over capacity: at most {settings.max_concurrency} requests in "
-                          "flight; retry shortly", **{"Retry-After": "1"})
 
-    def too_large() -> JSONResponse:
-        return error(413, f"request body over {settings.max_body_bytes} bytes")
+class HeldStreamingResponse(StreamingResponse):
+    """A streamed response that keeps `held` (its concurrency slot and the upstream response)
+    until the stream has ended, failed or been abandoned by the client: a streaming request is
+    in flight for its whole generation, not just until its head went out."""
+
+    def __init__(self, upstream: httpx.Response, held: AsyncExitStack) -> None:
+        super().__init__(upstream.aiter_raw(), status_code=upstream.status_code,
+                         media_type=upstream.headers.get("content-type"))
+        self.held = held
+
+    async def __call__(self, scope, receive, send) -> None:
+        async with self.held:
+            await super().__call__(scope, receive, send)
+
+
+class ObserveRequests:
+    """ASGI middleware: a request id, the Prometheus counters and one JSON log line per
+    request, timed to the response head (for streams, their first byte). Plain ASGI rather
+    than `@app.middleware`, which would copy every streamed chunk through a second queue."""
+
+    def __init__(self, app, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        request_id = uuid.uuid4().hex[:12]
+        scope.setdefault("state", {})["request_id"] = request_id
+        path = scope["path"] if scope["path"] in _ROUTES else "other"
+
+        async def observed_send(message) -> None:
+            if message["type"] == "http.response.start":
+                seconds = time.perf_counter() - start
+                self.metrics.observe(path, message["status"], seconds)
+                _log("request", request_id=request_id, method=scope["method"], path=path,
+                     status=message["status"], latency_ms=round(seconds * 1000, 1))
+            await send(message)
+
+        await self.app(scope, receive, observed_send)
+
+
+def create_app(settings: ProxySettings, *, catalog=None, backend=None) -> FastAPI:
+    """The proxy app. ``catalog`` defaults to the shipped one; ``backend`` (optional) adds the
+    EXPLAIN check."""
+    if catalog is None:
+        from harness.inputs.catalog import load_catalog
+
+        catalog = load_catalog()
+    slots = Slots(settings.max_concurrency)
+    metrics = Metrics(slots)
+    upstream = Upstream(settings)
+    generator = GuardedGenerator(upstream, catalog, backend)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with upstream:
+            yield
+
+    app = FastAPI(title="sqlgate guardrail proxy", lifespan=lifespan)
+    app.state.metrics = metrics
+    app.add_middleware(ObserveRequests, metrics=metrics)
+
+    @app.exception_handler(Refused)
+    async def refused(request: Request, refusal: Refused) -> Response:
+        return refusal.response()
 
     @app.post("/v1/sql/generate")
     async def generate(request: Request) -> Response:
         start = time.perf_counter()
-        try:
-            with _Slot():
-                raw = await read_body(request)
-                body = GenerateRequest.model_validate_json(raw)
-                answer = await asyncio.wait_for(guarded(body), settings.request_timeout_s)
-        except _Overloaded:
-            return overloaded()
-        except _TooLarge:
-            return too_large()
-        except ValidationError as exc:
-            return error(422, "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
-                                        for e in exc.errors()))
-        except TimeoutError:
-            return error(504, f"no answer within {settings.request_timeout_s:g} s")
-        except _UpstreamError as exc:
-            return error(502, str(exc))
+        with slots.hold():
+            body = parse_generate(await read_body(request, settings.max_body_bytes))
+            answer = await generator.answer_within(body, settings.request_timeout_s)
         metrics.observe_answer(answer)
         latency_ms = (time.perf_counter() - start) * 1000
         fields = {"question": body.question} if settings.log_prompts else {}
@@ -314,52 +447,21 @@ def create_app(settings: ProxySettings, *, catalog=None, backend=None) -> FastAP
 
     @app.post("/v1/chat/completions")
     async def chat_completions(request: Request) -> Response:
-        slot = _Slot()
-        try:
-            slot.__enter__()
-        except _Overloaded:
-            return overloaded()
-        try:
-            raw = await read_body(request)
-            stream = bool(json.loads(raw or b"{}").get("stream"))
-            upstream = state["client"].build_request(
-                "POST", f"{settings.upstream_root}/v1/chat/completions", content=raw,
-                headers=upstream_headers(request))
-            response = await state["client"].send(upstream, stream=stream)
-        except _TooLarge:
-            slot.__exit__()
-            return too_large()
-        except ValueError:
-            slot.__exit__()
-            return error(400, "body is not JSON")
-        except httpx.HTTPError as exc:
-            slot.__exit__()
-            return error(502, f"upstream failed: {type(exc).__name__}")
-        if not stream:
-            slot.__exit__()
+        async with AsyncExitStack() as held:
+            held.enter_context(slots.hold())
+            raw = await read_body(request, settings.max_body_bytes)
+            stream = wants_stream(raw)
+            response = await upstream.forward(raw, request.headers.get("authorization"),
+                                              stream)
+            held.push_async_callback(response.aclose)
+            if stream:
+                return HeldStreamingResponse(response, held.pop_all())
             return Response(response.content, status_code=response.status_code,
                             media_type=response.headers.get("content-type"))
 
-        async def relay() -> AsyncIterator[bytes]:
-            # The slot is held until the stream ends: a streaming request is in flight
-            # for its whole generation, not just until its headers went out.
-            try:
-                async for chunk in response.aiter_raw():
-                    yield chunk
-            finally:
-                await response.aclose()
-                slot.__exit__()
-
-        return StreamingResponse(relay(), status_code=response.status_code,
-                                 media_type=response.headers.get("content-type"))
-
     @app.get("/health")
     async def health() -> Response:
-        try:
-            upstream = await state["client"].get(f"{settings.upstream_root}/health", timeout=5)
-            ok = upstream.status_code == 200
-        except httpx.HTTPError:
-            ok = False
+        ok = await upstream.healthy()
         return JSONResponse({"status": "ok" if ok else "degraded", "upstream": ok},
                             status_code=200 if ok else 503)
 

@@ -30,6 +30,15 @@ def test_run_manifest_records_data_code_seed_and_config(chain):
     assert saved["adapter"]["sha256"] == artifact_sha256(run["adapter"]["path"])
 
 
+def test_one_build_state_records_every_step_and_no_marker_file_is_left(chain):
+    recipe, run, _ = chain
+    steps = json.loads((recipe.work_dir / "build_state.json").read_text())["steps"]
+    assert {"base", "train/checkpoints", "sft"} <= set(steps)
+    assert steps["sft"]["facts"]["adapter_sha256"] == run["adapter"]["sha256"]
+    markers = ("sqlgate_settings.json", "dapt_stage.json", "base_adapters.json")
+    assert [p for name in markers for p in recipe.work_dir.rglob(name)] == []
+
+
 def test_adapter_is_saved_and_reloadable(chain):
     import torch
     from peft import PeftModel

@@ -204,14 +204,15 @@ def test_sft_starts_from_base_plus_dapt(dapt_chain, tmp_path):
     import torch
     from peft import PeftModel
 
+    from pipeline.state import BuildState
     from pipeline.train import ModelArguments, _load_model, merged_base, parse_arguments
 
     _, run, _ = dapt_chain
     dapt = run["dapt"]["adapter"]["path"]
     assert run["config"]["model"]["base_adapters"] == [dapt]
     _, _, training, lora = parse_arguments(["--output_dir", str(tmp_path)])
-    start, _ = _load_model(merged_base(ModelArguments(**run["config"]["model"]), training),
-                           training, lora)
+    start, _ = _load_model(merged_base(ModelArguments(**run["config"]["model"]), training,
+                                       BuildState(tmp_path)), training, lora)
     vocab = start.config.vocab_size
     expected = _logits(PeftModel.from_pretrained(_base(run), dapt), vocab)
     torch.testing.assert_close(_logits(start, vocab), expected, atol=1e-4, rtol=1e-4)
@@ -280,30 +281,33 @@ def test_dapt_resumes_and_stale_sft_checkpoints_are_refused(dapt_chain):
     longer.write_text(yaml.safe_dump(data))
     with pytest.raises(RuntimeError, match="trained on other base adapters"):
         run(load_recipe(longer))
-    state = json.loads((recipe.work_dir / "train_dapt" / "dapt_stage.json").read_text())
-    assert state["stage"]["resumed_from"].endswith("checkpoint-12")
-    assert state["stage"]["global_step"] == 14
-    assert state["stage"]["adapter"]["sha256"] != first["dapt"]["adapter"]["sha256"]
+    stage = json.loads((recipe.work_dir / "build_state.json").read_text())["steps"]["dapt"]
+    assert stage["facts"]["resumed_from"].endswith("checkpoint-12")
+    assert stage["facts"]["global_step"] == 14
+    assert stage["facts"]["adapter"]["sha256"] != first["dapt"]["adapter"]["sha256"]
 
 
 @pytest.mark.slow
 def test_merged_base_is_written_once_and_redone_when_an_adapter_changes(dapt_chain, tmp_path):
     import shutil
 
+    from pipeline.state import BuildState
     from pipeline.train import ModelArguments, merged_base, parse_arguments
 
     _, run, _ = dapt_chain
     _, _, training, _ = parse_arguments(["--output_dir", str(tmp_path / "train")])
-    assert merged_base(ModelArguments(model_name_or_path="base-x"), training) == "base-x"
+    state = BuildState(tmp_path)
+    assert merged_base(ModelArguments(model_name_or_path="base-x"), training, state) == "base-x"
     adapter = tmp_path / "dapt"
     shutil.copytree(run["dapt"]["adapter"]["path"], adapter)
     args = ModelArguments(model_name_or_path=run["base_model"], base_adapters=[str(adapter)])
-    first = Path(merged_base(args, training))
+    first = Path(merged_base(args, training, state))
     weights = next(first.glob("*.safetensors"))
     written = weights.stat().st_mtime_ns
-    assert merged_base(args, training) == str(first) and weights.stat().st_mtime_ns == written
+    assert merged_base(args, training, state) == str(first)
+    assert weights.stat().st_mtime_ns == written and "train/base_merged" in state.steps()
     assert not first.with_name(first.name + ".partial").exists()
     (adapter / "adapter_config.json").write_text(
         (adapter / "adapter_config.json").read_text() + "\n")  # the adapter changed
-    assert merged_base(args, training) == str(first)
+    assert merged_base(args, training, state) == str(first)
     assert next(first.glob("*.safetensors")).stat().st_mtime_ns != written

@@ -187,13 +187,14 @@ def test_bad_in_process_settings_name_the_field(tmp_path, tiny, field):
 
 
 def test_base_adapters_cannot_be_merged_into_an_in_process_base(tmp_path):
+    from pipeline.state import BuildState
     from pipeline.train import ModelArguments, merged_base, parse_arguments
 
     _, _, training, _ = parse_arguments(["--output_dir", str(tmp_path)])
     args = ModelArguments(model_name_or_path=str(tmp_path), base_adapters=["a"],
                           random_weights=True)
     with pytest.raises(ValueError, match="built in process"):
-        merged_base(args, training)
+        merged_base(args, training, BuildState(tmp_path))
 
 
 @pytest.mark.slow

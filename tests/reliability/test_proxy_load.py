@@ -87,8 +87,10 @@ def test_four_times_the_limit_sheds_the_excess_at_once_and_recovers(proxy, endpo
         if status == 429:
             assert headers.get("retry-after") == "1"
             assert f"at most {LIMIT}" in body
-        # Refused at once, not after the upstream's delay (no queueing).
-        assert seconds < DELAY_S / 2, seconds
+        # Refused at once, not queued behind an admitted request (which takes DELAY_S at
+        # least). Not DELAY_S / 2: on 2 cores at load ~12 a refusal took 0.8-1.0 s, old and
+        # new proxy alike, most of it connecting while the admitted requests hold the CPU.
+        assert seconds < DELAY_S, seconds
     for _, seconds, _, body in admitted:
         assert seconds >= DELAY_S
         assert ('"ok":true' in body) if endpoint == "generate" else body.endswith(
