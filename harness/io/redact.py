@@ -17,8 +17,13 @@ MASK = "[REDACTED]"
 
 # Environment variables whose values are secrets wherever they appear.
 SECRET_ENV = ("SQLGATE_ORACLE_PASSWORD", "SQLGATE_ORACLE_DSN", "SQLGATE_OPENAI_API_KEY")
-# Any other variable with one of these words in its name is treated as a secret too.
-_SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_KEY", re.IGNORECASE)
+# Any other variable with one of these words in its name is treated as a secret too; a word is
+# a whole `_`-separated part (HF_TOKEN, AWS_SECRET_ACCESS_KEY, DB_PASSWORD), so settings such as
+# TOKENIZERS_PARALLELISM=false do not turn every "false" of a report into the mask.
+_SECRET_NAME = re.compile(r"(?:^|_)(?:PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_KEY)(?:_|$)",
+                          re.IGNORECASE)
+# Setting values that are never secrets, whatever the variable is called.
+_NOT_SECRETS = frozenset({"true", "false", "none", "null", "yes", "no", "on", "off"})
 # Shorter values would mask ordinary words (a password "ap" must not eat every "AP").
 _MIN_SECRET_LEN = 4
 
@@ -44,6 +49,8 @@ def secret_values(environ: dict[str, str] | None = None) -> list[str]:
     env = os.environ if environ is None else environ
     values = set()
     for name, value in env.items():
+        if value.strip().lower() in _NOT_SECRETS:
+            continue
         if (name in SECRET_ENV or _SECRET_NAME.search(name)) and len(value) >= _MIN_SECRET_LEN:
             values.add(value)
             # A DSN's password is a secret on its own as well.
