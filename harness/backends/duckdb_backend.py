@@ -5,14 +5,16 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 
 import duckdb
 
 from harness.backends.base import BackendFailure, Execution, PreparedQuery, QueryRejected
+from harness.sql.parsed import ParsedSql
 from harness.sql.safety import classify
-from harness.translate import translate
+from harness.translate.api import CachedTranslator
 
 # DuckDB errors that come from the engine or the machine, never from the query's meaning: the
 # database file cannot be read, the engine hit an internal assertion or invalidated itself.
@@ -24,22 +26,40 @@ class DuckDBPreparer:
     """Safety check and faithful translation, once per distinct SQL text for all instances.
 
     Translation needs the catalog's column types (`TRUNC(col)` means one thing on a DATE and
-    another on a NUMBER), so a preparer belongs to one catalog.
+    another on a NUMBER), so a preparer belongs to one catalog; `translator` is its
+    translation step, which the scorer calls first (see `harness.scoring.scorer`).
     """
 
-    def __init__(self, column_types: dict[str, dict[str, str]] | None = None) -> None:
-        self._column_types = column_types or {}
-        self.prepare = lru_cache(maxsize=8192)(self._prepare)
+    def __init__(self, column_types: dict[str, dict[str, str]] | None = None,
+                 maxsize: int = 8192) -> None:
+        self.translator = CachedTranslator(column_types or {}, maxsize=maxsize)
+        self._prepared: OrderedDict[str, PreparedQuery] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = threading.Lock()  # the guardrail prepares from request threads
 
-    def _prepare(self, oracle_sql: str) -> PreparedQuery:
+    def prepare(self, oracle_sql: str | ParsedSql) -> PreparedQuery:
         """Raises QueryRejected (not one SELECT/WITH) or UnsupportedConstruct (no faithful
-        translation); parse errors of the Oracle text propagate as sqlglot ParseError."""
+        translation); parse errors of the Oracle text propagate as sqlglot ParseError.
+
+        Cached by text (least recently used out): a text seen before is neither classified
+        nor translated again, whether it comes as text or as `ParsedSql`."""
+        text = oracle_sql.text if isinstance(oracle_sql, ParsedSql) else oracle_sql
+        with self._lock:
+            hit = self._prepared.get(text)
+            if hit is not None:
+                self._prepared.move_to_end(text)
+                return hit
         verdict = classify(oracle_sql)
         if not verdict.safe:
             raise QueryRejected(verdict.kind, verdict.reason)
-        translation = translate(oracle_sql, schema=self._column_types)
-        return PreparedQuery(sql=translation.sql, ordered=translation.ordered,
-                             nondeterminism=tuple(translation.nondeterminism))
+        translation = self.translator(oracle_sql)
+        prepared = PreparedQuery(sql=translation.sql, ordered=translation.ordered,
+                                 nondeterminism=tuple(translation.nondeterminism))
+        with self._lock:
+            self._prepared[text] = prepared
+            if len(self._prepared) > self._maxsize:
+                self._prepared.popitem(last=False)
+        return prepared
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +85,8 @@ class DuckDBBackend:
                  memory_limit: str = "1GB", threads: int = 1) -> None:
         self.path = Path(path)
         self._preparer = preparer or default_preparer()
+        # Oracle → DuckDB translation, a stage before this backend (harness.translate).
+        self.translator = self._preparer.translator
         self.instance_id = instance_id
         self.row_limit = row_limit
         self._config = {
@@ -93,7 +115,7 @@ class DuckDBBackend:
         with contextlib.suppress(duckdb.Error):  # else the closed connection reports itself
             self._con = self._connect()
 
-    def prepare(self, oracle_sql: str) -> PreparedQuery:
+    def prepare(self, oracle_sql: str | ParsedSql) -> PreparedQuery:
         return self._preparer.prepare(oracle_sql)
 
     def explain(self, query: PreparedQuery) -> str | None:
