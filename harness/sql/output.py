@@ -216,7 +216,9 @@ def _extract(body: str, readings: dict[str, ParsedSql]) -> tuple[str | None, lis
     if end is not None:
         text, tail = text[:end], text[end + 1 :]
     text, slash = _strip_sqlplus_slash(text)
-    text, prose = _split_trailing_prose(text, readings)
+    # Stripped first, so that the reading of the whole statement is the answer's own.
+    statement = text
+    text, prose = _split_trailing_prose(text.strip(), readings)
     tail_lines = [line for line in tail.split("\n") if line.strip()]
     if tail_lines and tail_lines[0].strip() == "/":
         slash = True
@@ -231,7 +233,8 @@ def _extract(body: str, readings: dict[str, ParsedSql]) -> tuple[str | None, lis
             issues.append("refusal_marker_in_sql")
     elif tail_lines and _SQL_START.match(tail_lines[0]):
         issues.append("multiple_statements")
-        statements, _ = _strip_sqlplus_slash(f"{text};{tail}".strip())
+        first = text if prose else statement  # as written up to its ``;``
+        statements, _ = _strip_sqlplus_slash(f"{first};{tail}".strip())
         return statements.rstrip(";").rstrip(), issues
     elif tail_lines:
         prose = f"{prose}\n{tail}"
