@@ -96,24 +96,27 @@ def normalize_sql(sql: str | ParsedSql) -> str:
     a prediction is normalised once, by the scorer).
     """
     if isinstance(sql, ParsedSql):
-        return _normalize(sql.text, sql)
-    return _normalize_text(sql)
+        return _normalize(sql.text, sql)[0]
+    return _normal_form(sql)[0]
 
 
 @lru_cache(maxsize=8192)  # pure; golds are normalised once per run, not once per candidate
-def _normalize_text(sql: str) -> str:
+def _normal_form(sql: str) -> tuple[str, bool]:
     return _normalize(sql, None)
 
 
-def _normalize(sql: str, parsed: ParsedSql | None) -> str:
-    rendered = _render(sql, parsed)
+def _normalize(sql: str, parsed: ParsedSql | None,
+               known: frozenset[str] = frozenset()) -> tuple[str, bool]:
+    """`normalize_sql`, and whether the result is sqlglot's fixed point (it reads back and
+    prints as itself) rather than a token text. ``known``: fixed points already found."""
+    rendered = _render(sql, parsed, known)
     if rendered == "":
-        return " ".join(sql.split())
+        return " ".join(sql.split()), False
     if rendered is not None:
-        return rendered
+        return rendered, True
     tokens = " ".join(_without_trailing_semicolons(_fallback_tokens(sql)))
-    rendered = _render(tokens)
-    return tokens if rendered is None else rendered
+    rendered = _render(tokens, known=known)
+    return (tokens, False) if rendered is None else (rendered, True)
 
 
 def exact_match(pred: str | ParsedSql, gold: str) -> bool:
@@ -122,9 +125,15 @@ def exact_match(pred: str | ParsedSql, gold: str) -> bool:
 
 
 def exact_match_any(pred: str | ParsedSql, golds: Sequence[str]) -> bool:
-    """`exact_match` against any of `golds`, the prediction normalised once."""
-    normalized = normalize_sql(pred)
-    return any(normalized == normalize_sql(gold) for gold in golds)
+    """`exact_match` against any of `golds`, the prediction normalised once.
+
+    A prediction whose first printing is a gold's normal form that sqlglot reads back as
+    itself has that normal form: its check that the printing reads back is the gold's."""
+    forms = [_normal_form(gold) for gold in golds]
+    if not isinstance(pred, ParsedSql):
+        return normalize_sql(pred) in {form for form, _ in forms}
+    known = frozenset(form for form, fixed in forms if fixed)
+    return _normalize(pred.text, pred, known)[0] in {form for form, _ in forms}
 
 
 def sql_tokens(sql: str | ParsedSql) -> list[str]:
@@ -220,7 +229,8 @@ def _fallback_tokens(sql: str) -> list[str]:
     return tokens
 
 
-def _render(sql: str, parsed: ParsedSql | None = None) -> str | None:
+def _render(sql: str, parsed: ParsedSql | None = None,
+            known: frozenset[str] = frozenset()) -> str | None:
     """sqlglot's canonical text of the statements in `sql` ("" if there are none), or None
     when it cannot parse them, keeps one only as a raw command, or cannot read back what it
     printed.
@@ -229,7 +239,8 @@ def _render(sql: str, parsed: ParsedSql | None = None) -> str | None:
     a fixed point by itself (Oracle `0%0%0` prints as `MOD(MOD(0, 0), 0)`, which reprints
     with extra parentheses), and normalize_sql must be idempotent.
     ``parsed`` (the reading of ``sql``) stands in for the first parse; its trees are shared,
-    so they are copied before identifiers are normalised.
+    so they are copied before identifiers are normalised. A printing in ``known`` (texts
+    already seen to read back and print as themselves) ends the loop without reading it.
     """
     text = sql
     for attempt in range(_MAX_REPRINTS):
@@ -250,6 +261,8 @@ def _render(sql: str, parsed: ParsedSql | None = None) -> str | None:
         )
         if printed == text:
             return text
+        if printed in known and attempt + 1 < _MAX_REPRINTS:
+            return printed  # the next round would read it back as itself
         text = printed
     return None
 
