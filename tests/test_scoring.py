@@ -428,3 +428,13 @@ def test_row_diffs_show_exact_numbers_as_oracle_prints_them():
 
     assert _shown((Decimal("245552.690000"), Decimal("100.000000"), Decimal("0E-6"), "x", None,
                    1.5)) == ["245552.69", "100", "0", "x", None, 1.5]
+
+
+def test_what_the_database_cannot_bind_is_a_bind_error_and_never_runs(scorer):
+    gold = "SELECT VENDOR_ID, VENDOR_NAME FROM AP_SUPPLIERS"
+    unbound = run(scorer, gold, "SELECT VENDOR_ID, VENDOR_NAME FROM AP_SUPPLIERS "
+                                "GROUP BY VENDOR_ID")
+    assert unbound.status == "bind_error" and unbound.explained is False
+    assert unbound.instances_checked == 0
+    right = run(scorer, gold, "SELECT VENDOR_NAME, VENDOR_ID FROM AP_SUPPLIERS")
+    assert right.correct and right.explained is True

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from harness.sql.parsed import ParsedSql
 
 
 @dataclass(frozen=True)
@@ -75,13 +78,19 @@ class ExecutionBackend(Protocol):
     `prepare` turns Oracle SQL into what this backend runs (a faithful translation, or the text
     itself on Oracle); it raises QueryRejected for anything but one SELECT/WITH query and
     UnsupportedConstruct where no faithful translation exists. Nothing reaches the database
-    before `prepare` has accepted it.
+    before `prepare` has accepted it. It takes the text or, better, the text already read
+    (`harness.sql.parsed.ParsedSql`), which it does not parse again.
+
+    A backend that runs a translation may expose it as `translator` (a callable from the
+    Oracle text or `ParsedSql` to a `harness.translate.Translation`, cached, raising as
+    `prepare` does for untranslatable SQL) so that the scorer translates before it prepares;
+    a backend without the attribute, or with None, runs Oracle SQL as written.
     """
 
     name: str
     instance_id: str  # identifies the data; gold results are cached under it
 
-    def prepare(self, oracle_sql: str) -> PreparedQuery: ...
+    def prepare(self, oracle_sql: str | ParsedSql) -> PreparedQuery: ...
 
     def explain(self, query: PreparedQuery) -> str | None:
         """None when the query binds and plans; otherwise the database's error message."""

@@ -18,7 +18,7 @@ from harness.backends.base import (
     PreparedQuery,
     QueryRejected,
 )
-from harness.sql.parse import parse_single
+from harness.sql.parsed import ParsedSql
 from harness.sql.safety import classify
 
 DSN_ENV = "SQLGATE_ORACLE_DSN"
@@ -47,17 +47,19 @@ def oracle_status(message: str) -> ExecutionStatus:
     return "error"
 
 
-def prepare_for_oracle(oracle_sql: str) -> PreparedQuery:
+def prepare_for_oracle(oracle_sql: str | ParsedSql) -> PreparedQuery:
     """The text Oracle runs as written, once it is known to be one SELECT/WITH query.
 
     Raises QueryRejected for anything else; parse errors propagate as SqlParseError.
     """
-    verdict = classify(oracle_sql)
+    parsed = oracle_sql if isinstance(oracle_sql, ParsedSql) else ParsedSql.read(oracle_sql)
+    verdict = classify(parsed)
     if not verdict.safe:
         raise QueryRejected(verdict.kind, verdict.reason)
-    tree = parse_single(oracle_sql)
+    # Oracle's own grammar without the catalog: the database itself judges the names.
+    tree = parsed.with_schema(None).checked_single()
     # python-oracledb sends one statement without its terminator.
-    text = oracle_sql.strip().rstrip(";").rstrip("/").strip()
+    text = parsed.text.strip().rstrip(";").rstrip("/").strip()
     return PreparedQuery(sql=text, ordered=tree.args.get("order") is not None)
 
 
@@ -84,7 +86,9 @@ class OracleBackend:
         return cls(os.environ[DSN_ENV], os.environ[USER_ENV], os.environ[PASSWORD_ENV],
                    instance_id)
 
-    def prepare(self, oracle_sql: str) -> PreparedQuery:
+    translator = None  # Oracle runs the text as written
+
+    def prepare(self, oracle_sql: str | ParsedSql) -> PreparedQuery:
         return prepare_for_oracle(oracle_sql)
 
     def explain(self, query: PreparedQuery) -> str | None:

@@ -29,9 +29,10 @@ from harness.scoring.compare import (
 from harness.scoring.gold_cache import GoldCache
 from harness.scoring.order_keys import OrderKeys, order_keys, tie_groups
 from harness.scoring.status import INFRA_STATUS, Status
-from harness.scoring.text_metrics import bleu, exact_match, rouge_l
-from harness.sql.output import check_output
-from harness.sql.parse import SqlParseError, parse_single
+from harness.scoring.text_metrics import bleu, exact_match_any, rouge_l
+from harness.sql.output import OutputCheck, check_output
+from harness.sql.parse import SqlParseError
+from harness.sql.parsed import ParsedSql
 from harness.sql.refs import moac_violations, references
 from harness.sql.safety import classify
 from harness.translate import UnsupportedConstruct
@@ -193,7 +194,7 @@ class Scorer:
                 score.correct, score.status = True, Status.REFUSED
                 score.reason = "refused an unanswerable question"
                 return
-            verdict = classify(output.sql) if output.sql else None
+            verdict = classify(self._read(output)) if output.sql else None
             if verdict is not None and not verdict.safe and verdict.kind != "unparseable":
                 score.status, score.reason = Status.UNSAFE, f"{verdict.kind}: {verdict.reason}"
             else:
@@ -209,23 +210,29 @@ class Scorer:
             score.status = Status.NOT_SQL
             score.reason = "no SQL could be extracted: " + ", ".join(output.issues)
             return
-        sql = output.sql
-        self._text_metrics(example, sql, score)
+        # Read once; every step below takes this reading, none parses the text again.
+        parsed = self._read(output)
+        self._text_metrics(example, parsed, score)
         # Safety before parsing: "DELETE …; SELECT …" is unsafe, not a typo. What is unsafe only
         # because it does not parse is left to the parser, so it counts as a parse error.
-        verdict = classify(sql)
+        verdict = classify(parsed)
         if not verdict.safe and verdict.kind != "unparseable":
             score.status, score.reason = Status.UNSAFE, f"{verdict.kind}: {verdict.reason}"
             return
         try:
-            tree = parse_single(sql, schema=self._schema)
+            parsed.checked_single()  # strict, with what Oracle 19c refuses
         except (SqlParseError, ParseError) as exc:
             score.parsed = False
             score.status, score.reason = Status.PARSE_ERROR, _short(exc)
             return
         score.parsed = True
+        backend = self.backends[0]
         try:
-            prepared = self.backends[0].prepare(sql)
+            # Translation (harness.translate) before the backend, which runs what it gives.
+            translator = getattr(backend, "translator", None)
+            if translator is not None:
+                translator(parsed)
+            prepared = backend.prepare(parsed)
         except QueryRejected as exc:
             score.status, score.reason = Status.UNSAFE, f"{exc.kind}: {exc.reason}"
             return
@@ -235,10 +242,10 @@ class Scorer:
             return
         except UnsupportedConstruct as exc:
             score.status = Status.UNSUPPORTED
-            score.reason = f"cannot be evaluated faithfully on {self.backends[0].name}: {exc}"
-            self._analyse_references(example, tree, score)
+            score.reason = f"cannot be evaluated faithfully on {backend.name}: {exc}"
+            self._analyse_references(example, parsed, score)
             return
-        if self._analyse_references(example, tree, score):
+        if self._analyse_references(example, parsed, score):
             return
         if prepared.nondeterminism:
             score.status = Status.UNSUPPORTED
@@ -252,15 +259,25 @@ class Scorer:
             return
         self._execute_and_compare(example, prepared, score)
 
-    def _text_metrics(self, example: GoldenExample, sql: str, score: ExampleScore) -> None:
-        golds = example.golds
-        score.exact_match = any(exact_match(sql, g) for g in golds)
-        score.rouge_l = max(rouge_l(sql, g) for g in golds)
-        score.bleu = max(bleu(sql, g) for g in golds)
+    def _read(self, output: OutputCheck) -> ParsedSql:
+        """The extracted SQL as read once: the extraction's own reading when it read exactly
+        that text, with the catalog's schema for the conformance rules."""
+        parsed = output.parsed
+        if parsed is None or parsed.text != output.sql:
+            parsed = ParsedSql.read(output.sql)
+        return parsed.with_schema(self._schema)
 
-    def _analyse_references(self, example: GoldenExample, tree, score: ExampleScore) -> bool:
+    def _text_metrics(self, example: GoldenExample, parsed: ParsedSql,
+                      score: ExampleScore) -> None:
+        golds = example.golds
+        score.exact_match = exact_match_any(parsed, golds)
+        score.rouge_l = max(rouge_l(parsed, g) for g in golds)
+        score.bleu = max(bleu(parsed, g) for g in golds)
+
+    def _analyse_references(self, example: GoldenExample, parsed: ParsedSql,
+                            score: ExampleScore) -> bool:
         """Record hallucinations and MOAC findings; True when a hallucination decides status."""
-        refs = references(tree, self._schema)
+        refs = references(parsed, self._schema)
         score.unknown_tables = sorted(refs.unknown_tables)
         score.unknown_columns = sorted(
             f"{t}.{c}" if t else c for t, c in refs.unknown_columns)
@@ -269,7 +286,7 @@ class Scorer:
             mentioned = {m.upper() for m in self._table_pattern.findall(context)}
             score.out_of_context_tables = sorted(refs.tables - mentioned)
         if score.moac_required:
-            score.moac_violations = sorted(moac_violations(tree, self._striped))
+            score.moac_violations = sorted(moac_violations(parsed, self._striped))
         if (score.unknown_tables or score.unknown_columns) and not score.status:
             score.status = Status.HALLUCINATION
             score.reason = "not in the catalog: " + ", ".join(

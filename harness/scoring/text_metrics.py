@@ -12,6 +12,7 @@ import math
 import re
 import string
 from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 
 import sqlglot
@@ -19,6 +20,8 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.tokens import Token, TokenType
+
+from harness.sql.parsed import ParsedSql
 
 _DIALECT = "oracle"
 _MAX_REPRINTS = 4
@@ -68,8 +71,7 @@ _FALLBACK_TOKEN = re.compile(
 _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 
 
-@lru_cache(maxsize=8192)  # pure; golds are normalised once per run, not once per candidate
-def normalize_sql(sql: str) -> str:
+def normalize_sql(sql: str | ParsedSql) -> str:
     """Canonical text of `sql` for exact match.
 
     Parsed with sqlglot (Oracle dialect) and printed back without comments: keywords and
@@ -89,38 +91,76 @@ def normalize_sql(sql: str) -> str:
     but comments (the refusal convention `-- UNANSWERABLE`) keeps its comments, whitespace
     collapsed, so that two different comments never compare equal. normalize_sql is
     idempotent: every result is a fixed point of one of these paths.
+
+    Given ``ParsedSql``, its tree is printed instead of parsing the text again (not cached:
+    a prediction is normalised once, by the scorer).
     """
-    rendered = _render(sql)
+    if isinstance(sql, ParsedSql):
+        return _normalize(sql.text, sql)[0]
+    return _normal_form(sql)[0]
+
+
+@lru_cache(maxsize=8192)  # pure; golds are normalised once per run, not once per candidate
+def _normal_form(sql: str) -> tuple[str, bool]:
+    return _normalize(sql, None)
+
+
+def _normalize(sql: str, parsed: ParsedSql | None,
+               known: frozenset[str] = frozenset()) -> tuple[str, bool]:
+    """`normalize_sql`, and whether the result is sqlglot's fixed point (it reads back and
+    prints as itself) rather than a token text. ``known``: fixed points already found."""
+    rendered = _render(sql, parsed, known)
     if rendered == "":
-        return " ".join(sql.split())
+        return " ".join(sql.split()), False
     if rendered is not None:
-        return rendered
+        return rendered, True
     tokens = " ".join(_without_trailing_semicolons(_fallback_tokens(sql)))
-    rendered = _render(tokens)
-    return tokens if rendered is None else rendered
+    rendered = _render(tokens, known=known)
+    return (tokens, False) if rendered is None else (rendered, True)
 
 
-def exact_match(pred: str, gold: str) -> bool:
+def exact_match(pred: str | ParsedSql, gold: str) -> bool:
     """True when the two statements have the same normalised text (`normalize_sql`)."""
-    return normalize_sql(pred) == normalize_sql(gold)
+    return exact_match_any(pred, [gold])
 
 
-def sql_tokens(sql: str) -> list[str]:
+def exact_match_any(pred: str | ParsedSql, golds: Sequence[str]) -> bool:
+    """`exact_match` against any of `golds`, the prediction normalised once.
+
+    A prediction whose first printing is a gold's normal form that sqlglot reads back as
+    itself has that normal form: its check that the printing reads back is the gold's."""
+    forms = [_normal_form(gold) for gold in golds]
+    if not isinstance(pred, ParsedSql):
+        return normalize_sql(pred) in {form for form, _ in forms}
+    known = frozenset(form for form, fixed in forms if fixed)
+    return _normalize(pred.text, pred, known)[0] in {form for form, _ in forms}
+
+
+def sql_tokens(sql: str | ParsedSql) -> list[str]:
     """Tokens of `sql` for the text metrics.
 
     sqlglot's Oracle tokenizer; keywords and unquoted identifiers upper-cased, literals with
     their quotes and case (`'Open'`, `N'x'`), quoted identifiers with their quotes, comments
     and trailing semicolons dropped. Text sqlglot cannot tokenize goes through a regular
-    expression lexer that follows the same rules.
+    expression lexer that follows the same rules. Given ``ParsedSql``, its tokens are used.
     """
+    if isinstance(sql, ParsedSql):
+        tokens = (_fallback_tokens(sql.text) if sql.tokens is None
+                  else [_token_text(t) for t in sql.tokens])
+        return _without_trailing_semicolons(tokens)
+    return list(_text_tokens(sql))
+
+
+@lru_cache(maxsize=8192)  # golds are tokenized once per run, not twice per candidate
+def _text_tokens(sql: str) -> tuple[str, ...]:
     try:
         tokens = [_token_text(t) for t in sqlglot.tokenize(sql, read=_DIALECT)]
     except _PARSER_FAILURES:
         tokens = _fallback_tokens(sql)
-    return _without_trailing_semicolons(tokens)
+    return tuple(_without_trailing_semicolons(tokens))
 
 
-def rouge_l(pred: str, gold: str) -> float:
+def rouge_l(pred: str | ParsedSql, gold: str) -> float:
     """ROUGE-L F-measure (beta = 1) of `pred` against `gold` over `sql_tokens`.
 
     P = LCS / len(pred), R = LCS / len(gold), F = 2PR / (P + R), with LCS the length of the
@@ -136,7 +176,7 @@ def rouge_l(pred: str, gold: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def bleu(pred: str, gold: str, max_n: int = 4) -> float:
+def bleu(pred: str | ParsedSql, gold: str, max_n: int = 4) -> float:
     """Sentence BLEU of `pred` against the single reference `gold` over `sql_tokens`.
 
     Geometric mean of modified (clipped) n-gram precisions p_1..p_max_n with uniform weights,
@@ -189,7 +229,8 @@ def _fallback_tokens(sql: str) -> list[str]:
     return tokens
 
 
-def _render(sql: str) -> str | None:
+def _render(sql: str, parsed: ParsedSql | None = None,
+            known: frozenset[str] = frozenset()) -> str | None:
     """sqlglot's canonical text of the statements in `sql` ("" if there are none), or None
     when it cannot parse them, keeps one only as a raw command, or cannot read back what it
     printed.
@@ -197,13 +238,21 @@ def _render(sql: str) -> str | None:
     Printed and parsed again until the text stops changing: sqlglot's printing is not always
     a fixed point by itself (Oracle `0%0%0` prints as `MOD(MOD(0, 0), 0)`, which reprints
     with extra parentheses), and normalize_sql must be idempotent.
+    ``parsed`` (the reading of ``sql``) stands in for the first parse; its trees are shared,
+    so they are copied before identifiers are normalised. A printing in ``known`` (texts
+    already seen to read back and print as themselves) ends the loop without reading it.
     """
     text = sql
-    for _ in range(_MAX_REPRINTS):
-        try:
-            statements = [s for s in sqlglot.parse(text, read=_DIALECT) if s is not None]
-        except _PARSER_FAILURES:
-            return None
+    for attempt in range(_MAX_REPRINTS):
+        if attempt == 0 and parsed is not None and parsed.as_written:
+            if parsed.written is None:
+                return None  # it did not parse
+            statements = [s.copy() for s in parsed.written if s is not None]
+        else:
+            try:
+                statements = [s for s in sqlglot.parse(text, read=_DIALECT) if s is not None]
+            except _PARSER_FAILURES:
+                return None
         if any(isinstance(s, exp.Command) for s in statements):
             return None
         printed = "; ".join(
@@ -212,6 +261,8 @@ def _render(sql: str) -> str | None:
         )
         if printed == text:
             return text
+        if printed in known and attempt + 1 < _MAX_REPRINTS:
+            return printed  # the next round would read it back as itself
         text = printed
     return None
 

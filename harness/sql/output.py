@@ -28,12 +28,13 @@ not compliant.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlglot.dialects.oracle import Oracle
 from sqlglot.errors import TokenError
 
-from harness.sql.parse import SqlParseError, parse_oracle
+from harness.sql.parse import SqlParseError
+from harness.sql.parsed import ParsedSql
 
 REFUSAL_MARKER = "-- UNANSWERABLE"
 
@@ -77,6 +78,9 @@ class OutputCheck:
     issues: tuple[str, ...]
     refusal: bool
     refusal_reason: str | None
+    # ``sql`` as the extraction read it (None when it never read exactly that text): scoring
+    # passes it on instead of parsing the answer again.
+    parsed: ParsedSql | None = field(default=None, repr=False, compare=False)
 
 
 def _unfence(raw: str) -> tuple[str | None, list[str], list[str]]:
@@ -138,30 +142,33 @@ def _looks_like_prose(line: str) -> bool:
     return len(text.split()) > 1 or text.endswith((":", "."))
 
 
-def _is_answer(sql: str) -> bool:
-    """True when ``sql`` parses, or is the refusal comment (which parses to nothing)."""
+def _is_answer(sql: str, readings: dict[str, ParsedSql]) -> bool:
+    """True when ``sql`` parses, or is the refusal comment (which parses to nothing).
+
+    What it reads is kept in ``readings`` (text -> ParsedSql) for the answer to reuse."""
     if _REFUSAL.fullmatch(sql.strip()):
         return True
-    try:
-        parse_oracle(sql, oracle_grammar=False)
-    except SqlParseError:
+    parsed = readings[sql] = ParsedSql.read(sql)
+    if parsed.error is None:
+        return True
+    if isinstance(parsed.error, SqlParseError):
         return False
-    return True
+    raise parsed.error  # sqlglot's own crash, raised as when the extraction parsed itself
 
 
-def _split_trailing_prose(statement: str) -> tuple[str, str]:
+def _split_trailing_prose(statement: str, readings: dict[str, ParsedSql]) -> tuple[str, str]:
     """Split unterminated text into (SQL, trailing prose).
 
     The cut is the longest line prefix that parses and is followed by a prose-looking line; when
     no prefix parses (the SQL itself is broken) it is the first blank line followed by one.
     """
-    if _is_answer(statement):
+    if _is_answer(statement, readings):
         return statement, ""
     lines = statement.split("\n")
     for cut in range(len(lines) - 1, 0, -1):
         head, tail = "\n".join(lines[:cut]), "\n".join(lines[cut:])
         first_tail_line = next((line for line in lines[cut:] if line.strip()), "")
-        if _looks_like_prose(first_tail_line) and _is_answer(head):
+        if _looks_like_prose(first_tail_line) and _is_answer(head, readings):
             return head, tail
     for cut in range(1, len(lines) - 1):
         if not lines[cut].strip() and _looks_like_prose(lines[cut + 1]):
@@ -196,7 +203,7 @@ def _starts_sql(line: str) -> bool:
     return bool(_SQL_START.match(line)) and not text.endswith(":") and not is_sentence
 
 
-def _extract(body: str) -> tuple[str | None, list[str]]:
+def _extract(body: str, readings: dict[str, ParsedSql]) -> tuple[str | None, list[str]]:
     """Separate the SQL in ``body`` from prose around it; returns (sql, issues)."""
     lines = body.split("\n")
     start = next((i for i, line in enumerate(lines) if _starts_sql(line)), None)
@@ -209,7 +216,9 @@ def _extract(body: str) -> tuple[str | None, list[str]]:
     if end is not None:
         text, tail = text[:end], text[end + 1 :]
     text, slash = _strip_sqlplus_slash(text)
-    text, prose = _split_trailing_prose(text)
+    # Stripped first, so that the reading of the whole statement is the answer's own.
+    statement = text
+    text, prose = _split_trailing_prose(text.strip(), readings)
     tail_lines = [line for line in tail.split("\n") if line.strip()]
     if tail_lines and tail_lines[0].strip() == "/":
         slash = True
@@ -224,7 +233,8 @@ def _extract(body: str) -> tuple[str | None, list[str]]:
             issues.append("refusal_marker_in_sql")
     elif tail_lines and _SQL_START.match(tail_lines[0]):
         issues.append("multiple_statements")
-        statements, _ = _strip_sqlplus_slash(f"{text};{tail}".strip())
+        first = text if prose else statement  # as written up to its ``;``
+        statements, _ = _strip_sqlplus_slash(f"{first};{tail}".strip())
         return statements.rstrip(";").rstrip(), issues
     elif tail_lines:
         prose = f"{prose}\n{tail}"
@@ -248,7 +258,8 @@ def check_output(raw: str) -> OutputCheck:
         body = stripped.strip("`")
     if outside and outside[0].strip():
         issues.append("prose_before")
-    sql, found = _extract(body)
+    readings: dict[str, ParsedSql] = {}
+    sql, found = _extract(body, readings)
     issues.extend(found)
     if outside and outside[1].strip():
         issues.append("prose_after")
@@ -264,7 +275,7 @@ def check_output(raw: str) -> OutputCheck:
     elif sql is not None and _REFUSAL_INSIDE.search(sql):
         issues.append("refusal_marker_in_sql")
     unique = tuple(dict.fromkeys(issues))
-    return OutputCheck(sql, not unique, unique, False, None)
+    return OutputCheck(sql, not unique, unique, False, None, readings.get(sql or ""))
 
 
 def is_refusal(raw: str) -> bool:

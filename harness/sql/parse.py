@@ -18,7 +18,8 @@ Decisions (sqlglot 30, Oracle dialect):
 
 from __future__ import annotations
 
-import sqlglot
+from dataclasses import dataclass
+
 from sqlglot import exp
 from sqlglot.dialects.oracle import Oracle
 from sqlglot.errors import ErrorLevel, ParseError, TokenError
@@ -28,6 +29,7 @@ from harness.sql import oracle_conformance
 from harness.sql.oracle_conformance import Schema, Violation
 
 DIALECT = "oracle"
+_ORACLE = Oracle()
 
 
 class SqlParseError(Exception):
@@ -40,7 +42,7 @@ def tokenize_oracle(sql: str) -> list[Token]:
     Raises SqlParseError when the text cannot be tokenized (e.g. an unterminated string).
     """
     try:
-        return Oracle().tokenize(sql)
+        return _ORACLE.tokenize(sql)
     except TokenError as error:
         raise SqlParseError(f"cannot tokenize: {error}") from error
 
@@ -64,8 +66,13 @@ def split_statements(sql: str) -> list[list[Token]]:
 
     Empty statements are dropped. Raises SqlParseError when the text cannot be tokenized.
     """
+    return split_tokens(sql, tokenize_oracle(sql))
+
+
+def split_tokens(sql: str, tokens: list[Token]) -> list[list[Token]]:
+    """``split_statements`` for the ``tokens`` of ``sql`` already at hand."""
     statements: list[list[Token]] = [[]]
-    for token in tokenize_oracle(sql):
+    for token in tokens:
         if token.token_type == TokenType.SEMICOLON or is_sqlplus_slash(sql, token):
             statements.append([])
         else:
@@ -73,10 +80,12 @@ def split_statements(sql: str) -> list[list[Token]]:
     return [tokens for tokens in statements if tokens]
 
 
-def _slashes_as_semicolons(sql: str) -> str:
-    """Rewrite each SQL*Plus ``/`` line as ``;``, keeping every offset (and so line/col) intact."""
+def _slashes_as_semicolons(sql: str, tokens: list[Token] | None = None) -> str:
+    """Rewrite each SQL*Plus ``/`` line as ``;``, keeping every offset (and so line/col) intact.
+
+    ``tokens``: those of ``sql`` when already at hand (they are not read again)."""
     chars = list(sql)
-    for token in tokenize_oracle(sql):
+    for token in tokenize_oracle(sql) if tokens is None else tokens:
         if is_sqlplus_slash(sql, token):
             chars[token.start] = ";"
     return "".join(chars)
@@ -98,15 +107,76 @@ def _is_bare_expression(statement: exp.Expression) -> bool:
     return isinstance(statement, exp.Condition | exp.Alias | exp.Identifier | exp.Star)
 
 
-def _statement_tokens(text: str) -> list[list[Token]]:
-    """The tokens of each statement of ``text`` (already with ``;`` for SQL*Plus slashes)."""
+def _statement_tokens(tokens: list[Token]) -> list[list[Token]]:
+    """The tokens of each statement (of a text that already has ``;`` for SQL*Plus slashes)."""
     statements: list[list[Token]] = [[]]
-    for token in tokenize_oracle(text):
+    for token in tokens:
         if token.token_type == TokenType.SEMICOLON:
             statements.append([])
         else:
             statements[-1].append(token)
     return [tokens for tokens in statements if tokens]
+
+
+@dataclass(frozen=True)
+class OracleText:
+    """``sql`` as the parser reads it: SQL*Plus ``/`` lines as ``;`` (offsets kept), tokenized.
+
+    ``tokens`` are those of ``text``; ``written_tokens`` those of ``sql`` as written (the same
+    list when there is no SQL*Plus slash), for callers that need the original tokens.
+    """
+
+    sql: str
+    text: str
+    tokens: list[Token]
+    written_tokens: list[Token]
+
+    @classmethod
+    def of(cls, sql: str) -> OracleText:
+        """Tokenize ``sql`` once (twice when it holds a SQL*Plus slash); SqlParseError when
+        it cannot be tokenized."""
+        written = tokenize_oracle(sql)
+        text = _slashes_as_semicolons(sql, written)
+        return cls(sql, text, written if text == sql else tokenize_oracle(text), written)
+
+    def parse(self) -> list[exp.Expression | None]:
+        """sqlglot's statements of ``text`` read from ``tokens`` (no second tokenization),
+        exactly as ``sqlglot.parse(text, read="oracle", error_level=RAISE)`` gives them.
+
+        The one place the Oracle reading dialect parses candidate text: sqlglot errors become
+        SqlParseError, and so does a recursion too deep (5,000 nested parentheses)."""
+        try:
+            return _ORACLE.parser(error_level=ErrorLevel.RAISE).parse(list(self.tokens),
+                                                                      self.text)
+        except ParseError as error:
+            raise SqlParseError(_describe(error)) from error
+        except TokenError as error:
+            raise SqlParseError(f"cannot tokenize: {error}") from error
+        except RecursionError:
+            raise SqlParseError("nested too deeply to parse") from None
+
+
+def strict_statements(parsed: list[exp.Expression | None]) -> list[exp.Expression]:
+    """The statements of sqlglot's output, checked to be Oracle statements.
+
+    sqlglot yields None for an empty statement and a bare ``Semicolon`` node to hold a comment
+    that follows the last ``;``: neither is a statement. Raises SqlParseError on input without
+    a statement, on sqlglot's ``Command`` fallback and on statements read as bare expressions.
+    """
+    statements = [
+        statement
+        for statement in parsed
+        if statement is not None and not isinstance(statement, exp.Semicolon)
+    ]
+    if not statements:
+        raise SqlParseError("no SQL statement found")
+    for statement in statements:
+        if isinstance(statement, exp.Command):
+            shown = statement.sql(DIALECT)[:60]
+            raise SqlParseError(f"unsupported statement (sqlglot fallback): {shown!r}")
+        if _is_bare_expression(statement):
+            raise SqlParseError(f"not a SQL statement: {statement.sql(DIALECT)[:60]!r}")
+    return statements
 
 
 def parse_oracle(sql: str, *, oracle_grammar: bool = True,
@@ -123,60 +193,32 @@ def parse_oracle(sql: str, *, oracle_grammar: bool = True,
     ``oracle_grammar`` off to see such trees (`FROM 'x.csv'` is file access before it is bad
     grammar), and so does answer extraction, which looks for where SQL ends.
     """
-    text = _slashes_as_semicolons(sql)
-    try:
-        parsed = sqlglot.parse(text, read=DIALECT, error_level=ErrorLevel.RAISE)
-    except ParseError as error:
-        raise SqlParseError(_describe(error)) from error
-    except TokenError as error:
-        raise SqlParseError(f"cannot tokenize: {error}") from error
-    except RecursionError:
-        # sqlglot's parser is recursive: 5,000 nested parentheses must be a parse error.
-        raise SqlParseError("nested too deeply to parse") from None
-    # sqlglot yields None for an empty statement and a bare ``Semicolon`` node to hold a comment
-    # that follows the last ``;``: neither is a statement.
-    statements = [
-        statement
-        for statement in parsed
-        if statement is not None and not isinstance(statement, exp.Semicolon)
-    ]
-    if not statements:
-        raise SqlParseError("no SQL statement found")
-    for statement in statements:
-        if isinstance(statement, exp.Command):
-            shown = statement.sql(DIALECT)[:60]
-            raise SqlParseError(f"unsupported statement (sqlglot fallback): {shown!r}")
-        if _is_bare_expression(statement):
-            raise SqlParseError(f"not a SQL statement: {statement.sql(DIALECT)[:60]!r}")
+    text = OracleText.of(sql)
+    statements = strict_statements(text.parse())
     if oracle_grammar:
-        _refuse_what_oracle_refuses(statements, text, schema)
+        violations = violations_of(statements, text, schema)
+        if violations:
+            raise SqlParseError(str(violations[0]))
     return statements
 
 
-def _refuse_what_oracle_refuses(statements: list[exp.Expression], text: str,
-                                schema: Schema | None) -> None:
-    """Raise SqlParseError with the first Oracle 19c conformance violation of any statement."""
-    violations = _violations(statements, text, schema)
-    if violations:
-        raise SqlParseError(str(violations[0]))
-
-
-def _violations(statements: list[exp.Expression], text: str,
-                schema: Schema | None) -> list[Violation]:
-    token_lists = _statement_tokens(text)
+def violations_of(statements: list[exp.Expression], text: OracleText,
+                  schema: Schema | None) -> list[Violation]:
+    """Every Oracle 19c conformance violation of the parsed ``statements`` of ``text``."""
+    token_lists = _statement_tokens(text.tokens)
     if len(token_lists) != len(statements):
         # Never seen; the token rules then see the whole text for every statement.
-        token_lists = [tokenize_oracle(text)] * len(statements)
+        token_lists = [text.tokens] * len(statements)
     return [violation
             for statement, tokens in zip(statements, token_lists, strict=True)
-            for violation in oracle_conformance.check(statement, text, tokens, schema)]
+            for violation in oracle_conformance.check(statement, text.text, tokens, schema)]
 
 
 def conformance_violations(sql: str, *, schema: Schema | None = None) -> list[Violation]:
     """Every Oracle 19c conformance violation in ``sql``, not just the first one that
     ``parse_oracle`` raises; raises SqlParseError when ``sql`` does not parse at all."""
-    statements = parse_oracle(sql, oracle_grammar=False)
-    return _violations(statements, _slashes_as_semicolons(sql), schema)
+    text = OracleText.of(sql)
+    return violations_of(strict_statements(text.parse()), text, schema)
 
 
 def parse_single(sql: str, *, oracle_grammar: bool = True,

@@ -23,6 +23,8 @@ from sqlglot import exp
 from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.scope import Scope, ScopeType, traverse_scope
 
+from harness.sql.parsed import ParsedSql
+
 Schema = Mapping[str, frozenset[str]]
 
 PSEUDO_COLUMNS = frozenset(
@@ -77,8 +79,11 @@ class References:
     ambiguous_columns: frozenset[str]
 
 
-def _prepare(tree: exp.Expression) -> exp.Expression:
-    """A copy of ``tree`` with identifiers normalised the way Oracle resolves them."""
+def _prepare(tree: exp.Expression | ParsedSql) -> exp.Expression:
+    """A copy of ``tree`` with identifiers normalised the way Oracle resolves them (for a
+    ``ParsedSql``, the one copy it makes for all its readers, which only read it)."""
+    if isinstance(tree, ParsedSql):
+        return tree.normalized
     return normalize_identifiers(tree.copy(), dialect="oracle")
 
 
@@ -280,7 +285,7 @@ class _Resolver:
                 self.unknown_columns.add((None, "*"))
 
 
-def references(tree: exp.Expression, schema: Schema) -> References:
+def references(tree: exp.Expression | ParsedSql, schema: Schema) -> References:
     """Resolve every table and column ``tree`` (an Oracle query) references against ``schema``.
 
     ``schema`` maps upper-case table names to their upper-case column names. The module
@@ -598,7 +603,8 @@ class _MoacChecker:
         return frozenset(found)
 
 
-def moac_violations(tree: exp.Expression, striped_tables: frozenset[str]) -> frozenset[str]:
+def moac_violations(tree: exp.Expression | ParsedSql,
+                    striped_tables: frozenset[str]) -> frozenset[str]:
     """Tables of ``striped_tables`` read by some query block without an operating-unit filter.
 
     Rule: every FROM item that is an ORG_ID-striped table must have its ORG_ID restricted in

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from sqlglot import exp
 from sqlglot.tokens import Token, TokenType
 
-from harness.sql.parse import SqlParseError, parse_single, split_statements
+from harness.sql.parse import SqlParseError
+from harness.sql.parsed import ParsedSql
 
 # Leading keyword of a statement -> kind. Anything absent here and not SELECT/WITH/( is a
 # "command": the allow-list, not this table, is what keeps it out.
@@ -292,29 +293,30 @@ def _tree_verdict(tree: exp.Expression) -> SafetyVerdict | None:
     return None
 
 
-def classify(sql: str) -> SafetyVerdict:
-    """Classify ``sql`` (raw text, e.g. a model's extracted answer) as safe to run or not.
+def classify(sql: str | ParsedSql) -> SafetyVerdict:
+    """Classify ``sql`` (raw text, e.g. a model's extracted answer, or that text already
+    read as ``ParsedSql``) as safe to run or not.
 
     Safe means: exactly one statement, a SELECT (or WITH ... SELECT, or a set operation of
     SELECTs), that parses strictly as Oracle and contains nothing on the deny-lists. The module
     docstring gives the order of checks; the verdict names the first problem found.
     """
-    try:
-        statements = split_statements(sql)
-    except SqlParseError as error:
-        return _unsafe("unparseable", str(error))
+    parsed = sql if isinstance(sql, ParsedSql) else ParsedSql.read(sql)
+    if parsed.statement_tokens is None:
+        return _unsafe("unparseable", str(parsed.error))
+    statements = parsed.statement_tokens
     if not statements:
         return _unsafe("empty", "no SQL statement")
-    leading = _leading_verdict(statements[0])
+    leading = _leading_verdict(list(statements[0]))
     if leading and leading.kind == "plsql":
         return leading
     if len(statements) > 1:
         return _unsafe("multiple_statements", f"{len(statements)} statements, one allowed")
-    verdict = leading or _token_verdict(statements[0])
+    verdict = leading or _token_verdict(list(statements[0]))
     if verdict:
         return verdict
     try:
-        tree = parse_single(sql, oracle_grammar=False)
+        tree = parsed.single()
     except SqlParseError as error:
         return _unsafe("unparseable", f"cannot be vetted: {error}")
     return _tree_verdict(tree) or _SAFE

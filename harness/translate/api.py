@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
 
 from harness.sql.dialect import OracleSource
+from harness.sql.parsed import ParsedSql
 
 from .context import Context
 from .errors import UnsupportedConstruct
@@ -59,15 +61,17 @@ def _oracle_text(tree: exp.Expr) -> str:
 
 
 def translate(
-    oracle_sql: str | exp.Expr,
+    oracle_sql: str | exp.Expr | ParsedSql,
     *,
     sysdate: datetime = PINNED_SYSDATE,
     schema: Schema | None = None,
 ) -> Translation:
     """Translate one Oracle SELECT/WITH query to DuckDB SQL.
 
-    ``oracle_sql`` is Oracle SQL text or a tree sqlglot parsed with ``read="oracle"`` (left
-    unchanged). SYSDATE and its relatives evaluate to ``sysdate``. ``schema`` (table → column →
+    ``oracle_sql`` is Oracle SQL text, that text read as ``ParsedSql``, or a tree sqlglot
+    parsed with ``read="oracle"`` (left unchanged). The translator reads the text again in
+    its own dialect (``harness.sql.dialect.OracleSource``: calls as written), into a tree of
+    its own that it may rewrite; the shared reading-dialect tree is never touched. SYSDATE and its relatives evaluate to ``sysdate``. ``schema`` (table → column →
     Oracle or DuckDB type name) lets type-dependent constructs such as ``d - x`` or
     ``TRUNC(col)`` be translated; without it they are refused when ambiguous.
 
@@ -75,7 +79,10 @@ def translate(
     :class:`~harness.translate.errors.UnsupportedConstruct` for anything that cannot be
     translated with certainty.
     """
-    text = oracle_sql if isinstance(oracle_sql, str) else _oracle_text(oracle_sql)
+    if isinstance(oracle_sql, ParsedSql):
+        text = oracle_sql.text
+    else:
+        text = oracle_sql if isinstance(oracle_sql, str) else _oracle_text(oracle_sql)
     tree = sqlglot.parse_one(text, read=OracleSource)
     ctx = Context(sysdate=sysdate, schema=normalize_schema(schema),
                   storage=normalize_storage(schema))
@@ -92,3 +99,23 @@ def translate(
         deterministic=not ctx.nondeterminism,
         nondeterminism=tuple(ctx.nondeterminism),
     )
+
+
+class CachedTranslator:
+    """``translate`` with one catalog's column types, once per distinct Oracle text.
+
+    Gold queries are translated once per run, not once per prediction; the test-suite
+    instances of one catalog share one translator. ``translate`` raises as ``translate``
+    does (exceptions are not cached).
+    """
+
+    def __init__(self, schema: Schema | None = None, *, maxsize: int = 8192) -> None:
+        self._schema = schema or {}
+        self._translate_text = lru_cache(maxsize=maxsize)(self._translate_uncached)
+
+    def __call__(self, oracle_sql: str | ParsedSql) -> Translation:
+        text = oracle_sql.text if isinstance(oracle_sql, ParsedSql) else oracle_sql
+        return self._translate_text(text)
+
+    def _translate_uncached(self, text: str) -> Translation:
+        return translate(text, schema=self._schema)

@@ -1,6 +1,7 @@
 """The DuckDB backend's sandbox holds even if an unsafe statement got past `prepare`."""
 
 import hashlib
+import threading
 import time
 
 import duckdb
@@ -72,6 +73,29 @@ def test_a_cartesian_blow_up_times_out_and_the_connection_still_works(backend):
     assert run.status == "timeout"
     assert time.perf_counter() - start < 5
     assert backend.execute(q("SELECT COUNT(*) FROM T"), timeout_s=5).result.rows == ((2000,),)
+
+
+def test_a_short_limit_after_long_ones_still_stops_the_query_in_time(backend):
+    # The watchdog sleeps until the deadline it knows of; a later, shorter one must wake it.
+    for _ in range(5):
+        assert backend.execute(q("SELECT COUNT(*) FROM T"), timeout_s=60).status == "ok"
+    start = time.perf_counter()
+    run = backend.execute(q("SELECT COUNT(*) FROM T a, T b, T c, T d"), timeout_s=0.5)
+    assert run.status == "timeout"
+    assert time.perf_counter() - start < 10
+    # An interrupt meant for that query does not reach the next one.
+    assert backend.execute(q("SELECT COUNT(*) FROM T"), timeout_s=60).status == "ok"
+
+
+def test_a_query_that_ends_in_time_starts_no_thread(backend, monkeypatch):
+    backend.execute(q("SELECT 1"), timeout_s=60)  # the watchdog's own thread, once
+    started = []
+    original = threading.Thread.start
+    monkeypatch.setattr(threading.Thread, "start",
+                        lambda self: (started.append(self), original(self))[1])
+    for _ in range(20):
+        assert backend.execute(q("SELECT COUNT(*) FROM T"), timeout_s=60).status == "ok"
+    assert started == []
 
 
 def test_row_limit(backend):
