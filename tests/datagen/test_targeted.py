@@ -74,3 +74,21 @@ def test_hires_and_changes_on_and_around_a_gold_as_of_date(connections, day):
             [day]).fetchone()
         assert hired >= 1
         assert changed >= 1
+
+
+def test_no_change_ends_a_row_on_the_pinned_sysdate_day(connections, catalog):
+    # hr-009's gold writes `SYSDATE BETWEEN start AND end` (SYSDATE has a time of day), its
+    # alternative `DATE '2025-06-15' BETWEEN …`: a row ending on that day parted them
+    import json
+
+    from harness.backends.duckdb_backend import DuckDBPreparer
+    from harness.validate import REPO_ROOT
+
+    lines = (REPO_ROOT / "fixtures" / "golden" / "ebs_core.jsonl").read_text().splitlines()
+    entry = next(e for e in map(json.loads, lines) if e["id"] == "hr-009")
+    preparer = DuckDBPreparer(catalog.column_types())
+    gold_sql, alt_sql = (preparer.prepare(sql).sql
+                         for sql in (entry["sql_gold"], entry["alt_sql_gold"][0]))
+    for index, con in enumerate(connections):
+        gold = sorted(con.execute(gold_sql).fetchall())
+        assert gold == sorted(con.execute(alt_sql).fetchall()), f"instance {index}"
