@@ -214,8 +214,8 @@ def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     c + 1 each (in place). Targets on keys or frozen columns are skipped, and so are dates
     past the year 3000 (the end of time stays the only far date). In a column of `bounds`
     (the span of main dates, ties at extremes) a value outside its present [min, max] is
-    skipped too. Rows holding NULL, the min, the max or a calendar edge are never chosen, so
-    NULL, edge and extreme facts stay."""
+    skipped too. Rows holding NULL, the min, the max or a date on a calendar edge's day are
+    never chosen, so NULL, edge and extreme facts stay."""
     edges = np.array(ctx.edges, dtype="datetime64[us]")
     for target in targets:
         table = ctx.catalog.tables[target.table]
@@ -233,7 +233,10 @@ def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
         bounded = f"{table.name}.{target.column}" in bounds
         movable = ~null & (data != low) & (data != high)
         if col.type.is_temporal:
-            movable &= ~np.isin(data, edges)
+            # nor any row on an edge's day: a time of day there is what tells `= DATE 'c'`
+            # from a whole-day range (fixtures/examples ex-ap-quarter-end)
+            days = data.astype("datetime64[D]")
+            movable &= ~np.isin(days, edges.astype("datetime64[D]"))
         rng = ctx.rng(f"{target.key()}:targeted")
         partner = _partner(table, target.column)
         if partner is not None and f"{table.name}.{partner}" in frozen:
