@@ -26,6 +26,7 @@ from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
+from harness.datagen.targeted import place_targets, recipe_targets
 from harness.inputs.catalog import Catalog, Table
 
 BLOCK_SIZE = 16_384  # bytes per DuckDB storage block
@@ -106,7 +107,12 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     for name, filler in fillers.items():
         if filler.deferred:
             ctx.frames[name] = _with_extra(filler.finish(), wide.get(name))
-    return {name: fillers[name].cols for name in sorted(catalog.tables)}
+    tables = {name: fillers[name].cols for name in sorted(catalog.tables)}
+    shape = recipe.targeted
+    if shape.rows_per_value:
+        place_targets(ctx, tables, recipe_targets(catalog, shape.paths()),
+                      shape.rows_per_value, frozenset(shape.frozen), frozenset(shape.bounded))
+    return tables
 
 
 def _with_extra(done: pd.DataFrame, hand: pd.DataFrame | None) -> pd.DataFrame:

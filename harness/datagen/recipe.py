@@ -228,6 +228,20 @@ class GenericShape(_Strict):
     id_pool_fraction: Fraction  # ids of things outside the catalog: distinct ids per row
 
 
+class TargetedRows(_Strict):
+    """Rows on, below and above the constants golds compare columns with (targeted.py)."""
+
+    golden: list[Path] = []  # golden JSONL files (relative to the repository) to read
+    rows_per_value: int = Field(default=0, ge=0)  # rows set to each of c - 1, c, c + 1
+    frozen: list[str] = []  # TABLE.COLUMN (or TABLE.*) facts depend on: never overwritten
+    bounded: list[str] = []  # TABLE.COLUMN whose [min, max] is a fact: values stay inside
+
+    def paths(self) -> list[Path]:
+        """The golden files, resolved against the repository root."""
+        return [p if p.is_absolute() else DEFAULT_RECIPE_PATH.parents[2] / p
+                for p in self.golden]
+
+
 class Application(_Strict):
     """An EBS application (FND_APPLICATION) with its fixed id and the catalog module whose
     lookups it owns."""
@@ -269,6 +283,7 @@ class Recipe(_Strict):
     implicit_references: dict[str, str] = {}  # column name -> TABLE.COLUMN it draws from
     codes: dict[str, list[str]] = {}  # TABLE.COLUMN -> codes when the catalog has no lookup
     value_pools: dict[str, list[str]] = {}  # column name -> plausible values (generic tables)
+    targeted: TargetedRows = TargetedRows()
     vocabulary: Vocabulary
     applications: list[Application] = Field(min_length=1)
     organizations: Organizations

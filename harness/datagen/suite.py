@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 
 from harness.datagen.build import build_instance
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
+from harness.datagen.targeted import recipe_targets, targets_fingerprint
 from harness.inputs import catalog as catalog_module
 from harness.inputs.catalog import Catalog, load_catalog
 from harness.io.cache_dir import cache_root
@@ -52,8 +53,11 @@ def generator_version() -> str:
 
 
 def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
-    """What an instance's content depends on: catalog, recipe, seed and generator."""
+    """What an instance's content depends on: catalog, recipe, seed, generator and the
+    constants of the golds the targeted rows are placed on."""
     text = f"{catalog.fingerprint}\0{recipe.fingerprint()}\0{seed}\0{generator_version()}"
+    if recipe.targeted.rows_per_value:
+        text += "\0" + targets_fingerprint(recipe_targets(catalog, recipe.targeted.paths()))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

@@ -13,8 +13,13 @@ from harness.datagen import values as v
 from harness.datagen.context import GenContext
 from harness.datagen.registry import generates
 from harness.datagen.tables_gl import ledger_of_operating_unit
+from harness.datagen.targeted import target_days
 
 EMPLOYEE, CONTINGENT = "E", "C"  # assignment types with a worker number
+# columns whose gold dates get hires and date-tracked changes on, the day before and after
+_TRACKED = ("EFFECTIVE_START_DATE", "EFFECTIVE_END_DATE")
+_AS_OF = {"PER_ALL_PEOPLE_F": ("ORIGINAL_DATE_OF_HIRE", "START_DATE", *_TRACKED),
+          "PER_ALL_ASSIGNMENTS_F": _TRACKED}
 
 
 @generates("PER_JOBS")
@@ -55,9 +60,12 @@ def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
     history = rng.random(n) < hr.history_fraction
     history[:2] = True
     rows = np.where(history, rng.integers(2, hr.max_history_rows + 1, n), 1)
+    changed = _hires_on_gold_days(ctx, rng, hired, rows)
     who = np.repeat(np.arange(n), rows)
     nth = np.arange(len(who)) - np.repeat(np.cumsum(rows) - rows, rows)
     starts = _effective_starts(rng, hired, rows, v.day(dates.end))
+    for person_index, day in changed.items():  # its second row starts on the gold's day
+        starts[int(np.sum(rows[:person_index])) + 1] = day
     ends = np.empty_like(starts)
     later = nth < rows[who] - 1
     ends[later] = starts[1:][later[:-1]] - v.DAY
@@ -105,6 +113,35 @@ def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
     })
     return {"PER_ALL_PEOPLE_F": people_,
             "PER_ALL_ASSIGNMENTS_F": _assignments(ctx, rng, people_, person, kinds)}
+
+
+def _hires_on_gold_days(ctx: GenContext, rng: np.random.Generator, hired: np.ndarray,
+                        rows: np.ndarray) -> dict[int, np.datetime64]:
+    """Persons hired on each date a gold asks about (as-of dates, hire-date ranges), on the
+    day before and on the day after (`hired` is changed in place); and persons with two rows
+    whose change falls on those days (returned: person index -> its second row's start), so
+    `c BETWEEN start AND end` differs from c ± 1; those persons get two rows (`rows` is
+    changed in place). Managers (the first tenth) keep theirs. No row ends on the pinned
+    SYSDATE's day: golds write `SYSDATE BETWEEN start AND end` (SYSDATE has a time of day)
+    where their alternatives write the day (hr-009), and such a row would part them."""
+    days = target_days(ctx, _AS_OF)
+    if not days:
+        return {}
+    n = len(hired)
+    free = [int(i) for i in rng.permutation(np.arange(max(1, n // 10), n))]
+    changed: dict[int, np.datetime64] = {}
+    for day in days:
+        for delta in (-1, 0, 1):
+            when = v.day(day) + delta * v.DAY
+            if free:
+                hired[free.pop()] = when
+            fits = [i for i in free if hired[i] < when]
+            ends_today = when == v.day(ctx.today) + v.DAY
+            if fits and when <= v.day(ctx.recipe.dates.end) and not ends_today:
+                free.remove(fits[0])
+                rows[fits[0]] = 2
+                changed[fits[0]] = when
+    return changed
 
 
 def _assignment_weights(ctx: GenContext) -> list[float]:
@@ -204,7 +241,8 @@ def users(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "USER_ID": ctx.ids("FND_USER", "USER_ID", n),
         "USER_NAME": names,
         "START_DATE": start,
-        "END_DATE": v.null_where(np.full(n, v.day(ctx.recipe.dates.end)), ~ended),
+        # a login ends with the span, or on its first day for a person hired after it
+        "END_DATE": v.null_where(np.maximum(v.day(ctx.recipe.dates.end), start), ~ended),
         "DESCRIPTION": np.concatenate([np.array(hr.system_users, dtype=object),
                                        chosen["FULL_NAME"].to_numpy()]),
         "EMAIL_ADDRESS": np.concatenate([np.full(len(hr.system_users), None, dtype=object),

@@ -1,0 +1,272 @@
+"""Targeted rows: values placed on, just below and just above every constant a gold compares a
+column with, so the boundary neighbours of the golds (`>` vs `>=`, a constant ±1, a dropped
+range bound) return another result on some instance (constant-aware data, as test-suite
+accuracy's fuzzing draws from the gold's own constants: Zhong, Yu, Klein 2020).
+
+`gold_targets` reads every shipped gold (sqlglot) and collects (table, column, constant) for
+each comparison, BETWEEN and IN of a column with a number or a date literal. `place_targets`
+then overwrites, in a few rows chosen at random per instance, that column with c - 1, c and
+c + 1 (dates: midnight of the day before, of and after). Only free columns are touched: never a
+key (primary, foreign, striping, `*_ID`), never a column the recipe freezes because a data fact
+depends on it (`targeted.frozen`), and a start date moves with its end date (the row keeps its
+duration), so every catalog constraint and every embedded fact stays true.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlglot import exp
+
+from harness.datagen import values as v
+from harness.datagen.context import GenContext
+from harness.datagen.generic import is_null
+from harness.inputs.catalog import Catalog, Table
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+# literal wrappers that keep the literal's value: DATE '…', TO_DATE('…', fmt), CAST, -x
+_WRAPPERS = (exp.Paren, exp.Cast, exp.StrToTime, exp.StrToDate, exp.TsOrDsToDate,
+             exp.TimeStrToTime, exp.DateStrToDate, exp.Date)
+# the partner column that moves with a date column, so intervals keep their order
+_INTERVALS = (("EFFECTIVE_START_DATE", "EFFECTIVE_END_DATE"),
+              ("START_DATE_ACTIVE", "END_DATE_ACTIVE"), ("START_DATE", "END_DATE"),
+              ("DATE_FROM", "DATE_TO"), ("CREATION_DATE", "LAST_UPDATE_DATE"))
+
+Constant = float | dt.date
+
+
+@dataclass(frozen=True, order=True)
+class Target:
+    """A constant a gold compares `table.column` with."""
+
+    table: str
+    column: str
+    value: Constant
+
+    def key(self) -> str:
+        return f"{self.table}.{self.column}={self.value}"
+
+
+def _constant(node: exp.Expression) -> Constant | None:
+    """The number or ISO date a literal (possibly wrapped, negated) stands for; a date plus
+    or minus a number of days is that day (`DATE '2025-06-15' - 90`)."""
+    if isinstance(node, exp.Add | exp.Sub):
+        day, days = _constant(node.this), _constant(node.expression)
+        if isinstance(day, dt.date) and isinstance(days, float) and days == int(days):
+            sign = 1 if isinstance(node, exp.Add) else -1
+            return day + dt.timedelta(days=sign * int(days))
+        return None
+    sign = 1
+    while True:
+        if isinstance(node, exp.Neg):
+            sign, node = -sign, node.this
+        elif isinstance(node, _WRAPPERS):
+            node = node.this
+        else:
+            break
+    if not isinstance(node, exp.Literal):
+        return None
+    if node.is_string:
+        if not _ISO_DATE.match(node.this) or sign < 0:
+            return None
+        try:
+            return dt.date.fromisoformat(node.this[:10])
+        except ValueError:
+            return None
+    try:
+        return sign * float(node.this)
+    except ValueError:
+        return None
+
+
+def _columns_of(node: exp.Expression) -> list[exp.Column]:
+    """The column a compared expression is, seen through UPPER/TRUNC/NVL-like wrappers of one
+    column (TRUNC(d) = DATE '…' still needs rows on that day)."""
+    while isinstance(node, exp.Paren | exp.Upper | exp.Lower | exp.DateTrunc
+                     | exp.TimestampTrunc | exp.Coalesce | exp.Trim | exp.Cast):
+        node = node.this
+    return [node] if isinstance(node, exp.Column) else []
+
+
+def _pairs(tree: exp.Expression) -> Iterable[tuple[exp.Column, Constant]]:
+    for node in tree.walk():
+        if isinstance(node, _COMPARISONS):
+            for side, other in ((node.this, node.expression), (node.expression, node.this)):
+                value = _constant(other)
+                if value is not None:
+                    yield from ((c, value) for c in _columns_of(side))
+        elif isinstance(node, exp.Between):
+            low, high = node.args.get("low"), node.args.get("high")
+            for bound in (low, high):
+                value = _constant(bound) if bound is not None else None
+                if value is not None:
+                    yield from ((c, value) for c in _columns_of(node.this))
+            # `DATE 'c' BETWEEN start AND end`: rows starting or ending on c tell c from c ± 1
+            value = _constant(node.this)
+            if value is not None:
+                for bound in (low, high):
+                    yield from ((c, value) for c in _columns_of(bound))
+        elif isinstance(node, exp.In) and node.expressions:
+            for item in node.expressions:
+                value = _constant(item)
+                if value is not None:
+                    yield from ((c, value) for c in _columns_of(node.this))
+
+
+def targets_of(sql: str, catalog: Catalog) -> set[Target]:
+    """The (table, column, constant) a gold compares; a column resolves through the query's
+    aliases, or, unqualified, to each table of the query that has it."""
+    from harness.sql.parse import SqlParseError, parse_single
+
+    try:
+        tree = parse_single(sql)
+    except SqlParseError:
+        return set()
+    aliases: dict[str, str] = {}
+    for table in tree.find_all(exp.Table):
+        name = table.name.upper()
+        if name in catalog.tables:
+            aliases[name] = name
+            if table.alias:
+                aliases[table.alias.upper()] = name
+    out = set()
+    for column, value in _pairs(tree):
+        qualifier = column.table.upper()
+        tables = [aliases[qualifier]] if qualifier in aliases else (
+            [] if qualifier else sorted(set(aliases.values())))
+        for name in tables:
+            if column.name.upper() in catalog.tables[name].column_names:
+                out.add(Target(name, column.name.upper(), value))
+    return out
+
+
+def gold_targets(paths: Sequence[Path], catalog: Catalog) -> tuple[Target, ...]:
+    """Every target of the answerable golds in the JSONL files `paths`, sorted."""
+    found: set[Target] = set()
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                if entry.get("kind", "answerable") == "answerable" and entry.get("sql_gold"):
+                    found |= targets_of(entry["sql_gold"], catalog)
+    return tuple(sorted(found, key=lambda t: (t.table, t.column, str(t.value))))
+
+
+_TARGETS: dict[tuple, tuple[Target, ...]] = {}
+
+
+def recipe_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[Target, ...]:
+    """`gold_targets` of the golden files that exist, computed once per file version."""
+    paths = tuple(p for p in golden if p.is_file())
+    key = (paths, tuple(p.stat().st_mtime_ns for p in paths), catalog.fingerprint)
+    if key not in _TARGETS:
+        _TARGETS[key] = gold_targets(paths, catalog)
+    return _TARGETS[key]
+
+
+def target_days(ctx: GenContext, columns: dict[str, Sequence[str]]) -> list[dt.date]:
+    """The dates golds compare the given columns ({table: columns}) with, sorted: for
+    generators that place whole rows on them (a hire, a date-tracked change)."""
+    shape = ctx.recipe.targeted
+    if not shape.rows_per_value:
+        return []
+    return sorted({t.value for t in recipe_targets(ctx.catalog, shape.paths())
+                   if t.column in columns.get(t.table, ()) and isinstance(t.value, dt.date)
+                   and t.value.year <= 3000})
+
+
+def targets_fingerprint(targets: Sequence[Target]) -> str:
+    """What the targets add to an instance's fingerprint."""
+    return "\n".join(t.key() for t in targets)
+
+
+def _free(table: Table, column: str, frozen: frozenset[str]) -> bool:
+    taken = {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key)
+    if table.striping:
+        taken.add(table.striping.column)
+    col = table.column(column)
+    # *_NUM, *_NUMBER: numbers of a line, shipment or installment within its parent, which
+    # EBS keeps unique there (PO_LINES_U2): a second line 2 would break that
+    return (column not in taken and not column.endswith(("_ID", "_NUM", "_NUMBER"))
+            and f"{table.name}.{column}" not in frozen and f"{table.name}.*" not in frozen
+            and (col.type.is_numeric or col.type.is_temporal))
+
+
+def _partner(table: Table, column: str) -> str | None:
+    for start, end in _INTERVALS:
+        for a, b in ((start, end), (end, start)):
+            if column == a and b in table.column_names:
+                return b
+    return None
+
+
+def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                  targets: Sequence[Target], rows_per_value: int,
+                  frozen: frozenset[str], bounds: frozenset[str] = frozenset()) -> None:
+    """Overwrite, per target, `rows_per_value` random rows of its column with c - 1, c and
+    c + 1 each (in place). Targets on keys or frozen columns are skipped, and so are dates
+    past the year 3000 (the end of time stays the only far date). In a column of `bounds`
+    (the span of main dates, ties at extremes) a value outside its present [min, max] is
+    skipped too. Rows holding NULL, the min, the max or a date on a calendar edge's day are
+    never chosen, so NULL, edge and extreme facts stay."""
+    edges = np.array(ctx.edges, dtype="datetime64[us]")
+    for target in targets:
+        table = ctx.catalog.tables[target.table]
+        if not _free(table, target.column, frozen):
+            continue
+        cols = tables[target.table]
+        col = table.column(target.column)
+        if col.type.is_temporal != isinstance(target.value, dt.date):
+            continue
+        data = cols[target.column] = cols[target.column].copy()
+        null = is_null(data)
+        if null.all():
+            continue
+        low, high = data[~null].min(), data[~null].max()
+        bounded = f"{table.name}.{target.column}" in bounds
+        movable = ~null & (data != low) & (data != high)
+        if col.type.is_temporal:
+            # nor any row on an edge's day: a time of day there is what tells `= DATE 'c'`
+            # from a whole-day range (fixtures/examples ex-ap-quarter-end)
+            days = data.astype("datetime64[D]")
+            movable &= ~np.isin(days, edges.astype("datetime64[D]"))
+        rng = ctx.rng(f"{target.key()}:targeted")
+        partner = _partner(table, target.column)
+        if partner is not None and f"{table.name}.{partner}" in frozen:
+            continue
+        for delta in (-1, 0, 1):
+            if col.type.is_temporal:
+                if target.value.year > 3000:
+                    break
+                new = v.day(target.value + dt.timedelta(days=delta))
+            else:
+                new = target.value + delta
+                if data.dtype.kind in "iu" and new != int(new):
+                    continue
+            if bounded and not low <= new <= high:
+                continue
+            free = np.flatnonzero(movable)
+            if not len(free):
+                break
+            rows = rng.choice(free, size=min(rows_per_value, len(free)), replace=False)
+            movable[rows] = False
+            if partner is not None and col.type.is_temporal:
+                _move_partner(ctx, cols, target.column, partner, rows, new - data[rows])
+            data[rows] = new
+
+
+def _move_partner(ctx: GenContext, cols: dict[str, np.ndarray], column: str, partner: str,
+                  rows: np.ndarray, shift: np.ndarray) -> None:
+    """Move the other end of the rows' intervals by `shift` (an open end stays open)."""
+    other = cols[partner] = cols[partner].copy()
+    moved = rows[~np.isnat(other[rows]) & (other[rows] < ctx.open_end)]
+    step = shift[np.isin(rows, moved)]
+    if np.issubdtype(other.dtype, np.datetime64) and len(moved):
+        other[moved] = other[moved] + step.astype(other.dtype.str.replace("M8", "m8"))

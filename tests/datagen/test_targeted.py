@@ -1,0 +1,94 @@
+"""Targeted rows: the constants golds compare columns with, and the rows placed on them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from harness.datagen.targeted import Target, gold_targets, targets_of
+
+
+def test_constants_resolve_through_aliases_wrappers_and_between(catalog):
+    sql = ("SELECT a.ACCOUNT_NUMBER FROM HZ_CUST_ACCOUNTS a JOIN HZ_PARTIES p "
+           "ON p.PARTY_ID = a.PARTY_ID WHERE a.ACCOUNT_ESTABLISHED_DATE >= "
+           "TO_DATE('2024-01-01', 'YYYY-MM-DD') AND a.ACCOUNT_ESTABLISHED_DATE < DATE '2025-01-01'"
+           " AND 3 < a.CUST_ACCOUNT_ID AND p.PARTY_NUMBER IN ('7', '8')")
+    found = targets_of(sql, catalog)
+    assert Target("HZ_CUST_ACCOUNTS", "ACCOUNT_ESTABLISHED_DATE", dt.date(2024, 1, 1)) in found
+    assert Target("HZ_CUST_ACCOUNTS", "ACCOUNT_ESTABLISHED_DATE", dt.date(2025, 1, 1)) in found
+    assert Target("HZ_CUST_ACCOUNTS", "CUST_ACCOUNT_ID", 3.0) in found  # constant on the left
+    # a quoted number is no date and no number: not a target
+    assert not [t for t in found if t.table == "HZ_PARTIES"]
+
+
+def test_between_and_unqualified_columns(catalog):
+    sql = ("SELECT COUNT(*) FROM PO_HEADERS_ALL WHERE CREATION_DATE BETWEEN "
+           "DATE '2024-03-01' AND DATE '2024-03-31' AND REVISION_NUM > 2")
+    assert targets_of(sql, catalog) == {
+        Target("PO_HEADERS_ALL", "CREATION_DATE", dt.date(2024, 3, 1)),
+        Target("PO_HEADERS_ALL", "CREATION_DATE", dt.date(2024, 3, 31)),
+        Target("PO_HEADERS_ALL", "REVISION_NUM", 2.0)}
+
+
+def test_unparsable_gold_has_no_targets(catalog):
+    assert targets_of("SELEC nothing", catalog) == set()
+
+
+def test_shipped_golds_have_date_targets(catalog, recipe):
+    targets = gold_targets(recipe.targeted.paths(), catalog)
+    assert Target("PER_ALL_PEOPLE_F", "ORIGINAL_DATE_OF_HIRE", dt.date(2023, 1, 1)) in targets
+
+
+@pytest.mark.parametrize("day", [dt.date(2023, 12, 31), dt.date(2024, 1, 1),
+                                 dt.date(2024, 1, 2)])
+def test_rows_on_below_and_above_a_gold_date_in_every_instance(connections, day):
+    # hz-002 compares ACCOUNT_ESTABLISHED_DATE with 2024-01-01: `>` vs `>=` and ±1 day
+    for con in connections:
+        k = con.execute("SELECT COUNT(*) FROM HZ_CUST_ACCOUNTS WHERE "
+                        "ACCOUNT_ESTABLISHED_DATE = ?", [day]).fetchone()[0]
+        assert k >= 1
+
+
+def test_frozen_and_key_columns_are_left_alone(connections, catalog, recipe):
+    # GL journals stay inside their period (frozen), ids keep their blocks (facts), and a
+    # moved start date keeps its end after it
+    for con in connections:
+        bad = con.execute("SELECT COUNT(*) FROM FND_USER WHERE END_DATE < START_DATE"
+                          ).fetchone()[0]
+        assert bad == 0
+    assert "GL_JE_HEADERS.DEFAULT_EFFECTIVE_DATE" in recipe.targeted.frozen
+
+
+@pytest.mark.parametrize("day", [dt.date(2024, 12, 30), dt.date(2024, 12, 31),
+                                 dt.date(2025, 1, 1)])
+def test_hires_and_changes_on_and_around_a_gold_as_of_date(connections, day):
+    # golds ask who is there `TO_DATE('2024-12-31') BETWEEN effective_start_date AND
+    # effective_end_date`: someone hired on the day (before, after) and someone whose second
+    # row starts on it tell the date from its neighbours
+    for con in connections:
+        hired, changed = con.execute(
+            "SELECT COUNT(*) FILTER (WHERE n = 1), COUNT(*) FILTER (WHERE n = 2) FROM ("
+            "SELECT EFFECTIVE_START_DATE AS s, row_number() OVER (PARTITION BY PERSON_ID "
+            "ORDER BY EFFECTIVE_START_DATE) AS n FROM PER_ALL_PEOPLE_F) WHERE s = ?",
+            [day]).fetchone()
+        assert hired >= 1
+        assert changed >= 1
+
+
+def test_no_change_ends_a_row_on_the_pinned_sysdate_day(connections, catalog):
+    # hr-009's gold writes `SYSDATE BETWEEN start AND end` (SYSDATE has a time of day), its
+    # alternative `DATE '2025-06-15' BETWEEN …`: a row ending on that day parted them
+    import json
+
+    from harness.authoring.validate import REPO_ROOT
+    from harness.backends.duckdb_backend import DuckDBPreparer
+
+    lines = (REPO_ROOT / "fixtures" / "golden" / "ebs_core.jsonl").read_text().splitlines()
+    entry = next(e for e in map(json.loads, lines) if e["id"] == "hr-009")
+    preparer = DuckDBPreparer(catalog.column_types())
+    gold_sql, alt_sql = (preparer.prepare(sql).sql
+                         for sql in (entry["sql_gold"], entry["alt_sql_gold"][0]))
+    for index, con in enumerate(connections):
+        gold = sorted(con.execute(gold_sql).fetchall())
+        assert gold == sorted(con.execute(alt_sql).fetchall()), f"instance {index}"
