@@ -255,8 +255,11 @@ def _render(sql: str, parsed: ParsedSql | None = None,
                 return None
         if any(isinstance(s, exp.Command) for s in statements):
             return None
+        # Each tree is this loop's own (a fresh parse or a copy), so printing need not
+        # copy it again (sqlglot copies by default: a deep copy per statement).
         printed = "; ".join(
-            normalize_identifiers(s, dialect=_DIALECT).sql(dialect=_DIALECT, comments=False)
+            normalize_identifiers(s, dialect=_DIALECT).sql(
+                dialect=_DIALECT, comments=False, copy=False)
             for s in statements
         )
         if printed == text:
