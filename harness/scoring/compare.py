@@ -360,8 +360,10 @@ class _Prepared:
         )
 
         def keyed(cells: list[list[Key]]) -> list[tuple[Key, ...]]:
+            # Once per cell of both results: a list comprehension (no generator frame), and
+            # cells other than numbers are their own key.
             return [
-                tuple((_NUM, cluster_of[p]) if r == _NUM else (r, p) for r, p in row)
+                tuple([(_NUM, cluster_of[cell[1]]) if cell[0] == _NUM else cell for cell in row])
                 for row in cells
             ]
 
