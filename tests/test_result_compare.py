@@ -645,3 +645,18 @@ def test_row_diff_counts_are_the_bag_difference(gold_rows, pred_rows, one_column
                                                sum((pred_bag - gold_bag).values()))
     assert not Counter(result.missing_rows) - (gold_bag - pred_bag)
     assert not Counter(result.unexpected_rows) - (pred_bag - gold_bag)
+
+
+@given(st.one_of(st.integers(), st.integers(-(10**400), 10**400)))
+def test_integers_compare_as_their_double_or_are_refused(n):
+    # The normaliser's shortcut for int cells must give the keys (and refusals) of the
+    # general number path.
+    from harness.scoring.compare import _Normalizer, _number
+
+    try:
+        expected = _number(n)
+    except IncomparableResultsError:
+        with pytest.raises(IncomparableResultsError):
+            _Normalizer()(n)
+        return
+    assert _Normalizer()(n) == expected

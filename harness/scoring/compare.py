@@ -266,7 +266,12 @@ class _Normalizer:
             return (_STR, value)
         if kind is float:
             return (_NUM, value) if value == value else (_NAN, 0)
-        if kind is int or kind is Decimal:
+        if kind is int:
+            try:
+                return (_NUM, float(value))  # never NaN or infinite: too large raises
+            except OverflowError:
+                return _number(value)  # which says why it cannot be compared
+        if kind is Decimal:
             return _number(value)
         if value is None:
             return (_NULL, 0)
