@@ -49,3 +49,27 @@ def test_a_damaged_entry_is_a_miss_not_a_crash(tmp_path):
     (entry,) = (tmp_path / "gold").glob("*.json")
     entry.write_text('{"columns": ["X"], "rows": [[')
     assert cache.get("SELECT 1", "a") is None
+
+
+def test_an_entry_read_once_is_served_from_memory_until_its_file_changes(tmp_path, monkeypatch):
+    cache = GoldCache(tmp_path)
+    cache.put("SELECT 1", "a", Execution("ok", ResultSet(("X",), ((1,),))))
+    first = cache.get("SELECT 1", "a")
+    # A later run (a new GoldCache) does not read or decode the unchanged file again.
+    import pathlib
+
+    def no_read(self, *args, **kwargs):
+        raise AssertionError(f"{self} read again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pathlib.Path, "read_text", no_read)
+        assert GoldCache(tmp_path).get("SELECT 1", "a") is first
+    # Rewritten (atomically) with another result: the new result, not the remembered one.
+    cache.put("SELECT 1", "a", Execution("ok", ResultSet(("X",), ((2,),))))
+    assert cache.get("SELECT 1", "a").result.rows == ((2,),)
+    # Damaged after it was remembered: a miss, as for a damaged entry never read.
+    (entry,) = (tmp_path / "gold").glob("*.json")
+    entry.write_text('{"columns": ["X"], "rows": [[')
+    assert cache.get("SELECT 1", "a") is None
+    entry.unlink()
+    assert cache.get("SELECT 1", "a") is None

@@ -611,3 +611,52 @@ def test_malformed_tie_groups_are_refused(labels):
     gold = rs("a", *[(i,) for i in range(3)])
     with pytest.raises(ValueError, match="tie_groups"):
         compare_results(gold, gold, ordered=True, tie_groups=labels)
+
+
+def _reported_counts(reason: str) -> tuple[int, int]:
+    """(missing, unexpected) as the comparison's reason states them."""
+    import re
+
+    missing = re.search(r"(\d+) gold rows? missing", reason)
+    unexpected = re.search(r"(\d+) unexpected rows?", reason)
+    return (int(missing.group(1)) if missing else 0, int(unexpected.group(1)) if unexpected else 0)
+
+
+_INT_ROWS = st.lists(st.tuples(st.integers(0, 3), st.sampled_from("abc")), max_size=25)
+
+
+@given(_INT_ROWS, _INT_ROWS, st.booleans())
+def test_row_diff_counts_are_the_bag_difference(gold_rows, pred_rows, one_column):
+    # Exact values only (no two numbers close): the rows left unmatched are the multiset
+    # difference both ways, whichever way the row diff is computed.
+    from collections import Counter
+
+    if one_column:
+        gold_rows = [(n,) for n, _ in gold_rows]
+        pred_rows = [(n,) for n, _ in pred_rows]
+    columns = "n" if one_column else "n s"
+    result = compare_results(rs(columns, *gold_rows), rs(columns, *pred_rows), ordered=False)
+    gold_bag, pred_bag = Counter(gold_rows), Counter(pred_rows)
+    if gold_bag == pred_bag:
+        assert result.equal
+        return
+    assert not result.equal
+    assert _reported_counts(result.reason) == (sum((gold_bag - pred_bag).values()),
+                                               sum((pred_bag - gold_bag).values()))
+    assert not Counter(result.missing_rows) - (gold_bag - pred_bag)
+    assert not Counter(result.unexpected_rows) - (pred_bag - gold_bag)
+
+
+@given(st.one_of(st.integers(), st.integers(-(10**400), 10**400)))
+def test_integers_compare_as_their_double_or_are_refused(n):
+    # The normaliser's shortcut for int cells must give the keys (and refusals) of the
+    # general number path.
+    from harness.scoring.compare import _Normalizer, _number
+
+    try:
+        expected = _number(n)
+    except IncomparableResultsError:
+        with pytest.raises(IncomparableResultsError):
+            _Normalizer()(n)
+        return
+    assert _Normalizer()(n) == expected

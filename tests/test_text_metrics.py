@@ -9,6 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from harness.scoring.text_metrics import (
+    _lcs_length,
     bleu,
     exact_match,
     exact_match_any,
@@ -243,3 +244,23 @@ def test_a_reading_is_not_changed_by_normalisation():
     parsed = ParsedSql.read("select a from t")
     normalize_sql(parsed)
     assert parsed.written[0].sql("oracle") == "SELECT a FROM t"  # still lower case
+
+
+def _lcs_by_table(a: list[str], b: list[str]) -> int:
+    """The textbook dynamic-programming table, the reference for the bit-parallel LCS."""
+    table = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            table[i + 1][j + 1] = table[i][j] + 1 if x == y else max(table[i][j + 1],
+                                                                     table[i + 1][j])
+    return table[-1][-1]
+
+
+_TOKEN_LISTS = st.lists(st.sampled_from(["SELECT", "A", "B", ",", "(", ")", "'x'"]), max_size=70)
+
+
+@given(_TOKEN_LISTS, _TOKEN_LISTS)
+def test_lcs_length_equals_the_dynamic_programming_table(a, b):
+    # ROUGE-L rests on it: a wrong LCS changes every rouge_l score it touches.
+    assert _lcs_length(a, b) == _lcs_by_table(a, b)
+    assert _lcs_length(b, a) == _lcs_length(a, b)

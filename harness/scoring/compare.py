@@ -55,6 +55,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cached_property, partial
+from operator import itemgetter
 
 from harness.backends.base import ResultSet
 
@@ -265,7 +266,12 @@ class _Normalizer:
             return (_STR, value)
         if kind is float:
             return (_NUM, value) if value == value else (_NAN, 0)
-        if kind is int or kind is Decimal:
+        if kind is int:
+            try:
+                return (_NUM, float(value))  # never NaN or infinite: too large raises
+            except OverflowError:
+                return _number(value)  # which says why it cannot be compared
+        if kind is Decimal:
             return _number(value)
         if value is None:
             return (_NULL, 0)
@@ -359,8 +365,10 @@ class _Prepared:
         )
 
         def keyed(cells: list[list[Key]]) -> list[tuple[Key, ...]]:
+            # Once per cell of both results: a list comprehension (no generator frame), and
+            # cells other than numbers are their own key.
             return [
-                tuple((_NUM, cluster_of[p]) if r == _NUM else (r, p) for r, p in row)
+                tuple([(_NUM, cluster_of[cell[1]]) if cell[0] == _NUM else cell for cell in row])
                 for row in cells
             ]
 
@@ -689,18 +697,29 @@ def _refine(
 
 def _bag_diff(prep: _Prepared, mapping: Sequence[int]) -> tuple[list[int], list[int]]:
     """Indices of gold and predicted rows left unmatched by a maximum matching of equal rows."""
-    groups: defaultdict[tuple[Key, ...], tuple[list[int], list[int]]] = defaultdict(
-        lambda: ([], [])
-    )
+    # It runs once per wrong answer on every row: plain dicts and itemgetter, no per-row
+    # generator, and the loose columns looked for only where some number is loose.
+    groups: dict[tuple[Key, ...], tuple[list[int], list[int]]] = {}
     for r, row in enumerate(prep.gold_keys):
-        groups[row][0].append(r)
+        group = groups.get(row)
+        if group is None:
+            groups[row] = group = ([], [])
+        group[0].append(r)
+    mapped = _row_picker(mapping)
     for r, row in enumerate(prep.pred_keys):
-        groups[tuple(row[j] for j in mapping)][1].append(r)
+        key = mapped(row)
+        group = groups.get(key)
+        if group is None:
+            groups[key] = group = ([], [])
+        group[1].append(r)
     missing: list[int] = []
     unexpected: list[int] = []
     for key, (gold_rows, pred_rows) in groups.items():
-        loose_cols = [c for c, cell in enumerate(key) if prep.is_loose(cell)]
-        if loose_cols and gold_rows and pred_rows:
+        loose_cols = (
+            [c for c, cell in enumerate(key) if prep.is_loose(cell)]
+            if prep.loose and gold_rows and pred_rows else []
+        )
+        if loose_cols:
             gold_left, pred_left = _match_loose(prep, mapping, gold_rows, pred_rows, loose_cols)
         else:
             matched = min(len(gold_rows), len(pred_rows))
@@ -708,6 +727,14 @@ def _bag_diff(prep: _Prepared, mapping: Sequence[int]) -> tuple[list[int], list[
         missing += gold_left
         unexpected += pred_left
     return sorted(missing), sorted(unexpected)
+
+
+def _row_picker(mapping: Sequence[int]) -> Callable[[tuple[Key, ...]], tuple[Key, ...]]:
+    """``row -> tuple(row[j] for j in mapping)``, as one C call per row."""
+    if len(mapping) == 1:
+        (only,) = mapping
+        return lambda row: (row[only],)
+    return itemgetter(*mapping) if mapping else (lambda row: ())
 
 
 def _match_loose(

@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+from collections import OrderedDict
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +20,14 @@ from harness.io.atomic import write_text_atomic
 from harness.io.cache_dir import cache_root
 
 CACHE_FORMAT = 1
+
+# Entries already read in this process, by file, with the (inode, size, mtime) they were
+# read at: a warm run reads each gold once per process instead of once per prediction.
+# A file rewritten (atomically: a new inode) or damaged since is read again; Execution
+# and ResultSet are immutable, so sharing one decoded entry is safe. Least recently used
+# entries go first beyond _DECODED_ENTRIES (results are capped by the row limit).
+_DECODED_ENTRIES = 4096
+_DECODED: OrderedDict[Path, tuple[tuple[int, int, int], Execution]] = OrderedDict()
 
 
 def _encode(value: object) -> object:
@@ -72,6 +81,13 @@ class GoldCache:
     def get(self, prepared_sql: str, instance_id: str) -> Execution | None:
         path = self.directory / f"{self.key(prepared_sql, instance_id)}.json"
         try:
+            stat = path.stat()
+            version = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            remembered = _DECODED.get(path)
+            if remembered is not None and remembered[0] == version:
+                _DECODED.move_to_end(path)
+                self.hits += 1
+                return remembered[1]
             data = json.loads(path.read_text(encoding="utf-8"))
             result = ResultSet(tuple(data["columns"]),
                                tuple(tuple(_decode(v) for v in row) for row in data["rows"]))
@@ -79,7 +95,11 @@ class GoldCache:
             self.misses += 1  # absent or damaged: recompute rather than trust it
             return None
         self.hits += 1
-        return Execution("ok", result, seconds=data.get("seconds", 0.0))
+        execution = Execution("ok", result, seconds=data.get("seconds", 0.0))
+        _DECODED[path] = (version, execution)
+        if len(_DECODED) > _DECODED_ENTRIES:
+            _DECODED.popitem(last=False)
+        return execution
 
     def put(self, prepared_sql: str, instance_id: str, execution: Execution) -> None:
         if execution.status != "ok" or execution.result is None:

@@ -255,8 +255,11 @@ def _render(sql: str, parsed: ParsedSql | None = None,
                 return None
         if any(isinstance(s, exp.Command) for s in statements):
             return None
+        # Each tree is this loop's own (a fresh parse or a copy), so printing need not
+        # copy it again (sqlglot copies by default: a deep copy per statement).
         printed = "; ".join(
-            normalize_identifiers(s, dialect=_DIALECT).sql(dialect=_DIALECT, comments=False)
+            normalize_identifiers(s, dialect=_DIALECT).sql(
+                dialect=_DIALECT, comments=False, copy=False)
             for s in statements
         )
         if printed == text:
@@ -274,14 +277,26 @@ def _without_trailing_semicolons(tokens: list[str]) -> list[str]:
     return tokens[:end]
 
 
-def _lcs_length(a: list[str], b: list[str]) -> int:
-    previous = [0] * (len(b) + 1)
+def _lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
+    """Length of the longest common subsequence of `a` and `b`.
+
+    Bit-parallel (Hyyro 2004, after Allison & Dix 1986): one Python integer holds a row of the
+    dynamic-programming table as bits, so each token of `a` costs a few big-integer operations
+    instead of a loop over `b`; the result is the textbook O(len(a)*len(b)) table's.
+    """
+    if a == b:
+        return len(a)
+    positions: dict[str, int] = {}
+    for j, y in enumerate(b):
+        positions[y] = positions.get(y, 0) | (1 << j)
+    full = (1 << len(b)) - 1
+    row = full  # bit j clear: the LCS grew at column j
     for x in a:
-        current = [0]
-        for j, y in enumerate(b):
-            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
-        previous = current
-    return previous[-1]
+        matches = positions.get(x)
+        if matches is not None:
+            low = row & matches
+            row = ((row + low) | (row - low)) & full
+    return len(b) - row.bit_count()
 
 
 def _ngrams(tokens: list[str], n: int) -> Counter:

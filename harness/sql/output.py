@@ -176,8 +176,13 @@ def _split_trailing_prose(statement: str, readings: dict[str, ParsedSql]) -> tup
     return statement, ""
 
 
-def _is_comment_only(sql: str) -> bool:
-    """True when ``sql`` tokenizes to nothing (comments and whitespace only)."""
+def _is_comment_only(sql: str, reading: ParsedSql | None = None) -> bool:
+    """True when ``sql`` tokenizes to nothing (comments and whitespace only).
+
+    ``reading``: ``sql`` already read; its tokens as written are the Oracle tokenizer's
+    tokens of ``sql``, so the text is not tokenized a second time."""
+    if reading is not None and reading.text == sql and reading.tokens is not None:
+        return not reading.tokens
     try:
         return not Oracle().tokenize(sql)
     except TokenError:
@@ -268,7 +273,8 @@ def check_output(raw: str) -> OutputCheck:
         reason = (refusal.group("reason") or "").strip() or None
         unique = tuple(dict.fromkeys(issues))
         return OutputCheck(None, not unique, unique, True, reason)
-    if sql is not None and _is_comment_only(sql):
+    reading = readings.get(sql or "")
+    if sql is not None and _is_comment_only(sql, reading):
         # A comment is no answer; one that names the marker is a refusal gone wrong.
         issues.append("malformed_refusal" if _REFUSAL_INSIDE.search(sql) else "no_sql")
         sql = None

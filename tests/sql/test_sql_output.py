@@ -211,3 +211,19 @@ def test_check_output_is_total_and_consistent(raw):
     assert check.compliant == (not check.issues)
     assert not (check.refusal and check.sql is not None)
     assert check.refusal_reason is None or check.refusal
+
+
+@given(st.lists(st.sampled_from(["-- note", "/* c */", "\n", " ", "SELECT 1", "'open", "x"]),
+                max_size=6).map("".join))
+def test_comment_only_from_a_reading_equals_tokenizing_again(text):
+    # check_output asks its reading of the answer instead of tokenizing it again; a
+    # different answer here turns an answer into `no_sql` or back.
+    from harness.sql.output import _is_comment_only
+    from harness.sql.parsed import ParsedSql
+
+    assert _is_comment_only(text, ParsedSql.read(text)) == _is_comment_only(text)
+
+
+def test_a_comment_only_answer_is_no_sql_and_names_no_reading():
+    check = check_output("-- just a note\n/* nothing */")
+    assert check.sql is None and "no_sql" in check.issues and check.parsed is None
