@@ -121,9 +121,10 @@ def _hires_on_gold_days(ctx: GenContext, rng: np.random.Generator, hired: np.nda
     day before and on the day after (`hired` is changed in place); and persons with two rows
     whose change falls on those days (returned: person index -> its second row's start), so
     `c BETWEEN start AND end` differs from c ± 1; those persons get two rows (`rows` is
-    changed in place). Managers (the first tenth) keep theirs. No row ends on the pinned
-    SYSDATE's day: golds write `SYSDATE BETWEEN start AND end` (SYSDATE has a time of day)
-    where their alternatives write the day (hr-009), and such a row would part them."""
+    changed in place). Managers (the first tenth) keep theirs. A change on the day after the
+    pinned SYSDATE's day ends a row on that day: it tells `TRUNC(SYSDATE) BETWEEN start AND
+    end` (right: EBS effective dates are whole days, the end day included) from the same test
+    with SYSDATE, whose time of day drops that row."""
     days = target_days(ctx, _AS_OF)
     if not days:
         return {}
@@ -136,8 +137,7 @@ def _hires_on_gold_days(ctx: GenContext, rng: np.random.Generator, hired: np.nda
             if free:
                 hired[free.pop()] = when
             fits = [i for i in free if hired[i] < when]
-            ends_today = when == v.day(ctx.today) + v.DAY
-            if fits and when <= v.day(ctx.recipe.dates.end) and not ends_today:
+            if fits and when <= v.day(ctx.recipe.dates.end):
                 free.remove(fits[0])
                 rows[fits[0]] = 2
                 changed[fits[0]] = when

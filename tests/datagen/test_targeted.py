@@ -76,9 +76,13 @@ def test_hires_and_changes_on_and_around_a_gold_as_of_date(connections, day):
         assert changed >= 1
 
 
-def test_no_change_ends_a_row_on_the_pinned_sysdate_day(connections, catalog):
-    # hr-009's gold writes `SYSDATE BETWEEN start AND end` (SYSDATE has a time of day), its
-    # alternative `DATE '2025-06-15' BETWEEN …`: a row ending on that day parted them
+def test_a_row_ends_on_the_pinned_sysdate_day_and_hr_009_keeps_its_alternative(connections,
+                                                                               catalog):
+    # EBS effective dates are whole days, the end day included: hr-009 asks who is employed on
+    # 15-JUN-2025 and writes `TRUNC(SYSDATE) BETWEEN start AND end`, its alternative `DATE
+    # '2025-06-15' BETWEEN ...`. A current employee's row that ends on that day must exist in
+    # some instance (else `SYSDATE BETWEEN ...`, which drops it at 10:30, survives as a wrong
+    # answer judged right), and the gold and its alternative must agree on every instance.
     import json
 
     from harness.authoring.validate import REPO_ROOT
@@ -87,8 +91,12 @@ def test_no_change_ends_a_row_on_the_pinned_sysdate_day(connections, catalog):
     lines = (REPO_ROOT / "fixtures" / "golden" / "ebs_core.jsonl").read_text().splitlines()
     entry = next(e for e in map(json.loads, lines) if e["id"] == "hr-009")
     preparer = DuckDBPreparer(catalog.column_types())
-    gold_sql, alt_sql = (preparer.prepare(sql).sql
-                         for sql in (entry["sql_gold"], entry["alt_sql_gold"][0]))
+    gold_sql, alt_sql, untruncated_sql = (preparer.prepare(sql).sql for sql in (
+        entry["sql_gold"], entry["alt_sql_gold"][0],
+        entry["sql_gold"].replace("TRUNC(SYSDATE)", "SYSDATE")))
+    parted = 0
     for index, con in enumerate(connections):
         gold = sorted(con.execute(gold_sql).fetchall())
         assert gold == sorted(con.execute(alt_sql).fetchall()), f"instance {index}"
+        parted += gold != sorted(con.execute(untruncated_sql).fetchall())
+    assert parted >= 1, "no instance tells TRUNC(SYSDATE) from SYSDATE in hr-009"
