@@ -242,6 +242,19 @@ class TargetedRows(_Strict):
                 for p in self.golden]
 
 
+class Namesakes(_Strict):
+    """Shares of rows that repeat another row's name or number where EBS keeps it non-unique
+    (no unique key declares it), so a DISTINCT or a GROUP BY that drops the id beside a name
+    merges two things and returns another result (values.namesakes)."""
+
+    suppliers: Fraction = Field(default=0.0, ge=0, le=0.5)  # VENDOR_NAME (AP_SUPPLIERS_N6)
+    customers: Fraction = Field(default=0.0, ge=0, le=0.5)  # organization PARTY_NAME
+    people: Fraction = Field(default=0.0, ge=0, le=0.5)  # first and last name: FULL_NAME
+    invoices: Fraction = Field(default=0.0, ge=0, le=0.5)  # INVOICE_NUM of another supplier
+    orders: Fraction = Field(default=0.0, ge=0, le=0.5)  # PO SEGMENT1 of another type
+    transactions: Fraction = Field(default=0.0, ge=0, le=0.5)  # TRX_NUMBER of another source
+
+
 class Application(_Strict):
     """An EBS application (FND_APPLICATION) with its fixed id and the catalog module whose
     lookups it owns."""
@@ -284,6 +297,7 @@ class Recipe(_Strict):
     codes: dict[str, list[str]] = {}  # TABLE.COLUMN -> codes when the catalog has no lookup
     value_pools: dict[str, list[str]] = {}  # column name -> plausible values (generic tables)
     targeted: TargetedRows = TargetedRows()
+    namesakes: Namesakes = Namesakes()
     vocabulary: Vocabulary
     applications: list[Application] = Field(min_length=1)
     organizations: Organizations

@@ -88,11 +88,14 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     prefix = np.where(negative, "CM-", v.pick(rng, ["INV-", "", "ERS-"], n))
     terms = ctx.ids("AP_INVOICES_ALL", "TERMS_ID", 4)
     discount = (status == PAID) & ~negative & (rng.random(n) < 0.3)
+    invoice_num = v.namesakes(  # AP_INVOICES_U2 is per supplier: repeat another's number
+        ctx.rng("AP_INVOICES_ALL:namesakes"),
+        np.array([f"{p}{x}" for p, x in zip(prefix, number, strict=True)], dtype=object),
+        ctx.recipe.namesakes.invoices, apart=site["VENDOR_ID"].to_numpy())
     return v.frame({
         "INVOICE_ID": ctx.ids("AP_INVOICES_ALL", "INVOICE_ID", n),
         "VENDOR_ID": site["VENDOR_ID"].to_numpy(),
-        "INVOICE_NUM": np.array([f"{p}{x}" for p, x in zip(prefix, number, strict=True)],
-                                dtype=object),
+        "INVOICE_NUM": invoice_num,
         "SET_OF_BOOKS_ID": np.array([ledger[o] for o in org]),
         "INVOICE_CURRENCY_CODE": currency,
         "PAYMENT_CURRENCY_CODE": currency,

@@ -132,6 +132,27 @@ def unique_names(rng: np.random.Generator, n: int, stems: Sequence[str],
     return combos[rng.choice(len(combos), size=n, replace=False)]
 
 
+def namesakes(rng: np.random.Generator, values: np.ndarray, fraction: float,
+               apart: np.ndarray | None = None) -> np.ndarray:
+    """A copy of `values` in which round(fraction * n) rows repeat the value of another row
+    that keeps its own (one whose `apart` differs, when given: a unique key's other columns,
+    so the copy never breaks it). NULL is never copied; a row with no such partner keeps its
+    value."""
+    out = np.array(values, dtype=object, copy=True)
+    n = len(out)
+    m = min(int(round(fraction * n)), n // 2)
+    if not m:
+        return out
+    order = rng.permutation(n)
+    copies, sources = order[:m], order[m:]
+    sources = sources[[x is not None for x in out[sources]]]
+    for row in copies:
+        pool = sources if apart is None else sources[apart[sources] != apart[row]]
+        if len(pool):
+            out[row] = out[rng.choice(pool)]
+    return out
+
+
 def numbered(prefix: str, values: np.ndarray, width: int = 0) -> np.ndarray:
     """Strings like 'INV-000123' from integers."""
     return np.array([f"{prefix}{int(v):0{width}d}" for v in values], dtype=object)
