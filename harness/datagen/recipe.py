@@ -255,6 +255,14 @@ class Namesakes(_Strict):
     transactions: Fraction = Field(default=0.0, ge=0, le=0.5)  # TRX_NUMBER of another source
 
 
+class HandNulls(_Strict):
+    """NULLs a nullable hand-made column that has none gets, per organization: at least
+    `rows`, else `fraction` of the organization's rows (generic.TableFiller)."""
+
+    rows: int = Field(default=1, ge=1)
+    fraction: Fraction = Field(default=0.0, ge=0, le=0.2)
+
+
 class Application(_Strict):
     """An EBS application (FND_APPLICATION) with its fixed id and the catalog module whose
     lookups it owns."""
@@ -291,6 +299,7 @@ class Recipe(_Strict):
     default_rows: RowRange
     rows: dict[str, RowRange]  # table -> [min, max] rows, drawn per instance
     null_fraction: Fraction
+    hand_nulls: HandNulls = HandNulls()
     generic: GenericShape
     never_null: list[str] = []  # TABLE.COLUMN nullable in the catalog but always set
     implicit_references: dict[str, str] = {}  # column name -> TABLE.COLUMN it draws from

@@ -34,3 +34,18 @@ SHARED = [
 def test_every_instance_has_namesakes(connections, what, sql):
     for index, con in enumerate(connections):
         assert con.execute(sql).fetchone()[0] >= 1, f"instance {index}: no shared {what}"
+
+
+# hand-made nullable columns that had a single NULL per table (recipe `hand_nulls`)
+HAND_NULLS = [("AP_CHECKS_ALL", "STATUS_LOOKUP_CODE"), ("PO_LINE_LOCATIONS_ALL", "QUANTITY_RECEIVED"),
+              ("PO_DISTRIBUTIONS_ALL", "QUANTITY_DELIVERED"), ("PO_HEADERS_ALL", "CURRENCY_CODE")]
+
+
+@pytest.mark.parametrize(("table", "column"), HAND_NULLS)
+def test_hand_made_columns_have_nulls_in_every_operating_unit(connections, table, column):
+    # a gold filtering one unit meets a NULL: NVL removed, NULLS FIRST vs LAST return more
+    for index, con in enumerate(connections):
+        units = con.execute(f"SELECT ORG_ID, COUNT(*) FILTER (WHERE {column} IS NULL) "
+                            f"FROM {table} GROUP BY ORG_ID").fetchall()
+        assert len(units) >= 2
+        assert all(nulls >= 2 for _, nulls in units), f"instance {index}: {units}"
