@@ -251,6 +251,8 @@ class Namesakes(_Strict):
     customers: Fraction = Field(default=0.0, ge=0, le=0.5)  # organization PARTY_NAME
     people: Fraction = Field(default=0.0, ge=0, le=0.5)  # first and last name: FULL_NAME
     invoices: Fraction = Field(default=0.0, ge=0, le=0.5)  # INVOICE_NUM of another supplier
+    # number, amount and date of another supplier's invoice of the same unit, type, status
+    invoice_twins: Fraction = Field(default=0.0, ge=0, le=0.5)
     orders: Fraction = Field(default=0.0, ge=0, le=0.5)  # PO SEGMENT1 of another type
     transactions: Fraction = Field(default=0.0, ge=0, le=0.5)  # TRX_NUMBER of another source
 

@@ -21,6 +21,10 @@ SHARED = [
     ("invoice numbers of two suppliers in one unit",
      "SELECT COUNT(*) FROM (SELECT INVOICE_NUM FROM AP_INVOICES_ALL "
      "GROUP BY ORG_ID, INVOICE_NUM HAVING COUNT(DISTINCT VENDOR_ID) > 1)"),
+    ("invoices of two suppliers alike in number, amount, date, type and status",
+     "SELECT COUNT(*) FROM (SELECT 1 FROM AP_INVOICES_ALL GROUP BY ORG_ID, INVOICE_NUM, "
+     "INVOICE_AMOUNT, INVOICE_DATE, INVOICE_TYPE_LOOKUP_CODE, PAYMENT_STATUS_FLAG "
+     "HAVING COUNT(DISTINCT VENDOR_ID) > 1)"),
     ("order numbers of two document types in one unit",
      "SELECT COUNT(*) FROM (SELECT SEGMENT1 FROM PO_HEADERS_ALL "
      "GROUP BY ORG_ID, SEGMENT1 HAVING COUNT(DISTINCT TYPE_LOOKUP_CODE) > 1)"),
