@@ -105,3 +105,13 @@ def test_namesakes_of_distinct_values_make_duplicates():
     out = v.namesakes(rng, np.arange(100).astype(object), 0.1)
     assert len(set(out)) == 90
     assert list(v.namesakes(rng, np.arange(10).astype(object), 0.0)) == list(range(10))
+
+
+@given(n=st.integers(0, 80), fraction=st.floats(0, 0.5), groups=st.integers(1, 3),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_namesake_source_lends_to_one_row_only(n, fraction, groups, seed):
+    # two copies of one value could meet in one group: a unique key (supplier, number, unit)
+    # would break, so distinct values repeat at most twice
+    rng = np.random.default_rng(seed)
+    out = v.namesakes(rng, np.arange(n).astype(object), fraction, rng.integers(0, groups, n))
+    assert max(np.unique(out.astype(int), return_counts=True)[1], default=0) <= 2
