@@ -533,8 +533,11 @@ class TableFiller:
         return np.array([s[:length] for s in out], dtype=object)
 
     def _nulls_in_hand_columns(self) -> None:
-        """A nullable hand-made column with no NULL gets one, on a row whose value repeats
-        in its organization, so no code's coverage is lost."""
+        """A nullable hand-made column with no NULL gets some in every organization (recipe
+        `hand_nulls`: at least `rows`, else `fraction` of the organization's rows), on rows
+        whose value repeats there, so no code's coverage is lost: a filter on one operating
+        unit still meets a NULL (NVL dropped, NULLS FIRST vs LAST, a NULL group)."""
+        shape = self.ctx.recipe.hand_nulls
         exempt = set(self.table.primary_key) | self._striping_column()
         for col in self.table.columns:
             key = f"{self.name}.{col.name}"
@@ -544,14 +547,19 @@ class TableFiller:
             values = self.cols[col.name]
             if is_null(values).any():
                 continue
-            frame = pd.DataFrame({"g": self.groups if self.groups is not None else 0,
-                                  "x": pd.Series(values, dtype=object)})
-            repeated = np.flatnonzero(frame.duplicated(["g", "x"], keep="first").to_numpy())
-            if not len(repeated) and col.lookup:
+            groups = self.groups if self.groups is not None else np.zeros(self.n, int)
+            frame = pd.DataFrame({"g": groups, "x": pd.Series(values, dtype=object)})
+            repeated = frame.duplicated(["g", "x"], keep="first").to_numpy()
+            if not repeated.any() and col.lookup:
                 continue  # every row carries a code that must stay present
-            row = self.rng.choice(repeated) if len(repeated) else self.rng.integers(self.n)
             mask = np.zeros(self.n, bool)
-            mask[row] = True
+            if not repeated.any():
+                mask[self.rng.integers(self.n)] = True
+            for group in pd.unique(groups):
+                rows = np.flatnonzero(repeated & (groups == group))
+                size = int(np.sum(groups == group))
+                k = min(len(rows), max(shape.rows, round(shape.fraction * size)))
+                mask[self.rng.choice(rows, size=k, replace=False)] = True
             self.cols[col.name] = v.null_where(values, mask)
 
 

@@ -242,6 +242,29 @@ class TargetedRows(_Strict):
                 for p in self.golden]
 
 
+class Namesakes(_Strict):
+    """Shares of rows that repeat another row's name or number where EBS keeps it non-unique
+    (no unique key declares it), so a DISTINCT or a GROUP BY that drops the id beside a name
+    merges two things and returns another result (values.namesakes)."""
+
+    suppliers: Fraction = Field(default=0.0, ge=0, le=0.5)  # VENDOR_NAME (AP_SUPPLIERS_N6)
+    customers: Fraction = Field(default=0.0, ge=0, le=0.5)  # organization PARTY_NAME
+    people: Fraction = Field(default=0.0, ge=0, le=0.5)  # first and last name: FULL_NAME
+    invoices: Fraction = Field(default=0.0, ge=0, le=0.5)  # INVOICE_NUM of another supplier
+    # number, amount and date of another supplier's invoice of the same unit, type, status
+    invoice_twins: Fraction = Field(default=0.0, ge=0, le=0.5)
+    orders: Fraction = Field(default=0.0, ge=0, le=0.5)  # PO SEGMENT1 of another type
+    transactions: Fraction = Field(default=0.0, ge=0, le=0.5)  # TRX_NUMBER of another source
+
+
+class HandNulls(_Strict):
+    """NULLs a nullable hand-made column that has none gets, per organization: at least
+    `rows`, else `fraction` of the organization's rows (generic.TableFiller)."""
+
+    rows: int = Field(default=1, ge=1)
+    fraction: Fraction = Field(default=0.0, ge=0, le=0.2)
+
+
 class Application(_Strict):
     """An EBS application (FND_APPLICATION) with its fixed id and the catalog module whose
     lookups it owns."""
@@ -278,12 +301,14 @@ class Recipe(_Strict):
     default_rows: RowRange
     rows: dict[str, RowRange]  # table -> [min, max] rows, drawn per instance
     null_fraction: Fraction
+    hand_nulls: HandNulls = HandNulls()
     generic: GenericShape
     never_null: list[str] = []  # TABLE.COLUMN nullable in the catalog but always set
     implicit_references: dict[str, str] = {}  # column name -> TABLE.COLUMN it draws from
     codes: dict[str, list[str]] = {}  # TABLE.COLUMN -> codes when the catalog has no lookup
     value_pools: dict[str, list[str]] = {}  # column name -> plausible values (generic tables)
     targeted: TargetedRows = TargetedRows()
+    namesakes: Namesakes = Namesakes()
     vocabulary: Vocabulary
     applications: list[Application] = Field(min_length=1)
     organizations: Organizations

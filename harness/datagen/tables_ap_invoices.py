@@ -71,6 +71,9 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     date = ctx.dates(rng, n, org)
     on_edge = np.isin(date, np.array(ctx.edges, dtype="datetime64[us]"))
     _ties(org, amount, date, cancelled | negative, on_edge)
+    twin = _twins(ctx, org, site["VENDOR_ID"].to_numpy(), amount, date,
+                  [org, kind, status, currency, cancelled], on_edge | cancelled | negative)
+    amount, date = amount[twin], date[twin]
     paid = np.where(status == PAID, amount, 0.0)
     partial = status == PARTIAL
     paid[partial] = np.round(amount[partial] * rng.uniform(0.2, 0.8, int(partial.sum())), 2)
@@ -86,13 +89,20 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     ledger = ledger_of_operating_unit(ctx)
     number = v.distinct_numbers(rng, n, 10_000, 10_000 + 50 * n)
     prefix = np.where(negative, "CM-", v.pick(rng, ["INV-", "", "ERS-"], n))
+    number, prefix = number[twin], prefix[twin]
     terms = ctx.ids("AP_INVOICES_ALL", "TERMS_ID", 4)
     discount = (status == PAID) & ~negative & (rng.random(n) < 0.3)
+    # AP_INVOICES_U2 is per supplier: repeat another's number (twins keep theirs, so no
+    # third invoice takes a twin's number under a twin's supplier)
+    twinned = np.isin(np.arange(n), twin[twin != np.arange(n)]) | (twin != np.arange(n))
+    invoice_num = np.array([f"{p}{x}" for p, x in zip(prefix, number, strict=True)],
+                           dtype=object)[v.namesake_rows(
+        ctx.rng("AP_INVOICES_ALL:namesakes"), n, ctx.recipe.namesakes.invoices,
+        apart=site["VENDOR_ID"].to_numpy(), fixed=twinned)]
     return v.frame({
         "INVOICE_ID": ctx.ids("AP_INVOICES_ALL", "INVOICE_ID", n),
         "VENDOR_ID": site["VENDOR_ID"].to_numpy(),
-        "INVOICE_NUM": np.array([f"{p}{x}" for p, x in zip(prefix, number, strict=True)],
-                                dtype=object),
+        "INVOICE_NUM": invoice_num,
         "SET_OF_BOOKS_ID": np.array([ledger[o] for o in org]),
         "INVOICE_CURRENCY_CODE": currency,
         "PAYMENT_CURRENCY_CODE": currency,
@@ -157,6 +167,23 @@ def _cancelled(ctx: GenContext, rng: np.random.Generator, org: np.ndarray,
         k = max(1, int(len(unpaid) * ctx.recipe.ap.cancelled_fraction))
         cancelled[unpaid[: min(k, len(unpaid) - 1)]] = True
     return cancelled
+
+
+def _twins(ctx: GenContext, org: np.ndarray, vendor: np.ndarray, amount: np.ndarray,
+           date: np.ndarray, alike: list[np.ndarray], fixed: np.ndarray) -> np.ndarray:
+    """Rows that take the number, amount and date of another supplier's invoice alike in
+    unit, type, status, currency and cancellation (recipe `namesakes.invoice_twins`), so a
+    DISTINCT over those columns merges two invoices (AP_INVOICES_U2 is per supplier). The
+    unit's largest amount and latest date, edge days and special rows neither copy nor lend,
+    so their ties stay."""
+    frame = pd.DataFrame({"org": org, "amount": amount, "date": date})
+    extreme = (frame["amount"] == frame.groupby("org")["amount"].transform("max")) | (
+        frame["date"] == frame.groupby("org")["date"].transform("max"))
+    key = np.array(["|".join(map(str, parts)) for parts in zip(*alike, strict=True)],
+                   dtype=object)
+    return v.namesake_rows(ctx.rng("AP_INVOICES_ALL:twins"), len(org),
+                           ctx.recipe.namesakes.invoice_twins, apart=vendor, alike=key,
+                           fixed=fixed | extreme.to_numpy())
 
 
 def _ties(org: np.ndarray, amount: np.ndarray, date: np.ndarray, excluded: np.ndarray,

@@ -118,13 +118,18 @@ def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     ledger = ledger_of_operating_unit(ctx)
     trx_id = ctx.ids("RA_CUSTOMER_TRX_ALL", "CUSTOMER_TRX_ID", n)
     batch_sources = ctx.ids("RA_CUSTOMER_TRX_ALL", "BATCH_SOURCE_ID", 3)
+    number = np.array([str(30_000 + i) for i in rng.permutation(n)], dtype=object)
+    batch = rng.choice(batch_sources, n)
+    # another batch source's number (EBS's RA_CUSTOMER_TRX_U2 is number, source and unit)
+    number = v.namesakes(ctx.rng("RA_CUSTOMER_TRX_ALL:namesakes"), number,
+                         ctx.recipe.namesakes.transactions, apart=batch)
     return v.frame({
         "CUSTOMER_TRX_ID": trx_id,
-        "TRX_NUMBER": np.array([str(30_000 + i) for i in rng.permutation(n)], dtype=object),
+        "TRX_NUMBER": number,
         "CUST_TRX_TYPE_ID": types.reindex(pd.MultiIndex.from_arrays([org, klass])).to_numpy(),
         "TRX_DATE": dates,
         "SET_OF_BOOKS_ID": np.array([ledger[o] for o in org]),
-        "BATCH_SOURCE_ID": rng.choice(batch_sources, n),
+        "BATCH_SOURCE_ID": batch,
         "BILL_TO_CUSTOMER_ID": customer,
         "BILL_TO_SITE_USE_ID": bill_to["SITE_USE_ID"].to_numpy(),
         "SHIP_TO_CUSTOMER_ID": v.null_where(customer.astype(float), np.isnan(ship_to)),

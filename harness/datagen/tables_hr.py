@@ -53,6 +53,10 @@ def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
                     weights=_assignment_weights(ctx))
     first = v.pick(rng, voc.first_names, n)
     last = v.pick(rng, voc.last_names, n)
+    # namesakes: a few persons take another's first and last name (FULL_NAME repeats)
+    like = v.namesakes(ctx.rng("PER_ALL_PEOPLE_F:namesakes"), np.arange(n),
+                       ctx.recipe.namesakes.people).astype(np.int64)
+    first, last = first[like], last[like]
     hired = v.random_days(rng, n, dates.start.replace(year=dates.start.year - 12), dates.end)
     hired[: max(1, n // 10)] = v.random_days(rng, max(1, n // 10), dates.start.replace(
         year=dates.start.year - 12), dates.start)  # managers were there first

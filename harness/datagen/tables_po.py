@@ -76,7 +76,10 @@ def purchase_orders(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "PO_HEADER_ID": header_id,
         "AGENT_ID": rng.choice(ctx.frames["PO_AGENTS"]["AGENT_ID"].to_numpy(), n),
         "TYPE_LOOKUP_CODE": kind,
-        "SEGMENT1": np.array([str(4000 + i) for i in range(n)], dtype=object),
+        # another type's number (EBS's PO_HEADERS_U2 is number, type and operating unit)
+        "SEGMENT1": v.namesakes(ctx.rng("PO_HEADERS_ALL:namesakes"),
+                                np.array([str(4000 + i) for i in range(n)], dtype=object),
+                                ctx.recipe.namesakes.orders, apart=np.asarray(kind)),
         "SUMMARY_FLAG": ctx.coded(rng, n, "PO_HEADERS_ALL", "SUMMARY_FLAG", org, share=0.97,
                                   main="N"),
         "ENABLED_FLAG": ctx.coded(rng, n, "PO_HEADERS_ALL", "ENABLED_FLAG", org, share=0.97,

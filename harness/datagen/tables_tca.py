@@ -65,6 +65,10 @@ def parties(ctx: GenContext) -> dict[str, pd.DataFrame]:
                                      voc.supplier_suffixes)
     name[role == SUPPLIER] = v.unique_names(rng, n_sup, voc.supplier_stems,
                                             voc.supplier_suffixes)
+    # a few suppliers and customer organizations share a name (own stream: others unchanged)
+    same, alike = ctx.rng("HZ_PARTIES:namesakes"), ctx.recipe.namesakes
+    name[cust_orgs] = v.namesakes(same, name[cust_orgs], alike.customers)
+    name[role == SUPPLIER] = v.namesakes(same, name[role == SUPPLIER], alike.suppliers)
     party_id = ctx.ids("HZ_PARTIES", "PARTY_ID", n)
     countries = v.cover(rng, n, ctx.codes("HZ_PARTIES", "COUNTRY"),
                         weights=_home_weights(ctx, "HZ_PARTIES", "COUNTRY"))

@@ -132,6 +132,43 @@ def unique_names(rng: np.random.Generator, n: int, stems: Sequence[str],
     return combos[rng.choice(len(combos), size=n, replace=False)]
 
 
+def namesake_rows(rng: np.random.Generator, n: int, fraction: float,
+                  apart: np.ndarray | None = None, alike: np.ndarray | None = None,
+                  fixed: np.ndarray | None = None) -> np.ndarray:
+    """For each of `n` rows, the row whose values it takes: itself, or, for round(fraction *
+    n) rows, another row that keeps its own, whose `apart` differs (a unique key's other
+    columns) and whose `alike` is equal (so the copy passes the same filters). A source lends
+    to one row only: two copies of one value never meet, so no unique key breaks. Rows in
+    `fixed` neither copy nor lend."""
+    rows = np.arange(n)
+    m = min(int(round(fraction * n)), n // 2)
+    if not m:
+        return rows
+    free = np.ones(n, bool) if fixed is None else ~np.asarray(fixed, bool)
+    order = rng.permutation(np.flatnonzero(free))
+    copies, sources = order[:m], order[m:]
+    lent = np.zeros(n, bool)
+    for row in copies:
+        ok = ~lent[sources]
+        if apart is not None:
+            ok &= apart[sources] != apart[row]
+        if alike is not None:
+            ok &= alike[sources] == alike[row]
+        if ok.any():
+            source = rng.choice(sources[ok])
+            rows[row], lent[source] = source, True
+    return rows
+
+
+def namesakes(rng: np.random.Generator, values: np.ndarray, fraction: float,
+              apart: np.ndarray | None = None) -> np.ndarray:
+    """A copy of `values` in which round(fraction * n) rows repeat the value of another row
+    (`namesake_rows`); NULL is never copied."""
+    out = np.array(values, dtype=object, copy=True)
+    return out[namesake_rows(rng, len(out), fraction, apart,
+                             fixed=np.array([x is None for x in out], bool))]
+
+
 def numbered(prefix: str, values: np.ndarray, width: int = 0) -> np.ndarray:
     """Strings like 'INV-000123' from integers."""
     return np.array([f"{prefix}{int(v):0{width}d}" for v in values], dtype=object)

@@ -82,3 +82,36 @@ def test_end_dates_fall_before_on_and_after_today_and_are_null_otherwise():
     assert days[:3] == [dt.datetime(2025, 3, 7), dt.datetime(2025, 6, 15),
                         dt.datetime(2025, 12, 31)]
     assert all(d.time() == dt.time() for d in days)  # midnight: `>` and `>=` today differ
+
+
+@given(values=st.lists(st.one_of(st.none(), st.integers(0, 30)), min_size=0, max_size=60),
+       fraction=st.floats(0, 0.5), groups=st.integers(1, 4), seed=st.integers(0, 2**32 - 1))
+def test_namesakes_repeat_a_kept_value_of_another_group(values, fraction, groups, seed):
+    rng = np.random.default_rng(seed)
+    before = np.array(values, dtype=object)
+    apart = rng.integers(0, groups, len(values))
+    after = v.namesakes(rng, before, fraction, apart)
+    changed = np.flatnonzero([a != b for a, b in zip(after, before, strict=True)])
+    assert len(changed) <= round(fraction * len(values))
+    kept = [i for i in range(len(values)) if i not in set(changed)]
+    for row in changed:
+        # a copy is a non-NULL value some unchanged row of another group holds
+        assert after[row] is not None
+        assert any(before[i] == after[row] and apart[i] != apart[row] for i in kept)
+
+
+def test_namesakes_of_distinct_values_make_duplicates():
+    rng = np.random.default_rng(7)
+    out = v.namesakes(rng, np.arange(100).astype(object), 0.1)
+    assert len(set(out)) == 90
+    assert list(v.namesakes(rng, np.arange(10).astype(object), 0.0)) == list(range(10))
+
+
+@given(n=st.integers(0, 80), fraction=st.floats(0, 0.5), groups=st.integers(1, 3),
+       seed=st.integers(0, 2**32 - 1))
+def test_a_namesake_source_lends_to_one_row_only(n, fraction, groups, seed):
+    # two copies of one value could meet in one group: a unique key (supplier, number, unit)
+    # would break, so distinct values repeat at most twice
+    rng = np.random.default_rng(seed)
+    out = v.namesakes(rng, np.arange(n).astype(object), fraction, rng.integers(0, groups, n))
+    assert max(np.unique(out.astype(int), return_counts=True)[1], default=0) <= 2
