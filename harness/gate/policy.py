@@ -23,11 +23,6 @@ from harness.scoring.status import INFRA_STATUS, UNEVALUABLE_STATUSES
 from harness.serving.latency import COMPARED_FIGURES, relative_latency_test
 from harness.serving.latency import SUMMARY_KEYS as LATENCY_KEYS
 
-# Statuses whose examples were never judged faithfully: the harness, not the model, failed.
-UNEVALUABLE = UNEVALUABLE_STATUSES
-# Infrastructure failed (gold timed out, backend crashed or ran out of memory, engine gave
-# nothing after retries): the run is incomplete and must be rerun, never judged.
-INFRA = INFRA_STATUS
 RERUN_HINT = "rerun them with `sqlgate score --rerun-infra`"
 
 
@@ -470,9 +465,9 @@ def _completeness(results: dict, who: str) -> RuleOutcome:
     ids = [e["id"] for e in examples]
     if len(set(ids)) != len(ids):
         problems.append("example ids repeated")
-    infra = [e["id"] for e in examples if e["status"] == INFRA]
+    infra = [e["id"] for e in examples if e["status"] == INFRA_STATUS]
     if infra:
-        problems.append(f"{_examples(len(infra))} hit infrastructure errors ({INFRA}: "
+        problems.append(f"{_examples(len(infra))} hit infrastructure errors ({INFRA_STATUS}: "
                         f"{_ids(infra)}); no judgement of the model was made: {RERUN_HINT}")
     return RuleOutcome(rule=f"{who} complete", passed=not problems,
                        detail="incomplete: " + "; ".join(problems) if problems else "")
@@ -514,7 +509,7 @@ def _baseline_evaluable(baseline: dict) -> RuleOutcome:
     """A baseline's unevaluable examples would count as its wrong answers and flatter the
     candidate; such a baseline is refused, not used."""
     bad = [f"{e['id']} ({e['status']})" for e in baseline["examples"]
-           if e["status"] in UNEVALUABLE]
+           if e["status"] in UNEVALUABLE_STATUSES]
     return RuleOutcome(
         rule="baseline evaluable", passed=not bad,
         detail="" if not bad else
@@ -531,7 +526,7 @@ def _compare(cand: dict[str, dict], base: dict[str, dict], rule: BaselineRule, f
     conservative answer to "could this eval set have shown the margin"."""
     spec = PAIRED_METRICS[rule.metric]
     counted = sorted(i for i, e in cand.items() if _counted(e, spec.examples))
-    ids = [i for i in counted if INFRA not in (cand[i]["status"], base[i]["status"])]
+    ids = [i for i in counted if INFRA_STATUS not in (cand[i]["status"], base[i]["status"])]
     if not ids:
         return RuleOutcome(rule=f"baseline {rule.metric} ({rule.test})", metric=rule.metric,
                            passed=False, detail="missing metric: no examples to pair")
@@ -690,7 +685,7 @@ def evaluate_gate(results: dict, policy: Policy, baseline: dict | None) -> Verdi
         outcomes, comparisons = _paired_outcomes(results, baseline, policy.baseline)
         rules.extend(outcomes)
     rules.extend(_latency_baseline(summary, rule, baseline) for rule in policy.latency_baseline)
-    incomplete = any(r.rule.endswith(" complete") and INFRA in r.detail for r in rules)
+    incomplete = any(r.rule.endswith(" complete") and INFRA_STATUS in r.detail for r in rules)
     reasons = [f"{r.rule}: {r.detail or _shortfall(r)}" for r in rules if not r.passed]
     warnings = [f"baseline {c.metric}: {c.power_sentence}" for c in comparisons
                 if c.decision == "non_inferiority" and not c.power["smallest_margin"]

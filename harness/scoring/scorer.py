@@ -37,8 +37,6 @@ from harness.sql.refs import moac_violations, references
 from harness.sql.safety import classify
 from harness.translate import UnsupportedConstruct
 
-# Every status a scored example can have, as strings; docs/scoring.md explains each.
-STATUSES = tuple(Status)
 # Limits a query can run into; whose fault it was is decided by running the gold again.
 _RESOURCE_LIMITS = {"timeout": "the time limit", "out_of_memory": "the memory limit"}
 ROW_DIFF_LIMIT = 20
