@@ -143,6 +143,7 @@ class ApShape(_Strict):
     amount: tuple[float, float]  # invoice amount range before the sign of the type
     null_supplier_type_fraction: Fraction
     null_amount_paid_fraction: Fraction  # of unpaid invoices, AMOUNT_PAID NULL rather than 0
+    invoices_without_amount: int = Field(default=0, ge=0)  # per unit: INVOICE_AMOUNT NULL
 
 
 class PoShape(_Strict):
@@ -242,6 +243,14 @@ class TargetedRows(_Strict):
                 for p in self.golden]
 
 
+class CaseVariants(_Strict):
+    """Shares of names respelt in capitals or small letters (values.case_variants), so a
+    case-sensitive comparison and a case-blind one (UPPER/LOWER on both sides) differ."""
+
+    people: Fraction = Field(default=0.0, ge=0, le=0.5)   # a person's first and last name
+    parties: Fraction = Field(default=0.0, ge=0, le=0.5)  # PARTY_NAME: suppliers, customers
+
+
 class Namesakes(_Strict):
     """Shares of rows that repeat another row's name or number where EBS keeps it non-unique
     (no unique key declares it), so a DISTINCT or a GROUP BY that drops the id beside a name
@@ -309,6 +318,7 @@ class Recipe(_Strict):
     value_pools: dict[str, list[str]] = {}  # column name -> plausible values (generic tables)
     targeted: TargetedRows = TargetedRows()
     namesakes: Namesakes = Namesakes()
+    case_variants: CaseVariants = CaseVariants()
     vocabulary: Vocabulary
     applications: list[Application] = Field(min_length=1)
     organizations: Organizations

@@ -46,10 +46,39 @@ def invoices(ctx: GenContext) -> dict[str, pd.DataFrame]:
     schedules = _schedules(ctx, rng, head)
     lines = _lines(ctx, rng, head)
     checks, invoice_payments = payments(ctx, rng, head, schedules)
+    distributions = _distributions(ctx, rng, head, lines)
+    blank = _without_amount(ctx, head, invoice_payments, schedules)
+    head.loc[blank, ["INVOICE_AMOUNT", "BASE_AMOUNT", "DISCOUNT_AMOUNT_TAKEN"]] = None
+    kept = head.loc[blank, "INVOICE_ID"].to_numpy()
+    schedules, lines, distributions = (frame[~frame["INVOICE_ID"].isin(kept)].reset_index(
+        drop=True) for frame in (schedules, lines, distributions))
     return {"AP_INVOICES_ALL": head, "AP_PAYMENT_SCHEDULES_ALL": schedules,
-            "AP_INVOICE_LINES_ALL": lines,
-            "AP_INVOICE_DISTRIBUTIONS_ALL": _distributions(ctx, rng, head, lines),
+            "AP_INVOICE_LINES_ALL": lines, "AP_INVOICE_DISTRIBUTIONS_ALL": distributions,
             "AP_CHECKS_ALL": checks, "AP_INVOICE_PAYMENTS_ALL": invoice_payments}
+
+
+def _without_amount(ctx: GenContext, head: pd.DataFrame, invoice_payments: pd.DataFrame,
+                    schedules: pd.DataFrame) -> np.ndarray:
+    """Rows of invoices entered without an amount yet (INVOICE_AMOUNT is nullable in EBS):
+    `ap.invoices_without_amount` per operating unit, chosen among unpaid, uncancelled
+    standard invoices that are not on the unit's top amount, no payment touches and no
+    installment due on a calendar edge needs (the edges stay placed); they keep no lines, distributions or installments. Queries that order, rank or take the MAX of
+    invoice amounts then meet a NULL (DESC puts it first in Oracle; MAX skips it)."""
+    count = ctx.recipe.ap.invoices_without_amount
+    blank = np.zeros(len(head), bool)
+    if not count:
+        return blank
+    rng = ctx.rng("AP_INVOICES_ALL:without_amount")  # own stream: other draws unchanged
+    top = head.groupby("ORG_ID")["INVOICE_AMOUNT"].transform("max")
+    free = ((head["PAYMENT_STATUS_FLAG"] == UNPAID) & head["CANCELLED_DATE"].isna()
+            & (head["INVOICE_TYPE_LOOKUP_CODE"] == STANDARD) & (head["INVOICE_AMOUNT"] < top)
+            & ~head["INVOICE_ID"].isin(invoice_payments["INVOICE_ID"])
+            & ~head["INVOICE_ID"].isin(schedules.loc[schedules["DUE_DATE"].isin(
+                np.array(ctx.edges, dtype="datetime64[us]")), "INVOICE_ID"])).to_numpy()
+    for ou in ctx.operating_units:
+        rows = np.flatnonzero(free & (head["ORG_ID"].to_numpy() == ou))
+        blank[rng.permutation(rows)[:count]] = True
+    return blank
 
 
 def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:

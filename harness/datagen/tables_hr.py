@@ -57,6 +57,8 @@ def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
     like = v.namesakes(ctx.rng("PER_ALL_PEOPLE_F:namesakes"), np.arange(n),
                        ctx.recipe.namesakes.people).astype(np.int64)
     first, last = first[like], last[like]
+    first, last = v.case_variants(ctx.rng("PER_ALL_PEOPLE_F:case"),  # own stream
+                                  ctx.recipe.case_variants.people, first, last)
     hired = v.random_days(rng, n, dates.start.replace(year=dates.start.year - 12), dates.end)
     hired[: max(1, n // 10)] = v.random_days(rng, max(1, n // 10), dates.start.replace(
         year=dates.start.year - 12), dates.start)  # managers were there first

@@ -69,6 +69,8 @@ def parties(ctx: GenContext) -> dict[str, pd.DataFrame]:
     same, alike = ctx.rng("HZ_PARTIES:namesakes"), ctx.recipe.namesakes
     name[cust_orgs] = v.namesakes(same, name[cust_orgs], alike.customers)
     name[role == SUPPLIER] = v.namesakes(same, name[role == SUPPLIER], alike.suppliers)
+    (name,) = v.case_variants(ctx.rng("HZ_PARTIES:case"), ctx.recipe.case_variants.parties,
+                              name)
     party_id = ctx.ids("HZ_PARTIES", "PARTY_ID", n)
     countries = v.cover(rng, n, ctx.codes("HZ_PARTIES", "COUNTRY"),
                         weights=_home_weights(ctx, "HZ_PARTIES", "COUNTRY"))

@@ -111,10 +111,48 @@ def ids(rng: np.random.Generator, n: int, block: int, block_size: int, max_gap: 
     return values.astype(np.int64)
 
 
+# Share of drawn amounts placed exactly on a round value: people write `amount > 1000` or
+# `BETWEEN 5000 AND 10000`, and `>` vs `>=` (or BETWEEN vs a strict range) only differ on a
+# row that holds the bound itself, whatever constant a query brings.
+ROUND_SHARE = 0.06
+_ROUND_MANTISSAS = (1.0, 2.0, 2.5, 5.0)
+
+
+def round_values(low: float, high: float) -> np.ndarray:
+    """The round numbers (1, 2, 2.5 and 5 times a power of ten) between `low` and `high`."""
+    if not 0 < low <= high:
+        return np.zeros(0)
+    powers = range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)
+    found = sorted({m * 10.0 ** p for p in powers for m in _ROUND_MANTISSAS})
+    return np.array([x for x in found if low <= x <= high])
+
+
 def money(rng: np.random.Generator, n: int, low: float, high: float, scale: int = 2) -> np.ndarray:
-    """Amounts between `low` and `high`, log-uniform (many small, few large), rounded."""
-    values = np.exp(rng.uniform(np.log(low), np.log(high), n))
-    return np.round(values, scale)
+    """Amounts between `low` and `high`, log-uniform (many small, few large), rounded; a
+    ROUND_SHARE of them exactly on a round value of the range (values.round_values)."""
+    values = np.round(np.exp(rng.uniform(np.log(low), np.log(high), n)), scale)
+    rounds = round_values(low, high)
+    on_round = rng.random(n) < ROUND_SHARE
+    if len(rounds) and on_round.any():
+        values[on_round] = rounds[rng.integers(0, len(rounds), int(on_round.sum()))]
+    return values
+
+
+def case_variants(rng: np.random.Generator, share: float,
+                  *columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The name `columns` (one entry per row each, e.g. first and last names) with a `share`
+    of the rows respelt in capitals (two in three) or in small letters, the same way in every
+    column, as hand-keyed EBS data holds them: a query comparing a name without UPPER/LOWER
+    (or with the wrong case in its constant) then misses rows a case-blind one finds."""
+    n = len(columns[0]) if columns else 0
+    chosen = np.flatnonzero(rng.random(n) < share)
+    upper = rng.random(len(chosen)) < 2 / 3
+    out = tuple(c.copy() for c in columns)
+    for column in out:
+        for i, up in zip(chosen, upper, strict=True):
+            if isinstance(column[i], str):
+                column[i] = column[i].upper() if up else column[i].lower()
+    return out
 
 
 def pick(rng: np.random.Generator, pool: Sequence[object], n: int) -> np.ndarray:

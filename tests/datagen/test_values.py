@@ -115,3 +115,46 @@ def test_a_namesake_source_lends_to_one_row_only(n, fraction, groups, seed):
     rng = np.random.default_rng(seed)
     out = v.namesakes(rng, np.arange(n).astype(object), fraction, rng.integers(0, groups, n))
     assert max(np.unique(out.astype(int), return_counts=True)[1], default=0) <= 2
+
+
+@given(low=st.floats(0.01, 1e5), span=st.floats(1.0, 1e4))
+def test_round_values_are_the_round_numbers_of_the_range(low, span):
+    high = low * span
+    rounds = v.round_values(low, high)
+    assert all(low <= x <= high for x in rounds)
+    for x in rounds:  # 1, 2, 2.5 or 5 times a power of ten
+        mantissa = x / 10.0 ** np.floor(np.log10(x))
+        assert min(abs(mantissa - m) for m in (1.0, 2.0, 2.5, 5.0)) < 1e-9
+    if high >= 10 * low:  # a decade holds at least one
+        assert len(rounds)
+
+
+def test_round_values_of_the_invoice_range_hold_the_usual_bounds():
+    assert {100.0, 500.0, 1000.0, 2500.0, 5000.0, 10_000.0, 50_000.0, 100_000.0} <= \
+        set(v.round_values(50.0, 250_000.0))
+    assert len(v.round_values(5.0, 0.0)) == 0
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_money_puts_some_amounts_exactly_on_round_values_and_keeps_the_range(seed):
+    rng = np.random.default_rng(seed)
+    values = v.money(rng, 2000, 50.0, 250_000.0)
+    assert values.min() >= 50.0 and values.max() <= 250_000.0
+    on_round = np.isin(values, v.round_values(50.0, 250_000.0))
+    assert 0.03 < on_round.mean() < 0.10  # about ROUND_SHARE, not all and not none
+
+
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.05, 0.5))
+def test_case_variants_respell_the_same_rows_in_every_column(seed, share):
+    rng = np.random.default_rng(seed)
+    first = np.array(["Anna", "Bo", None, "Chen"] * 50, dtype=object)
+    last = np.array(["Smith", "Ng", "Ode", "Li"] * 50, dtype=object)
+    new_first, new_last = v.case_variants(rng, share, first, last)
+    changed = new_last != last
+    assert changed.any()
+    for i in np.flatnonzero(changed):
+        assert new_last[i] in (last[i].upper(), last[i].lower())
+        same_way = str.upper if new_last[i] == last[i].upper() else str.lower
+        assert first[i] is None or new_first[i] == same_way(first[i])
+    assert (new_first[~changed] == first[~changed]).all()
+    assert (first == np.array(["Anna", "Bo", None, "Chen"] * 50, dtype=object)).all()  # a copy
