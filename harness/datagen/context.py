@@ -16,6 +16,7 @@ import pandas as pd
 from harness.datagen import values
 from harness.datagen.recipe import Recipe
 from harness.inputs.catalog import Catalog, Column, Table
+from harness.translate import PINNED_SYSDATE
 
 
 class DatagenError(Exception):
@@ -115,11 +116,23 @@ class GenContext:
         d = self.recipe.dates
         return values.calendar_edges(d.start, d.end, d.boundary_year, d.extra_edges())
 
+    @cached_property
+    def instants(self) -> list[np.datetime64]:
+        """Times of day around the pinned SYSDATE, on its day and the day before: two hours
+        before its time and six hours after. `d >= SYSDATE - 1` and `d >= TRUNC(SYSDATE) - 1`,
+        or `d < TRUNC(SYSDATE)` and `d <= SYSDATE - 1`, differ only on such rows."""
+        day = values.day(self.today)
+        clock = (PINNED_SYSDATE - dt.datetime.combine(PINNED_SYSDATE.date(), dt.time()))
+        before, after = clock - dt.timedelta(hours=2), clock + dt.timedelta(hours=6)
+        return [day + np.timedelta64(int(k * 86_400 + offset.total_seconds()), "s")
+                for k in (-1, 0) for offset in (before, after)]
+
     def dates(self, rng: np.random.Generator, n: int,
               groups: np.ndarray | None = None) -> np.ndarray:
-        """Transaction dates over the recipe's span, calendar edges in every group."""
+        """Transaction dates over the recipe's span, calendar edges and the instants around
+        the pinned SYSDATE in every group."""
         d = self.recipe.dates
-        return values.transaction_dates(rng, n, d.start, d.end, self.edges,
+        return values.transaction_dates(rng, n, d.start, d.end, [*self.edges, *self.instants],
                                         d.time_of_day_fraction, groups)
 
     @property

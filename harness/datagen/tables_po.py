@@ -132,6 +132,7 @@ def _lines(ctx: GenContext, rng: np.random.Generator, headers: pd.DataFrame) -> 
     price = np.where(service, v.money(rng, n, 50, 20_000),
                      master["LIST_PRICE_PER_UNIT"].fillna(100.0).to_numpy()[pick])
     price = np.round(price * rng.uniform(0.85, 1.05, n), 2)
+    price = v.some_on_round_values(ctx.rng("PO_LINES_ALL:round"), price, 1.0, 20_000.0)
     goods, services = ctx.ids("PO_LINES_ALL", "LINE_TYPE_ID", 2)
     uom = master["PRIMARY_UNIT_OF_MEASURE"].to_numpy()[pick]
     take = {c: headers[c].to_numpy()[head] for c in ("PO_HEADER_ID", "ORG_ID", "CREATION_DATE",

@@ -131,9 +131,17 @@ def money(rng: np.random.Generator, n: int, low: float, high: float, scale: int 
     """Amounts between `low` and `high`, log-uniform (many small, few large), rounded; a
     ROUND_SHARE of them exactly on a round value of the range (values.round_values)."""
     values = np.round(np.exp(rng.uniform(np.log(low), np.log(high), n)), scale)
+    return some_on_round_values(rng, values, low, high)
+
+
+def some_on_round_values(rng: np.random.Generator, values: np.ndarray, low: float,
+                         high: float, share: float = ROUND_SHARE) -> np.ndarray:
+    """`values` with a `share` of them moved exactly onto a round value between `low` and
+    `high` (values.round_values), drawn uniformly."""
     rounds = round_values(low, high)
-    on_round = rng.random(n) < ROUND_SHARE
+    on_round = rng.random(len(values)) < share
     if len(rounds) and on_round.any():
+        values = values.copy()
         values[on_round] = rounds[rng.integers(0, len(rounds), int(on_round.sum()))]
     return values
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -107,3 +108,25 @@ def test_progress_bar(catalog, tmp_path, capsys):
     (inst,) = build_test_suite(catalog, k=1, cache_dir=tmp_path, progress=True)
     assert inst.path.is_file()
     assert "instance 0" in capsys.readouterr().out
+
+
+def test_main_dates_meet_the_instants_around_the_pinned_sysdate():
+    """Rows two hours before and six hours after SYSDATE's time, on its day and the day
+    before, so `d <= SYSDATE - 1` and `d < TRUNC(SYSDATE)` (or SYSDATE vs TRUNC(SYSDATE)
+    bounds) return other results."""
+    from harness.translate import PINNED_SYSDATE
+
+    instance = build_test_suite(k=1)[0]
+    con = duckdb.connect(str(instance.path), read_only=True)
+    try:
+        day = PINNED_SYSDATE.replace(hour=0, minute=0, second=0)
+        for table, column in (("AP_INVOICES_ALL", "INVOICE_DATE"),
+                              ("RA_CUSTOMER_TRX_ALL", "TRX_DATE")):
+            rows = {r[0] for r in con.execute(
+                f"SELECT {column} FROM {table} WHERE {column} >= ? AND {column} < ?",
+                [day - dt.timedelta(days=1), day + dt.timedelta(days=1)]).fetchall()}
+            yesterday_after = PINNED_SYSDATE - dt.timedelta(days=1) + dt.timedelta(hours=6)
+            assert yesterday_after in rows, (table, sorted(rows))
+            assert PINNED_SYSDATE - dt.timedelta(hours=2) in rows, (table, sorted(rows))
+    finally:
+        con.close()

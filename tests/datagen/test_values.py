@@ -158,3 +158,15 @@ def test_case_variants_respell_the_same_rows_in_every_column(seed, share):
         assert first[i] is None or new_first[i] == same_way(first[i])
     assert (new_first[~changed] == first[~changed]).all()
     assert (first == np.array(["Anna", "Bo", None, "Chen"] * 50, dtype=object)).all()  # a copy
+
+
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 1.0))
+def test_some_on_round_values_moves_only_the_share_and_leaves_the_input(seed, share):
+    rng = np.random.default_rng(seed)
+    values = np.linspace(1.5, 19_999.5, 500)
+    out = v.some_on_round_values(rng, values, 1.0, 20_000.0, share)
+    moved = out != values
+    assert np.isin(out[moved], v.round_values(1.0, 20_000.0)).all()
+    assert (values == np.linspace(1.5, 19_999.5, 500)).all()
+    if share == 0.0:
+        assert not moved.any()
