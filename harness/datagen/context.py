@@ -118,14 +118,15 @@ class GenContext:
 
     @cached_property
     def instants(self) -> list[np.datetime64]:
-        """Times of day around the pinned SYSDATE, on its day and the day before: two hours
-        before its time and six hours after. `d >= SYSDATE - 1` and `d >= TRUNC(SYSDATE) - 1`,
-        or `d < TRUNC(SYSDATE)` and `d <= SYSDATE - 1`, differ only on such rows."""
+        """Times of day around the pinned SYSDATE, on its day and on each aging day before
+        it: two hours before its time and six hours after. `d >= SYSDATE - 7` and
+        `d >= TRUNC(SYSDATE) - 7`, or `d < TRUNC(SYSDATE)` and `d <= SYSDATE - 1`, differ
+        only on such rows."""
         day = values.day(self.today)
         clock = (PINNED_SYSDATE - dt.datetime.combine(PINNED_SYSDATE.date(), dt.time()))
         before, after = clock - dt.timedelta(hours=2), clock + dt.timedelta(hours=6)
-        return [day + np.timedelta64(int(k * 86_400 + offset.total_seconds()), "s")
-                for k in (-1, 0) for offset in (before, after)]
+        return [day + np.timedelta64(int(-k * 86_400 + offset.total_seconds()), "s")
+                for k in (0, *self.recipe.dates.aging_days) for offset in (before, after)]
 
     def dates(self, rng: np.random.Generator, n: int,
               groups: np.ndarray | None = None) -> np.ndarray:

@@ -30,7 +30,7 @@ def test_the_shipped_recipe_loads():
     ("  today: 2025-06-15", "  today: 2027-06-15", "dates"),
     ("searched_seeds: [20240113, 20240108]", "searched_seeds: [20240113, 20240102]",
      "searched_seeds"),
-    ("  aging_days: [1, 30, 60, 90]", "  aging_days: [1, 30, 60, 900]", "dates"),
+    ("  aging_days: [1, 7, 30, 60, 90]", "  aging_days: [1, 7, 30, 60, 900]", "dates"),
     ("default_rows: [40, 80]", "default_rows: [80, 40]", None),
     ("null_fraction: 0.1 ", "null_fraction: lots ", "null_fraction"),
 ])
