@@ -284,6 +284,13 @@ class Application(_Strict):
     module: str
 
 
+class IdleUnit(_Strict):
+    """An operating unit that exists in HR but holds no data."""
+
+    organization_id: int = Field(gt=0)
+    name: str = Field(min_length=1)
+
+
 class Organizations(_Strict):
     """HR organizations besides the operating units and inventory organizations of
     security.yaml: the business group, departments and external organizations."""
@@ -293,6 +300,16 @@ class Organizations(_Strict):
     legal_entity_id: int
     departments: list[str] = Field(min_length=2)
     external: list[str] = Field(min_length=1)
+    # Operating units set up but not yet used (no security profile grants them, no document
+    # is striped to them): a unit list joined to its activity shows them only by an outer join.
+    idle_operating_units: list[IdleUnit] = []
+
+    @model_validator(mode="after")
+    def _distinct_units(self) -> Organizations:
+        ids = [u.organization_id for u in self.idle_operating_units]
+        if len(set(ids)) != len(ids) or self.business_group_id in ids:
+            raise ValueError("idle_operating_units need their own organization ids")
+        return self
 
 
 class Recipe(_Strict):

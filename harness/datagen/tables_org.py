@@ -19,8 +19,8 @@ def locations(ctx: GenContext) -> dict[str, pd.DataFrame]:
     more offices and warehouses; all but the last are active."""
     rng, org = ctx.rng("HR_LOCATIONS_ALL"), ctx.recipe.organizations
     sec = ctx.catalog.security
-    n = (1 + len(sec.operating_units) + len(sec.inventory_organizations)
-         + len(org.departments) + len(org.external))
+    n = (1 + len(sec.operating_units) + len(org.idle_operating_units)
+         + len(sec.inventory_organizations) + len(org.departments) + len(org.external))
     country = ctx.coded(rng, n, "HR_LOCATIONS_ALL", "COUNTRY", share=0.7)
     address = addresses(ctx, rng, n, country)
     kind = v.pick(rng, ["Office", "Plant", "Warehouse", "Campus"], n)
@@ -58,6 +58,7 @@ def organizations(ctx: GenContext) -> dict[str, pd.DataFrame]:
     sec = ctx.catalog.security
     named = ([(org.business_group_id, org.business_group_name, "BG", "INT")]
              + [(ou.organization_id, ou.name, "OU", "INT") for ou in sec.operating_units]
+             + [(ou.organization_id, ou.name, "OU", "INT") for ou in org.idle_operating_units]
              + [(io.organization_id, io.name, "INV", "INT") for io in sec.inventory_organizations])
     others = org.departments + org.external
     other_ids = ctx.ids("HR_ALL_ORGANIZATION_UNITS", "ORGANIZATION_ID", len(others))
@@ -87,19 +88,23 @@ def organizations(ctx: GenContext) -> dict[str, pd.DataFrame]:
 
 @generates("HR_OPERATING_UNITS", needs=("GL_LEDGERS", "HR_ALL_ORGANIZATION_UNITS"))
 def operating_units(ctx: GenContext) -> dict[str, pd.DataFrame]:
-    """Operating units 204 and 458 with their primary ledger (SET_OF_BOOKS_ID is text)."""
+    """The security policy's operating units (204 and 458) with their primary ledger
+    (SET_OF_BOOKS_ID is text), and the recipe's idle units, set up on the first unit's
+    ledger, with no data."""
     sec, org = ctx.catalog.security, ctx.recipe.organizations
     ledger = ledger_of_operating_unit(ctx)
-    n = len(sec.operating_units)
+    units = [*sec.operating_units, *org.idle_operating_units]
+    books = [ledger.get(ou.organization_id, ledger[sec.operating_units[0].organization_id])
+             for ou in units]
+    n = len(units)
     return {"HR_OPERATING_UNITS": v.frame({
         "BUSINESS_GROUP_ID": np.full(n, org.business_group_id),
-        "ORGANIZATION_ID": np.array([ou.organization_id for ou in sec.operating_units]),
-        "NAME": [ou.name for ou in sec.operating_units],
+        "ORGANIZATION_ID": np.array([ou.organization_id for ou in units]),
+        "NAME": [ou.name for ou in units],
         "DATE_FROM": np.full(n, v.day(ctx.recipe.dates.start) - 3650 * v.DAY),
         "DATE_TO": v.null_where(np.full(n, v.day(ctx.recipe.dates.end)), np.ones(n, bool)),
-        "SHORT_CODE": ["".join(w[0] for w in ou.name.split()).upper()
-                       for ou in sec.operating_units],
-        "SET_OF_BOOKS_ID": [str(ledger[ou.organization_id]) for ou in sec.operating_units],
+        "SHORT_CODE": ["".join(w[0] for w in ou.name.split()).upper() for ou in units],
+        "SET_OF_BOOKS_ID": [str(b) for b in books],
         "DEFAULT_LEGAL_CONTEXT_ID": [str(org.legal_entity_id + i) for i in range(n)],
         "USABLE_FLAG": [None] * n,  # EBS leaves it NULL: usable
     })}

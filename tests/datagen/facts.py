@@ -52,17 +52,20 @@ def integrity(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
     return problems
 
 
-def organizations(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
-    """Operating units and inventory organizations exist; every striped table has rows in
-    each of its organizations."""
+def organizations(con: duckdb.DuckDBPyConnection, catalog: Catalog,
+                  recipe: Recipe) -> list[str]:
+    """Operating units (the security policy's and the recipe's idle ones) and inventory
+    organizations exist; every striped table has rows in each of the policy's organizations
+    and none in an idle unit."""
     problems = []
     sec = catalog.security
     ous = sorted(ou.organization_id for ou in sec.operating_units)
+    idle = sorted(ou.organization_id for ou in recipe.organizations.idle_operating_units)
     invs = sorted(io.organization_id for io in sec.inventory_organizations)
     found = [r[0] for r in con.execute(
         "SELECT ORGANIZATION_ID FROM HR_OPERATING_UNITS ORDER BY 1").fetchall()]
-    if found != ous:
-        problems.append(f"HR_OPERATING_UNITS has {found}, expected {ous}")
+    if found != sorted(ous + idle):
+        problems.append(f"HR_OPERATING_UNITS has {found}, expected {sorted(ous + idle)}")
     found = [r[0] for r in con.execute(
         "SELECT ORGANIZATION_ID FROM MTL_PARAMETERS ORDER BY 1").fetchall()]
     if found != invs:
@@ -75,6 +78,8 @@ def organizations(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]
             f"SELECT DISTINCT {table.striping.column} FROM {table.name}").fetchall()}
         if set(orgs) - have:
             problems.append(f"{table.name} has no rows in {sorted(set(orgs) - have)}")
+        if have & set(idle):
+            problems.append(f"{table.name} has rows in the idle units {sorted(have & set(idle))}")
     return problems
 
 
@@ -421,7 +426,8 @@ def people(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
 
 def every_fact(con: duckdb.DuckDBPyConnection, catalog: Catalog, recipe: Recipe) -> list[str]:
     """All per-instance checks."""
-    return (integrity(con, catalog) + organizations(con, catalog) + lookup_codes(con, catalog)
+    return (integrity(con, catalog) + organizations(con, catalog, recipe)
+            + lookup_codes(con, catalog)
             + no_empty_strings(con, catalog) + disjoint_ids(con, catalog, recipe)
             + calendar(con, catalog, recipe) + general_ledger(con, recipe)
             + receivables(con, catalog) + payables(con, catalog) + people(con, recipe))

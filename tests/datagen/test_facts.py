@@ -20,8 +20,8 @@ def test_every_foreign_key_resolves(connections, catalog, i):
 
 
 @pytest.mark.parametrize("i", INSTANCES)
-def test_organizations_and_striping(connections, catalog, i):
-    _ok(facts.organizations(connections[i], catalog))
+def test_organizations_and_striping(connections, catalog, recipe, i):
+    _ok(facts.organizations(connections[i], catalog, recipe))
 
 
 @pytest.mark.parametrize("i", INSTANCES)

@@ -77,7 +77,7 @@ def extended(tmp_path_factory, recipe):
 
 def test_new_tables_are_generated_with_the_generic_facts(extended, recipe):
     catalog, con = extended
-    problems = (facts.integrity(con, catalog) + facts.organizations(con, catalog)
+    problems = (facts.integrity(con, catalog) + facts.organizations(con, catalog, recipe)
                 + facts.lookup_codes(con, catalog) + facts.no_empty_strings(con, catalog)
                 + facts.disjoint_ids(con, catalog, recipe) + facts.schema(con, catalog))
     assert not problems, "\n".join(problems)
