@@ -590,6 +590,10 @@ DAMAGE = [
      "primary_key: [VENDOR_ID]\n    unique_keys: [{index: AP_SUPPLIERS_U9, columns: "
      "[ENABLED_FLAG]}]\n", "unique_keys:", "tables[0].unique_keys[0].columns",
      "unique key AP_SUPPLIERS_U9 needs a column declared nullable: false"),
+    ("date-tracked period on a nullable column", "ap", "primary_key: [VENDOR_ID]\n",
+     "primary_key: [VENDOR_ID]\n    date_tracked: {key: [VENDOR_ID], start: ENABLED_FLAG, "
+     "end: VENDOR_NAME, source: x}\n", "date_tracked:", "tables[0].date_tracked.start",
+     "date_tracked start column ENABLED_FLAG must be a NOT NULL column of AP_SUPPLIERS"),
     ("striping column not in table", "ap", "column: ORG_ID}", "column: ORGID}",
      "column: ORGID}", "tables[1].striping.column", "ORGID is not a column"),
     ("undefined lookup", "ap", "lookup: YES_NO}", "lookup: YES_N0}", "lookup: YES_N0}",
