@@ -13,8 +13,10 @@ a NOT NULL column so that no row escapes the index) determine its row, and so do
 table's shown GROUP BY keys, or all its columns when its rows are distinct; an equality
 conjunct of WHERE or of an inner join's ON (`a.x = b.y`, `a.x = 5`) carries a value from one
 side to the other; an outer join (LEFT JOIN's ON, Oracle's `(+)`) that matches a whole unique key of the
-joined table determines that table's row (the match or the NULL row) from the other side only.
-The closure of a set of columns under these dependencies decides:
+joined table determines that table's row (the match or the NULL row) from the other side only;
+on a date-tracked table (catalog `date_tracked`: the versions of one key never overlap) a
+conjunct `d BETWEEN a.start AND a.end` makes the key and the date `d` determine a's row. An
+inline view needs no alias (its columns resolve unqualified). The closure of a set of columns under these dependencies decides:
 
 - `distinct_over_unique_rows`: DISTINCT toggled on a SELECT whose selected columns determine a
   row of every table (or every GROUP BY key): the rows are already distinct;
@@ -28,6 +30,11 @@ The closure of a set of columns under these dependencies decides:
   determining the row (or of a one-row result): it never breaks a tie;
 - `ranking_without_ties`: RANK, DENSE_RANK and ROW_NUMBER swapped in a window whose PARTITION BY
   and ORDER BY keys determine the row: with no ties the three number rows alike;
+- `top_rank_filter`: RANK↔DENSE_RANK in an inline view its query reads only through
+  `rank = 1`: both are 1 on the same rows;
+- `sign_of_sum`: SUM↔AVG compared with 0: same sign (or both NULL);
+- `count_of_distinct_values`: COUNT(x)↔COUNT(DISTINCT x) where the GROUP BY keys and x
+  determine the row read: no non-NULL x repeats within a group;
 - `no_null_to_place`: NULLS FIRST↔LAST of an ORDER BY key that is never NULL in the result
   (a top-level WHERE conjunct rejects its NULLs: `x IS NOT NULL`, `x > 5`, `x LIKE …`);
 - `nvl_of_never_null`: NVL(x, d) → x where x is never NULL (a NOT NULL column no outer join
