@@ -60,6 +60,14 @@ CASES = [
      "ORDER BY ORG",
      ("SELECT N FROM (SELECT i.ORG, COUNT(*) AS N FROM INV i GROUP BY i.ORG)",
       "SELECT DISTINCT N FROM (SELECT i.ORG, COUNT(*) AS N FROM INV i GROUP BY i.ORG)")),
+    ("distinct_over_unique_rows",  # ROW_NUMBER never repeats within its partition
+     "SELECT i.ORG, i.AMT, ROW_NUMBER() OVER (PARTITION BY i.ORG ORDER BY i.AMT) AS RN "
+     "FROM INV i", "distinct_toggled",
+     "SELECT DISTINCT i.ORG, i.AMT, ROW_NUMBER() OVER (PARTITION BY i.ORG ORDER BY i.AMT) AS RN "
+     "FROM INV i",
+     ("SELECT i.AMT, ROW_NUMBER() OVER (PARTITION BY i.ORG ORDER BY i.AMT) AS RN FROM INV i",
+      "SELECT DISTINCT i.AMT, ROW_NUMBER() OVER (PARTITION BY i.ORG ORDER BY i.AMT) AS RN "
+      "FROM INV i")),
     ("top_rank_filter", _TOP.format(fn="RANK", test="= 1"), "ranking_swapped",
      _TOP.format(fn="DENSE_RANK", test="= 1"),
      (_TOP.format(fn="RANK", test="<= 2"), _TOP.format(fn="DENSE_RANK", test="<= 2"))),
@@ -155,6 +163,9 @@ QUERIES = [
     "i.AMT DESC) AS RNK FROM INV i) WHERE RNK = 1",
     "SELECT ID FROM (SELECT i.ID, DENSE_RANK() OVER (ORDER BY i.ORG) AS RNK FROM INV i) "
     "WHERE RNK < 2",
+    "SELECT i.ORG, i.AMT, {fn}() OVER (PARTITION BY i.ORG ORDER BY i.AMT) FROM INV i",
+    "SELECT ORG, AMT FROM (SELECT i.ORG, i.AMT, {fn}() OVER (PARTITION BY i.VENDOR_ID "
+    "ORDER BY i.AMT) AS RN FROM INV i) WHERE RN <= 2",
 ]
 
 
@@ -163,7 +174,8 @@ def queries(draw):
     cols = draw(st.lists(st.sampled_from(["p.ID", "p.NAME", "p.ESD", "p.EED"]), min_size=1,
                          max_size=2, unique=True))
     return draw(st.sampled_from(QUERIES)).format(
-        pcols=", ".join(cols), cmp=draw(st.sampled_from(["<", ">", "=", "<>", ">=", "<="])))
+        pcols=", ".join(cols), cmp=draw(st.sampled_from(["<", ">", "=", "<>", ">=", "<="])),
+        fn=draw(st.sampled_from(["ROW_NUMBER", "RANK"])))
 
 
 @settings(max_examples=120)

@@ -19,7 +19,8 @@ conjunct `d BETWEEN a.start AND a.end` makes the key and the date `d` determine 
 inline view needs no alias (its columns resolve unqualified). The closure of a set of columns under these dependencies decides:
 
 - `distinct_over_unique_rows`: DISTINCT toggled on a SELECT whose selected columns determine a
-  row of every table (or every GROUP BY key): the rows are already distinct;
+  row of every table (or every GROUP BY key, or show ROW_NUMBER() over a partition they
+  determine): the rows are already distinct;
 - `single_row_groups`: SUM↔AVG, MIN↔MAX, COUNT(x)↔COUNT(DISTINCT x) where the GROUP BY keys
   (or the WHERE's constants, without GROUP BY) determine a row of every table: a group holds at
   most one row, on which these aggregates agree;
@@ -402,11 +403,24 @@ def rows_determined_by(select: exp.Select, exprs: Iterable[exp.Expression],
     if scope is None or keys is None:
         return False
     known = _closure(_start(exprs, scope), scope)
+    if _numbered_rows(exprs, known, scope):
+        return True
     if keys:
         return all(_determines(known, k, scope) for k in keys)
     if _aggregates(select):
         return True
     return all((alias, _ROW) in known for alias in scope.tables)
+
+
+def _numbered_rows(exprs: Iterable[exp.Expression], known: set[Attr], scope: _Scope) -> bool:
+    """One of `exprs` is ROW_NUMBER() over a partition the others determine: within a
+    partition the numbers never repeat, so no two rows agree on `exprs`."""
+    for node in exprs:
+        node = node.unalias() if isinstance(node, exp.Alias) else node
+        if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber) and all(
+                _determines(known, p, scope) for p in node.args.get("partition_by") or []):
+            return True
+    return False
 
 
 def _group_known(select: exp.Select, facts: SchemaFacts) -> tuple[_Scope, set[Attr]] | None:
