@@ -44,6 +44,10 @@ CASES = [
      "SELECT DISTINCT p.ID, p.NAME FROM PPL p WHERE 3 BETWEEN p.ESD AND p.EED",
      ("SELECT p.ID, p.NAME FROM PPL p WHERE p.ESD <= 3",
       "SELECT DISTINCT p.ID, p.NAME FROM PPL p WHERE p.ESD <= 3")),
+    ("distinct_over_unique_rows",  # two versions starting on one day would overlap
+     "SELECT p.ID, p.ESD, p.NAME FROM PPL p", "distinct_toggled",
+     "SELECT DISTINCT p.ID, p.ESD, p.NAME FROM PPL p",
+     ("SELECT p.ID, p.NAME FROM PPL p", "SELECT DISTINCT p.ID, p.NAME FROM PPL p")),
     ("distinct_over_unique_rows",  # the date read from another table, one per row of it
      "SELECT i.ID, p.NAME FROM INV i JOIN PPL p ON p.ID = i.VENDOR_ID "
      "WHERE i.ORG BETWEEN p.ESD AND p.EED", "distinct_toggled",
@@ -150,6 +154,7 @@ def databases(draw):
 
 QUERIES = [
     "SELECT {pcols} FROM PPL p WHERE 3 BETWEEN p.ESD AND p.EED",
+    "SELECT {pcols} FROM PPL p",
     "SELECT i.ID, {pcols} FROM INV i JOIN PPL p ON p.ID = i.VENDOR_ID "
     "WHERE i.ORG BETWEEN p.ESD AND p.EED",
     "SELECT COUNT(DISTINCT p.ID), COUNT(p.NAME) FROM PPL p WHERE 2 BETWEEN p.ESD AND p.EED",

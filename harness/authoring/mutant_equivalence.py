@@ -15,7 +15,8 @@ conjunct of WHERE or of an inner join's ON (`a.x = b.y`, `a.x = 5`) carries a va
 side to the other; an outer join (LEFT JOIN's ON, Oracle's `(+)`) that matches a whole unique key of the
 joined table determines that table's row (the match or the NULL row) from the other side only;
 on a date-tracked table (catalog `date_tracked`: the versions of one key never overlap) a
-conjunct `d BETWEEN a.start AND a.end` makes the key and the date `d` determine a's row. An
+conjunct `d BETWEEN a.start AND a.end` makes the key and the date `d` determine a's row (and
+the key with its start, or with its end, is unique on its own). An
 inline view needs no alias (its columns resolve unqualified). The closure of a set of columns under these dependencies decides:
 
 - `distinct_over_unique_rows`: DISTINCT toggled on a SELECT whose selected columns determine a
@@ -234,9 +235,11 @@ def _scope(select: exp.Select, facts: SchemaFacts) -> _Scope | None:
     for node, join in items:
         if isinstance(node, exp.Table) and node.name.upper() in facts.columns:
             table = node.name.upper()
-            found = _Source(facts.columns[table], tuple(facts.unique_keys.get(table, ())))
+            keys = tuple(facts.unique_keys.get(table, ()))
             if table in facts.date_tracked:
-                tracked[node.alias_or_name.upper()] = facts.date_tracked[table]
+                key, start, end = tracked[node.alias_or_name.upper()] = facts.date_tracked[table]
+                keys += ((*key, start), (*key, end))  # (versions that share one would overlap)
+            found = _Source(facts.columns[table], keys)
         elif isinstance(node, exp.Subquery) and not marks and (
                 join is None or join.side not in ("LEFT", "RIGHT", "FULL")):
             found = _derived(node, facts)
