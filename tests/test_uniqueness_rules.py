@@ -235,10 +235,14 @@ def test_the_instances_keep_date_tracked_versions_apart(suite, catalog):
             for table in tracked:
                 track = table.date_tracked
                 same = " AND ".join(f"a.{k} = b.{k}" for k in track.key)
-                overlapping = con.execute(
+                overlapping = con.execute(  # (two versions with one start overlap too)
                     f"SELECT COUNT(*) FROM {table.name} a JOIN {table.name} b ON {same} "
-                    f"AND a.{track.start} < b.{track.start} "
+                    f"AND a.rowid < b.rowid AND a.{track.start} <= b.{track.end} "
                     f"AND b.{track.start} <= a.{track.end}").fetchone()[0]
+                backwards = con.execute(
+                    f"SELECT COUNT(*) FROM {table.name} "
+                    f"WHERE {track.start} > {track.end}").fetchone()[0]
+                assert backwards == 0, (instance.path, table.name)
                 assert overlapping == 0, (instance.path, table.name)
         finally:
             con.close()
