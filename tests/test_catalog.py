@@ -237,6 +237,7 @@ UNIQUE_KEYS = {
     "HZ_CUST_ACCOUNTS": {"HZ_CUST_ACCOUNTS_U2": ["ACCOUNT_NUMBER"]},
     "PO_REQUISITION_HEADERS_ALL": {"PO_REQUISITION_HEADERS_U2": ["SEGMENT1", "ORG_ID"]},
     "PO_LINES_ALL": {"PO_LINES_U2": ["PO_HEADER_ID", "LINE_NUM"]},
+    "PO_HEADERS_ALL": {"PO_HEADERS_U2": ["SEGMENT1", "TYPE_LOOKUP_CODE", "ORG_ID"]},
 }
 
 
@@ -589,6 +590,10 @@ DAMAGE = [
      "primary_key: [VENDOR_ID]\n    unique_keys: [{index: AP_SUPPLIERS_U9, columns: "
      "[ENABLED_FLAG]}]\n", "unique_keys:", "tables[0].unique_keys[0].columns",
      "unique key AP_SUPPLIERS_U9 needs a column declared nullable: false"),
+    ("date-tracked period on a nullable column", "ap", "primary_key: [VENDOR_ID]\n",
+     "primary_key: [VENDOR_ID]\n    date_tracked: {key: [VENDOR_ID], start: ENABLED_FLAG, "
+     "end: VENDOR_NAME, source: x}\n", "date_tracked:", "tables[0].date_tracked.start",
+     "date_tracked start column ENABLED_FLAG must be a NOT NULL column of AP_SUPPLIERS"),
     ("striping column not in table", "ap", "column: ORG_ID}", "column: ORGID}",
      "column: ORGID}", "tables[1].striping.column", "ORGID is not a column"),
     ("undefined lookup", "ap", "lookup: YES_NO}", "lookup: YES_N0}", "lookup: YES_N0}",

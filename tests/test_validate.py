@@ -296,7 +296,7 @@ def test_context_mismatch_warns_and_unanswerable_alternatives_fail(catalog, tmp_
 
 
 def test_mutation_bar_fails_a_file_until_survivors_are_killed_or_reviewed(catalog, tmp_path,
-                                                                        monkeypatch):
+                                                                        monkeypatch, capsys):
     """The fake instances return a value that depends on the SQL's length, so the two
     neighbours that only shift the constant (same length) survive."""
     monkeypatch.setenv("SQLGATE_CACHE_DIR", str(tmp_path / "cache"))
@@ -323,6 +323,9 @@ def test_mutation_bar_fails_a_file_until_survivors_are_killed_or_reviewed(catalo
     mutation = report.mutation[str(path)]
     assert mutation.score == 1.0 and not report.errors
     assert [f.severity for f in report.findings if "stale" in f.message] == ["warning"]
+    # --stats says how many survivors the review file sets apart
+    assert validate_command([path], stats=True, equivalents_path=review) == 0
+    assert "2 reviewed equivalent" in capsys.readouterr().out
 
 
 def test_long_validation_says_what_it_is_doing(catalog, tmp_path, monkeypatch):

@@ -13,11 +13,15 @@ a NOT NULL column so that no row escapes the index) determine its row, and so do
 table's shown GROUP BY keys, or all its columns when its rows are distinct; an equality
 conjunct of WHERE or of an inner join's ON (`a.x = b.y`, `a.x = 5`) carries a value from one
 side to the other; an outer join (LEFT JOIN's ON, Oracle's `(+)`) that matches a whole unique key of the
-joined table determines that table's row (the match or the NULL row) from the other side only.
-The closure of a set of columns under these dependencies decides:
+joined table determines that table's row (the match or the NULL row) from the other side only;
+on a date-tracked table (catalog `date_tracked`: the versions of one key never overlap) a
+conjunct `d BETWEEN a.start AND a.end` makes the key and the date `d` determine a's row (and
+the key with its start, or with its end, is unique on its own). An
+inline view needs no alias (its columns resolve unqualified). The closure of a set of columns under these dependencies decides:
 
 - `distinct_over_unique_rows`: DISTINCT toggled on a SELECT whose selected columns determine a
-  row of every table (or every GROUP BY key): the rows are already distinct;
+  row of every table (or every GROUP BY key, or show ROW_NUMBER() over a partition they
+  determine): the rows are already distinct;
 - `single_row_groups`: SUM↔AVG, MIN↔MAX, COUNT(x)↔COUNT(DISTINCT x) where the GROUP BY keys
   (or the WHERE's constants, without GROUP BY) determine a row of every table: a group holds at
   most one row, on which these aggregates agree;
@@ -28,6 +32,11 @@ The closure of a set of columns under these dependencies decides:
   determining the row (or of a one-row result): it never breaks a tie;
 - `ranking_without_ties`: RANK, DENSE_RANK and ROW_NUMBER swapped in a window whose PARTITION BY
   and ORDER BY keys determine the row: with no ties the three number rows alike;
+- `top_rank_filter`: RANK↔DENSE_RANK in an inline view its query reads only through
+  `rank = 1`: both are 1 on the same rows;
+- `sign_of_sum`: SUM↔AVG compared with 0: same sign (or both NULL);
+- `count_of_distinct_values`: COUNT(x)↔COUNT(DISTINCT x) where the GROUP BY keys and x
+  determine the row read: no non-NULL x repeats within a group;
 - `no_null_to_place`: NULLS FIRST↔LAST of an ORDER BY key that is never NULL in the result
   (a top-level WHERE conjunct rejects its NULLs: `x IS NOT NULL`, `x > 5`, `x LIKE …`);
 - `nvl_of_never_null`: NVL(x, d) → x where x is never NULL (a NOT NULL column no outer join
@@ -73,6 +82,11 @@ RULES: dict[str, str] = {
                             "determine the row (no ties)",
     "no_null_to_place": "NULLS FIRST/LAST flipped on an ORDER BY key WHERE keeps from being "
                         "NULL",
+    "sign_of_sum": "SUM/AVG swapped where the aggregate is compared with 0 (same sign)",
+    "count_of_distinct_values": "COUNT(x)/COUNT(DISTINCT x) swapped where x determines the "
+                                "row within a group",
+    "top_rank_filter": "RANK/DENSE_RANK swapped in an inline view its query reads only "
+                       "through rank = 1",
     "nvl_of_never_null": "NVL removed around an expression that is never NULL",
     "never_null_test_dropped": "an IS NOT NULL test dropped on an expression that is never "
                                "NULL",
@@ -188,8 +202,8 @@ def _derived(subquery: exp.Subquery, facts: SchemaFacts) -> _Source | None:
     all its columns when its rows are distinct (DISTINCT, or rows the select list determines),
     none at all for one row (an aggregate without GROUP BY)."""
     inner = subquery.this
-    if not isinstance(inner, exp.Select) or not subquery.alias:
-        return None
+    if not isinstance(inner, exp.Select):
+        return None  # (an inline view without alias is read through its unqualified columns)
     names = [e.alias_or_name.upper() for e in inner.expressions]
     if not all(names) or len(set(names)) != len(names) or any(
             isinstance(e.unalias(), exp.Star) for e in inner.expressions):
@@ -216,11 +230,16 @@ def _scope(select: exp.Select, facts: SchemaFacts) -> _Scope | None:
         return None
     items = [(source.this, None)] + [(j.this, j) for j in joins]
     tables: dict[str, _Source] = {}
+    tracked: dict[str, tuple[tuple[str, ...], str, str]] = {}  # alias -> date-track key
     marks = any(c.args.get("join_mark") for c in select.find_all(exp.Column))
     for node, join in items:
         if isinstance(node, exp.Table) and node.name.upper() in facts.columns:
             table = node.name.upper()
-            found = _Source(facts.columns[table], tuple(facts.unique_keys.get(table, ())))
+            keys = tuple(facts.unique_keys.get(table, ()))
+            if table in facts.date_tracked:
+                key, start, end = tracked[node.alias_or_name.upper()] = facts.date_tracked[table]
+                keys += ((*key, start), (*key, end))  # (versions that share one would overlap)
+            found = _Source(facts.columns[table], keys)
         elif isinstance(node, exp.Subquery) and not marks and (
                 join is None or join.side not in ("LEFT", "RIGHT", "FULL")):
             found = _derived(node, facts)
@@ -247,8 +266,33 @@ def _scope(select: exp.Select, facts: SchemaFacts) -> _Scope | None:
             outer += [(alias, conjunct) for alias in marks]
         else:
             _add_equality(conjunct, scope)
+            _add_date_track_key(conjunct, tracked, scope)
     _add_outer_keys(outer, scope)
     return scope
+
+
+def _add_date_track_key(conjunct: exp.Expression,
+                        tracked: dict[str, tuple[tuple[str, ...], str, str]],
+                        scope: _Scope) -> None:
+    """`d BETWEEN a.start AND a.end` on a date-tracked table `a` (catalog `date_tracked`:
+    the versions of one key never overlap): the key and the date `d` determine a's row. `d`
+    must not read `a` itself (one date per row of the other tables)."""
+    if not isinstance(conjunct, exp.Between):
+        return
+    low, high = conjunct.args.get("low"), conjunct.args.get("high")
+    if not isinstance(low, exp.Column) or not isinstance(high, exp.Column):
+        return
+    start, end = _resolve(low, scope.tables), _resolve(high, scope.tables)
+    if not isinstance(start, tuple) or not isinstance(end, tuple) or start[0] != end[0]:
+        return
+    alias = start[0]
+    if alias not in tracked or (start[1], end[1]) != tracked[alias][1:]:
+        return
+    date = _inputs(conjunct.this, scope)
+    if date is None or any(a[0] == alias for a in date):
+        return
+    key = frozenset((alias, c) for c in tracked[alias][0])
+    scope.edges.append((key | date, (alias, _ROW)))
 
 
 def _add_equality(conjunct: exp.Expression, scope: _Scope) -> None:
@@ -362,11 +406,24 @@ def rows_determined_by(select: exp.Select, exprs: Iterable[exp.Expression],
     if scope is None or keys is None:
         return False
     known = _closure(_start(exprs, scope), scope)
+    if _numbered_rows(exprs, known, scope):
+        return True
     if keys:
         return all(_determines(known, k, scope) for k in keys)
     if _aggregates(select):
         return True
     return all((alias, _ROW) in known for alias in scope.tables)
+
+
+def _numbered_rows(exprs: Iterable[exp.Expression], known: set[Attr], scope: _Scope) -> bool:
+    """One of `exprs` is ROW_NUMBER() over a partition the others determine: within a
+    partition the numbers never repeat, so no two rows agree on `exprs`."""
+    for node in exprs:
+        node = node.unalias() if isinstance(node, exp.Alias) else node
+        if isinstance(node, exp.Window) and isinstance(node.this, exp.RowNumber) and all(
+                _determines(known, p, scope) for p in node.args.get("partition_by") or []):
+            return True
+    return False
 
 
 def _group_known(select: exp.Select, facts: SchemaFacts) -> tuple[_Scope, set[Attr]] | None:
@@ -529,6 +586,100 @@ def _ranking_without_ties(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
+_TOP_RANK = {exp.EQ: 1, exp.LTE: 1, exp.LT: 2}  # rank = 1, rank <= 1, rank < 2
+
+
+def _top_rank_only(conjunct: exp.Expression, name: str) -> bool:
+    """The conjunct keeps exactly the rows whose ranking column `name` is 1."""
+    bound = _TOP_RANK.get(type(conjunct))
+    column, literal = conjunct.this, conjunct.args.get("expression")
+    if isinstance(conjunct, exp.EQ) and isinstance(literal, exp.Column):
+        column, literal = literal, column
+    return bound is not None and isinstance(column, exp.Column) and not column.table and \
+        column.name.upper() == name and isinstance(literal, exp.Literal) and \
+        not literal.is_string and literal.this == str(bound)
+
+
+def _top_rank_filter(gold: exp.Expression, mutant: exp.Expression,
+                     facts: SchemaFacts) -> str | None:
+    """RANK and DENSE_RANK are 1 on the same rows (the first peers of the window order): an
+    inline view's ranking read by its enclosing query only through `rank = 1` does not see
+    which of the two numbered the rows. ROW_NUMBER is not: it picks one of tied rows."""
+    window = gold.parent
+    if {type(gold), type(mutant)} != {exp.Rank, exp.DenseRank} or \
+            not isinstance(window, exp.Window) or not isinstance(window.parent, exp.Alias):
+        return None
+    name = window.parent.alias.upper()
+    inner = window.parent.parent
+    view = inner.parent if isinstance(inner, exp.Select) else None
+    outer = view.parent.parent if isinstance(view, exp.Subquery) and isinstance(
+        view.parent, exp.From) else None
+    if not isinstance(outer, exp.Select) or len(outer.args.get("joins") or []) or \
+            outer.args.get("where") is None:
+        return None
+    conjuncts = _conjuncts(outer.args["where"].this)
+    filters = [c for c in conjuncts if _top_rank_only(c, name)]
+    reads = [c for c in outer.find_all(exp.Column) if c.name.upper() == name]
+    if len(filters) != 1 or len(reads) != 1 or reads[0].find_ancestor(
+            type(filters[0])) is not filters[0] or any(
+            isinstance(e, exp.Star) for e in outer.expressions):
+        return None  # (read anywhere else, the rank's value of rows below the top shows)
+    return (f"the enclosing query keeps only {name} = 1, and RANK and DENSE_RANK are 1 on the "
+            "same rows (the first peers of the window's order)")
+
+
+def _comparison_with_zero(node: exp.Expression) -> bool:
+    parent = node.parent
+    if not isinstance(parent, exp.EQ | exp.NEQ | exp.GT | exp.GTE | exp.LT | exp.LTE):
+        return False
+    other = parent.expression if parent.this is node else parent.this
+    return isinstance(other, exp.Literal) and not other.is_string and \
+        float(other.this) == 0
+
+
+def _sign_of_sum(gold: exp.Expression, mutant: exp.Expression,
+                 facts: SchemaFacts) -> str | None:
+    """SUM(x) and AVG(x) of one group are both NULL (no non-NULL x) or have the same sign
+    (AVG = SUM / n, n > 0): compared with 0 they give the same truth value."""
+    pair = _aggregate_pair(gold, mutant)
+    if pair is None or {type(pair[0]), type(pair[1])} != {exp.Sum, exp.Avg} or \
+            not _comparison_with_zero(pair[0]):
+        return None
+    return (f"{pair[0].sql('oracle')} is compared with 0, and SUM and AVG of a group have the "
+            "same sign (or are both NULL)")
+
+
+def _from_rows_determined(select: exp.Select, exprs: Iterable[exp.Expression],
+                          facts: SchemaFacts) -> bool:
+    """`exprs` determine a row of every table the SELECT reads (before grouping)."""
+    scope = _scope(select, facts)
+    if scope is None:
+        return False
+    known = _closure(_start(exprs, scope), scope)
+    return all((alias, _ROW) in known for alias in scope.tables)
+
+
+def _count_of_distinct_values(gold: exp.Expression, mutant: exp.Expression,
+                              facts: SchemaFacts) -> str | None:
+    """COUNT(x) = COUNT(DISTINCT x) where, within a group, x determines the row read: no two
+    rows of a group share a non-NULL x."""
+    pair = _aggregate_pair(gold, mutant)
+    if pair is None or not all(isinstance(a, exp.Count) for a in pair):
+        return None
+    arguments = [a.this.expressions if isinstance(a.this, exp.Distinct) else [a.this]
+                 for a in pair]
+    if arguments[0] != arguments[1] or len(arguments[0]) != 1:
+        return None  # (COUNT(x) -> COUNT(*) also counts the rows whose x is NULL)
+    argument = arguments[0][0]
+    select = _select_of(pair[0])
+    keys = _plain_group(select) if select is not None else None
+    if keys is None or not isinstance(argument, exp.Column) or \
+            not _from_rows_determined(select, [*keys, argument], facts):
+        return None
+    return (f"within a group, {argument.sql('oracle')} determines a row of every table read: "
+            "its non-NULL values never repeat, so COUNT and COUNT(DISTINCT) agree")
+
+
 def _nvl_of_never_null(gold: exp.Expression, mutant: exp.Expression,
                        facts: SchemaFacts) -> str | None:
     if not isinstance(gold, exp.Coalesce) or len(gold.expressions) != 1 or \
@@ -559,12 +710,15 @@ def _never_null_test_dropped(gold: exp.Expression, mutant: exp.Expression,
 _RULES_BY_OPERATOR = {
     "distinct_toggled": (("distinct_over_unique_rows", _distinct_over_unique_rows),),
     "aggregate_swapped": (("single_row_groups", _single_row_groups),
-                          ("constant_within_group", _constant_within_group)),
+                          ("constant_within_group", _constant_within_group),
+                          ("sign_of_sum", _sign_of_sum),
+                          ("count_of_distinct_values", _count_of_distinct_values)),
     "group_key_dropped": (("group_key_determined", _group_key_determined),),
     "direction_flipped": (("order_decided_earlier", _order_decided_earlier),),
     "nulls_flipped": (("order_decided_earlier", _order_decided_earlier),
                       ("no_null_to_place", _no_null_to_place)),
-    "ranking_swapped": (("ranking_without_ties", _ranking_without_ties),),
+    "ranking_swapped": (("ranking_without_ties", _ranking_without_ties),
+                        ("top_rank_filter", _top_rank_filter)),
     "nvl_moved": (("nvl_of_never_null", _nvl_of_never_null),),
     "conjunct_dropped": (("never_null_test_dropped", _never_null_test_dropped),),
 }

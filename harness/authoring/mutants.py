@@ -60,7 +60,8 @@ class SchemaFacts:
     cannot change a result (and by `harness.authoring.mutant_equivalence` to prove survivors
     equivalent): NOT NULL columns, primary keys, every key that determines a row (the primary
     key and the declared unique keys), each table's columns, and foreign keys whose columns are
-    all NOT NULL (every child row has its parent). Names are upper case. Empty: no pruning."""
+    all NOT NULL (every child row has its parent), and the version key of each date-tracked
+    table (unique at one date). Names are upper case. Empty: no pruning."""
 
     not_null: frozenset[tuple[str, str]] = frozenset()
     primary_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -69,6 +70,8 @@ class SchemaFacts:
         field(default_factory=dict)
     unique_keys: Mapping[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # table -> (key, start column, end column) of a date-tracked table (catalog `date_tracked`)
+    date_tracked: Mapping[str, tuple[tuple[str, ...], str, str]] = field(default_factory=dict)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> SchemaFacts:
@@ -89,7 +92,10 @@ class SchemaFacts:
             for t in catalog.tables.values()}
         columns = {t.name.upper(): frozenset(c.name.upper() for c in t.columns)
                    for t in catalog.tables.values()}
-        return cls(not_null, keys, parents, unique, columns)
+        tracked = {t.name.upper(): (tuple(k.upper() for k in t.date_tracked.key),
+                                    t.date_tracked.start.upper(), t.date_tracked.end.upper())
+                   for t in catalog.tables.values() if t.date_tracked}
+        return cls(not_null, keys, parents, unique, columns, tracked)
 
 
 def _scope_tables(select: exp.Select) -> dict[str, tuple[str, bool]]:

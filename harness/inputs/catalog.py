@@ -161,6 +161,18 @@ class UniqueKey(_Strict):
     columns: list[str] = Field(min_length=1)
 
 
+class DateTrack(_Strict):
+    """How a date-tracked table (EBS DateTrack, the `_F` tables of HRMS) keeps its versions:
+    the rows of one `key` value never overlap in [`start`, `end`] (both NOT NULL), so at any
+    one date `key` determines at most one row. `source` names the EBS documentation that
+    states it."""
+
+    key: list[str] = Field(min_length=1)
+    start: str = Field(pattern=f"^{_IDENT}$")
+    end: str = Field(pattern=f"^{_IDENT}$")
+    source: str = Field(min_length=1)
+
+
 class Striping(_Strict):
     """How MOAC stripes a table: by operating unit (ORG_ID) or inventory organization."""
 
@@ -175,6 +187,7 @@ class Table(_Strict):
     description: str = Field(min_length=1)
     primary_key: list[str] = Field(min_length=1)
     unique_keys: list[UniqueKey] = []
+    date_tracked: DateTrack | None = None
     columns: list[Column] = Field(min_length=1)
     foreign_keys: list[ForeignKey] = []
     striping: Striping | None = None
@@ -423,6 +436,15 @@ def _cross_check(catalog: Catalog, lines_by_file: dict[Path, dict]) -> None:
                     fail(f"unique key {unique.index} needs a column declared nullable: false "
                          "(rows whose key columns are all NULL escape a unique index)",
                          ("tables", ti, "unique_keys", ui, "columns"))
+            if table.date_tracked:
+                track = table.date_tracked
+                for field_name, cols in (("key", track.key), ("start", [track.start]),
+                                         ("end", [track.end])):
+                    for c in cols:
+                        if c not in names or table.column(c).nullable:
+                            fail(f"date_tracked {field_name} column {c} must be a NOT NULL "
+                                 f"column of {table.name}", ("tables", ti, "date_tracked",
+                                                             field_name))
             for ci, col in enumerate(table.columns):
                 if col.lookup and col.lookup not in catalog.lookups:
                     fail(f"lookup {col.lookup!r} is not defined in any catalog file"
