@@ -549,7 +549,8 @@ class TableFiller:
                 continue
             groups = self.groups if self.groups is not None else np.zeros(self.n, int)
             frame = pd.DataFrame({"g": groups, "x": pd.Series(values, dtype=object)})
-            repeated = frame.duplicated(["g", "x"], keep="first").to_numpy()
+            repeated = (frame.duplicated(["g", "x"], keep="first").to_numpy()
+                        & self._null_keeps_unique_keys(col.name))
             if not repeated.any() and col.lookup:
                 continue  # every row carries a code that must stay present
             mask = np.zeros(self.n, bool)
@@ -561,6 +562,20 @@ class TableFiller:
                 k = min(len(rows), max(shape.rows, round(shape.fraction * size)))
                 mask[self.rng.choice(rows, size=k, replace=False)] = True
             self.cols[col.name] = v.null_where(values, mask)
+
+
+    def _null_keeps_unique_keys(self, column: str) -> np.ndarray:
+        """Rows that may take a NULL in `column` without two rows of a declared unique key
+        holding it then agreeing on every other column of the key: Oracle's unique index
+        counts such partly-NULL keys as equal (only all-NULL keys are left out)."""
+        allowed = np.ones(self.n, bool)
+        for key in self.table.unique_keys:
+            others = [c for c in key.columns if c != column]
+            if column not in key.columns or not others:
+                continue
+            rest = pd.DataFrame({c: pd.Series(self.cols[c], dtype=object) for c in others})
+            allowed &= ~rest.duplicated(keep="first").to_numpy()
+        return allowed
 
 
 def _is_end_date(name: str) -> bool:
