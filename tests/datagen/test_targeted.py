@@ -100,3 +100,27 @@ def test_a_row_ends_on_the_pinned_sysdate_day_and_hr_009_keeps_its_alternative(c
         assert gold == sorted(con.execute(alt_sql).fetchall()), f"instance {index}"
         parted += gold != sorted(con.execute(untruncated_sql).fetchall())
     assert parted >= 1, "no instance tells TRUNC(SYSDATE) from SYSDATE in hr-009"
+
+
+@pytest.mark.parametrize("day", [dt.date(2024, 12, 31), dt.date(2025, 1, 1)])
+def test_changes_on_a_gold_day_move_the_assignment_and_rename_a_supervisor(connections, day):
+    # hr-005 and hr-017 ask, as of 2024-12-31, who works where for whom: a date-tracked change
+    # on the day (or the next) that kept department, job and supervisor would let the day
+    # shift by one survive, and so would a supervisor whose name is the same on both days
+    transfers = renames = 0
+    for con in connections:
+        transfers += con.execute(
+            "SELECT COUNT(*) FROM PER_ALL_ASSIGNMENTS_F a JOIN PER_ALL_ASSIGNMENTS_F b "
+            "ON b.ASSIGNMENT_ID = a.ASSIGNMENT_ID AND b.EFFECTIVE_END_DATE = "
+            "a.EFFECTIVE_START_DATE - INTERVAL 1 DAY WHERE a.EFFECTIVE_START_DATE = ? "
+            "AND a.PRIMARY_FLAG = 'Y' AND a.ORGANIZATION_ID <> b.ORGANIZATION_ID "
+            "AND a.SUPERVISOR_ID IS DISTINCT FROM b.SUPERVISOR_ID", [day]).fetchone()[0]
+        renames += con.execute(
+            "SELECT COUNT(*) FROM PER_ALL_PEOPLE_F a JOIN PER_ALL_PEOPLE_F b "
+            "ON b.PERSON_ID = a.PERSON_ID AND b.EFFECTIVE_END_DATE = "
+            "a.EFFECTIVE_START_DATE - INTERVAL 1 DAY WHERE a.EFFECTIVE_START_DATE = ? "
+            "AND a.FULL_NAME <> b.FULL_NAME AND a.PERSON_ID IN (SELECT SUPERVISOR_ID "
+            "FROM PER_ALL_ASSIGNMENTS_F WHERE ? BETWEEN EFFECTIVE_START_DATE AND "
+            "EFFECTIVE_END_DATE)", [day, day]).fetchone()[0]
+    assert transfers >= 1
+    assert renames >= 1
