@@ -124,3 +124,16 @@ def test_changes_on_a_gold_day_move_the_assignment_and_rename_a_supervisor(conne
             "EFFECTIVE_END_DATE)", [day, day]).fetchone()[0]
     assert transfers >= 1
     assert renames >= 1
+
+
+@pytest.mark.parametrize(("table", "column"), [("PO_REQUISITION_HEADERS_ALL", "APPROVED_DATE"),
+                                               ("AP_INVOICES_ALL", "CANCELLED_DATE")])
+def test_a_column_too_small_for_every_edge_still_gets_the_golds_days(connections, table, column):
+    # po-051 (approved requisitions of 2024) and ap-057 (invoices cancelled in 2024): 80
+    # requisitions, or the few cancelled invoices, hold nothing but calendar-edge rows; those
+    # used to be untouchable, so no row lay on 2023-12-31 and `>= DATE '2023-12-31'` survived
+    for day in (dt.date(2023, 12, 31), dt.date(2024, 1, 1), dt.date(2024, 1, 2),
+                dt.date(2024, 12, 31), dt.date(2025, 1, 1)):
+        found = [con.execute(f"SELECT COUNT(*) FROM {table} WHERE CAST({column} AS DATE) = ?",
+                             [day]).fetchone()[0] for con in connections]
+        assert min(found) >= 1, f"{table}.{column} on {day}: {found}"
