@@ -226,6 +226,13 @@ def _assignments(ctx: GenContext, rng: np.random.Generator, people_: pd.DataFram
     workers = moved[~pd.isna(supervisor_of[moved])]
     supervisor_of[workers] = v.null_where(_another(rng, managers, supervisor_of[workers]),
                                           np.arange(len(workers)) % 2 == 1)
+    # every other secondary assignment reports to no one: `primary_flag = 'Y'` then matters
+    # to "assignments without a supervisor" (hr-017)
+    others = np.flatnonzero(~primary)
+    supervisor_of[others[::2]] = np.nan
+    # a contingent worker's assignment carries a job and a default expense account too (EBS
+    # allows both), so `assignment_type = 'E'` matters where a gold joins them (hr-019/023)
+    staffed = np.isin(kind, (EMPLOYEE, CONTINGENT))
     ledger = ledger_of_operating_unit(ctx)[ctx.operating_units[0]]
     m = len(rows)
     return v.frame({
@@ -239,10 +246,10 @@ def _assignments(ctx: GenContext, rng: np.random.Generator, people_: pd.DataFram
         "PRIMARY_FLAG": np.where(primary, "Y", "N").astype(object),
         "ASSIGNMENT_STATUS_TYPE_ID": np.where(kind == EMPLOYEE, statuses[0], statuses[1]),
         "ASSIGNMENT_NUMBER": v.null_where(number.astype(object), ~primary | (kind != EMPLOYEE)),
-        "JOB_ID": v.null_where(job_of, kind != EMPLOYEE),
+        "JOB_ID": v.null_where(job_of, ~staffed),
         "SUPERVISOR_ID": supervisor_of,
         "SET_OF_BOOKS_ID": v.null_where(np.full(m, ledger), kind != EMPLOYEE),
-        "DEFAULT_CODE_COMB_ID": v.null_where(rng.choice(expense, m), kind != EMPLOYEE),
+        "DEFAULT_CODE_COMB_ID": v.null_where(rng.choice(expense, m), ~staffed),
         "CREATION_DATE": people_["EFFECTIVE_START_DATE"].to_numpy()[rows],
         "LAST_UPDATE_DATE": people_["EFFECTIVE_START_DATE"].to_numpy()[rows],
     })

@@ -137,3 +137,18 @@ def test_a_column_too_small_for_every_edge_still_gets_the_golds_days(connections
         found = [con.execute(f"SELECT COUNT(*) FROM {table} WHERE CAST({column} AS DATE) = ?",
                              [day]).fetchone()[0] for con in connections]
         assert min(found) >= 1, f"{table}.{column} on {day}: {found}"
+
+
+def test_contingent_workers_have_jobs_and_accounts_and_some_assignments_no_supervisor(
+        connections):
+    # hr-019/hr-023 join an assignment's default account or job and keep employees
+    # (`assignment_type = 'E'`): with no other kind of assignment holding either, dropping
+    # that filter changed nothing; hr-017 (primary assignments without a supervisor) needs
+    # secondary ones without a supervisor for `primary_flag = 'Y'` to matter
+    for con in connections:
+        jobs, accounts, unsupervised = con.execute(
+            "SELECT COUNT(JOB_ID) FILTER (WHERE ASSIGNMENT_TYPE = 'C'), "
+            "COUNT(DEFAULT_CODE_COMB_ID) FILTER (WHERE ASSIGNMENT_TYPE = 'C'), "
+            "COUNT(*) FILTER (WHERE PRIMARY_FLAG = 'N' AND SUPERVISOR_ID IS NULL) "
+            "FROM PER_ALL_ASSIGNMENTS_F").fetchone()
+        assert jobs and accounts and unsupervised
