@@ -10,6 +10,7 @@ every nullable column, and plausible values chosen by type and column name.
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -196,6 +197,7 @@ class TableFiller:
             if col.name not in self.cols and col.name not in waiting:
                 self.cols[col.name] = self._plain(col)
         self._nulls_in_hand_columns()
+        self._unit_without_amounts()
         return self.frame()
 
     def finish(self) -> pd.DataFrame:
@@ -562,6 +564,31 @@ class TableFiller:
                 k = min(len(rows), max(shape.rows, round(shape.fraction * size)))
                 mask[self.rng.choice(rows, size=k, replace=False)] = True
             self.cols[col.name] = v.null_where(values, mask)
+
+    def _unit_without_amounts(self) -> None:
+        """On every other instance, one organization's rows hold NULL in every nullable
+        amount and quantity column of the table (not a key, not `never_null`, not
+        `targeted.frozen`: facts tie those to other rows). Which organization, and whether,
+        turns with the seed and the table, so consecutive seeds cover every organization, and
+        the other organizations keep their values (a comparison of two amounts of a row
+        still finds rows). A gold's filter on that unit then meets only NULLs: `SUM(NVL(x,
+        0))` (0) differs from `SUM(x)` (NULL), with or without GROUP BY."""
+        if self.groups is None or self.n < 2:
+            return
+        units = sorted(pd.unique(self.groups))
+        turn = (self.ctx.seed + zlib.crc32(self.name.encode())) % (2 * len(units))
+        frozen = set(self.ctx.recipe.targeted.frozen) | set(self.ctx.recipe.never_null)
+        if turn >= len(units) or f"{self.name}.*" in frozen:
+            return
+        exempt = set(self.table.primary_key) | self._striping_column() | {
+            c for fk in self.foreign_keys for c in fk.columns}
+        for col in self.table.columns:
+            if (col.nullable and col.type.is_numeric and col.name not in exempt
+                    and not col.name.endswith("_ID") and col.name in self.cols
+                    and f"{self.name}.{col.name}" not in frozen
+                    and (_MONEY.search(col.name) or _QUANTITY.search(col.name))):
+                self.cols[col.name] = v.null_where(self.cols[col.name],
+                                                   self.groups == units[turn])
 
 
     def _null_keeps_unique_keys(self, column: str) -> np.ndarray:

@@ -66,18 +66,21 @@ def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
     history = rng.random(n) < hr.history_fraction
     history[:2] = True
     rows = np.where(history, rng.integers(2, hr.max_history_rows + 1, n), 1)
-    changed = _hires_on_gold_days(ctx, rng, hired, rows)
+    changed = _changes_on_gold_days(ctx, rng, hired, rows, kinds)
     who = np.repeat(np.arange(n), rows)
     nth = np.arange(len(who)) - np.repeat(np.cumsum(rows) - rows, rows)
     starts = _effective_starts(rng, hired, rows, v.day(dates.end))
-    for person_index, day in changed.items():  # its second row starts on the gold's day
-        starts[int(np.sum(rows[:person_index])) + 1] = day
+    first_rows = np.cumsum(rows) - rows
+    for person_index, days in changed.items():  # its later rows start on the gold's days
+        starts[first_rows[person_index] + 1: first_rows[person_index] + rows[person_index]] = days
+    # a row that starts on a gold's day is a transfer: new department, job and supervisor
+    transfer = (nth > 0) & np.isin(who, list(changed))
     ends = np.empty_like(starts)
     later = nth < rows[who] - 1
     ends[later] = starts[1:][later[:-1]] - v.DAY
     ends[~later] = ctx.open_end
     # a later row may carry a new surname (marriage) and e-mail address
-    renamed = (nth > 0) & (rng.random(len(who)) < 0.5)
+    renamed = (nth > 0) & (rng.random(len(who)) < 0.5) | transfer
     last_row = last[who].copy()
     last_row[renamed] = v.pick(rng, voc.last_names, int(renamed.sum()))
     kind = kinds[who]
@@ -118,35 +121,51 @@ def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "LAST_UPDATE_DATE": starts,
     })
     return {"PER_ALL_PEOPLE_F": people_,
-            "PER_ALL_ASSIGNMENTS_F": _assignments(ctx, rng, people_, person, kinds)}
+            "PER_ALL_ASSIGNMENTS_F": _assignments(ctx, rng, people_, person, kinds,
+                                                  transfer)}
 
 
-def _hires_on_gold_days(ctx: GenContext, rng: np.random.Generator, hired: np.ndarray,
-                        rows: np.ndarray) -> dict[int, np.datetime64]:
+def _changes_on_gold_days(ctx: GenContext, rng: np.random.Generator, hired: np.ndarray,
+                          rows: np.ndarray, kinds: np.ndarray) -> dict[int, list[np.datetime64]]:
     """Persons hired on each date a gold asks about (as-of dates, hire-date ranges), on the
-    day before and on the day after (`hired` is changed in place); and persons with two rows
-    whose change falls on those days (returned: person index -> its second row's start), so
-    `c BETWEEN start AND end` differs from c ± 1; those persons get two rows (`rows` is
-    changed in place). Managers (the first tenth) keep theirs. A change on the day after the
-    pinned SYSDATE's day ends a row on that day: it tells `TRUNC(SYSDATE) BETWEEN start AND
-    end` (right: EBS effective dates are whole days, the end day included) from the same test
-    with SYSDATE, whose time of day drops that row."""
+    day before and on the day after (`hired` is changed in place); and date-tracked changes
+    on those days (returned: person index -> the starts of its later rows, sorted; `rows` is
+    changed in place), so `c BETWEEN start AND end` differs from c ± 1. A worker changes once;
+    managers (the first tenth, hired before the span) keep their hire dates and take the
+    changes on c and c + 1 in turn, several each, so a supervisor's name also differs across
+    the day (`sup.full_name` as of c vs c ± 1). A change on the day after the pinned SYSDATE's
+    day ends a row on that day: it tells `TRUNC(SYSDATE) BETWEEN start AND end` (right: EBS
+    effective dates are whole days, the end day included) from the same test with SYSDATE,
+    whose time of day drops that row."""
     days = target_days(ctx, _AS_OF)
     if not days:
         return {}
     n = len(hired)
-    free = [int(i) for i in rng.permutation(np.arange(max(1, n // 10), n))]
-    changed: dict[int, np.datetime64] = {}
+    managers = max(1, n // 10)
+    free = [int(i) for i in rng.permutation(np.arange(managers, n))]
+    changed: dict[int, list[np.datetime64]] = {}
+    last_day = v.day(ctx.recipe.dates.end)
+    turn = workers = 0
+    types = sorted(set(kinds))
     for day in days:
         for delta in (-1, 0, 1):
             when = v.day(day) + delta * v.DAY
             if free:
                 hired[free.pop()] = when
+            if when > last_day:
+                continue
             fits = [i for i in free if hired[i] < when]
-            if fits and when <= v.day(ctx.recipe.dates.end):
+            fits.sort(key=lambda i: kinds[i] != types[workers % len(types)])
+            if fits:
                 free.remove(fits[0])
-                rows[fits[0]] = 2
-                changed[fits[0]] = when
+                changed[fits[0]] = [when]
+                workers += 1
+            if delta >= 0 and hired[turn % managers] < when:
+                changed.setdefault(turn % managers, []).append(when)
+                turn += 1
+    for person_index, starts in changed.items():
+        changed[person_index] = sorted(set(starts))
+        rows[person_index] = 1 + len(changed[person_index])
     return changed
 
 
@@ -171,8 +190,11 @@ def _effective_starts(rng: np.random.Generator, hired: np.ndarray, rows: np.ndar
 
 
 def _assignments(ctx: GenContext, rng: np.random.Generator, people_: pd.DataFrame,
-                 person: np.ndarray, kinds: np.ndarray) -> pd.DataFrame:
-    """One primary assignment row per person row, and secondary assignments for a few."""
+                 person: np.ndarray, kinds: np.ndarray, transfer: np.ndarray) -> pd.DataFrame:
+    """One primary assignment row per person row, and secondary assignments for a few. A
+    primary row marked in `transfer` (by person row) moves to another department and job, and
+    a worker's to another supervisor, or to none on every other transfer (EBS: an optional
+    field), so as-of filters on the day of the change return other groups and names."""
     orgs = ctx.frames["HR_ALL_ORGANIZATION_UNITS"]
     departments = orgs.loc[orgs["x_kind"] == "DEPT", "ORGANIZATION_ID"].to_numpy()
     jobs_ = ctx.frames["PER_JOBS"]["JOB_ID"].to_numpy()
@@ -199,6 +221,20 @@ def _assignments(ctx: GenContext, rng: np.random.Generator, people_: pd.DataFram
     expense = ccids.loc[ccids["x_postable"], "CODE_COMBINATION_ID"].to_numpy()
     kind = kinds[owner]
     number = people_["EMPLOYEE_NUMBER"].to_numpy()[rows]
+    dept_of, job_of, supervisor_of = dept[owner], job[owner], supervisor[owner]
+    moved = np.flatnonzero(primary & transfer[rows])
+    dept_of[moved] = _another(rng, departments, dept_of[moved])
+    job_of[moved] = _another(rng, jobs_, job_of[moved])
+    workers = moved[~pd.isna(supervisor_of[moved])]
+    supervisor_of[workers] = v.null_where(_another(rng, managers, supervisor_of[workers]),
+                                          np.arange(len(workers)) % 2 == 1)
+    # every other secondary assignment reports to no one: `primary_flag = 'Y'` then matters
+    # to "assignments without a supervisor" (hr-017)
+    others = np.flatnonzero(~primary)
+    supervisor_of[others[::2]] = np.nan
+    # a contingent worker's assignment carries a job and a default expense account too (EBS
+    # allows both), so `assignment_type = 'E'` matters where a gold joins them (hr-019/023)
+    staffed = np.isin(kind, (EMPLOYEE, CONTINGENT))
     ledger = ledger_of_operating_unit(ctx)[ctx.operating_units[0]]
     m = len(rows)
     return v.frame({
@@ -207,18 +243,28 @@ def _assignments(ctx: GenContext, rng: np.random.Generator, people_: pd.DataFram
         "EFFECTIVE_END_DATE": people_["EFFECTIVE_END_DATE"].to_numpy()[rows],
         "BUSINESS_GROUP_ID": np.full(m, ctx.recipe.organizations.business_group_id),
         "PERSON_ID": person[owner],
-        "ORGANIZATION_ID": np.where(primary, dept[owner], rng.choice(departments, m)),
+        "ORGANIZATION_ID": np.where(primary, dept_of, rng.choice(departments, m)),
         "ASSIGNMENT_TYPE": kind,
         "PRIMARY_FLAG": np.where(primary, "Y", "N").astype(object),
         "ASSIGNMENT_STATUS_TYPE_ID": np.where(kind == EMPLOYEE, statuses[0], statuses[1]),
         "ASSIGNMENT_NUMBER": v.null_where(number.astype(object), ~primary | (kind != EMPLOYEE)),
-        "JOB_ID": v.null_where(job[owner], kind != EMPLOYEE),
-        "SUPERVISOR_ID": supervisor[owner],
+        "JOB_ID": v.null_where(job_of, ~staffed),
+        "SUPERVISOR_ID": supervisor_of,
         "SET_OF_BOOKS_ID": v.null_where(np.full(m, ledger), kind != EMPLOYEE),
-        "DEFAULT_CODE_COMB_ID": v.null_where(rng.choice(expense, m), kind != EMPLOYEE),
+        "DEFAULT_CODE_COMB_ID": v.null_where(rng.choice(expense, m), ~staffed),
         "CREATION_DATE": people_["EFFECTIVE_START_DATE"].to_numpy()[rows],
         "LAST_UPDATE_DATE": people_["EFFECTIVE_START_DATE"].to_numpy()[rows],
     })
+
+
+def _another(rng: np.random.Generator, choices: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """For each current value, a random other one of `choices` (itself when there is none)."""
+    out = np.array(current, copy=True)
+    for i, value in enumerate(current):
+        others = choices[choices != value]
+        if len(others):
+            out[i] = rng.choice(others)
+    return out
 
 
 @generates("FND_USER", needs=("PER_ALL_PEOPLE_F",))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -214,9 +215,14 @@ def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     c + 1 each (in place). Targets on keys or frozen columns are skipped, and so are dates
     past the year 3000 (the end of time stays the only far date). In a column of `bounds`
     (the span of main dates, ties at extremes) a value outside its present [min, max] is
-    skipped too. Rows holding NULL, the min, the max or a date on a calendar edge's day are
-    never chosen, so NULL, edge and extreme facts stay."""
+    skipped too. Rows holding NULL, the min or the max are never chosen, nor rows on a
+    calendar edge's day in a column that holds every edge in every unit, so NULL, edge and
+    extreme facts stay; a column's few free rows are shared among its targets."""
     edges = np.array(ctx.edges, dtype="datetime64[us]")
+    # slots (a target's c - 1, c, c + 1) still to fill per column: a column with few free
+    # rows (the few cancelled invoices) shares them among its targets instead of giving
+    # them all to the first
+    slots = Counter((t.table, t.column) for t in targets for _ in range(3))
     for target in targets:
         table = ctx.catalog.tables[target.table]
         if not _free(table, target.column, frozen):
@@ -233,15 +239,23 @@ def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
         bounded = f"{table.name}.{target.column}" in bounds
         movable = ~null & (data != low) & (data != high)
         if col.type.is_temporal:
-            # nor any row on an edge's day: a time of day there is what tells `= DATE 'c'`
-            # from a whole-day range (fixtures/examples ex-ap-quarter-end)
+            # nor any row on an edge's day where the column holds every edge in every unit
+            # (main and due dates): a time of day there is what tells `= DATE 'c'` from a
+            # whole-day range (fixtures/examples ex-ap-quarter-end). A column too small for
+            # every edge (80 requisitions, the few cancelled invoices) may hold nothing but
+            # edge rows: there they are movable, but for those on a day a gold compares the
+            # column with (c - 1, c, c + 1 of its targets, placed before or to come)
             days = data.astype("datetime64[D]")
-            movable &= ~np.isin(days, edges.astype("datetime64[D]"))
+            complete = bounded or _holds_every_edge(table, cols, days, null, edges)
+            kept = edges if complete else _target_days(targets, target)
+            movable &= ~np.isin(days, kept.astype("datetime64[D]"))
         rng = ctx.rng(f"{target.key()}:targeted")
         partner = _partner(table, target.column)
         if partner is not None and f"{table.name}.{partner}" in frozen:
             continue
         for delta in (-1, 0, 1):
+            share = max(1, int(np.sum(movable)) // slots[(target.table, target.column)])
+            slots[(target.table, target.column)] -= 1
             if col.type.is_temporal:
                 if target.value.year > 3000:
                     break
@@ -255,11 +269,28 @@ def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
             free = np.flatnonzero(movable)
             if not len(free):
                 break
-            rows = rng.choice(free, size=min(rows_per_value, len(free)), replace=False)
+            rows = rng.choice(free, size=min(rows_per_value, share, len(free)), replace=False)
             movable[rows] = False
             if partner is not None and col.type.is_temporal:
                 _move_partner(ctx, cols, target.column, partner, rows, new - data[rows])
             data[rows] = new
+
+
+def _holds_every_edge(table: Table, cols: dict[str, np.ndarray], days: np.ndarray,
+                      null: np.ndarray, edges: np.ndarray) -> bool:
+    """Whether every calendar edge's day is among the non-NULL `days` of each unit."""
+    units = cols[table.striping.column] if table.striping else np.zeros(len(days))
+    wanted = edges.astype("datetime64[D]")
+    return all(np.isin(wanted, days[~null & (units == unit)]).all()
+               for unit in np.unique(units))
+
+
+def _target_days(targets: Sequence[Target], target: Target) -> np.ndarray:
+    """The days c - 1, c and c + 1 of every target on `target`'s column."""
+    return np.array([v.day(t.value + dt.timedelta(days=d)) for t in targets
+                     if (t.table, t.column) == (target.table, target.column)
+                     and isinstance(t.value, dt.date) and t.value.year <= 3000
+                     for d in (-1, 0, 1)], dtype="datetime64[us]")
 
 
 def _move_partner(ctx: GenContext, cols: dict[str, np.ndarray], column: str, partner: str,

@@ -105,3 +105,24 @@ def test_plausible_values(extended):
     assert facts.one(con, "SELECT COUNT(*) FROM XX_WIDGETS WHERE PARENT_WIDGET_ID IS NULL") > 0
     notes = facts.one(con, "SELECT COUNT(*) FROM XX_WIDGET_NOTES WHERE NOTE_NUM > 1")
     assert notes > 0
+
+
+@pytest.mark.parametrize("column", ["QUANTITY_RECEIVED", "QUANTITY_BILLED", "QUANTITY"])
+def test_each_unit_meets_only_nulls_in_an_amount_on_some_instance(connections, catalog, column):
+    # po-050 sums NVL(x, 0) over one unit's shipments: SUM(x) drops the NVL and differs only
+    # where every row of the filter is NULL (0 vs NULL)
+    for unit in catalog.security.operating_units:
+        hits = [con.execute(f"SELECT SUM(coalesce({column}, 0)) = 0 AND SUM({column}) IS NULL "
+                            "FROM PO_LINE_LOCATIONS_ALL WHERE ORG_ID = ?",
+                            [unit.organization_id]).fetchone()[0] for con in connections]
+        assert any(hits), f"{column}: unit {unit.organization_id} never all NULL"
+
+
+def test_amounts_facts_depend_on_keep_their_values(connections, catalog):
+    # frozen and never-NULL amounts (an invoice's amount, its payments) are left alone
+    for con in connections:
+        for unit in catalog.security.operating_units:
+            paid, amount = con.execute(
+                "SELECT COUNT(AMOUNT_PAID), COUNT(INVOICE_AMOUNT) FROM AP_INVOICES_ALL "
+                "WHERE ORG_ID = ?", [unit.organization_id]).fetchone()
+            assert paid and amount

@@ -100,3 +100,55 @@ def test_a_row_ends_on_the_pinned_sysdate_day_and_hr_009_keeps_its_alternative(c
         assert gold == sorted(con.execute(alt_sql).fetchall()), f"instance {index}"
         parted += gold != sorted(con.execute(untruncated_sql).fetchall())
     assert parted >= 1, "no instance tells TRUNC(SYSDATE) from SYSDATE in hr-009"
+
+
+@pytest.mark.parametrize("day", [dt.date(2024, 12, 31), dt.date(2025, 1, 1)])
+def test_changes_on_a_gold_day_move_the_assignment_and_rename_a_supervisor(connections, day):
+    # hr-005 and hr-017 ask, as of 2024-12-31, who works where for whom: a date-tracked change
+    # on the day (or the next) that kept department, job and supervisor would let the day
+    # shift by one survive, and so would a supervisor whose name is the same on both days
+    transfers = renames = 0
+    for con in connections:
+        transfers += con.execute(
+            "SELECT COUNT(*) FROM PER_ALL_ASSIGNMENTS_F a JOIN PER_ALL_ASSIGNMENTS_F b "
+            "ON b.ASSIGNMENT_ID = a.ASSIGNMENT_ID AND b.EFFECTIVE_END_DATE = "
+            "a.EFFECTIVE_START_DATE - INTERVAL 1 DAY WHERE a.EFFECTIVE_START_DATE = ? "
+            "AND a.PRIMARY_FLAG = 'Y' AND a.ORGANIZATION_ID <> b.ORGANIZATION_ID "
+            "AND a.SUPERVISOR_ID IS DISTINCT FROM b.SUPERVISOR_ID", [day]).fetchone()[0]
+        renames += con.execute(
+            "SELECT COUNT(*) FROM PER_ALL_PEOPLE_F a JOIN PER_ALL_PEOPLE_F b "
+            "ON b.PERSON_ID = a.PERSON_ID AND b.EFFECTIVE_END_DATE = "
+            "a.EFFECTIVE_START_DATE - INTERVAL 1 DAY WHERE a.EFFECTIVE_START_DATE = ? "
+            "AND a.FULL_NAME <> b.FULL_NAME AND a.PERSON_ID IN (SELECT SUPERVISOR_ID "
+            "FROM PER_ALL_ASSIGNMENTS_F WHERE ? BETWEEN EFFECTIVE_START_DATE AND "
+            "EFFECTIVE_END_DATE)", [day, day]).fetchone()[0]
+    assert transfers >= 1
+    assert renames >= 1
+
+
+@pytest.mark.parametrize(("table", "column"), [("PO_REQUISITION_HEADERS_ALL", "APPROVED_DATE"),
+                                               ("AP_INVOICES_ALL", "CANCELLED_DATE")])
+def test_a_column_too_small_for_every_edge_still_gets_the_golds_days(connections, table, column):
+    # po-051 (approved requisitions of 2024) and ap-057 (invoices cancelled in 2024): 80
+    # requisitions, or the few cancelled invoices, hold nothing but calendar-edge rows; those
+    # used to be untouchable, so no row lay on 2023-12-31 and `>= DATE '2023-12-31'` survived
+    for day in (dt.date(2023, 12, 31), dt.date(2024, 1, 1), dt.date(2024, 1, 2),
+                dt.date(2024, 12, 31), dt.date(2025, 1, 1)):
+        found = [con.execute(f"SELECT COUNT(*) FROM {table} WHERE CAST({column} AS DATE) = ?",
+                             [day]).fetchone()[0] for con in connections]
+        assert min(found) >= 1, f"{table}.{column} on {day}: {found}"
+
+
+def test_contingent_workers_have_jobs_and_accounts_and_some_assignments_no_supervisor(
+        connections):
+    # hr-019/hr-023 join an assignment's default account or job and keep employees
+    # (`assignment_type = 'E'`): with no other kind of assignment holding either, dropping
+    # that filter changed nothing; hr-017 (primary assignments without a supervisor) needs
+    # secondary ones without a supervisor for `primary_flag = 'Y'` to matter
+    for con in connections:
+        jobs, accounts, unsupervised = con.execute(
+            "SELECT COUNT(JOB_ID) FILTER (WHERE ASSIGNMENT_TYPE = 'C'), "
+            "COUNT(DEFAULT_CODE_COMB_ID) FILTER (WHERE ASSIGNMENT_TYPE = 'C'), "
+            "COUNT(*) FILTER (WHERE PRIMARY_FLAG = 'N' AND SUPERVISOR_ID IS NULL) "
+            "FROM PER_ALL_ASSIGNMENTS_F").fetchone()
+        assert jobs and accounts and unsupervised
