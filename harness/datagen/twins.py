@@ -14,7 +14,8 @@ original (foreign keys to parents, dates, amounts, names) but:
 
 What is copied with a document is its *ownership component*: the rows that reach it through
 the foreign keys the recipe declares as ownership (`twins.owned`, CHILD.COLUMN: the parent
-owns its children), downwards, plus, for a child with several owners (a payment belongs to
+owns its children), downwards, with every row of the same thing (the date-tracked rows of a
+person or an assignment, an item's row in each organization: they share the own id), plus, for a child with several owners (a payment belongs to
 its check and to its invoice), its other owners too, and what they own. So a twin check takes
 its payments and the invoices they pay, and every sum a data fact ties across those links
 (check amount, AMOUNT_PAID, installments) holds for the twins as for the originals. Every
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -87,14 +89,32 @@ class _Index:
         return self._by[name].get(key, [])
 
 
-def component(tables: Mapping[str, Columns], edges: list[tuple[str, ForeignKey]],
-              table: str, row: int, max_rows: int, index: _Index | None = None
-              ) -> Component | None:
+@dataclass(frozen=True)
+class Ownership:
+    """What a twin copies: the owning foreign keys (child table, key) and, per table whose
+    own id spans several rows (a date-tracked person, an item in two organizations), the id
+    columns whose rows make one thing and are copied together."""
+
+    edges: tuple[tuple[str, ForeignKey], ...]
+    entities: Mapping[str, list[str]]
+
+    @classmethod
+    def of(cls, catalog: Catalog, owned: list[str]) -> Ownership:
+        entities = {}
+        for t in catalog.tables.values():
+            ids = own_id_columns(t)
+            if ids and len(ids) < len(t.primary_key):
+                entities[t.name] = ids
+        return cls(tuple(ownership(catalog, owned)), entities)
+
+
+def component(tables: Mapping[str, Columns], owns: Ownership, table: str, row: int,
+              max_rows: int, index: _Index | None = None) -> Component | None:
     """The ownership component of `table` row `row` (module docstring), or None when it
     holds more than `max_rows` rows."""
     index = index or _Index(tables)
     owners_of: dict[str, list[ForeignKey]] = {}
-    for child, fk in edges:
+    for child, fk in owns.edges:
         owners_of.setdefault(child, []).append(fk)
     found: Component = {table: {row}}
     todo = deque([(table, row)])
@@ -102,7 +122,10 @@ def component(tables: Mapping[str, Columns], edges: list[tuple[str, ForeignKey]]
     while todo:
         t, r = todo.popleft()
         reached = []
-        for child, fk in edges:  # what the row owns
+        if t in owns.entities:  # the other rows of the same person, item, assignment
+            ids = owns.entities[t]
+            reached += [(t, s) for s in index.rows(t, ids, _key(tables[t], ids, r))]
+        for child, fk in owns.edges:  # what the row owns
             if fk.references == t:
                 key = _key(tables[t], fk.ref_columns, r)
                 reached += [(child, c) for c in index.rows(child, fk.columns, key)]
@@ -124,7 +147,7 @@ def component(tables: Mapping[str, Columns], edges: list[tuple[str, ForeignKey]]
 def choose(ctx: GenContext, tables: Mapping[str, Columns], shape: Twins) -> Component:
     """The rows to copy: for each document table, `rows` random roots whose components are
     small enough and disjoint from those chosen before."""
-    edges = ownership(ctx.catalog, shape.owned)
+    owns = Ownership.of(ctx.catalog, shape.owned)
     unknown = sorted(set(shape.documents) - set(tables))
     if unknown:
         raise DatagenError(f"twins.documents: {unknown} are no catalog tables")
@@ -138,7 +161,7 @@ def choose(ctx: GenContext, tables: Mapping[str, Columns], shape: Twins) -> Comp
                 break
             if int(row) in chosen.get(table, ()):
                 continue
-            found = component(tables, edges, table, int(row), shape.max_rows, index)
+            found = component(tables, owns, table, int(row), shape.max_rows, index)
             if found is None or any(chosen.get(t, set()) & rows for t, rows in found.items()):
                 continue
             for t, rows in found.items():
@@ -155,7 +178,8 @@ def place_twins(ctx: GenContext, tables: dict[str, Columns], shape: Twins) -> Co
     for t in rows:
         table = ctx.catalog.tables[t]
         for column in own_id_columns(table):
-            twins[t][column] = _fresh_ids(ctx, table, column, tables[t][column], len(rows[t]))
+            twins[t][column] = _fresh_ids(ctx, table, column, tables[t][column],
+                                          twins[t][column])
     _repoint(ctx.catalog, tables, rows, twins)
     for t in rows:
         table = ctx.catalog.tables[t]
@@ -170,16 +194,19 @@ def place_twins(ctx: GenContext, tables: dict[str, Columns], shape: Twins) -> Co
 
 
 def _fresh_ids(ctx: GenContext, table: Table, column: str, values: np.ndarray,
-               n: int) -> np.ndarray:
-    """`n` ids after the largest of `values`, inside the column's id block."""
+               old: np.ndarray) -> np.ndarray:
+    """A new id for each distinct id in `old` (rows of one thing keep sharing theirs), after
+    the largest of `values`, inside the column's id block."""
     block = ctx.blocks.get(f"{table.name}.{column}")
     size = ctx.recipe.ids.block_size
     present = values[~is_null(values)].astype(np.int64)
     start = int(present.max()) + 1 if len(present) else (block or 0) * size + 1
-    new = np.arange(start, start + n, dtype=np.int64)
-    if block is not None and n and new[-1] >= (block + 1) * size:
-        raise DatagenError(f"twins of {table.name}: {n} more {column} ids do not fit the "
-                           "id block; raise ids.block_size")
+    distinct, position = np.unique(old.astype(np.int64), return_inverse=True)
+    new = np.arange(start, start + len(distinct), dtype=np.int64)
+    if block is not None and len(new) and new[-1] >= (block + 1) * size:
+        raise DatagenError(f"twins of {table.name}: {len(new)} more {column} ids do not fit "
+                           "the id block; raise ids.block_size")
+    new = new[position]
     return new.astype(values.dtype) if values.dtype.kind in "iuf" else new
 
 

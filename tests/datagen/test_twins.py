@@ -13,7 +13,7 @@ from harness.datagen.build import generate
 from harness.datagen.context import DatagenError, GenContext, id_blocks, own_id_columns
 from harness.datagen.generic import is_null
 from harness.datagen.recipe import Twins, load_recipe
-from harness.datagen.twins import component, ownership, place_twins
+from harness.datagen.twins import Ownership, component, ownership, place_twins
 from harness.io.errors import InputError
 from tests.datagen.test_recipe import _write
 
@@ -115,13 +115,13 @@ def test_references_outside_the_component_keep_their_parent(twinned, catalog):
 
 def test_a_component_over_the_limit_is_passed_over(twinned, catalog, recipe):
     before, _, _ = twinned
-    edges = ownership(catalog, recipe.twins.owned)
+    owns = Ownership.of(catalog, recipe.twins.owned)
     # the supplier with the most invoices owns more rows than one
     vendors, counts = np.unique(before["AP_INVOICES_ALL"]["VENDOR_ID"], return_counts=True)
     row = int(np.flatnonzero(before["AP_SUPPLIERS"]["VENDOR_ID"] == vendors[counts.argmax()])[0])
-    found = component(before, edges, "AP_SUPPLIERS", row, max_rows=10_000)
+    found = component(before, owns, "AP_SUPPLIERS", row, max_rows=10_000)
     assert found is not None and sum(map(len, found.values())) > counts.max()
-    assert component(before, edges, "AP_SUPPLIERS", row, max_rows=int(counts.max())) is None
+    assert component(before, owns, "AP_SUPPLIERS", row, max_rows=int(counts.max())) is None
 
 
 # Whole output rows that repeat in every instance: the survivors of issue 17 needed these.
@@ -185,3 +185,17 @@ def test_only_the_instances_named_get_twins(tmp_path):
     assert [recipe.twins.applies_to(i) for i in range(recipe.k)] == [
         False, True, False, False, False, True, False]
     assert recipe.index_of(recipe.seed(5)) == 5 and recipe.index_of(1) is None
+
+
+def test_a_twin_person_copies_every_date_tracked_row_under_one_new_id(twinned, recipe):
+    before, after, rows = twinned
+    orig, twin = _pairs(before, after, rows, "PER_ALL_PEOPLE_F")
+    old_to_new = set(zip(orig["PERSON_ID"].tolist(), twin["PERSON_ID"].tolist(), strict=True))
+    assert len(old_to_new) == len({o for o, _ in old_to_new}) == len({n for _, n in old_to_new})
+    people = after["PER_ALL_PEOPLE_F"]
+    open_end = np.datetime64(recipe.dates.open_end)
+    for old, new in old_to_new:
+        rows_old = people["PERSON_ID"] == old
+        rows_new = people["PERSON_ID"] == new
+        assert rows_old.sum() == rows_new.sum()
+        assert (people["EFFECTIVE_END_DATE"][rows_new] == open_end).sum() == 1
