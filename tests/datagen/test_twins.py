@@ -199,3 +199,26 @@ def test_a_twin_person_copies_every_date_tracked_row_under_one_new_id(twinned, r
         rows_new = people["PERSON_ID"] == new
         assert rows_old.sum() == rows_new.sum()
         assert (people["EFFECTIVE_END_DATE"][rows_new] == open_end).sum() == 1
+
+
+def test_roots_are_picked_so_twins_meet_rare_values_in_every_unit():
+    # a random twin rarely passes a narrow filter; each next root brings the most
+    # (unit, column, value) strata no twin has yet, so both units' rare code get a twin
+    from harness.datagen.twins import _Strata
+    from harness.inputs.catalog import Striping, Table
+
+    table = Table(name="T", description="t", primary_key=["T_ID"], columns=[
+        {"name": "T_ID", "type": "NUMBER"}, {"name": "ORG_ID", "type": "NUMBER"},
+        {"name": "STATUS", "type": "VARCHAR2(10)"}],
+        striping=Striping(by="operating_unit", column="ORG_ID"))
+    status = np.array(["OPEN"] * 100, dtype=object)
+    status[[17, 80]] = "FINALLY CLOSED"
+    cols = {"T_ID": np.arange(100), "ORG_ID": np.repeat([204, 458], 50), "STATUS": status}
+    strata = _Strata(table, cols, np.random.default_rng(0))
+    picked = []
+    for _ in range(4):
+        row = strata.best()
+        strata.take(row)
+        picked.append((int(cols["ORG_ID"][row]), cols["STATUS"][row]))
+    assert sorted(picked) == [(204, "FINALLY CLOSED"), (204, "OPEN"),
+                              (458, "FINALLY CLOSED"), (458, "OPEN")]
