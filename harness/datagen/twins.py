@@ -8,7 +8,8 @@ original (foreign keys to parents, dates, amounts, names) but:
 
 - its own id columns (`context.own_id_columns`) get fresh ids from their id block;
 - a foreign key that points at a copied row points at that row's twin (a line of a twin
-  invoice belongs to the twin; a twin invoice of a twin supplier's site, to the twin site);
+  invoice belongs to the twin; a twin invoice of a twin supplier's site, to the twin site),
+  unless the column is shared with a key whose parent was not copied;
 - a unique key the copy would share with its original gets a fresh value in one column
   (a supplier's SEGMENT1 becomes the next free number, an invoice number gets a suffix).
 
@@ -145,29 +146,33 @@ def component(tables: Mapping[str, Columns], owns: Ownership, table: str, row: i
     return found
 
 
-def choose(ctx: GenContext, tables: Mapping[str, Columns], shape: Twins) -> Component:
+def choose(ctx: GenContext, tables: Mapping[str, Columns], shape: Twins) -> list[Component]:
     """The rows to copy: for each document table, `documents[table]` roots whose components
-    are small enough and disjoint from those chosen before, picked by `_Strata`: each next
-    root is the row that brings the most (unit, column, value) pairs no twin has yet."""
+    are small enough and disjoint from those chosen before; the first, third, ... is the row
+    that brings the most (unit, column, value) pairs no twin has yet (`_Strata`), the others
+    are random."""
     owns = Ownership.of(ctx.catalog, shape.owned)
     unknown = sorted(set(shape.documents) - set(tables))
     if unknown:
         raise DatagenError(f"twins.documents: {unknown} are no catalog tables")
     index = _Index(tables)
     chosen: Component = {}
+    parts: list[Component] = []
     for table, wanted in shape.documents.items():
         strata = _Strata(ctx.catalog.tables[table], tables[table], ctx.rng(f"{table}:twins"))
         got = 0
-        while got < wanted and (row := strata.best()) is not None:
+        # every other root at random: strata alone keep meeting the same few rows
+        while got < wanted and (row := strata.best(by_strata=got % 2 == 0)) is not None:
             found = component(tables, owns, table, row, shape.max_rows, index)
             if found is None or any(chosen.get(t, set()) & rows for t, rows in found.items()):
                 strata.drop(row)
                 continue
             for t, rows in found.items():
                 chosen.setdefault(t, set()).update(rows)
+            parts.append(found)
             strata.take(row)
             got += 1
-    return chosen
+    return parts
 
 
 class _Strata:
@@ -198,9 +203,11 @@ class _Strata:
         self.open = np.ones(n, dtype=bool)
         self.tiebreak = rng.random(n)
 
-    def best(self) -> int | None:
+    def best(self, by_strata: bool = True) -> int | None:
         if not self.open.any():
             return None
+        if not by_strata:
+            return int(np.where(self.open, self.tiebreak, -1.0).argmax())
         gain = sum((~cov[c]).astype(np.int64) for c, cov in zip(self.codes, self.covered,
                                                                  strict=True))
         score = np.where(self.open, gain + self.tiebreak, -1.0)
@@ -217,7 +224,10 @@ class _Strata:
 
 def place_twins(ctx: GenContext, tables: dict[str, Columns], shape: Twins) -> Component:
     """Append the twins of `choose`'s rows to `tables` (in place); returns what was copied."""
-    chosen = choose(ctx, tables, shape)
+    chosen: Component = {}
+    for part in choose(ctx, tables, shape):
+        for t, found in part.items():
+            chosen.setdefault(t, set()).update(found)
     rows = {t: np.array(sorted(r), dtype=np.int64) for t, r in chosen.items() if r}
     twins = {t: {c: v[rows[t]].copy() for c, v in tables[t].items()} for t in rows}
     for t in rows:
@@ -258,21 +268,27 @@ def _fresh_ids(ctx: GenContext, table: Table, column: str, values: np.ndarray,
 def _repoint(catalog: Catalog, tables: Mapping[str, Columns], rows: Mapping[str, np.ndarray],
              twins: dict[str, Columns]) -> None:
     """Point every foreign key of a twin whose original parent was copied at the parent's
-    twin; repeated until nothing moves, since a parent's key may itself be re-pointed (a
-    payment schedule's INVOICE_ID, which payments reference)."""
-    for _ in range(len(rows) + 1):
+    twin (also across components: a twin invoice of a supplier that has a twin of its own
+    goes to the twin supplier, so two namesake suppliers have alike invoices). A column that
+    another key shares moves only if that key's parent was copied too
+    (PO_HEADERS_ALL.AGENT_ID is a person and a buyer). Repeated until nothing
+    moves, since a parent's key may itself be re-pointed (a payment schedule's INVOICE_ID,
+    which payments reference)."""
+    for _ in range(len(rows) + 2):
         moved = False
         for t in rows:
-            for fk in catalog.tables[t].foreign_keys:
-                parent = fk.references
-                if parent not in rows:
-                    continue
-                to_twin = {_key(tables[parent], fk.ref_columns, int(r)):
-                           _key(twins[parent], fk.ref_columns, i)
-                           for i, r in enumerate(rows[parent])}
-                for i, r in enumerate(rows[t]):
-                    target = to_twin.get(_key(tables[t], fk.columns, int(r)))
-                    if target is None or target == _key(twins[t], fk.columns, i):
+            fks = catalog.tables[t].foreign_keys
+            targets = [_targets(tables, rows, twins, t, fk) for fk in fks]
+            for j, fk in enumerate(fks):
+                for i, target in enumerate(targets[j] or ()):
+                    current = _key(twins[t], fk.columns, i)
+                    if target is None or target == current:
+                        continue
+                    changed = {c for c, a, b in zip(fk.columns, target, current, strict=True)
+                               if a != b}
+                    if any(set(other.columns) & changed and (targets[k] is None
+                                                             or targets[k][i] is None)
+                           for k, other in enumerate(fks) if k != j):
                         continue
                     for c, value in zip(fk.columns, target, strict=True):
                         twins[t][c][i] = value
@@ -280,6 +296,18 @@ def _repoint(catalog: Catalog, tables: Mapping[str, Columns], rows: Mapping[str,
         if not moved:
             return
     raise DatagenError("twins: foreign keys keep moving (a cycle of copied keys)")
+
+
+def _targets(tables: Mapping[str, Columns], rows: Mapping[str, np.ndarray],
+             twins: Mapping[str, Columns], table: str, fk: ForeignKey) -> list[tuple | None] | None:
+    """Per twin of `table`: the key of its parent's twin, else None (no list at all when the
+    parent table has no twins)."""
+    parent = fk.references
+    if parent not in rows:
+        return None
+    to_twin = {_key(tables[parent], fk.ref_columns, int(r)): _key(twins[parent], fk.ref_columns, i)
+               for i, r in enumerate(rows[parent])}
+    return [to_twin.get(_key(tables[table], fk.columns, int(r))) for r in rows[table]]
 
 
 def _fresh_unique(table: Table, columns: list[str], cols: Columns, twin: Columns) -> None:
