@@ -16,8 +16,9 @@ original (foreign keys to parents, dates, amounts, names) but:
 What is copied with a document is its *ownership component*: the rows that reach it through
 the foreign keys the recipe declares as ownership (`twins.owned`, CHILD.COLUMN: the parent
 owns its children), downwards, with every row of the same thing (the date-tracked rows of a
-person or an assignment, an item's row in each organization: they share the own id), plus, for a child with several owners (a payment belongs to
-its check and to its invoice), its other owners too, and what they own. So a twin check takes
+person or an assignment, an item's row in each organization: they share the own id), plus,
+for a child with several owners (a payment belongs to its check and to its invoice), its
+other owners too, and what they own. So a twin check takes
 its payments and the invoices they pay, and every sum a data fact ties across those links
 (check amount, AMOUNT_PAID, installments) holds for the twins as for the originals. Every
 other foreign key is a reference and keeps pointing at the same row. A component larger than
@@ -146,33 +147,29 @@ def component(tables: Mapping[str, Columns], owns: Ownership, table: str, row: i
     return found
 
 
-def choose(ctx: GenContext, tables: Mapping[str, Columns], shape: Twins) -> list[Component]:
+def choose(ctx: GenContext, tables: Mapping[str, Columns], shape: Twins) -> Component:
     """The rows to copy: for each document table, `documents[table]` roots whose components
-    are small enough and disjoint from those chosen before; the first, third, ... is the row
-    that brings the most (unit, column, value) pairs no twin has yet (`_Strata`), the others
-    are random."""
+    are small enough and disjoint from those chosen before, each next one the row that
+    brings the most (unit, column, value) pairs no twin has yet (`_Strata`)."""
     owns = Ownership.of(ctx.catalog, shape.owned)
     unknown = sorted(set(shape.documents) - set(tables))
     if unknown:
         raise DatagenError(f"twins.documents: {unknown} are no catalog tables")
     index = _Index(tables)
     chosen: Component = {}
-    parts: list[Component] = []
     for table, wanted in shape.documents.items():
         strata = _Strata(ctx.catalog.tables[table], tables[table], ctx.rng(f"{table}:twins"))
         got = 0
-        # every other root at random: strata alone keep meeting the same few rows
-        while got < wanted and (row := strata.best(by_strata=got % 2 == 0)) is not None:
+        while got < wanted and (row := strata.best()) is not None:
             found = component(tables, owns, table, row, shape.max_rows, index)
             if found is None or any(chosen.get(t, set()) & rows for t, rows in found.items()):
                 strata.drop(row)
                 continue
             for t, rows in found.items():
                 chosen.setdefault(t, set()).update(rows)
-            parts.append(found)
             strata.take(row)
             got += 1
-    return parts
+    return chosen
 
 
 class _Strata:
@@ -203,11 +200,9 @@ class _Strata:
         self.open = np.ones(n, dtype=bool)
         self.tiebreak = rng.random(n)
 
-    def best(self, by_strata: bool = True) -> int | None:
+    def best(self) -> int | None:
         if not self.open.any():
             return None
-        if not by_strata:
-            return int(np.where(self.open, self.tiebreak, -1.0).argmax())
         gain = sum((~cov[c]).astype(np.int64) for c, cov in zip(self.codes, self.covered,
                                                                  strict=True))
         score = np.where(self.open, gain + self.tiebreak, -1.0)
@@ -224,10 +219,7 @@ class _Strata:
 
 def place_twins(ctx: GenContext, tables: dict[str, Columns], shape: Twins) -> Component:
     """Append the twins of `choose`'s rows to `tables` (in place); returns what was copied."""
-    chosen: Component = {}
-    for part in choose(ctx, tables, shape):
-        for t, found in part.items():
-            chosen.setdefault(t, set()).update(found)
+    chosen = choose(ctx, tables, shape)
     rows = {t: np.array(sorted(r), dtype=np.int64) for t, r in chosen.items() if r}
     twins = {t: {c: v[rows[t]].copy() for c, v in tables[t].items()} for t in rows}
     for t in rows:
