@@ -92,6 +92,24 @@ def test_every_foreign_key_of_a_twin_resolves(twinned, catalog):
             assert not bad, f"{table}{fk.columns} -> {fk.references}: {bad[:3]}"
 
 
+def test_a_buyer_twinned_as_a_person_keeps_twin_orders_on_the_buyer(twinned, catalog, recipe):
+    # PO_HEADERS_ALL.AGENT_ID references a person and a PO_AGENTS row; persons get twins,
+    # buyers do not, so a twin order keeps its buyer even when that person has a twin
+    before, _, _ = twinned
+    after = copy.deepcopy(before)
+    ctx = GenContext(catalog, recipe, recipe.seed(0), id_blocks(catalog, recipe))
+    shape = Twins(documents={"PER_ALL_PEOPLE_F": 150, "PO_HEADERS_ALL": 40},
+                  owned=["PER_ALL_ASSIGNMENTS_F.PERSON_ID", "PO_LINES_ALL.PO_HEADER_ID"])
+    rows = place_twins(ctx, after, shape)
+    agents = set(before["PO_AGENTS"]["AGENT_ID"].tolist())
+    people = set(before["PER_ALL_PEOPLE_F"]["PERSON_ID"][sorted(rows["PER_ALL_PEOPLE_F"])]
+                 .tolist())
+    n = len(before["PO_HEADERS_ALL"]["PO_HEADER_ID"])
+    twin_buyers = after["PO_HEADERS_ALL"]["AGENT_ID"][n:].tolist()
+    assert agents & people & set(twin_buyers)  # the case arises
+    assert set(twin_buyers) <= agents
+
+
 def test_a_unique_business_number_takes_a_new_value_and_the_name_stays(twinned):
     before, after, rows = twinned
     orig, twin = _pairs(before, after, rows, "AP_SUPPLIERS")
