@@ -27,6 +27,7 @@ from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.targeted import place_targets, recipe_targets
+from harness.datagen.twins import place_twins
 from harness.inputs.catalog import Catalog, Table
 
 BLOCK_SIZE = 16_384  # bytes per DuckDB storage block
@@ -112,6 +113,9 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     if shape.rows_per_value:
         place_targets(ctx, tables, recipe_targets(catalog, shape.paths()),
                       shape.rows_per_value, frozenset(shape.frozen), frozenset(shape.bounded))
+    if recipe.twins.documents and recipe.twins.applies_to(recipe.index_of(seed)):
+        # last: a twin copies its original's final values, targeted ones included
+        place_twins(ctx, tables, recipe.twins)
     return tables
 
 

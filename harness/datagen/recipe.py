@@ -266,6 +266,33 @@ class Namesakes(_Strict):
     transactions: Fraction = Field(default=0.0, ge=0, le=0.5)  # TRX_NUMBER of another source
 
 
+class Twins(_Strict):
+    """Copies of documents that differ only in their keys (twins.py): `documents` says how
+    many rows of each table get a twin per instance, `owned` which foreign keys (CHILD.COLUMN,
+    columns joined by '+') make the parent own the child, so a twin takes copies of its
+    children; `instances` which instances (indices; all when omitted)."""
+
+    documents: dict[str, int] = {}  # table -> twins per instance
+    owned: list[str] = []
+    max_rows: int = Field(default=200, ge=1)  # rows one twin may copy with its children
+    instances: list[int] | None = None
+
+    @model_validator(mode="after")
+    def _counts(self) -> Twins:
+        for table, n in self.documents.items():
+            if n < 1:
+                raise ValueError(f"documents.{table}: expected a count >= 1, got {n}")
+        for entry in self.owned:
+            table, dot, cols = entry.partition(".")
+            if not dot or not table or not all(cols.split("+")):
+                raise ValueError(f"owned: expected CHILD_TABLE.COLUMN, got {entry!r}")
+        return self
+
+    def applies_to(self, index: int | None) -> bool:
+        """Whether the instance at `index` gets twins."""
+        return self.instances is None or index in self.instances
+
+
 class HandNulls(_Strict):
     """NULLs a nullable hand-made column that has none gets, per organization: at least
     `rows`, else `fraction` of the organization's rows (generic.TableFiller)."""
@@ -336,6 +363,7 @@ class Recipe(_Strict):
     targeted: TargetedRows = TargetedRows()
     namesakes: Namesakes = Namesakes()
     case_variants: CaseVariants = CaseVariants()
+    twins: Twins = Twins()
     vocabulary: Vocabulary
     applications: list[Application] = Field(min_length=1)
     organizations: Organizations
@@ -356,7 +384,14 @@ class Recipe(_Strict):
                 self.searched_seeds) or any(s in plain for s in self.searched_seeds):
             raise ValueError("searched_seeds: expected at most k distinct seeds, none of them "
                              f"base_seed .. base_seed + {len(plain) - 1}")
+        if self.twins.instances and not all(0 <= i < self.k for i in self.twins.instances):
+            raise ValueError(f"twins.instances: expected indices 0 .. {self.k - 1}, got "
+                             f"{self.twins.instances}")
         return self
+
+    def index_of(self, seed: int) -> int | None:
+        """The index of the instance made from `seed` among the first k (None if none)."""
+        return next((i for i in range(self.k) if self.seed(i) == seed), None)
 
     def row_range(self, table: str) -> RowRange:
         """The [min, max] row count of `table` (the default for unlisted tables)."""
