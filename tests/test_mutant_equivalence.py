@@ -288,7 +288,9 @@ ORG_FACTS = SchemaFacts(
     mandatory_parents={("L", ("H_ID",)): ("H", ("ID",))},
     unique_keys={"H": (("ID",),), "L": (("ID",),)},
     columns={"H": frozenset({"ID", "ORG", "AMT"}), "L": frozenset({"ID", "H_ID", "ORG", "QTY"})},
-    inherited={("L", "H"): ((("H_ID",), ("ID",), ("ORG",)),)})
+    inherited={("L", "H"): ((("H_ID",), ("ID",), ("ORG",)),)},
+    types={**{("H", c): "NUMBER" for c in ("ID", "ORG", "AMT")},
+           **{("L", c): "NUMBER" for c in ("ID", "H_ID", "ORG", "QTY")}})
 JOINED = "SELECT l.ID FROM L l JOIN H h ON h.ID = l.H_ID"
 
 # (rule, gold, operator, mutant that the rule proves, near gold and mutant it must not prove)
@@ -369,6 +371,18 @@ def test_without_the_inherited_column_the_org_filter_is_not_implied():
                        ORG_FACTS.unique_keys, ORG_FACTS.columns)
     case = IMPLIED_CASES[0]
     assert prove(case[1], Mutant(case[2], case[3]), bare) is None
+
+
+def test_equalities_chain_only_within_one_type():
+    """`l.ORG = 1` on a text column holds for '1' and '01': it makes l.ORG no number."""
+    textual = SchemaFacts(ORG_FACTS.not_null, ORG_FACTS.primary_keys,
+                          ORG_FACTS.mandatory_parents, ORG_FACTS.unique_keys, ORG_FACTS.columns,
+                          ORG_FACTS.inherited, {**ORG_FACTS.types, ("L", "QTY"): "VARCHAR2"})
+    gold = f"{JOINED} WHERE h.AMT = 1 AND l.QTY = 1 AND h.AMT = l.QTY"
+    assert prove(gold, Mutant("conjunct_dropped", f"{JOINED} WHERE h.AMT = 1 AND l.QTY = 1"),
+                 ORG_FACTS) is not None
+    assert prove(gold, Mutant("conjunct_dropped", f"{JOINED} WHERE h.AMT = 1 AND l.QTY = 1"),
+                 textual) is None
 
 
 ORG_SCHEMA = """

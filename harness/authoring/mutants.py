@@ -62,7 +62,8 @@ class SchemaFacts:
     equivalent): NOT NULL columns, primary keys, every key that determines a row (the primary
     key and the declared unique keys), each table's columns, and foreign keys whose columns are
     all NOT NULL (every child row has its parent), and the columns a child row shares with the
-    parent row its foreign key names (catalog `same:`, kept where both columns are NOT NULL).
+    parent row its foreign key names (catalog `same:`, kept where both columns are NOT NULL),
+    and each column's Oracle base type (equalities are only chained within one type).
     Names are upper case. Empty: no pruning."""
 
     not_null: frozenset[tuple[str, str]] = frozenset()
@@ -74,6 +75,8 @@ class SchemaFacts:
     columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # (child table, parent table) -> ((child columns, parent columns, shared columns), ...)
     inherited: Mapping[tuple[str, str], tuple[Inheritance, ...]] = field(default_factory=dict)
+    # (table, column) -> the Oracle base type (NUMBER, VARCHAR2, DATE, ...)
+    types: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> SchemaFacts:
@@ -103,7 +106,9 @@ class SchemaFacts:
                 inherited[(child, parent)] = (*inherited.get((child, parent), ()), (
                     tuple(c.upper() for c in fk.columns),
                     tuple(c.upper() for c in fk.ref_columns), shared))
-        return cls(not_null, keys, parents, unique, columns, inherited)
+        types = {(t.name.upper(), c.name.upper()): c.type.base for t in catalog.tables.values()
+                 for c in t.columns}
+        return cls(not_null, keys, parents, unique, columns, inherited, types)
 
 
 def _scope_tables(select: exp.Select) -> dict[str, tuple[str, bool]]:

@@ -18,7 +18,9 @@ sources feed the classes:
   child row references that parent row, so each inherited column joins the parent's class
   (only NOT NULL columns, so that the class keeps meaning "equal and not NULL").
 
-A NULL-extended table (the inner side of LEFT JOIN or `(+)`), a derived table, RIGHT/FULL
+Equalities are chained only between terms of one Oracle type (NUMBER columns and number
+literals, VARCHAR2 columns and text literals, DATE with DATE...): `x = 1` and `y = 1` on text
+columns do not make x equal y ('01' and '1' both convert to 1). A NULL-extended table (the inner side of LEFT JOIN or `(+)`), a derived table, RIGHT/FULL
 joins and anything unresolved never enter a class: a column that does not resolve makes its
 conjunct no fact. Contradictory constants are not exploited.
 
@@ -40,7 +42,7 @@ from sqlglot import exp
 
 from harness.authoring.mutants import SchemaFacts
 
-Term = tuple  # ("col", id(select), alias, column) or ("const", text)
+Term = tuple  # ("col", id(select), alias, column, type) or ("const", type, value)
 
 # Comparisons that are not true when an operand is NULL (every operand for these).
 _STRICT_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
@@ -120,20 +122,17 @@ class _Level:
 
 
 def _constant(node: exp.Expression) -> Term | None:
-    """A constant's term: numbers by value, anything else column-free by its text."""
+    """A literal's term: ("const", type, value), numbers by value; None for anything else
+    (NULL and Oracle's '' equal nothing; other constants are not reasoned about)."""
     node = node.unnest()
-    if isinstance(node, exp.Null) or (isinstance(node, exp.Literal) and node.is_string
-                                      and node.this == ""):
-        return None  # NULL (and Oracle's '') equals nothing
-    if isinstance(node, exp.Literal) and not node.is_string:
-        try:
-            return ("const", str(Decimal(node.this).normalize()))
-        except InvalidOperation:
-            return None
-    if any(isinstance(n, exp.Column | exp.Select | exp.AggFunc | exp.Window | exp.Rand)
-           for n in node.walk()):
+    if not isinstance(node, exp.Literal) or (node.is_string and node.this == ""):
         return None
-    return ("const", node.sql("oracle"))
+    if node.is_string:
+        return ("const", "VARCHAR2", node.this)
+    try:
+        return ("const", "NUMBER", str(Decimal(node.this).normalize()))
+    except InvalidOperation:
+        return None
 
 
 @dataclass
@@ -234,13 +233,25 @@ class Implication:
                 table = level.tables.get(alias)
                 if table is None or name not in self.facts.columns.get(table, ()):
                     return None
-                return ("col", id(level.select), alias, name)
+                return self._column(level, alias, name)
             owners = [a for a, t in level.tables.items() if name in self.facts.columns[t]]
             if level.opaque or len(owners) > 1 or len(level.tables) < len(level.aliases):
                 return None  # an unqualified name an unknown source may also hold
             if owners:
-                return ("col", id(level.select), owners[0], name)
+                return self._column(level, owners[0], name)
         return None
+
+    def _column(self, level: _Level, alias: str, name: str) -> Term:
+        table = level.tables[alias]
+        return ("col", id(level.select), alias, name, self.facts.types.get((table, name)))
+
+    def _equal(self, left: exp.Expression, right: exp.Expression, levels: list[_Level]
+               ) -> tuple[Term, Term] | None:
+        """The terms of `left = right` when both resolve and have one known type."""
+        a, b = self.term(left, levels), self.term(right, levels)
+        if a is None or b is None or _type_of(a) is None or _type_of(a) != _type_of(b):
+            return None
+        return a, b
 
     def _add_facts(self, select: exp.Select, left_out: exp.Expression | None,
                    levels: list[_Level]) -> None:
@@ -253,10 +264,9 @@ class Implication:
 
     def _add_fact(self, conjunct: exp.Expression, levels: list[_Level]) -> None:
         if isinstance(conjunct, exp.EQ):
-            left, right = self.term(conjunct.this, levels), self.term(conjunct.expression,
-                                                                       levels)
-            if left is not None and right is not None:
-                self.classes.union(left, right)
+            pair = self._equal(conjunct.this, conjunct.expression, levels)
+            if pair is not None:
+                self.classes.union(*pair)
         elif isinstance(conjunct, exp.Exists) and isinstance(conjunct.this, exp.Select):
             witness = conjunct.this
             if _plain_rows(witness) and _inner_joins(witness) is not None:
@@ -275,14 +285,19 @@ class Implication:
                 for parent_scope, parent, parent_table in aliases:
                     for rule in self.facts.inherited.get((child_table, parent_table), ()):
                         columns, ref_columns, same = rule
-                        if not all(self.classes.same(("col", child_scope, child, c),
-                                                     ("col", parent_scope, parent, r))
-                                   for c, r in zip(columns, ref_columns, strict=True)):
+                        def term(scope: int, alias: str, table: str, column: str) -> Term:
+                            return ("col", scope, alias, column,
+                                    self.facts.types.get((table, column)))
+
+                        if not all(self.classes.same(
+                                term(child_scope, child, child_table, c),
+                                term(parent_scope, parent, parent_table, r))
+                                for c, r in zip(columns, ref_columns, strict=True)):
                             continue
                         for column in same:
                             changed |= self.classes.union(
-                                ("col", child_scope, child, column),
-                                ("col", parent_scope, parent, column))
+                                term(child_scope, child, child_table, column),
+                                term(parent_scope, parent, parent_table, column))
 
     # ---------------------------------------------------------------- questions
 
@@ -297,9 +312,8 @@ class Implication:
 
     def _implies_one(self, conjunct: exp.Expression, levels: list[_Level]) -> bool:
         if isinstance(conjunct, exp.EQ):
-            left, right = self.term(conjunct.this, levels), self.term(conjunct.expression,
-                                                                       levels)
-            return left is not None and right is not None and self.classes.same(left, right)
+            pair = self._equal(conjunct.this, conjunct.expression, levels)
+            return pair is not None and self.classes.same(*pair)
         if isinstance(conjunct, exp.Not) and isinstance(conjunct.this, exp.Is) and \
                 isinstance(conjunct.this.expression, exp.Null):
             tested = self.term(conjunct.this.this, levels)
@@ -312,13 +326,16 @@ class Implication:
         levels = self.levels_of(select)
         pairs = set()
         for atom in atoms:
-            if not isinstance(atom, exp.EQ):
+            pair = self._equal(atom.this, atom.expression, levels) if isinstance(
+                atom, exp.EQ) else None
+            if pair is None:
                 return False
-            left, right = self.term(atom.this, levels), self.term(atom.expression, levels)
-            if left is None or right is None:
-                return False
-            pairs.add(frozenset((self.classes.find(left), self.classes.find(right))))
+            pairs.add(frozenset(self.classes.find(t) for t in pair))
         return len(pairs) == 1
+
+
+def _type_of(term: Term) -> str | None:
+    return term[4] if term[0] == "col" else term[1]
 
 
 def _plain_rows(select: exp.Select) -> bool:
