@@ -28,11 +28,20 @@ The closure of a set of columns under these dependencies decides:
   determining the row (or of a one-row result): it never breaks a tie;
 - `ranking_without_ties`: RANK, DENSE_RANK and ROW_NUMBER swapped in a window whose PARTITION BY
   and ORDER BY keys determine the row: with no ties the three number rows alike;
-- `no_null_to_place`: NULLS FIRST↔LAST of an ORDER BY key that is never NULL in the result
-  (a top-level WHERE conjunct rejects its NULLs: `x IS NOT NULL`, `x > 5`, `x LIKE …`);
+- `no_null_to_place`: NULLS FIRST↔LAST of an ORDER BY or window key (through an alias, a
+  position or a derived table's column) that is never NULL on the rows it orders
+  (`predicate_implication.never_null_here`: NOT NULL columns, WHERE's NULL rejection, COUNT,
+  aggregates of such under GROUP BY, null-propagating functions of such);
 - `nvl_of_never_null`: NVL(x, d) → x where x is never NULL (a NOT NULL column no outer join
   extends, COUNT, or MIN/MAX/SUM of one per non-empty group);
-- `never_null_test_dropped`: a conjunct `x IS NOT NULL` dropped where x is never NULL.
+- `never_null_test_dropped`: a conjunct `x IS NOT NULL` dropped where x is never NULL;
+- `implied_conjunct`: a conjunct (or a whole WHERE) dropped that the other conjuncts imply,
+  by the equality classes of `harness.authoring.predicate_implication` (the enclosing
+  query's conjuncts, positive EXISTS, the catalog's inherited columns such as ORG_ID);
+- `equivalent_operands`: AND↔OR where, under the other conjuncts, every equality of both
+  sides compares the same two classes (both sides true together);
+- `outer_side_null_rejected`: JOIN↔LEFT JOIN where WHERE or a later inner join rejects NULL
+  in a column of the joined table.
 """
 
 from __future__ import annotations
