@@ -319,6 +319,11 @@ IMPLIED_CASES = [
      f"{JOINED} AND h.ORG = 1 WHERE l.ORG = 1", "where_dropped", f"{JOINED} AND h.ORG = 1",
      ("SELECT h.ID FROM H h LEFT JOIN L l ON l.H_ID = h.ID AND l.ORG = 1 WHERE h.ORG = 1",
       "SELECT h.ID FROM H h LEFT JOIN L l ON l.H_ID = h.ID AND l.ORG = 1")),
+    ("implied_conjunct",  # IS NOT NULL of a column another conjunct compares
+     f"{JOINED} WHERE l.QTY IS NOT NULL AND l.QTY <> h.AMT", "conjunct_dropped",
+     f"{JOINED} WHERE l.QTY <> h.AMT",
+     (f"{JOINED} WHERE l.QTY IS NOT NULL AND NOT l.QTY = h.AMT",
+      f"{JOINED} WHERE NOT l.QTY = h.AMT")),
     ("equivalent_operands",
      f"{JOINED} WHERE h.ORG = 1 AND l.ORG = 1", "and_or_swapped",
      f"{JOINED} WHERE h.ORG = 1 OR l.ORG = 1",
@@ -373,6 +378,21 @@ def test_without_the_inherited_column_the_org_filter_is_not_implied():
     assert prove(case[1], Mutant(case[2], case[3]), bare) is None
 
 
+@pytest.mark.parametrize("gold, mutant", [
+    ("SELECT h.AMT, COUNT(*) FROM H h WHERE h.AMT > 0 GROUP BY ROLLUP (h.AMT) ORDER BY h.AMT",
+     "SELECT h.AMT, COUNT(*) FROM H h WHERE h.AMT > 0 GROUP BY ROLLUP (h.AMT) "
+     "ORDER BY h.AMT NULLS FIRST"),  # the grand-total row's key is NULL
+    ("SELECT ROUND(h.AMT, l.QTY) AS R FROM H h JOIN L l ON l.H_ID = h.ID WHERE h.AMT > 0 "
+     "ORDER BY R", "SELECT ROUND(h.AMT, l.QTY) AS R FROM H h JOIN L l ON l.H_ID = h.ID "
+     "WHERE h.AMT > 0 ORDER BY R NULLS FIRST"),  # NULL decimals give NULL
+    ("SELECT SUM(h.ORG) AS S FROM H h ORDER BY S",
+     "SELECT SUM(h.ORG) AS S FROM H h ORDER BY S NULLS FIRST"),  # one row: see the other rule
+])
+def test_a_key_that_may_be_null_has_its_nulls_placed(gold, mutant):
+    found = prove(gold, Mutant("nulls_flipped", mutant), ORG_FACTS)
+    assert found is None or found.rule != "no_null_to_place"
+
+
 def test_equalities_chain_only_within_one_type():
     """`l.ORG = 1` on a text column holds for '1' and '01': it makes l.ORG no number."""
     textual = SchemaFacts(ORG_FACTS.not_null, ORG_FACTS.primary_keys,
@@ -412,6 +432,8 @@ ORG_QUERIES = [
     "SELECT {cols} FROM H h JOIN L l ON l.H_ID = h.ID JOIN H p ON p.ID = l.QTY "
     "WHERE h.ORG = 1",
     "SELECT {cols} FROM H h JOIN L l ON l.H_ID = h.ID WHERE 1 BETWEEN l.QTY AND h.AMT",
+    "SELECT {cols} FROM H h JOIN L l ON l.H_ID = h.ID WHERE h.AMT IS NOT NULL "
+    "AND l.QTY IS NOT NULL AND l.QTY <> h.AMT",
     "SELECT h.ID FROM H h WHERE h.ORG = 1 AND NOT EXISTS (SELECT 1 FROM L l "
     "WHERE l.H_ID = h.ID AND l.ORG = 1 AND l.QTY > 1)",
     "SELECT h.ID FROM H h WHERE h.ORG = 1 AND EXISTS (SELECT 1 FROM L l WHERE l.H_ID = h.ID "

@@ -20,7 +20,9 @@ sources feed the classes:
 
 Equalities are chained only between terms of one Oracle type (NUMBER columns and number
 literals, VARCHAR2 columns and text literals, DATE with DATE...): `x = 1` and `y = 1` on text
-columns do not make x equal y ('01' and '1' both convert to 1). A NULL-extended table (the inner side of LEFT JOIN or `(+)`), a derived table, RIGHT/FULL
+columns do not make x equal y ('01' and '1' both convert to 1). A fact that is never true
+when a column is NULL (a comparison, BETWEEN, LIKE, IN on it) implies `column IS NOT NULL`.
+A NULL-extended table (the inner side of LEFT JOIN or `(+)`), a derived table, RIGHT/FULL
 joins and anything unresolved never enter a class: a column that does not resolve makes its
 conjunct no fact. Contradictory constants are not exploited.
 
@@ -175,6 +177,7 @@ class Implication:
                  skip: exp.Expression | None = None) -> None:
         self.facts = facts
         self.classes = Equalities()
+        self.rejected: set[Term] = set()  # columns some fact is never true for when NULL
         self._levels: dict[int, _Level] = {}
         self._chain = list(self._enclosing(select, skip))
         for level_select, left_out in self._chain:
@@ -263,6 +266,10 @@ class Implication:
             self._add_fact(conjunct, levels)
 
     def _add_fact(self, conjunct: exp.Expression, levels: list[_Level]) -> None:
+        for column in rejected_columns(conjunct):
+            term = self.term(column, levels)
+            if term is not None:
+                self.rejected.add(term)
         if isinstance(conjunct, exp.EQ):
             pair = self._equal(conjunct.this, conjunct.expression, levels)
             if pair is not None:
@@ -317,7 +324,8 @@ class Implication:
         if isinstance(conjunct, exp.Not) and isinstance(conjunct.this, exp.Is) and \
                 isinstance(conjunct.this.expression, exp.Null):
             tested = self.term(conjunct.this.this, levels)
-            return tested is not None and tested[0] == "col" and self.classes.known(tested)
+            return tested is not None and tested[0] == "col" and (
+                tested in self.rejected or self.classes.known(tested))
         return False
 
     def same_truth(self, atoms: Iterable[exp.Expression], select: exp.Select) -> bool:
@@ -389,11 +397,19 @@ def rejected_columns(conjunct: exp.Expression) -> list[exp.Column]:
 # ---------------------------------------------------------------- never NULL
 
 
+def _super_aggregates(select: exp.Select) -> bool:
+    """GROUP BY with ROLLUP, CUBE or GROUPING SETS (as an argument or as a key)."""
+    group = select.args.get("group")
+    return group is not None and (
+        any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets")) or any(
+            isinstance(k, exp.Rollup | exp.Cube | exp.GroupingSets) for k in group.expressions))
+
+
 def _group_keys(select: exp.Select) -> list[exp.Expression] | None:
     """The plain GROUP BY keys; None without GROUP BY or with ROLLUP/CUBE/GROUPING SETS
     (whose super-aggregate rows hold NULL keys)."""
     group = select.args.get("group")
-    if group is None or any(group.args.get(k) for k in ("rollup", "cube", "grouping_sets")):
+    if group is None or _super_aggregates(select):
         return None
     return list(group.expressions) or None
 
@@ -410,8 +426,8 @@ def never_null_here(node: exp.Expression, select: exp.Select, facts: SchemaFacts
                     depth: int = 0) -> bool:
     """`node`, evaluated on the rows `select` returns, is never NULL (see the module doc)."""
     node = node.unnest()
-    if depth > 8:
-        return False
+    if depth > 8 or _super_aggregates(select):
+        return False  # (super-aggregate rows hold NULL keys)
     if isinstance(node, exp.Literal):
         return not (node.is_string and node.this == "")
     if isinstance(node, exp.Count):
@@ -426,9 +442,12 @@ def never_null_here(node: exp.Expression, select: exp.Select, facts: SchemaFacts
     if isinstance(node, exp.Column):
         return _column_never_null(node, select, facts, depth)
     if isinstance(node, exp.Anonymous) and node.name.upper() == _TRUNC and node.expressions:
-        return never_null_here(node.expressions[0], select, facts, depth + 1)
+        return all(never_null_here(a, select, facts, depth + 1) for a in node.expressions)
     if isinstance(node, exp.Extract):
         return never_null_here(node.expression, select, facts, depth + 1)
+    if isinstance(node, exp.Round) and node.args.get("decimals") is not None and \
+            not never_null_here(node.args["decimals"], select, facts, depth + 1):
+        return False
     if isinstance(node, exp.ToChar | exp.DateTrunc | exp.Round | exp.Abs | exp.Neg):
         return never_null_here(node.this, select, facts, depth + 1) and \
             (not isinstance(node, exp.ToChar) or _plain_format(node))
