@@ -393,6 +393,13 @@ def test_a_key_that_may_be_null_has_its_nulls_placed(gold, mutant):
     assert found is None or found.rule != "no_null_to_place"
 
 
+def test_a_cte_named_like_a_table_is_no_table():
+    cte = "WITH L AS (SELECT h.ID, h.ID AS H_ID, 2 AS ORG, h.AMT AS QTY FROM H h) "
+    gold = f"{cte}{JOINED} WHERE h.ORG = 1 AND l.ORG = 1"
+    assert prove(gold, Mutant("conjunct_dropped", f"{cte}{JOINED} WHERE h.ORG = 1"),
+                 ORG_FACTS) is None
+
+
 def test_equalities_chain_only_within_one_type():
     """`l.ORG = 1` on a text column holds for '1' and '01': it makes l.ORG no number."""
     textual = SchemaFacts(ORG_FACTS.not_null, ORG_FACTS.primary_keys,

@@ -113,7 +113,7 @@ class _Level:
             alias = node.alias_or_name.upper()
             aliases.add(alias)
             extended = join is not None and join.side in ("LEFT", "RIGHT", "FULL")
-            if isinstance(node, exp.Table) and node.name.upper() in facts.columns:
+            if _catalog_table(node, facts):
                 if not extended and alias not in marked:
                     tables[alias] = node.name.upper()
             else:
@@ -121,6 +121,14 @@ class _Level:
         if any(j.side in ("RIGHT", "FULL") for j in select.args.get("joins") or []):
             tables = {}  # every side may be NULL-extended
         return cls(select, tables, aliases, opaque)
+
+
+def _catalog_table(node: exp.Expression, facts: SchemaFacts) -> bool:
+    """A table of the catalog, not a CTE of the statement that happens to share its name."""
+    if not isinstance(node, exp.Table) or node.name.upper() not in facts.columns:
+        return False
+    return all(cte.alias_or_name.upper() != node.name.upper()
+               for cte in node.root().find_all(exp.CTE))
 
 
 def _constant(node: exp.Expression) -> Term | None:
@@ -484,7 +492,7 @@ def _column_never_null(column: exp.Column, select: exp.Select, facts: SchemaFact
         return False
     name = column.name.upper()
     if isinstance(node, exp.Table):
-        return (node.name.upper(), name) in facts.not_null
+        return _catalog_table(node, facts) and (node.name.upper(), name) in facts.not_null
     if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select):
         inner = node.this
         for item in inner.expressions:
