@@ -340,6 +340,11 @@ IMPLIED_CASES = [
      "SELECT h.ID FROM H h LEFT JOIN L l ON l.H_ID = h.ID JOIN H p ON p.ID = l.QTY",
      ("SELECT h.ID FROM H h JOIN L l ON l.H_ID = h.ID LEFT JOIN H p ON p.ID = l.QTY",
       "SELECT h.ID FROM H h LEFT JOIN L l ON l.H_ID = h.ID LEFT JOIN H p ON p.ID = l.QTY")),
+    ("parent_matched_on_its_key",  # the key of a mandatory parent and an inherited column
+     "SELECT l.ID, h.AMT FROM L l LEFT JOIN H h ON h.ID = l.H_ID AND h.ORG = l.ORG",
+     "join_kind_swapped", "SELECT l.ID, h.AMT FROM L l JOIN H h ON h.ID = l.H_ID AND h.ORG = l.ORG",
+     ("SELECT l.ID, h.AMT FROM L l LEFT JOIN H h ON h.ID = l.H_ID AND h.AMT = l.QTY",
+      "SELECT l.ID, h.AMT FROM L l JOIN H h ON h.ID = l.H_ID AND h.AMT = l.QTY")),
     ("no_null_to_place",  # an alias of arithmetic on a column WHERE keeps non-NULL
      "SELECT h.AMT * 2 AS A FROM H h WHERE h.AMT > 0 ORDER BY A", "nulls_flipped",
      "SELECT h.AMT * 2 AS A FROM H h WHERE h.AMT > 0 ORDER BY A NULLS FIRST",
@@ -435,6 +440,11 @@ ORG_QUERIES = [
     "SELECT {cols} FROM H h LEFT JOIN L l ON l.H_ID = h.ID WHERE h.ORG = 1 AND l.ORG = 1",
     "SELECT {cols} FROM H h LEFT JOIN L l ON l.H_ID = h.ID AND l.ORG = 1 WHERE h.ORG = 1",
     "SELECT {cols} FROM L l JOIN H h ON h.ID = l.QTY WHERE h.ORG = 1 AND l.ORG = 1",
+    "SELECT {cols} FROM L l LEFT JOIN H h ON h.ID = l.H_ID AND h.ORG = l.ORG",
+    "SELECT {cols} FROM H p JOIN L l ON l.QTY = p.ID LEFT JOIN H h ON h.ID = l.H_ID "
+    "AND h.ORG = l.ORG",
+    "SELECT {cols} FROM H p LEFT JOIN L l ON l.QTY = p.ID LEFT JOIN H h ON h.ID = l.H_ID "
+    "AND h.ORG = l.ORG",
     "SELECT {cols} FROM L l JOIN H h ON h.ID = l.H_ID WHERE l.ORG = 1 AND h.ORG = 1",
     "SELECT {cols} FROM H h JOIN L l ON l.H_ID = h.ID JOIN H p ON p.ID = l.QTY "
     "WHERE h.ORG = 1",
@@ -486,4 +496,4 @@ def test_every_rule_proves_at_least_one_mutant_of_the_random_queries():
              for m in neighbours(gold, facts=ORG_FACTS)
              if (p := prove(gold, m, ORG_FACTS)) is not None}
     assert {"implied_conjunct", "equivalent_operands", "outer_side_null_rejected",
-            "no_null_to_place"} <= rules
+            "no_null_to_place", "parent_matched_on_its_key"} <= rules

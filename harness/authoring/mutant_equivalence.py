@@ -41,7 +41,9 @@ The closure of a set of columns under these dependencies decides:
 - `equivalent_operands`: AND↔OR where, under the other conjuncts, every equality of both
   sides compares the same two classes (both sides true together);
 - `outer_side_null_rejected`: JOIN↔LEFT JOIN where WHERE or a later inner join rejects NULL
-  in a column of the joined table.
+  in a column of the joined table;
+- `parent_matched_on_its_key`: JOIN↔LEFT JOIN of a parent on a mandatory foreign key of a
+  never NULL-extended child, plus equalities of columns the child inherits.
 """
 
 from __future__ import annotations
@@ -55,8 +57,10 @@ from sqlglot import exp
 from harness.authoring.mutants import Mutant, SchemaFacts, never_null, oracle_text, order_target
 from harness.authoring.predicate_implication import (
     Implication,
+    catalog_table,
     conjuncts,
     never_null_here,
+    plain_tables,
     rejected_columns,
 )
 from harness.sql.parse import SqlParseError, parse_single
@@ -101,6 +105,9 @@ RULES: dict[str, str] = {
     "outer_side_null_rejected": "inner/LEFT JOIN swapped where a WHERE conjunct or a later "
                                 "inner join rejects NULL in a column of the joined table: the "
                                 "NULL-extended rows never survive",
+    "parent_matched_on_its_key": "inner/LEFT JOIN swapped of a parent joined on a mandatory "
+                                 "foreign key (plus equalities of inherited columns) of a "
+                                 "never NULL-extended child: every row finds its match",
 }
 
 
@@ -671,6 +678,52 @@ def _outer_side_null_rejected(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
+def _parent_matched_on_its_key(gold: exp.Expression, mutant: exp.Expression,
+                               facts: SchemaFacts) -> str | None:
+    """JOIN ↔ LEFT JOIN of a parent table P whose ON is a mandatory foreign key of an earlier,
+    never NULL-extended table C (`P.key = C.fk`, the fk NOT NULL), plus only equalities of
+    columns C inherits from P (`P.ORG_ID = C.ORG_ID`): every C row finds its parent row, and
+    that row satisfies the ON, so no row is ever NULL-extended."""
+    if not isinstance(gold, exp.Join) or not isinstance(mutant, exp.Join) or \
+            {gold.side or "", mutant.side or ""} != {"", "LEFT"} or \
+            not isinstance(gold.this, exp.Table) or not isinstance(gold.parent, exp.Select):
+        return None
+    swapped = gold.copy()
+    swapped.set("side", mutant.args.get("side"))
+    swapped.set("kind", mutant.args.get("kind"))
+    select, parent = gold.parent, gold.this.alias_or_name.upper()
+    if swapped != mutant or _marks(select):
+        return None
+    pairs: dict[str, set[tuple[str, str]]] = {}  # child alias -> {(child col, parent col)}
+    for conjunct in conjuncts(gold.args.get("on")):
+        sides = (conjunct.this, conjunct.expression) if isinstance(conjunct, exp.EQ) else ()
+        if len(sides) != 2 or not all(isinstance(c, exp.Column) and c.table for c in sides):
+            return None
+        child, own = sorted(sides, key=lambda c: c.table.upper() == parent)
+        if own.table.upper() != parent or child.table.upper() == parent:
+            return None
+        pairs.setdefault(child.table.upper(), set()).add((child.name.upper(),
+                                                          own.name.upper()))
+    if len(pairs) != 1:
+        return None
+    (child, matched), = pairs.items()
+    child_table = plain_tables(select, facts).get(child)  # never NULL-extended
+    parent_table = gold.this.name.upper()
+    if child_table is None or not catalog_table(gold.this, facts):
+        return None
+    for (table, columns), (ref, ref_columns) in facts.mandatory_parents.items():
+        key = set(zip(columns, ref_columns, strict=True))
+        if table != child_table or ref != parent_table or not key <= matched:
+            continue
+        inherited = {(c, c) for rule in facts.inherited.get((table, ref), ())
+                     if (rule[0], rule[1]) == (columns, ref_columns) for c in rule[2]}
+        if matched - key <= inherited:
+            return (f"every {child} row finds its {parent} row through a mandatory foreign "
+                    "key, and that row meets the rest of the ON (inherited columns): nothing "
+                    "is NULL-extended")
+    return None
+
+
 _RULES_BY_OPERATOR = {
     "distinct_toggled": (("distinct_over_unique_rows", _distinct_over_unique_rows),),
     "aggregate_swapped": (("single_row_groups", _single_row_groups),
@@ -685,7 +738,8 @@ _RULES_BY_OPERATOR = {
                          ("implied_conjunct", _implied_conjunct)),
     "where_dropped": (("implied_conjunct", _implied_conjunct),),
     "and_or_swapped": (("equivalent_operands", _equivalent_operands),),
-    "join_kind_swapped": (("outer_side_null_rejected", _outer_side_null_rejected),),
+    "join_kind_swapped": (("outer_side_null_rejected", _outer_side_null_rejected),
+                          ("parent_matched_on_its_key", _parent_matched_on_its_key)),
 }
 
 

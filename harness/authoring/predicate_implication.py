@@ -113,7 +113,7 @@ class _Level:
             alias = node.alias_or_name.upper()
             aliases.add(alias)
             extended = join is not None and join.side in ("LEFT", "RIGHT", "FULL")
-            if _catalog_table(node, facts):
+            if catalog_table(node, facts):
                 if not extended and alias not in marked:
                     tables[alias] = node.name.upper()
             else:
@@ -123,7 +123,12 @@ class _Level:
         return cls(select, tables, aliases, opaque)
 
 
-def _catalog_table(node: exp.Expression, facts: SchemaFacts) -> bool:
+def plain_tables(select: exp.Select, facts: SchemaFacts) -> dict[str, str]:
+    """alias -> catalog table for the tables `select` reads that no outer join extends."""
+    return _Level.of(select, facts).tables
+
+
+def catalog_table(node: exp.Expression, facts: SchemaFacts) -> bool:
     """A table of the catalog, not a CTE of the statement that happens to share its name."""
     if not isinstance(node, exp.Table) or node.name.upper() not in facts.columns:
         return False
@@ -492,7 +497,7 @@ def _column_never_null(column: exp.Column, select: exp.Select, facts: SchemaFact
         return False
     name = column.name.upper()
     if isinstance(node, exp.Table):
-        return _catalog_table(node, facts) and (node.name.upper(), name) in facts.not_null
+        return catalog_table(node, facts) and (node.name.upper(), name) in facts.not_null
     if isinstance(node, exp.Subquery) and isinstance(node.this, exp.Select):
         inner = node.this
         for item in inner.expressions:
