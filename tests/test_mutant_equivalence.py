@@ -145,7 +145,8 @@ def test_each_rule_proves_its_case_and_not_the_near_one(rule, gold, operator, mu
 
 def test_every_rule_has_a_case():
     from tests.test_uniqueness_rules import CASES as UNIQUENESS_CASES
-    assert {c[0] for c in CASES + UNIQUENESS_CASES} == set(RULES)
+    assert ({c[0] for c in CASES + UNIQUENESS_CASES} | {c[0] for c in IMPLIED_CASES}
+            == set(RULES))
 
 
 @pytest.mark.parametrize("sql", [
@@ -285,3 +286,224 @@ def test_the_instances_keep_every_declared_unique_key(suite, catalog):
                     assert repeated == 0, (instance.path, key.index)
         finally:
             con.close()
+
+
+# ---------------------------------------------------------------- implication (multi-org, joins)
+
+# H: document headers, L: their lines; L.H_ID is a mandatory key to H.ID and, as in EBS
+# multi-org, a line lives in its header's operating unit (catalog `same: [ORG]`).
+ORG_FACTS = SchemaFacts(
+    not_null=frozenset({("H", "ID"), ("H", "ORG"), ("L", "ID"), ("L", "H_ID"), ("L", "ORG")}),
+    primary_keys={"H": ("ID",), "L": ("ID",)},
+    mandatory_parents={("L", ("H_ID",)): ("H", ("ID",))},
+    unique_keys={"H": (("ID",),), "L": (("ID",),)},
+    columns={"H": frozenset({"ID", "ORG", "AMT"}), "L": frozenset({"ID", "H_ID", "ORG", "QTY"})},
+    inherited={("L", "H"): ((("H_ID",), ("ID",), ("ORG",)),)},
+    types={**{("H", c): "NUMBER" for c in ("ID", "ORG", "AMT")},
+           **{("L", c): "NUMBER" for c in ("ID", "H_ID", "ORG", "QTY")}})
+JOINED = "SELECT l.ID FROM L l JOIN H h ON h.ID = l.H_ID"
+
+# (rule, gold, operator, mutant that the rule proves, near gold and mutant it must not prove)
+IMPLIED_CASES = [
+    ("implied_conjunct",  # the line's ORG is its header's
+     f"{JOINED} WHERE h.ORG = 1 AND l.ORG = 1", "conjunct_dropped", f"{JOINED} WHERE h.ORG = 1",
+     ("SELECT l.ID FROM L l JOIN H h ON h.ID = l.QTY WHERE h.ORG = 1 AND l.ORG = 1",
+      "SELECT l.ID FROM L l JOIN H h ON h.ID = l.QTY WHERE h.ORG = 1")),  # not the key
+    ("implied_conjunct",  # inside a correlated NOT EXISTS, the outer conjuncts hold
+     "SELECT h.ID FROM H h WHERE h.ORG = 1 AND NOT EXISTS (SELECT 1 FROM L l "
+     "WHERE l.H_ID = h.ID AND l.ORG = 1)", "conjunct_dropped",
+     "SELECT h.ID FROM H h WHERE h.ORG = 1 AND NOT EXISTS (SELECT 1 FROM L l WHERE l.H_ID = h.ID)",
+     ("SELECT h.ID FROM H h WHERE h.ORG = 1 OR NOT EXISTS (SELECT 1 FROM L l "
+      "WHERE l.H_ID = h.ID AND l.ORG = 1)",
+      "SELECT h.ID FROM H h WHERE h.ORG = 1 OR NOT EXISTS (SELECT 1 FROM L l "
+      "WHERE l.H_ID = h.ID)")),
+    ("implied_conjunct",  # a positive EXISTS tells about the outer row, a NOT EXISTS does not
+     "SELECT h.ID FROM H h WHERE h.ORG = 1 AND EXISTS (SELECT 1 FROM L l WHERE l.H_ID = h.ID "
+     "AND l.ORG = 1)", "conjunct_dropped",
+     "SELECT h.ID FROM H h WHERE EXISTS (SELECT 1 FROM L l WHERE l.H_ID = h.ID AND l.ORG = 1)",
+     ("SELECT h.ID FROM H h WHERE h.ORG = 1 AND NOT EXISTS (SELECT 1 FROM L l "
+      "WHERE l.H_ID = h.ID AND l.ORG = 1)",
+      "SELECT h.ID FROM H h WHERE NOT EXISTS (SELECT 1 FROM L l WHERE l.H_ID = h.ID "
+      "AND l.ORG = 1)")),
+    ("implied_conjunct",  # a whole WHERE the inner join's ON implies; an outer side never
+     f"{JOINED} AND h.ORG = 1 WHERE l.ORG = 1", "where_dropped", f"{JOINED} AND h.ORG = 1",
+     ("SELECT h.ID FROM H h LEFT JOIN L l ON l.H_ID = h.ID AND l.ORG = 1 WHERE h.ORG = 1",
+      "SELECT h.ID FROM H h LEFT JOIN L l ON l.H_ID = h.ID AND l.ORG = 1")),
+    ("implied_conjunct",  # IS NOT NULL of a column another conjunct compares
+     f"{JOINED} WHERE l.QTY IS NOT NULL AND l.QTY <> h.AMT", "conjunct_dropped",
+     f"{JOINED} WHERE l.QTY <> h.AMT",
+     (f"{JOINED} WHERE l.QTY IS NOT NULL AND NOT l.QTY = h.AMT",
+      f"{JOINED} WHERE NOT l.QTY = h.AMT")),
+    ("equivalent_operands",
+     f"{JOINED} WHERE h.ORG = 1 AND l.ORG = 1", "and_or_swapped",
+     f"{JOINED} WHERE h.ORG = 1 OR l.ORG = 1",
+     (f"{JOINED} WHERE h.ORG = 1 AND l.QTY = 1", f"{JOINED} WHERE h.ORG = 1 OR l.QTY = 1")),
+    ("outer_side_null_rejected",  # WHERE rejects the NULL-extended rows
+     "SELECT h.ID, l.QTY FROM H h JOIN L l ON l.H_ID = h.ID WHERE l.QTY BETWEEN 0 AND 9",
+     "join_kind_swapped",
+     "SELECT h.ID, l.QTY FROM H h LEFT JOIN L l ON l.H_ID = h.ID WHERE l.QTY BETWEEN 0 AND 9",
+     ("SELECT h.ID, l.QTY FROM H h JOIN L l ON l.H_ID = h.ID WHERE NOT l.QTY > 1",
+      "SELECT h.ID, l.QTY FROM H h LEFT JOIN L l ON l.H_ID = h.ID WHERE NOT l.QTY > 1")),
+    ("outer_side_null_rejected",  # so does a later inner join on one of its columns
+     "SELECT h.ID FROM H h JOIN L l ON l.H_ID = h.ID JOIN H p ON p.ID = l.QTY",
+     "join_kind_swapped",
+     "SELECT h.ID FROM H h LEFT JOIN L l ON l.H_ID = h.ID JOIN H p ON p.ID = l.QTY",
+     ("SELECT h.ID FROM H h JOIN L l ON l.H_ID = h.ID LEFT JOIN H p ON p.ID = l.QTY",
+      "SELECT h.ID FROM H h LEFT JOIN L l ON l.H_ID = h.ID LEFT JOIN H p ON p.ID = l.QTY")),
+    ("parent_matched_on_its_key",  # the key of a mandatory parent and an inherited column
+     "SELECT l.ID, h.AMT FROM L l LEFT JOIN H h ON h.ID = l.H_ID AND h.ORG = l.ORG",
+     "join_kind_swapped", "SELECT l.ID, h.AMT FROM L l JOIN H h ON h.ID = l.H_ID AND h.ORG = l.ORG",
+     ("SELECT l.ID, h.AMT FROM L l LEFT JOIN H h ON h.ID = l.H_ID AND h.AMT = l.QTY",
+      "SELECT l.ID, h.AMT FROM L l JOIN H h ON h.ID = l.H_ID AND h.AMT = l.QTY")),
+    ("no_null_to_place",  # an alias of arithmetic on a column WHERE keeps non-NULL
+     "SELECT h.AMT * 2 AS A FROM H h WHERE h.AMT > 0 ORDER BY A", "nulls_flipped",
+     "SELECT h.AMT * 2 AS A FROM H h WHERE h.AMT > 0 ORDER BY A NULLS FIRST",
+     ("SELECT h.AMT * 2 AS A FROM H h WHERE h.ORG > 0 ORDER BY A",
+      "SELECT h.AMT * 2 AS A FROM H h WHERE h.ORG > 0 ORDER BY A NULLS FIRST")),
+    ("no_null_to_place",  # a position, a SUM of a NOT NULL column per group
+     "SELECT h.AMT, SUM(h.ORG) FROM H h GROUP BY h.AMT ORDER BY 2 DESC", "nulls_flipped",
+     "SELECT h.AMT, SUM(h.ORG) FROM H h GROUP BY h.AMT ORDER BY 2 DESC NULLS LAST",
+     ("SELECT h.ORG, SUM(h.AMT) FROM H h GROUP BY h.ORG ORDER BY 2 DESC",
+      "SELECT h.ORG, SUM(h.AMT) FROM H h GROUP BY h.ORG ORDER BY 2 DESC NULLS LAST")),
+    ("no_null_to_place",  # a derived table's column, a window's ORDER BY
+     "SELECT x.N, RANK() OVER (ORDER BY x.N) FROM (SELECT COUNT(*) AS N FROM L l "
+     "GROUP BY l.H_ID) x", "nulls_flipped",
+     "SELECT x.N, RANK() OVER (ORDER BY x.N NULLS FIRST) FROM (SELECT COUNT(*) AS N FROM L l "
+     "GROUP BY l.H_ID) x",
+     ("SELECT x.N, RANK() OVER (ORDER BY x.N) FROM (SELECT MAX(l.QTY) AS N FROM L l "
+      "GROUP BY l.H_ID) x",
+      "SELECT x.N, RANK() OVER (ORDER BY x.N NULLS FIRST) FROM (SELECT MAX(l.QTY) AS N "
+      "FROM L l GROUP BY l.H_ID) x")),
+]
+
+
+@pytest.mark.parametrize(("rule", "gold", "operator", "mutant", "near"), IMPLIED_CASES,
+                         ids=[f"{c[0]}-{k}" for k, c in enumerate(IMPLIED_CASES)])
+def test_implication_rules_prove_their_case_and_not_the_near_one(rule, gold, operator, mutant,
+                                                                 near):
+    found = prove(gold, Mutant(operator, mutant), ORG_FACTS)
+    assert found is not None and found.rule == rule
+    assert prove(near[0], Mutant(operator, near[1]), ORG_FACTS) is None
+
+
+def test_without_the_inherited_column_the_org_filter_is_not_implied():
+    bare = SchemaFacts(ORG_FACTS.not_null, ORG_FACTS.primary_keys, ORG_FACTS.mandatory_parents,
+                       ORG_FACTS.unique_keys, ORG_FACTS.columns)
+    case = IMPLIED_CASES[0]
+    assert prove(case[1], Mutant(case[2], case[3]), bare) is None
+
+
+@pytest.mark.parametrize("gold, mutant", [
+    ("SELECT h.AMT, COUNT(*) FROM H h WHERE h.AMT > 0 GROUP BY ROLLUP (h.AMT) ORDER BY h.AMT",
+     "SELECT h.AMT, COUNT(*) FROM H h WHERE h.AMT > 0 GROUP BY ROLLUP (h.AMT) "
+     "ORDER BY h.AMT NULLS FIRST"),  # the grand-total row's key is NULL
+    ("SELECT ROUND(h.AMT, l.QTY) AS R FROM H h JOIN L l ON l.H_ID = h.ID WHERE h.AMT > 0 "
+     "ORDER BY R", "SELECT ROUND(h.AMT, l.QTY) AS R FROM H h JOIN L l ON l.H_ID = h.ID "
+     "WHERE h.AMT > 0 ORDER BY R NULLS FIRST"),  # NULL decimals give NULL
+    ("SELECT SUM(h.ORG) AS S FROM H h ORDER BY S",
+     "SELECT SUM(h.ORG) AS S FROM H h ORDER BY S NULLS FIRST"),  # one row: see the other rule
+])
+def test_a_key_that_may_be_null_has_its_nulls_placed(gold, mutant):
+    found = prove(gold, Mutant("nulls_flipped", mutant), ORG_FACTS)
+    assert found is None or found.rule != "no_null_to_place"
+
+
+def test_a_cte_named_like_a_table_is_no_table():
+    cte = "WITH L AS (SELECT h.ID, h.ID AS H_ID, 2 AS ORG, h.AMT AS QTY FROM H h) "
+    gold = f"{cte}{JOINED} WHERE h.ORG = 1 AND l.ORG = 1"
+    assert prove(gold, Mutant("conjunct_dropped", f"{cte}{JOINED} WHERE h.ORG = 1"),
+                 ORG_FACTS) is None
+
+
+def test_equalities_chain_only_within_one_type():
+    """`l.ORG = 1` on a text column holds for '1' and '01': it makes l.ORG no number."""
+    textual = SchemaFacts(ORG_FACTS.not_null, ORG_FACTS.primary_keys,
+                          ORG_FACTS.mandatory_parents, ORG_FACTS.unique_keys, ORG_FACTS.columns,
+                          ORG_FACTS.inherited, {**ORG_FACTS.types, ("L", "QTY"): "VARCHAR2"})
+    gold = f"{JOINED} WHERE h.AMT = 1 AND l.QTY = 1 AND h.AMT = l.QTY"
+    assert prove(gold, Mutant("conjunct_dropped", f"{JOINED} WHERE h.AMT = 1 AND l.QTY = 1"),
+                 ORG_FACTS) is not None
+    assert prove(gold, Mutant("conjunct_dropped", f"{JOINED} WHERE h.AMT = 1 AND l.QTY = 1"),
+                 textual) is None
+
+
+ORG_SCHEMA = """
+CREATE TABLE H (ID INTEGER, ORG INTEGER, AMT INTEGER);
+CREATE TABLE L (ID INTEGER, H_ID INTEGER, ORG INTEGER, QTY INTEGER);
+"""
+
+
+@st.composite
+def org_databases(draw):
+    """Headers and lines that keep ORG_FACTS: every line in its header's ORG."""
+    heads = draw(st.lists(st.tuples(st.integers(0, 2), maybe), max_size=5))
+    lines = draw(st.lists(st.tuples(st.integers(0, max(len(heads) - 1, 0)), maybe),
+                          max_size=8 if heads else 0))
+    return ([(k, *r) for k, r in enumerate(heads)],
+            [(k, h, heads[h][0], qty) for k, (h, qty) in enumerate(lines)])
+
+
+ORG_QUERIES = [
+    "SELECT {cols} FROM L l JOIN H h ON h.ID = l.H_ID WHERE h.ORG = 1 AND l.ORG = 1 "
+    "AND l.QTY > 0",
+    "SELECT {cols} FROM L l, H h WHERE l.H_ID = h.ID AND l.ORG = 1 AND h.ORG = 1",
+    "SELECT {cols} FROM H h LEFT JOIN L l ON l.H_ID = h.ID WHERE h.ORG = 1 AND l.ORG = 1",
+    "SELECT {cols} FROM H h LEFT JOIN L l ON l.H_ID = h.ID AND l.ORG = 1 WHERE h.ORG = 1",
+    "SELECT {cols} FROM L l JOIN H h ON h.ID = l.QTY WHERE h.ORG = 1 AND l.ORG = 1",
+    "SELECT {cols} FROM L l LEFT JOIN H h ON h.ID = l.H_ID AND h.ORG = l.ORG",
+    "SELECT {cols} FROM H p JOIN L l ON l.QTY = p.ID LEFT JOIN H h ON h.ID = l.H_ID "
+    "AND h.ORG = l.ORG",
+    "SELECT {cols} FROM H p LEFT JOIN L l ON l.QTY = p.ID LEFT JOIN H h ON h.ID = l.H_ID "
+    "AND h.ORG = l.ORG",
+    "SELECT {cols} FROM L l JOIN H h ON h.ID = l.H_ID WHERE l.ORG = 1 AND h.ORG = 1",
+    "SELECT {cols} FROM H h JOIN L l ON l.H_ID = h.ID JOIN H p ON p.ID = l.QTY "
+    "WHERE h.ORG = 1",
+    "SELECT {cols} FROM H h JOIN L l ON l.H_ID = h.ID WHERE 1 BETWEEN l.QTY AND h.AMT",
+    "SELECT {cols} FROM H h JOIN L l ON l.H_ID = h.ID WHERE h.AMT IS NOT NULL "
+    "AND l.QTY IS NOT NULL AND l.QTY <> h.AMT",
+    "SELECT h.ID FROM H h WHERE h.ORG = 1 AND NOT EXISTS (SELECT 1 FROM L l "
+    "WHERE l.H_ID = h.ID AND l.ORG = 1 AND l.QTY > 1)",
+    "SELECT h.ID FROM H h WHERE h.ORG = 1 AND EXISTS (SELECT 1 FROM L l WHERE l.H_ID = h.ID "
+    "AND l.ORG = 1)",
+    "SELECT h.ID FROM H h WHERE h.ORG = 1 OR NOT EXISTS (SELECT 1 FROM L l "
+    "WHERE l.H_ID = h.ID AND l.ORG = 1)",
+    # ordered: the first column is the first ORDER BY key (its sequence is compared)
+    "SELECT h.AMT * 2 AS A, {cols} FROM H h JOIN L l ON l.H_ID = h.ID WHERE h.AMT > 0 "
+    "ORDER BY A DESC",
+    "SELECT x.N, x.T FROM (SELECT h.ORG AS T, SUM(h.AMT) AS N FROM H h "
+    "WHERE h.AMT IS NOT NULL GROUP BY h.ORG) x ORDER BY x.N, x.T",
+    "SELECT h.AMT + 1, COUNT(*) FROM H h GROUP BY h.AMT + 1 ORDER BY 1",
+    "SELECT x.N, RANK() OVER (ORDER BY x.N DESC) FROM (SELECT MAX(l.QTY) AS N FROM L l "
+    "GROUP BY l.H_ID) x ORDER BY 1",
+]
+ORG_COLUMNS = ["h.ID", "h.ORG", "h.AMT", "l.ID", "l.ORG", "l.QTY"]
+
+
+@settings(max_examples=150)
+@given(org_databases(), st.sampled_from(ORG_QUERIES),
+       st.lists(st.sampled_from(ORG_COLUMNS), min_size=1, max_size=3, unique=True))
+def test_an_implied_mutant_returns_the_gold_result_on_every_database(data, template, cols):
+    gold = template.format(cols=", ".join(cols))
+    proved = [(m, p) for m in neighbours(gold, facts=ORG_FACTS)
+              if (p := prove(gold, m, ORG_FACTS)) is not None]
+    if not proved:
+        return
+    con = duckdb.connect()
+    con.execute(ORG_SCHEMA)
+    for table, rows in zip(("H", "L"), data, strict=True):
+        if rows:
+            con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})",
+                            rows)
+    ordered = "ORDER BY" in gold
+    expected = _result(con, gold, ordered)
+    for mutant, found in proved:
+        assert _result(con, mutant.sql, ordered) == expected, (found.rule, mutant.sql)
+
+
+def test_every_rule_proves_at_least_one_mutant_of_the_random_queries():
+    rules = {p.rule for template in ORG_QUERIES
+             for gold in [template.format(cols="l.ID, h.AMT")]
+             for m in neighbours(gold, facts=ORG_FACTS)
+             if (p := prove(gold, m, ORG_FACTS)) is not None}
+    assert {"implied_conjunct", "equivalent_operands", "outer_side_null_rejected",
+            "no_null_to_place", "parent_matched_on_its_key"} <= rules

@@ -37,11 +37,22 @@ inline view needs no alias (its columns resolve unqualified). The closure of a s
 - `sign_of_sum`: SUM↔AVG compared with 0: same sign (or both NULL);
 - `count_of_distinct_values`: COUNT(x)↔COUNT(DISTINCT x) where the GROUP BY keys and x
   determine the row read: no non-NULL x repeats within a group;
-- `no_null_to_place`: NULLS FIRST↔LAST of an ORDER BY key that is never NULL in the result
-  (a top-level WHERE conjunct rejects its NULLs: `x IS NOT NULL`, `x > 5`, `x LIKE …`);
+- `no_null_to_place`: NULLS FIRST↔LAST of an ORDER BY or window key (through an alias, a
+  position or a derived table's column) that is never NULL on the rows it orders
+  (`predicate_implication.never_null_here`: NOT NULL columns, WHERE's NULL rejection, COUNT,
+  aggregates of such under GROUP BY, null-propagating functions of such);
 - `nvl_of_never_null`: NVL(x, d) → x where x is never NULL (a NOT NULL column no outer join
   extends, COUNT, or MIN/MAX/SUM of one per non-empty group);
-- `never_null_test_dropped`: a conjunct `x IS NOT NULL` dropped where x is never NULL.
+- `never_null_test_dropped`: a conjunct `x IS NOT NULL` dropped where x is never NULL;
+- `implied_conjunct`: a conjunct (or a whole WHERE) dropped that the other conjuncts imply,
+  by the equality classes of `harness.authoring.predicate_implication` (the enclosing
+  query's conjuncts, positive EXISTS, the catalog's inherited columns such as ORG_ID);
+- `equivalent_operands`: AND↔OR where, under the other conjuncts, every equality of both
+  sides compares the same two classes (both sides true together);
+- `outer_side_null_rejected`: JOIN↔LEFT JOIN where WHERE or a later inner join rejects NULL
+  in a column of the joined table;
+- `parent_matched_on_its_key`: JOIN↔LEFT JOIN of a parent on a mandatory foreign key of a
+  never NULL-extended child, plus equalities of columns the child inherits.
 """
 
 from __future__ import annotations
@@ -53,6 +64,14 @@ from functools import lru_cache
 from sqlglot import exp
 
 from harness.authoring.mutants import Mutant, SchemaFacts, never_null, oracle_text, order_target
+from harness.authoring.predicate_implication import (
+    Implication,
+    catalog_table,
+    conjuncts,
+    never_null_here,
+    plain_tables,
+    rejected_columns,
+)
 from harness.sql.parse import SqlParseError, parse_single
 
 Attr = tuple[str, str]  # (alias, column); column "*" stands for the whole row of the alias
@@ -90,6 +109,19 @@ RULES: dict[str, str] = {
     "nvl_of_never_null": "NVL removed around an expression that is never NULL",
     "never_null_test_dropped": "an IS NOT NULL test dropped on an expression that is never "
                                "NULL",
+    "implied_conjunct": "a conjunct (or a whole WHERE) dropped that the remaining conjuncts "
+                        "imply: equalities closed under the enclosing query's conjuncts, "
+                        "positive EXISTS and the catalog's inherited columns (ORG_ID of a "
+                        "document's child rows)",
+    "equivalent_operands": "AND/OR swapped where, under the other conjuncts, every equality "
+                           "of both sides compares the same two classes: both sides are true "
+                           "together",
+    "outer_side_null_rejected": "inner/LEFT JOIN swapped where a WHERE conjunct or a later "
+                                "inner join rejects NULL in a column of the joined table: the "
+                                "NULL-extended rows never survive",
+    "parent_matched_on_its_key": "inner/LEFT JOIN swapped of a parent joined on a mandatory "
+                                 "foreign key (plus equalities of inherited columns) of a "
+                                 "never NULL-extended child: every row finds its match",
 }
 
 
@@ -557,15 +589,17 @@ def _no_null_to_place(gold: exp.Expression, mutant: exp.Expression,
     if not isinstance(gold, exp.Ordered) or not isinstance(gold.parent, exp.Order) or \
             bool(gold.args.get("desc")) != bool(mutant.args.get("desc")):
         return None
-    select = gold.parent.parent
-    if not isinstance(select, exp.Select) or select.args.get("group") or _aggregates(select):
-        return None  # (after grouping, the key is an output, not the filtered column)
-    target = order_target(gold, select)
-    where = select.args.get("where")
-    if isinstance(target, exp.Column) and where is not None and any(
-            _rejects_null_of(c, target) for c in _conjuncts(where.this)):
-        return (f"WHERE keeps {target.sql('oracle')} from being NULL: there is no NULL to "
-                "place first or last")
+    holder = gold.parent.parent
+    if isinstance(holder, exp.Select):
+        select, target = holder, order_target(gold, holder)  # an alias or position: its item
+    elif isinstance(holder, exp.Window) and holder.args.get("order") is gold.parent:
+        select, target = holder.find_ancestor(exp.Select), gold.this
+    else:
+        return None  # (the ORDER BY of a UNION, WITHIN GROUP, ...)
+    if select is not None and never_null_here(target, select, facts):
+        return (f"{target.sql('oracle')} is never NULL on the rows it orders (NOT NULL "
+                "columns, WHERE's NULL rejection, COUNT, or aggregates of such under GROUP "
+                "BY): there is no NULL to place first or last")
     return None
 
 
@@ -707,6 +741,140 @@ def _never_null_test_dropped(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
+def _conjunct_chain_select(node: exp.Expression) -> exp.Select | None:
+    """The SELECT whose fact conjuncts `node` is part of: above it only AND and parentheses
+    up to the WHERE or an inner join's ON."""
+    current, parent = node, node.parent
+    while isinstance(parent, exp.And | exp.Paren):
+        current, parent = parent, parent.parent
+    if isinstance(parent, exp.Where) and isinstance(parent.parent, exp.Select):
+        return parent.parent
+    if isinstance(parent, exp.Join) and current is parent.args.get("on") and \
+            not parent.side and isinstance(parent.parent, exp.Select):
+        return parent.parent
+    return None
+
+
+def _marks(node: exp.Expression) -> bool:
+    return any(c.args.get("join_mark") for c in node.find_all(exp.Column))
+
+
+def _implied_conjunct(gold: exp.Expression, mutant: exp.Expression,
+                      facts: SchemaFacts) -> str | None:
+    if isinstance(gold, exp.Select) and isinstance(mutant, exp.Select) and \
+            gold.args.get("where") is not None and mutant.args.get("where") is None:
+        without = gold.copy()
+        without.set("where", None)
+        if without != mutant:
+            return None
+        select, dropped, skip = gold, gold.args["where"].this, gold.args["where"]
+    elif isinstance(gold, exp.And) and mutant in (gold.this, gold.expression):
+        dropped = (gold.expression if mutant == gold.this else gold.this).unnest()
+        select, skip = _conjunct_chain_select(gold), dropped
+    else:
+        return None
+    if select is None or _marks(dropped):
+        return None
+    if Implication(select, facts, skip=skip).implies(dropped, select):
+        return (f"the other conjuncts imply {dropped.sql('oracle')} (equalities, the "
+                "enclosing query's conjuncts, positive EXISTS and the catalog's inherited "
+                "columns)")
+    return None
+
+
+def _equivalent_operands(gold: exp.Expression, mutant: exp.Expression,
+                         facts: SchemaFacts) -> str | None:
+    """`A AND B` ↔ `A OR B` keeps the rows when, on every row the other conjuncts keep, A and
+    B are both true or both not: every equality of A and B compares the same two classes."""
+    if {type(gold), type(mutant)} != {exp.And, exp.Or} or gold.this != mutant.this or \
+            gold.expression != mutant.expression:
+        return None
+    select = _conjunct_chain_select(gold)
+    if select is None or _marks(gold):
+        return None
+    atoms = conjuncts(gold.this) + conjuncts(gold.expression)
+    if Implication(select, facts, skip=gold).same_truth(atoms, select):
+        return (f"under the other conjuncts, {gold.this.sql('oracle')} and "
+                f"{gold.expression.sql('oracle')} compare the same values: both true or both "
+                "not")
+    return None
+
+
+def _outer_side_null_rejected(gold: exp.Expression, mutant: exp.Expression,
+                              facts: SchemaFacts) -> str | None:
+    """JOIN ↔ LEFT JOIN of table B gives the same rows when a WHERE conjunct, or the ON of an
+    inner join after it, is never true for a NULL column of B: the rows LEFT JOIN adds (B
+    all NULL) are always dropped again."""
+    if not isinstance(gold, exp.Join) or not isinstance(mutant, exp.Join) or \
+            {gold.side or "", mutant.side or ""} != {"", "LEFT"}:
+        return None
+    swapped = gold.copy()
+    swapped.set("side", mutant.args.get("side"))
+    swapped.set("kind", mutant.args.get("kind"))
+    select = gold.parent
+    if swapped != mutant or not isinstance(select, exp.Select) or _marks(select):
+        return None
+    joins = select.args.get("joins") or []
+    if any(j.side in ("RIGHT", "FULL") for j in joins):
+        return None
+    position = next(i for i, j in enumerate(joins) if j is gold)
+    alias = gold.this.alias_or_name.upper()
+    where = select.args.get("where")
+    later = [c for j in joins[position + 1:] if not j.side
+             for c in conjuncts(j.args.get("on"))]
+    for conjunct in conjuncts(where.this if where else None) + later:
+        if any(c.table and c.table.upper() == alias for c in rejected_columns(conjunct)):
+            return (f"{conjunct.sql('oracle')} is never true when {alias}'s columns are NULL: "
+                    "the rows an outer join adds are dropped")
+    return None
+
+
+def _parent_matched_on_its_key(gold: exp.Expression, mutant: exp.Expression,
+                               facts: SchemaFacts) -> str | None:
+    """JOIN ↔ LEFT JOIN of a parent table P whose ON is a mandatory foreign key of an earlier,
+    never NULL-extended table C (`P.key = C.fk`, the fk NOT NULL), plus only equalities of
+    columns C inherits from P (`P.ORG_ID = C.ORG_ID`): every C row finds its parent row, and
+    that row satisfies the ON, so no row is ever NULL-extended."""
+    if not isinstance(gold, exp.Join) or not isinstance(mutant, exp.Join) or \
+            {gold.side or "", mutant.side or ""} != {"", "LEFT"} or \
+            not isinstance(gold.this, exp.Table) or not isinstance(gold.parent, exp.Select):
+        return None
+    swapped = gold.copy()
+    swapped.set("side", mutant.args.get("side"))
+    swapped.set("kind", mutant.args.get("kind"))
+    select, parent = gold.parent, gold.this.alias_or_name.upper()
+    if swapped != mutant or _marks(select):
+        return None
+    pairs: dict[str, set[tuple[str, str]]] = {}  # child alias -> {(child col, parent col)}
+    for conjunct in conjuncts(gold.args.get("on")):
+        sides = (conjunct.this, conjunct.expression) if isinstance(conjunct, exp.EQ) else ()
+        if len(sides) != 2 or not all(isinstance(c, exp.Column) and c.table for c in sides):
+            return None
+        child, own = sorted(sides, key=lambda c: c.table.upper() == parent)
+        if own.table.upper() != parent or child.table.upper() == parent:
+            return None
+        pairs.setdefault(child.table.upper(), set()).add((child.name.upper(),
+                                                          own.name.upper()))
+    if len(pairs) != 1:
+        return None
+    (child, matched), = pairs.items()
+    child_table = plain_tables(select, facts).get(child)  # never NULL-extended
+    parent_table = gold.this.name.upper()
+    if child_table is None or not catalog_table(gold.this, facts):
+        return None
+    for (table, columns), (ref, ref_columns) in facts.mandatory_parents.items():
+        key = set(zip(columns, ref_columns, strict=True))
+        if table != child_table or ref != parent_table or not key <= matched:
+            continue
+        inherited = {(c, c) for rule in facts.inherited.get((table, ref), ())
+                     if (rule[0], rule[1]) == (columns, ref_columns) for c in rule[2]}
+        if matched - key <= inherited:
+            return (f"every {child} row finds its {parent} row through a mandatory foreign "
+                    "key, and that row meets the rest of the ON (inherited columns): nothing "
+                    "is NULL-extended")
+    return None
+
+
 _RULES_BY_OPERATOR = {
     "distinct_toggled": (("distinct_over_unique_rows", _distinct_over_unique_rows),),
     "aggregate_swapped": (("single_row_groups", _single_row_groups),
@@ -720,7 +888,12 @@ _RULES_BY_OPERATOR = {
     "ranking_swapped": (("ranking_without_ties", _ranking_without_ties),
                         ("top_rank_filter", _top_rank_filter)),
     "nvl_moved": (("nvl_of_never_null", _nvl_of_never_null),),
-    "conjunct_dropped": (("never_null_test_dropped", _never_null_test_dropped),),
+    "conjunct_dropped": (("never_null_test_dropped", _never_null_test_dropped),
+                         ("implied_conjunct", _implied_conjunct)),
+    "where_dropped": (("implied_conjunct", _implied_conjunct),),
+    "and_or_swapped": (("equivalent_operands", _equivalent_operands),),
+    "join_kind_swapped": (("outer_side_null_rejected", _outer_side_null_rejected),
+                          ("parent_matched_on_its_key", _parent_matched_on_its_key)),
 }
 
 
@@ -737,8 +910,8 @@ def prove(gold_sql: str, mutant: Mutant, facts: SchemaFacts) -> Proof | None:
     """A proof that `mutant` means what `gold_sql` means on every database `facts` allow,
     or None (no rule applies, or either text does not parse)."""
     rules = _RULES_BY_OPERATOR.get(mutant.operator)
-    if not rules or (mutant.operator == "conjunct_dropped" and "NULL" not in gold_sql.upper()):
-        return None  # (the one rule for a dropped conjunct needs an IS NOT NULL in the gold)
+    if not rules:
+        return None
     gold = _printed_tree(gold_sql)
     try:
         changed = parse_single(mutant.sql)

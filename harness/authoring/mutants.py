@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from harness.inputs.catalog import Catalog
 
 Replacement = exp.Expression | None  # None: the node is removed
+Inheritance = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 Variants = Callable[[exp.Expression, "SchemaFacts"], list[Replacement]]
 
 _PREDICATES = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Like, exp.ILike,
@@ -60,8 +61,11 @@ class SchemaFacts:
     cannot change a result (and by `harness.authoring.mutant_equivalence` to prove survivors
     equivalent): NOT NULL columns, primary keys, every key that determines a row (the primary
     key and the declared unique keys), each table's columns, and foreign keys whose columns are
-    all NOT NULL (every child row has its parent), and the version key of each date-tracked
-    table (unique at one date). Names are upper case. Empty: no pruning."""
+    all NOT NULL (every child row has its parent), the version key of each date-tracked
+    table (unique at one date), the columns a child row shares with the parent row its
+    foreign key names (catalog `same:`, kept where both columns are NOT NULL), and each
+    column's Oracle base type (equalities are only chained within one type).
+    Names are upper case. Empty: no pruning."""
 
     not_null: frozenset[tuple[str, str]] = frozenset()
     primary_keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -72,6 +76,10 @@ class SchemaFacts:
     columns: Mapping[str, frozenset[str]] = field(default_factory=dict)
     # table -> (key, start column, end column) of a date-tracked table (catalog `date_tracked`)
     date_tracked: Mapping[str, tuple[tuple[str, ...], str, str]] = field(default_factory=dict)
+    # (child table, parent table) -> ((child columns, parent columns, shared columns), ...)
+    inherited: Mapping[tuple[str, str], tuple[Inheritance, ...]] = field(default_factory=dict)
+    # (table, column) -> the Oracle base type (NUMBER, VARCHAR2, DATE, ...)
+    types: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> SchemaFacts:
@@ -92,10 +100,22 @@ class SchemaFacts:
             for t in catalog.tables.values()}
         columns = {t.name.upper(): frozenset(c.name.upper() for c in t.columns)
                    for t in catalog.tables.values()}
+        inherited: dict[tuple[str, str], tuple[Inheritance, ...]] = {}
+        for table, fk in catalog.join_edges():
+            child, parent = table.upper(), fk.references.upper()
+            shared = tuple(c.upper() for c in fk.same if (child, c.upper()) in not_null
+                           and (parent, c.upper()) in not_null)
+            if shared:
+                inherited[(child, parent)] = (*inherited.get((child, parent), ()), (
+                    tuple(c.upper() for c in fk.columns),
+                    tuple(c.upper() for c in fk.ref_columns), shared))
+        types = {(t.name.upper(), c.name.upper()): c.type.base for t in catalog.tables.values()
+                 for c in t.columns}
         tracked = {t.name.upper(): (tuple(k.upper() for k in t.date_tracked.key),
                                     t.date_tracked.start.upper(), t.date_tracked.end.upper())
                    for t in catalog.tables.values() if t.date_tracked}
-        return cls(not_null, keys, parents, unique, columns, tracked)
+        return cls(not_null, keys, parents, unique, columns, date_tracked=tracked,
+                   inherited=inherited, types=types)
 
 
 def _scope_tables(select: exp.Select) -> dict[str, tuple[str, bool]]:

@@ -143,11 +143,20 @@ class Column(_Strict):
 
 
 class ForeignKey(_Strict):
-    """A join edge: `columns` of this table reference `ref_columns` of `references`."""
+    """A join edge: `columns` of this table reference `ref_columns` of `references`.
+
+    `same` names columns a child row shares with the parent row it references, an invariant
+    of EBS rather than a constraint of the database: under Multiple Organizations a line,
+    shipment, distribution, payment schedule, payment or application lives in the operating
+    unit of its document (`same: [ORG_ID]`), and a shipment's PO_HEADER_ID is its line's.
+    Only a key that names one parent row (ref_columns its primary or a unique key) may carry
+    it; tests/test_catalog_invariants.py checks each one on every built instance, and the
+    mutant prover (harness.authoring.mutant_equivalence) reasons with them."""
 
     columns: list[str] = Field(min_length=1)
     references: str = Field(pattern=f"^{_IDENT}$")
     ref_columns: list[str] = Field(min_length=1)
+    same: list[str] = []
     description: str = ""
 
 
@@ -469,6 +478,16 @@ def _cross_check(catalog: Catalog, lines_by_file: dict[Path, dict]) -> None:
                     if c not in target.column_names:
                         fail(f"foreign key references unknown column {fk.references}.{c}"
                              f"{_did_you_mean(c, target.column_names)}", (*loc, "ref_columns", k))
+                keys = [target.primary_key, *(u.columns for u in target.unique_keys)]
+                if fk.same and sorted(fk.ref_columns) not in [sorted(k) for k in keys]:
+                    fail(f"same: needs ref_columns to be a primary or unique key of "
+                         f"{fk.references} (one parent row), got {fk.ref_columns}",
+                         (*loc, "same"))
+                for k, c in enumerate(fk.same):
+                    if c not in names or c not in target.column_names or c in fk.columns:
+                        fail(f"same: column {c} must be a column of both {table.name} and "
+                             f"{fk.references}, other than the key's own columns",
+                             (*loc, "same", k))
         for si, syn in enumerate(module.synonyms):
             table, _, column = syn.maps_to.partition(".")
             loc = ("synonyms", si, "maps_to")
