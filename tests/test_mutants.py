@@ -411,3 +411,16 @@ def test_stats_reports_the_score_of_each_file(tmp_path, monkeypatch, capsys):
     assert "mutation score:" in out and "killed of" in out
     # the fake backend's results depend on the SQL's length: same-length mutants survive
     assert code == (1 if "survivor [" in out else 0)
+
+
+def test_an_and_swapped_inside_a_chain_keeps_its_meaning_when_printed():
+    """`a AND b AND c` with its first AND swapped is `(a OR b) AND c`; without parentheses
+    the printed mutant would read `a OR (b AND c)`, a different neighbour."""
+    sql = ("SELECT 1 FROM ap_invoices_all i WHERE i.org_id = 204 AND i.vendor_id = 5 "
+           "AND i.invoice_amount > 10")
+    swapped = {m.sql for m in neighbours(sql) if m.operator == "and_or_swapped"}
+    assert swapped == {
+        "SELECT 1 FROM ap_invoices_all i WHERE i.org_id = 204 AND i.vendor_id = 5 "
+        "OR i.invoice_amount > 10",
+        "SELECT 1 FROM ap_invoices_all i WHERE (i.org_id = 204 OR i.vendor_id = 5) "
+        "AND i.invoice_amount > 10"}

@@ -200,7 +200,12 @@ def _flipped(kinds: tuple[type, ...]) -> Variants:
     def variants(node: exp.Expression, facts: SchemaFacts) -> list[Replacement]:
         if type(node) not in kinds:
             return []
-        return [_FLIPS[type(node)](this=node.this.copy(), expression=node.expression.copy())]
+        flipped = _FLIPS[type(node)](this=node.this.copy(), expression=node.expression.copy())
+        if isinstance(flipped, exp.Or) and isinstance(node.parent, exp.And | exp.Not):
+            # `a AND b AND c` with its first AND swapped means `(a OR b) AND c`: printed
+            # without parentheses it would read `a OR (b AND c)`, another mutant
+            flipped = exp.Paren(this=flipped)
+        return [flipped]
     return variants
 
 
