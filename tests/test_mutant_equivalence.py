@@ -338,6 +338,11 @@ IMPLIED_CASES = [
      f"{JOINED} WHERE h.ORG = 1 AND l.ORG = 1", "and_or_swapped",
      f"{JOINED} WHERE h.ORG = 1 OR l.ORG = 1",
      (f"{JOINED} WHERE h.ORG = 1 AND l.QTY = 1", f"{JOINED} WHERE h.ORG = 1 OR l.QTY = 1")),
+    ("equivalent_operands",  # the swap inside a chain, printed in parentheses
+     f"{JOINED} WHERE h.ORG = 1 AND l.ORG = 1 AND h.AMT > 0", "and_or_swapped",
+     f"{JOINED} WHERE (h.ORG = 1 OR l.ORG = 1) AND h.AMT > 0",
+     (f"{JOINED} WHERE h.ORG = 1 AND l.QTY = 1 AND h.AMT > 0",
+      f"{JOINED} WHERE (h.ORG = 1 OR l.QTY = 1) AND h.AMT > 0")),
     ("outer_side_null_rejected",  # WHERE rejects the NULL-extended rows
      "SELECT h.ID, l.QTY FROM H h JOIN L l ON l.H_ID = h.ID WHERE l.QTY BETWEEN 0 AND 9",
      "join_kind_swapped",

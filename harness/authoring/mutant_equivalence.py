@@ -922,6 +922,8 @@ def prove(gold_sql: str, mutant: Mutant, facts: SchemaFacts) -> Proof | None:
     site = edit_site(gold, changed)
     if site is None:
         return None
+    if isinstance(site[1], exp.Paren) and not isinstance(site[0], exp.Paren):
+        site = (site[0], site[1].this)  # the parentheses a swap inside a chain is printed in
     for rule, check in rules:
         reason = check(*site, facts)
         if reason is not None:
