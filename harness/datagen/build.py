@@ -24,9 +24,15 @@ from harness.datagen import (  # noqa: F401  (importing a module registers its g
 )
 from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
+from harness.datagen.group_totals import place_group_totals, recipe_having_targets
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
-from harness.datagen.targeted import place_targets, recipe_targets
+from harness.datagen.targeted import (
+    place_block_targets,
+    place_targets,
+    recipe_block_targets,
+    recipe_targets,
+)
 from harness.datagen.twins import place_twins
 from harness.inputs.catalog import Catalog, Table
 
@@ -113,9 +119,22 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     if shape.rows_per_value:
         place_targets(ctx, tables, recipe_targets(catalog, shape.paths()),
                       shape.rows_per_value, frozenset(shape.frozen), frozenset(shape.bounded))
+        if shape.blocks:
+            # then inside each gold's block: rows that pass the gold's other conditions
+            place_block_targets(ctx, tables, recipe_block_targets(catalog, shape.paths()),
+                                frozenset(shape.frozen), frozenset(shape.bounded))
+    twinned: dict[str, set[int]] = {}
     if recipe.twins.documents and recipe.twins.applies_to(recipe.index_of(seed)):
-        # last: a twin copies its original's final values, targeted ones included
-        place_twins(ctx, tables, recipe.twins)
+        # a twin copies its original's final values, targeted ones included
+        before = {t: len(next(iter(cols.values()))) for t, cols in tables.items()}
+        twinned = place_twins(ctx, tables, recipe.twins)
+        for t, cols in tables.items():
+            twinned.setdefault(t, set()).update(range(before[t],
+                                                      len(next(iter(cols.values())))))
+    if shape.rows_per_value and shape.group_totals:
+        # last: a group's total is read off the final rows; twins stay exact copies
+        place_group_totals(ctx, tables, recipe_having_targets(catalog, shape.paths()),
+                           frozenset(shape.frozen), twinned)
     return tables
 
 

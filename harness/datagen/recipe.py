@@ -236,6 +236,8 @@ class TargetedRows(_Strict):
     rows_per_value: int = Field(default=0, ge=0)  # rows set to each of c - 1, c, c + 1
     frozen: list[str] = []  # TABLE.COLUMN (or TABLE.*) facts depend on: never overwritten
     bounded: list[str] = []  # TABLE.COLUMN whose [min, max] is a fact: values stay inside
+    group_totals: bool = False  # HAVING SUM thresholds: group totals on c - 1, c, c + 1
+    blocks: bool = False  # c - 1, c, c + 1 also on rows that pass the gold's other conditions
 
     def paths(self) -> list[Path]:
         """The golden files, resolved against the repository root."""

@@ -17,8 +17,9 @@ import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from harness.datagen.build import build_instance
+from harness.datagen.group_totals import having_fingerprint, recipe_having_targets
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
-from harness.datagen.targeted import recipe_targets, targets_fingerprint
+from harness.datagen.targeted import recipe_block_targets, recipe_targets, targets_fingerprint
 from harness.inputs import catalog as catalog_module
 from harness.inputs.catalog import Catalog, load_catalog
 from harness.io.cache_dir import cache_root
@@ -58,6 +59,9 @@ def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
     text = f"{catalog.fingerprint}\0{recipe.fingerprint()}\0{seed}\0{generator_version()}"
     if recipe.targeted.rows_per_value:
         text += "\0" + targets_fingerprint(recipe_targets(catalog, recipe.targeted.paths()))
+        golden = recipe.targeted.paths()
+        text += "\0" + having_fingerprint(recipe_having_targets(catalog, golden))
+        text += "\0" + "\n".join(b.key() for b in recipe_block_targets(catalog, golden))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

@@ -151,13 +151,19 @@ def targets_of(sql: str, catalog: Catalog) -> set[Target]:
 def gold_targets(paths: Sequence[Path], catalog: Catalog) -> tuple[Target, ...]:
     """Every target of the answerable golds in the JSONL files `paths`, sorted."""
     found: set[Target] = set()
+    for sql in _gold_sqls(paths):
+        found |= targets_of(sql, catalog)
+    return tuple(sorted(found, key=lambda t: (t.table, t.column, str(t.value))))
+
+
+def _gold_sqls(paths: Sequence[Path]) -> Iterable[str]:
+    """The gold SQL of every answerable entry of the JSONL files `paths`."""
     for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 entry = json.loads(line)
                 if entry.get("kind", "answerable") == "answerable" and entry.get("sql_gold"):
-                    found |= targets_of(entry["sql_gold"], catalog)
-    return tuple(sorted(found, key=lambda t: (t.table, t.column, str(t.value))))
+                    yield entry["sql_gold"]
 
 
 _TARGETS: dict[tuple, tuple[Target, ...]] = {}
@@ -210,14 +216,17 @@ def _partner(table: Table, column: str) -> str | None:
 
 def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
                   targets: Sequence[Target], rows_per_value: int,
-                  frozen: frozenset[str], bounds: frozenset[str] = frozenset()) -> None:
+                  frozen: frozenset[str], bounds: frozenset[str] = frozenset(),
+                  within: np.ndarray | None = None) -> None:
     """Overwrite, per target, `rows_per_value` random rows of its column with c - 1, c and
     c + 1 each (in place). Targets on keys or frozen columns are skipped, and so are dates
     past the year 3000 (the end of time stays the only far date). In a column of `bounds`
     (the span of main dates, ties at extremes) a value outside its present [min, max] is
     skipped too. Rows holding NULL, the min or the max are never chosen, nor rows on a
     calendar edge's day in a column that holds every edge in every unit, so NULL, edge and
-    extreme facts stay; a column's few free rows are shared among its targets."""
+    extreme facts stay; a column's few free rows are shared among its targets. With `within`
+    (a mask of the target table's rows), only those rows are chosen, and a value one of them
+    holds already is not placed again."""
     edges = np.array(ctx.edges, dtype="datetime64[us]")
     # slots (a target's c - 1, c, c + 1) still to fill per column: a column with few free
     # rows (the few cancelled invoices) shares them among its targets instead of giving
@@ -249,6 +258,8 @@ def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
             complete = bounded or _holds_every_edge(table, cols, days, null, edges)
             kept = edges if complete else _target_days(targets, target)
             movable &= ~np.isin(days, kept.astype("datetime64[D]"))
+        if within is not None:
+            movable &= within
         rng = ctx.rng(f"{target.key()}:targeted")
         partner = _partner(table, target.column)
         if partner is not None and f"{table.name}.{partner}" in frozen:
@@ -264,7 +275,8 @@ def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
                 new = target.value + delta
                 if data.dtype.kind in "iu" and new != int(new):
                     continue
-            if bounded and not low <= new <= high:
+            if bounded and not low <= new <= high or (
+                    within is not None and (data[within] == new).any()):
                 continue
             free = np.flatnonzero(movable)
             if not len(free):
@@ -301,3 +313,111 @@ def _move_partner(ctx: GenContext, cols: dict[str, np.ndarray], column: str, par
     step = shift[np.isin(rows, moved)]
     if np.issubdtype(other.dtype, np.datetime64) and len(moved):
         other[moved] = other[moved] + step.astype(other.dtype.str.replace("M8", "m8"))
+
+
+@dataclass(frozen=True, order=True)
+class BlockTarget:
+    """A target seen inside the gold's query block: `probe` lists the keys (K0, …) of the
+    target table's rows that pass every other condition of the block's WHERE, so the values
+    c - 1, c and c + 1 land on rows the gold reads (a random row seldom passes a gold's
+    narrow filter: an expense report of unit 204)."""
+
+    target: Target
+    probe: str
+
+    def key(self) -> str:
+        return f"{self.target.key()}:{self.probe}"
+
+
+def _reads(node: exp.Expression, alias: str, column: str, single: bool) -> bool:
+    return any(c.name.upper() == column and (c.table.upper() == alias
+                                             or (not c.table and single))
+               for c in node.find_all(exp.Column))
+
+
+def _outer(node: exp.Expression, select: exp.Select, aliases: dict[str, str]) -> bool:
+    """Whether `node` reads a column of a query around the block (a correlated condition)."""
+    return any(c.table and c.table.upper() not in aliases
+               and c.find_ancestor(exp.Select) is select for c in node.find_all(exp.Column))
+
+
+def block_targets(sql: str, catalog: Catalog) -> set[BlockTarget]:
+    """The targets of one gold with their block probes (`BlockTarget`): per SELECT block and
+    per comparison of one of its own tables' columns with a constant, the block's WHERE
+    without the conditions that read that column or an outer query's columns."""
+    from harness.datagen.probe import block_tables, key_items, probe_sql
+    from harness.sql.parse import SqlParseError, parse_single
+
+    try:
+        tree = parse_single(sql)
+    except SqlParseError:
+        return set()
+    out = set()
+    for select in tree.find_all(exp.Select):
+        aliases = block_tables(select, catalog)
+        if not aliases or select.args.get("from_") is None:
+            continue
+        single = len(aliases) == 1
+        where = select.args.get("where")
+        conjuncts = list(where.this.flatten()) if where is not None and isinstance(
+            where.this, exp.And) else ([where.this] if where is not None else [])
+        for column, value in _pairs(select):
+            if column.find_ancestor(exp.Select) is not select:
+                continue
+            alias = column.table.upper() or (next(iter(aliases)) if single else "")
+            table = aliases.get(alias)
+            name = column.name.upper()
+            if table is None or name not in catalog.tables[table].column_names:
+                continue
+            kept = [c for c in conjuncts if not _reads(c, alias, name, single)
+                    and not _outer(c, select, aliases)]
+            condition = exp.and_(*kept) if kept else None
+            probe = probe_sql(select, key_items(alias, catalog.tables[table].primary_key),
+                              condition)
+            out.add(BlockTarget(Target(table, name, value), probe))
+    return out
+
+
+def gold_block_targets(paths: Sequence[Path], catalog: Catalog) -> tuple[BlockTarget, ...]:
+    """Every block target of the answerable golds in the JSONL files `paths`, sorted."""
+    found: set[BlockTarget] = set()
+    for sql in _gold_sqls(paths):
+        found |= block_targets(sql, catalog)
+    return tuple(sorted(found, key=BlockTarget.key))
+
+
+_BLOCKS: dict[tuple, tuple[BlockTarget, ...]] = {}
+
+
+def recipe_block_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[BlockTarget, ...]:
+    """`gold_block_targets` of the golden files that exist, computed once per file version."""
+    paths = tuple(p for p in golden if p.is_file())
+    key = (paths, tuple(p.stat().st_mtime_ns for p in paths), catalog.fingerprint)
+    if key not in _BLOCKS:
+        _BLOCKS[key] = gold_block_targets(paths, catalog)
+    return _BLOCKS[key]
+
+
+def place_block_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                        targets: Sequence[BlockTarget], frozen: frozenset[str],
+                        bounds: frozenset[str] = frozenset()) -> None:
+    """`place_targets` again, one row per value, among the rows each block target's probe
+    returns (in place); a probe that cannot run places nothing."""
+    from harness.datagen.probe import Prober, row_positions
+
+    prober = Prober(ctx.catalog, tables)
+    try:
+        for block in targets:
+            table = ctx.catalog.tables[block.target.table]
+            if not _free(table, block.target.column, frozen):
+                continue
+            rows = prober.run(block.probe)
+            if rows is None or rows.empty:
+                continue
+            cols = tables[block.target.table]
+            within = np.zeros(len(cols[block.target.column]), dtype=bool)
+            within[[p for p in row_positions(cols, table.primary_key, rows)
+                    if p is not None]] = True
+            place_targets(ctx, tables, [block.target], 1, frozen, bounds, within)
+    finally:
+        prober.close()

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from harness.datagen.targeted import Target, gold_targets, targets_of
+from harness.datagen.targeted import Target, block_targets, gold_targets, targets_of
 
 
 def test_constants_resolve_through_aliases_wrappers_and_between(catalog):
@@ -152,3 +152,32 @@ def test_contingent_workers_have_jobs_and_accounts_and_some_assignments_no_super
             "COUNT(*) FILTER (WHERE PRIMARY_FLAG = 'N' AND SUPERVISOR_ID IS NULL) "
             "FROM PER_ALL_ASSIGNMENTS_F").fetchone()
         assert jobs and accounts and unsupervised
+
+
+def test_block_targets_keep_the_blocks_other_conditions(catalog):
+    sql = ("SELECT s.SEGMENT1 FROM AP_SUPPLIERS s WHERE EXISTS (SELECT 1 FROM AP_INVOICES_ALL i "
+           "WHERE i.VENDOR_ID = s.VENDOR_ID AND i.ORG_ID = 204 AND i.INVOICE_DATE >= "
+           "DATE '2025-01-01') AND s.CREATION_DATE < DATE '2024-01-01'")
+    found = {(b.target.table, b.target.column, b.target.value): b.probe
+             for b in block_targets(sql, catalog)}
+    invoices = found[("AP_INVOICES_ALL", "INVOICE_DATE", dt.date(2025, 1, 1))]
+    # the subquery's own condition stays; the one on the target column and the correlated
+    # one (s is the outer query's) go
+    assert "ORG_ID = 204" in invoices
+    assert "INVOICE_DATE" not in invoices.split("WHERE")[1]
+    assert "VENDOR_ID" not in invoices.split("WHERE")[1]
+    suppliers = found[("AP_SUPPLIERS", "CREATION_DATE", dt.date(2024, 1, 1))]
+    # the outer block's probe lists supplier keys and keeps the EXISTS
+    assert "AS K0" in suppliers and "EXISTS" in suppliers
+    assert "CREATION_DATE" not in suppliers.split("WHERE")[1]
+
+
+@pytest.mark.parametrize("day", [dt.date(2024, 12, 31), dt.date(2025, 1, 1),
+                                 dt.date(2025, 1, 2)])
+def test_a_narrow_gold_filter_gets_rows_on_its_dates(connections, day):
+    # ap-033 asks for unit 204's expense reports of 2025: random targeted rows seldom were
+    # expense reports of 204, so `> DATE '2025-01-01'` and the day shifted by one survived
+    found = [con.execute("SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE ORG_ID = 204 AND "
+                         "INVOICE_TYPE_LOOKUP_CODE = 'EXPENSE REPORT' AND INVOICE_DATE = ?",
+                         [day]).fetchone()[0] for con in connections]
+    assert max(found) >= 1, found

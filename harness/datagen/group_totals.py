@@ -1,0 +1,267 @@
+"""Group totals on HAVING thresholds: for each gold `HAVING SUM(x) op c`, groups whose total is
+exactly c - 1, c and c + 1, so `>` vs `>=` and a threshold ±1 return another result.
+
+Targeted rows (targeted.py) put single values on a constant; a HAVING constant is compared
+with a group's total, which random data lands on almost never. `having_targets` reads each
+shipped gold (sqlglot) for comparisons of `SUM(arg)` with a number in a HAVING clause, where
+`arg` is a column of one table of the query, possibly inside `NVL(col, …)`/`COALESCE(col, …)`
+(the *lever*). `place_group_totals` runs a *probe* of the gold's query block on the generated
+columns (the block's FROM and WHERE, translated as scoring translates, on an in-memory DuckDB):
+one output row per joined row with the lever table's primary key, the GROUP BY expressions, the
+summed value and the lever. It then picks, per target total, the group whose total is nearest,
+and moves the lever of one of its rows by the difference, so the group's total lands on it.
+
+What keeps the data true: only free columns are moved (targeted._free: no key, no frozen
+column, so a sum a data fact ties to other rows is never a lever: those thresholds are left
+alone, and docs/test-suite-data.md lists them); a lever the block's WHERE or join conditions
+read is left alone (moving it could move the row out of the block); the row moved is one the
+probe holds once (a row a join fans out would move several groups), whose lever is not NULL,
+not the column's minimum or maximum, not a constant another gold compares the column with and
+not part of a twin; a column without negative values gets none, and a new value keeps the
+column's scale and precision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlglot import exp
+
+from harness.datagen.context import GenContext
+from harness.datagen.generic import is_null
+from harness.datagen.probe import Prober, block_tables, key_items, probe_sql, row_positions
+from harness.datagen.targeted import _free, recipe_targets
+from harness.inputs.catalog import Catalog
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
+_OFFSETS = (-1, 0, 1)  # the totals placed around each threshold c: c - 1, c, c + 1
+
+
+@dataclass(frozen=True, order=True)
+class HavingTarget:
+    """A threshold `value` a gold compares `SUM(…table.column…)` with in a HAVING clause;
+    `probe` is the Oracle query that lists the block's joined rows (module docstring)."""
+
+    table: str
+    column: str
+    value: float
+    probe: str
+
+    def key(self) -> str:
+        return f"HAVING SUM({self.table}.{self.column})={self.value}:{self.probe}"
+
+
+def _number(node: exp.Expression) -> float | None:
+    sign = 1
+    while isinstance(node, exp.Neg | exp.Paren):
+        sign = -sign if isinstance(node, exp.Neg) else sign
+        node = node.this
+    if isinstance(node, exp.Literal) and not node.is_string:
+        try:
+            return sign * float(node.this)
+        except ValueError:
+            return None
+    return None
+
+
+def _lever(arg: exp.Expression) -> exp.Column | None:
+    """The column a summed argument moves with one for one: the column itself, or the first
+    argument of NVL/COALESCE (where that is not NULL)."""
+    while isinstance(arg, exp.Paren | exp.Coalesce | exp.Anonymous):
+        if isinstance(arg, exp.Anonymous) and arg.name.upper() != "NVL":
+            return None
+        arg = arg.this if not isinstance(arg, exp.Anonymous) else arg.expressions[0]
+    return arg if isinstance(arg, exp.Column) else None
+
+
+def _thresholds(having: exp.Expression) -> list[tuple[exp.Sum, float]]:
+    """(SUM node, constant) for each comparison of a SUM with a number in `having`."""
+    out = []
+    for node in having.walk():
+        if isinstance(node, _COMPARISONS):
+            for side, other in ((node.this, node.expression), (node.expression, node.this)):
+                value = _number(other)
+                inner = side.unnest() if isinstance(side, exp.Paren) else side
+                if value is not None and isinstance(inner, exp.Sum) and not inner.args.get(
+                        "distinct") and not isinstance(inner.this, exp.Distinct):
+                    out.append((inner, value))
+    return out
+
+
+def _conditions_read(select: exp.Select, table_alias: str, column: str,
+                     aliases: dict[str, str]) -> bool:
+    """Whether the block's WHERE or join conditions read `alias.column`."""
+    places = [select.args.get("where")] + [j.args.get("on") for j in select.args.get("joins")
+                                           or []]
+    for place in places:
+        for col in (place.find_all(exp.Column) if place is not None else ()):
+            qualifier = col.table.upper()
+            if col.name.upper() == column and (qualifier == table_alias or (
+                    not qualifier and len(set(aliases.values())) == 1)):
+                return True
+    return False
+
+
+def having_targets(sql: str, catalog: Catalog) -> set[HavingTarget]:
+    """The HAVING thresholds of one gold whose SUM has a lever column (module docstring)."""
+    from harness.sql.parse import SqlParseError, parse_single
+
+    try:
+        tree = parse_single(sql)
+    except SqlParseError:
+        return set()
+    out = set()
+    for select in tree.find_all(exp.Select):
+        having = select.args.get("having")
+        if having is None:
+            continue
+        aliases = block_tables(select, catalog)
+        for total, value in _thresholds(having):
+            lever = _lever(total.this)
+            if lever is None:
+                continue
+            qualifier = lever.table.upper() or (
+                next(iter(aliases)) if len(set(aliases.values())) == 1 else "")
+            table = aliases.get(qualifier)
+            column = lever.name.upper()
+            if (table is None or column not in catalog.tables[table].column_names
+                    or _conditions_read(select, qualifier, column, aliases)):
+                continue
+            out.add(HavingTarget(table, column, value,
+                                 _probe(select, qualifier, catalog.tables[table].primary_key,
+                                        total.this, lever)))
+    return out
+
+
+def _probe(select: exp.Select, alias: str, key: Sequence[str], summed: exp.Expression,
+           lever: exp.Column) -> str:
+    """The block's joined rows: lever table key K0…, group expressions G0…, summed value V,
+    lever L (Oracle text)."""
+    group = select.args.get("group")
+    items = key_items(alias, key) + [exp.alias_(g.copy(), f"G{i}") for i, g in
+                                     enumerate(group.expressions if group else [])]
+    items += [exp.alias_(summed.copy(), "V"), exp.alias_(lever.copy(), "L")]
+    where = select.args.get("where")
+    return probe_sql(select, items, where.this if where is not None else None)
+
+
+def gold_having_targets(paths: Sequence[Path], catalog: Catalog) -> tuple[HavingTarget, ...]:
+    """Every HAVING target of the answerable golds in the JSONL files `paths`, sorted."""
+    import json
+
+    found: set[HavingTarget] = set()
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                entry = json.loads(line)
+                if entry.get("kind", "answerable") == "answerable" and entry.get("sql_gold"):
+                    found |= having_targets(entry["sql_gold"], catalog)
+    return tuple(sorted(found))
+
+
+_HAVING: dict[tuple, tuple[HavingTarget, ...]] = {}
+
+
+def recipe_having_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[HavingTarget, ...]:
+    """`gold_having_targets` of the golden files that exist, computed once per file version."""
+    paths = tuple(p for p in golden if p.is_file())
+    key = (paths, tuple(p.stat().st_mtime_ns for p in paths), catalog.fingerprint)
+    if key not in _HAVING:
+        _HAVING[key] = gold_having_targets(paths, catalog)
+    return _HAVING[key]
+
+
+def place_group_totals(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                       targets: Sequence[HavingTarget], frozen: frozenset[str],
+                       protected: dict[str, set[int]] | None = None) -> int:
+    """Move, per target and per total c - 1, c, c + 1, the lever of one row of the group
+    nearest that total so the group's total lands on it (in place; module docstring).
+    `protected` rows (twins and their originals) are never moved. Returns the groups set."""
+    protected = protected or {}
+    placed = 0
+    compared = recipe_targets(ctx.catalog, ctx.recipe.targeted.paths())
+    prober = Prober(ctx.catalog, tables)
+    try:
+        for target in targets:
+            table = ctx.catalog.tables[target.table]
+            if not _free(table, target.column, frozen):
+                continue
+            rows = prober.run(target.probe)
+            if rows is None or rows.empty:
+                continue
+            placed += _place(ctx, tables, target, rows, protected.get(target.table, set()),
+                             {t.value for t in compared
+                              if (t.table, t.column) == (target.table, target.column)})
+    finally:
+        prober.close()
+    return placed
+
+
+def _place(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]], target: HavingTarget,
+           rows: pd.DataFrame, protected: set[int], constants: set) -> int:
+    table = ctx.catalog.tables[target.table]
+    col = table.column(target.column)
+    cols = tables[target.table]
+    data = cols[target.column] = cols[target.column].copy()
+    null = is_null(data)
+    if null.all() or data.dtype.kind not in "iuf":
+        return 0
+    low, high = data[~null].min(), data[~null].max()
+    scale = col.type.storage_scale
+    limit = (Decimal(10) ** (col.type.precision - (col.type.scale or 0))
+             if col.type.precision else None)
+    keys = [c for c in rows.columns if c.startswith("K")]
+    groups = [c for c in rows.columns if c.startswith("G")]
+    rows = rows.assign(_pos=row_positions(cols, table.primary_key, rows))
+    once = ~rows.duplicated(keys, keep=False)
+    group_of = (rows.groupby(groups, dropna=False, sort=False).ngroup() if groups
+                else pd.Series(0, index=rows.index))
+    totals = rows.assign(_g=group_of).groupby("_g")["V"].apply(
+        lambda s: sum((Decimal(str(x)) for x in s if not pd.isna(x)), Decimal(0)))
+    rng = ctx.rng(f"{target.key()}:group_totals")
+    used: set[int] = set()
+    placed = 0
+    for offset in _OFFSETS:
+        goal = Decimal(str(target.value)) + offset
+        order = sorted(totals.index, key=lambda g: (abs(totals[g] - goal), rng.random()))
+        for g in order:
+            if g in used:
+                continue
+            found = _movable_row(rows[(group_of == g) & once], data, null, low, high,
+                                 protected, constants)
+            if found is None:
+                continue
+            pos, lever = found
+            new = (lever + goal - totals[g]).quantize(Decimal(1).scaleb(-scale))
+            if (new != lever + goal - totals[g] or (low >= 0 > new)
+                    or (limit is not None and abs(new) >= limit)):
+                continue
+            data[pos] = int(new) if data.dtype.kind in "iu" else float(new)
+            used.add(g)
+            placed += 1
+            break
+    return placed
+
+
+def _movable_row(group: pd.DataFrame, data: np.ndarray, null: np.ndarray, low: object,
+                 high: object, protected: set[int], constants: set) -> tuple[int, Decimal] | None:
+    """A row of `group` whose lever may move (module docstring), with its lever value."""
+    for pos, lever in zip(group["_pos"], group["L"], strict=True):
+        if pos is None or pd.isna(lever) or pos in protected:
+            continue
+        pos = int(pos)
+        value = data[pos]
+        if null[pos] or value in (low, high) or float(value) in constants:
+            continue
+        return pos, Decimal(str(lever))
+    return None
+
+
+def having_fingerprint(targets: Sequence[HavingTarget]) -> str:
+    """What the HAVING targets add to an instance's fingerprint."""
+    return "\n".join(t.key() for t in targets)
