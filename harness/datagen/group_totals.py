@@ -34,8 +34,15 @@ from sqlglot import exp
 
 from harness.datagen.context import GenContext
 from harness.datagen.generic import is_null
-from harness.datagen.probe import Prober, block_tables, key_items, probe_sql, row_positions
-from harness.datagen.targeted import _free, recipe_targets
+from harness.datagen.probe import (
+    Prober,
+    block_tables,
+    gold_blocks,
+    key_items,
+    probe_sql,
+    row_positions,
+)
+from harness.datagen.targeted import _constant, _free, from_recipe_golds, recipe_targets
 from harness.inputs.catalog import Catalog
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
@@ -56,19 +63,6 @@ class HavingTarget:
         return f"HAVING SUM({self.table}.{self.column})={self.value}:{self.probe}"
 
 
-def _number(node: exp.Expression) -> float | None:
-    sign = 1
-    while isinstance(node, exp.Neg | exp.Paren):
-        sign = -sign if isinstance(node, exp.Neg) else sign
-        node = node.this
-    if isinstance(node, exp.Literal) and not node.is_string:
-        try:
-            return sign * float(node.this)
-        except ValueError:
-            return None
-    return None
-
-
 def _lever(arg: exp.Expression) -> exp.Column | None:
     """The column a summed argument moves with one for one: the column itself, or the first
     argument of NVL/COALESCE (where that is not NULL)."""
@@ -85,9 +79,9 @@ def _thresholds(having: exp.Expression) -> list[tuple[exp.Sum, float]]:
     for node in having.walk():
         if isinstance(node, _COMPARISONS):
             for side, other in ((node.this, node.expression), (node.expression, node.this)):
-                value = _number(other)
+                value = _constant(other)
                 inner = side.unnest() if isinstance(side, exp.Paren) else side
-                if value is not None and isinstance(inner, exp.Sum) and not inner.args.get(
+                if isinstance(value, float) and isinstance(inner, exp.Sum) and not inner.args.get(
                         "distinct") and not isinstance(inner.this, exp.Distinct):
                     out.append((inner, value))
     return out
@@ -109,14 +103,8 @@ def _conditions_read(select: exp.Select, table_alias: str, column: str,
 
 def having_targets(sql: str, catalog: Catalog) -> set[HavingTarget]:
     """The HAVING thresholds of one gold whose SUM has a lever column (module docstring)."""
-    from harness.sql.parse import SqlParseError, parse_single
-
-    try:
-        tree = parse_single(sql)
-    except SqlParseError:
-        return set()
     out = set()
-    for select in tree.find_all(exp.Select):
+    for select in gold_blocks(sql):
         having = select.args.get("having")
         if having is None:
             continue
@@ -150,30 +138,10 @@ def _probe(select: exp.Select, alias: str, key: Sequence[str], summed: exp.Expre
     return probe_sql(select, items, where.this if where is not None else None)
 
 
-def gold_having_targets(paths: Sequence[Path], catalog: Catalog) -> tuple[HavingTarget, ...]:
-    """Every HAVING target of the answerable golds in the JSONL files `paths`, sorted."""
-    import json
-
-    found: set[HavingTarget] = set()
-    for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                entry = json.loads(line)
-                if entry.get("kind", "answerable") == "answerable" and entry.get("sql_gold"):
-                    found |= having_targets(entry["sql_gold"], catalog)
-    return tuple(sorted(found))
-
-
-_HAVING: dict[tuple, tuple[HavingTarget, ...]] = {}
-
-
 def recipe_having_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[HavingTarget, ...]:
-    """`gold_having_targets` of the golden files that exist, computed once per file version."""
-    paths = tuple(p for p in golden if p.is_file())
-    key = (paths, tuple(p.stat().st_mtime_ns for p in paths), catalog.fingerprint)
-    if key not in _HAVING:
-        _HAVING[key] = gold_having_targets(paths, catalog)
-    return _HAVING[key]
+    """Every HAVING target of the answerable golds of the golden files, sorted; computed once
+    per file version."""
+    return from_recipe_golds(catalog, golden, having_targets, HavingTarget.key)
 
 
 def place_group_totals(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],

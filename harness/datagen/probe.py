@@ -22,6 +22,16 @@ from harness.inputs.catalog import Catalog
 Columns = dict[str, np.ndarray]
 
 
+def gold_blocks(sql: str) -> list[exp.Select]:
+    """The SELECT blocks of a gold, outermost first; none when the text does not parse."""
+    from harness.sql.parse import SqlParseError, parse_single
+
+    try:
+        return list(parse_single(sql).find_all(exp.Select))
+    except SqlParseError:
+        return []
+
+
 def block_tables(select: exp.Select, catalog: Catalog) -> dict[str, str]:
     """Alias (or name), upper case -> catalog table, for the tables of the block's own FROM
     and joins (not those of its subqueries)."""

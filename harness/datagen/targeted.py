@@ -18,9 +18,10 @@ import datetime as dt
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from sqlglot import exp
@@ -41,6 +42,7 @@ _INTERVALS = (("EFFECTIVE_START_DATE", "EFFECTIVE_END_DATE"),
               ("DATE_FROM", "DATE_TO"), ("CREATION_DATE", "LAST_UPDATE_DATE"))
 
 Constant = float | dt.date
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, order=True)
@@ -148,34 +150,47 @@ def targets_of(sql: str, catalog: Catalog) -> set[Target]:
     return out
 
 
-def gold_targets(paths: Sequence[Path], catalog: Catalog) -> tuple[Target, ...]:
-    """Every target of the answerable golds in the JSONL files `paths`, sorted."""
-    found: set[Target] = set()
-    for sql in _gold_sqls(paths):
-        found |= targets_of(sql, catalog)
-    return tuple(sorted(found, key=lambda t: (t.table, t.column, str(t.value))))
+def _target_order(t: Target) -> tuple:
+    return (t.table, t.column, str(t.value))
 
 
-def _gold_sqls(paths: Sequence[Path]) -> Iterable[str]:
-    """The gold SQL of every answerable entry of the JSONL files `paths`."""
+def collect_from_golds(paths: Sequence[Path], catalog: Catalog,
+                       collect: Callable[[str, Catalog], set[T]],
+                       order: Callable[[T], object]) -> tuple[T, ...]:
+    """What `collect` finds in the gold SQL of every answerable entry of the JSONL files
+    `paths`, sorted by `order`."""
+    found: set[T] = set()
     for path in paths:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 entry = json.loads(line)
                 if entry.get("kind", "answerable") == "answerable" and entry.get("sql_gold"):
-                    yield entry["sql_gold"]
+                    found |= collect(entry["sql_gold"], catalog)
+    return tuple(sorted(found, key=order))
 
 
-_TARGETS: dict[tuple, tuple[Target, ...]] = {}
+_COLLECTED: dict[tuple, tuple] = {}
+
+
+def from_recipe_golds(catalog: Catalog, golden: Sequence[Path],
+                      collect: Callable[[str, Catalog], set[T]],
+                      order: Callable[[T], object]) -> tuple[T, ...]:
+    """`collect_from_golds` of the golden files that exist, once per file version."""
+    paths = tuple(p for p in golden if p.is_file())
+    key = (collect, paths, tuple(p.stat().st_mtime_ns for p in paths), catalog.fingerprint)
+    if key not in _COLLECTED:
+        _COLLECTED[key] = collect_from_golds(paths, catalog, collect, order)
+    return _COLLECTED[key]
+
+
+def gold_targets(paths: Sequence[Path], catalog: Catalog) -> tuple[Target, ...]:
+    """Every target of the answerable golds in the JSONL files `paths`, sorted."""
+    return collect_from_golds(paths, catalog, targets_of, _target_order)
 
 
 def recipe_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[Target, ...]:
     """`gold_targets` of the golden files that exist, computed once per file version."""
-    paths = tuple(p for p in golden if p.is_file())
-    key = (paths, tuple(p.stat().st_mtime_ns for p in paths), catalog.fingerprint)
-    if key not in _TARGETS:
-        _TARGETS[key] = gold_targets(paths, catalog)
-    return _TARGETS[key]
+    return from_recipe_golds(catalog, golden, targets_of, _target_order)
 
 
 def target_days(ctx: GenContext, columns: dict[str, Sequence[str]]) -> list[dt.date]:
@@ -345,15 +360,9 @@ def block_targets(sql: str, catalog: Catalog) -> set[BlockTarget]:
     """The targets of one gold with their block probes (`BlockTarget`): per SELECT block and
     per comparison of one of its own tables' columns with a constant, the block's WHERE
     without the conditions that read that column or an outer query's columns."""
-    from harness.datagen.probe import block_tables, key_items, probe_sql
-    from harness.sql.parse import SqlParseError, parse_single
-
-    try:
-        tree = parse_single(sql)
-    except SqlParseError:
-        return set()
+    from harness.datagen.probe import block_tables, gold_blocks, key_items, probe_sql
     out = set()
-    for select in tree.find_all(exp.Select):
+    for select in gold_blocks(sql):
         aliases = block_tables(select, catalog)
         if not aliases or select.args.get("from_") is None:
             continue
@@ -378,24 +387,10 @@ def block_targets(sql: str, catalog: Catalog) -> set[BlockTarget]:
     return out
 
 
-def gold_block_targets(paths: Sequence[Path], catalog: Catalog) -> tuple[BlockTarget, ...]:
-    """Every block target of the answerable golds in the JSONL files `paths`, sorted."""
-    found: set[BlockTarget] = set()
-    for sql in _gold_sqls(paths):
-        found |= block_targets(sql, catalog)
-    return tuple(sorted(found, key=BlockTarget.key))
-
-
-_BLOCKS: dict[tuple, tuple[BlockTarget, ...]] = {}
-
-
 def recipe_block_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[BlockTarget, ...]:
-    """`gold_block_targets` of the golden files that exist, computed once per file version."""
-    paths = tuple(p for p in golden if p.is_file())
-    key = (paths, tuple(p.stat().st_mtime_ns for p in paths), catalog.fingerprint)
-    if key not in _BLOCKS:
-        _BLOCKS[key] = gold_block_targets(paths, catalog)
-    return _BLOCKS[key]
+    """Every block target of the answerable golds of the golden files, sorted; computed once
+    per file version."""
+    return from_recipe_golds(catalog, golden, block_targets, BlockTarget.key)
 
 
 def place_block_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
