@@ -127,6 +127,24 @@ CASES = [
      "SELECT NVL(i.NUM, 'none') FROM INV i", "nvl_moved", "SELECT i.NUM FROM INV i",
      ("SELECT NVL(i.NUM, 'none') FROM SUP s LEFT JOIN INV i ON i.VENDOR_ID = s.ID",
       "SELECT i.NUM FROM SUP s LEFT JOIN INV i ON i.VENDOR_ID = s.ID")),
+    ("nvl_default_rejected",
+     "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND NVL(i.AMT, 0) <> 0", "nvl_moved",
+     "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND i.AMT <> 0",
+     # the default passes the test (0 < 5): the NULL rows the gold keeps are lost
+     ("SELECT i.ID FROM INV i WHERE i.ORG = 1 AND NVL(i.AMT, 0) < 5",
+      "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND i.AMT < 5")),
+    ("nvl_default_rejected",
+     "SELECT i.ID FROM INV i WHERE 3 < NVL(i.AMT, 2)", "nvl_moved",
+     "SELECT i.ID FROM INV i WHERE 3 < i.AMT",
+     # under NOT, a false default becomes true: NOT (NVL(AMT, 2) > 3) keeps the NULL rows
+     ("SELECT i.ID FROM INV i WHERE NOT NVL(i.AMT, 2) > 3",
+      "SELECT i.ID FROM INV i WHERE NOT i.AMT > 3")),
+    ("nvl_default_rejected",
+     "SELECT i.ID FROM INV i JOIN LIN l ON l.INV_ID = i.ID AND NVL(l.QTY, 0) = 5",
+     "nvl_moved",
+     "SELECT i.ID FROM INV i JOIN LIN l ON l.INV_ID = i.ID AND l.QTY = 5",
+     # in the select list the NULL is shown, not filtered
+     ("SELECT NVL(i.AMT, 0) <> 0 FROM INV i", "SELECT i.AMT <> 0 FROM INV i")),
     ("never_null_test_dropped",
      "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND i.NUM IS NOT NULL", "conjunct_dropped",
      "SELECT i.ID FROM INV i WHERE i.ORG = 1",
@@ -220,6 +238,9 @@ QUERIES = [
     "d WHERE d.ORG = 1",
     "SELECT {cols}, NVL(i.ORG, 9), NVL(l.QTY, 9) FROM LIN l JOIN INV i ON i.ID = l.INV_ID "
     "WHERE i.ORG = 1 AND i.NUM IS NOT NULL AND l.QTY IS NOT NULL",
+    "SELECT {cols} FROM INV i LEFT JOIN SUP s ON s.ID = i.VENDOR_ID WHERE NVL(i.AMT, 0) <> 0 "
+    "AND NVL(i.AMT, 2) >= 1 AND NVL(s.CODE, 'z') = 'a' AND 1 > NVL(i.VENDOR_ID, 1)",
+    "SELECT {cols} FROM INV i WHERE NVL(i.AMT, 0) < 2 OR NVL(i.AMT, 3) <> 3",
 ]
 COLUMNS = {"INV i": ["i.ID", "i.VENDOR_ID", "i.NUM", "i.ORG", "i.AMT"],
            "SUP s": ["s.ID", "s.CODE", "s.NAME"], "LIN l": ["l.ID", "l.INV_ID", "l.QTY"]}
@@ -512,3 +533,11 @@ def test_every_rule_proves_at_least_one_mutant_of_the_random_queries():
              if (p := prove(gold, m, ORG_FACTS)) is not None}
     assert {"implied_conjunct", "equivalent_operands", "outer_side_null_rejected",
             "no_null_to_place", "parent_matched_on_its_key"} <= rules
+
+
+def test_the_random_queries_exercise_the_nvl_default_rule():
+    """The random-database property test above checks nvl_default_rejected only if some
+    random gold has a mutant it proves."""
+    gold = QUERIES[-2].format(cols="i.ID", key="i.ID", val="i.ID")
+    rules = [p.rule for m in neighbours(gold, facts=FACTS) if (p := prove(gold, m, FACTS))]
+    assert rules.count("nvl_default_rejected") == 3

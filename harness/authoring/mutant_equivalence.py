@@ -44,6 +44,9 @@ inline view needs no alias (its columns resolve unqualified). The closure of a s
 - `nvl_of_never_null`: NVL(x, d) → x where x is never NULL (a NOT NULL column no outer join
   extends, COUNT, or MIN/MAX/SUM of one per non-empty group);
 - `never_null_test_dropped`: a conjunct `x IS NOT NULL` dropped where x is never NULL;
+- `nvl_default_rejected`: `NVL(x, d) op k` -> `x op k` in a conjunct of WHERE or of an inner
+  join's ON, where `d op k` (two literals) is false: a NULL x makes one side false and the
+  other unknown, so WHERE drops the row either way;
 - `implied_conjunct`: a conjunct (or a whole WHERE) dropped that the other conjuncts imply,
   by the equality classes of `harness.authoring.predicate_implication` (the enclosing
   query's conjuncts, positive EXISTS, the catalog's inherited columns such as ORG_ID);
@@ -109,6 +112,8 @@ RULES: dict[str, str] = {
     "nvl_of_never_null": "NVL removed around an expression that is never NULL",
     "never_null_test_dropped": "an IS NOT NULL test dropped on an expression that is never "
                                "NULL",
+    "nvl_default_rejected": "NVL(x, d) op k -> x op k in a WHERE/ON conjunct where d op k is "
+                            "false: a NULL x drops the row either way",
     "implied_conjunct": "a conjunct (or a whole WHERE) dropped that the remaining conjuncts "
                         "imply: equalities closed under the enclosing query's conjuncts, "
                         "positive EXISTS and the catalog's inherited columns (ORG_ID of a "
@@ -725,6 +730,64 @@ def _nvl_of_never_null(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
+_COMPARISONS = {exp.EQ: "==", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<",
+                exp.LTE: "<="}
+_MIRRORED = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
+
+
+def _literal_value(node: exp.Expression) -> float | str | None:
+    """A number's or a string's value; None for anything else (NULL included)."""
+    node = node.unnest()
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and \
+            not node.this.is_string:
+        return -float(node.this.this)
+    if isinstance(node, exp.Literal):
+        return node.this if node.is_string else float(node.this)
+    return None
+
+
+def _default_fails(default: exp.Expression, comparison: exp.Expression,
+                   nvl: exp.Expression) -> bool:
+    """Whether `comparison`, with `nvl` replaced by its default, is false: both sides are
+    literals of one kind (a string only under = and <>: Oracle's string order depends on
+    NLS_SORT)."""
+    kind = type(comparison)
+    if kind not in _COMPARISONS:
+        return False
+    if comparison.this is nvl:
+        other = comparison.expression
+    elif comparison.expression is nvl:
+        other, kind = comparison.this, _MIRRORED.get(kind, kind)
+    else:
+        return False
+    left, right = _literal_value(default), _literal_value(other)
+    if left is None or right is None or type(left) is not type(right):
+        return False
+    if isinstance(left, str) and kind not in (exp.EQ, exp.NEQ):
+        return False
+    return not {exp.EQ: left == right, exp.NEQ: left != right, exp.GT: left > right,
+                exp.GTE: left >= right, exp.LT: left < right, exp.LTE: left <= right}[kind]
+
+
+def _nvl_default_rejected(gold: exp.Expression, mutant: exp.Expression,
+                          facts: SchemaFacts) -> str | None:
+    """`NVL(x, d) op k` -> `x op k` in a conjunct of WHERE or an inner join's ON where
+    `d op k` is false: a NULL x fails both (false, or unknown), any other x compares alike."""
+    if not isinstance(gold, exp.Coalesce) or len(gold.expressions) != 1 or \
+            gold.this != mutant:
+        return None
+    operand = gold
+    while isinstance(operand.parent, exp.Paren):
+        operand = operand.parent
+    comparison = operand.parent
+    if comparison is None or _conjunct_chain_select(comparison) is None or \
+            not _default_fails(gold.expressions[0], comparison, operand):
+        return None
+    return (f"where {gold.this.sql('oracle')} is NULL, the default makes "
+            f"{comparison.sql('oracle')} false and the bare comparison unknown: WHERE drops "
+            "the row either way")
+
+
 def _never_null_test_dropped(gold: exp.Expression, mutant: exp.Expression,
                              facts: SchemaFacts) -> str | None:
     if not isinstance(gold, exp.And) or mutant not in (gold.this, gold.expression):
@@ -887,7 +950,8 @@ _RULES_BY_OPERATOR = {
                       ("no_null_to_place", _no_null_to_place)),
     "ranking_swapped": (("ranking_without_ties", _ranking_without_ties),
                         ("top_rank_filter", _top_rank_filter)),
-    "nvl_moved": (("nvl_of_never_null", _nvl_of_never_null),),
+    "nvl_moved": (("nvl_of_never_null", _nvl_of_never_null),
+                  ("nvl_default_rejected", _nvl_default_rejected)),
     "conjunct_dropped": (("never_null_test_dropped", _never_null_test_dropped),
                          ("implied_conjunct", _implied_conjunct)),
     "where_dropped": (("implied_conjunct", _implied_conjunct),),
