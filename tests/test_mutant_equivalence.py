@@ -145,6 +145,26 @@ CASES = [
      "SELECT i.ID FROM INV i JOIN LIN l ON l.INV_ID = i.ID AND l.QTY = 5",
      # in the select list the NULL is shown, not filtered
      ("SELECT NVL(i.AMT, 0) <> 0 FROM INV i", "SELECT i.AMT <> 0 FROM INV i")),
+    ("outer_rows_rejected_by_having",
+     "SELECT i.ID, COUNT(*) FROM INV i JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ID "
+     "HAVING COUNT(*) > 1", "join_kind_swapped",
+     "SELECT i.ID, COUNT(*) FROM INV i LEFT JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ID "
+     "HAVING COUNT(*) > 1",
+     # an invoice without lines keeps its one NULL-extended row: COUNT(*) >= 1 holds
+     ("SELECT i.ID, COUNT(*) FROM INV i JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ID "
+      "HAVING COUNT(*) >= 1",
+      "SELECT i.ID, COUNT(*) FROM INV i LEFT JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ID "
+      "HAVING COUNT(*) >= 1")),
+    ("outer_rows_rejected_by_having",
+     "SELECT i.ORG, SUM(l.QTY) FROM INV i JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ORG "
+     "HAVING SUM(l.QTY) > 2", "join_kind_swapped",
+     "SELECT i.ORG, SUM(l.QTY) FROM INV i LEFT JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ORG "
+     "HAVING SUM(l.QTY) > 2",
+     # COUNT(*) counts the added row in its org's group, which ORG does not keep apart
+     ("SELECT i.ORG, COUNT(*) FROM INV i JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ORG "
+      "HAVING SUM(l.QTY) > 2",
+      "SELECT i.ORG, COUNT(*) FROM INV i LEFT JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ORG "
+      "HAVING SUM(l.QTY) > 2")),
     ("never_null_test_dropped",
      "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND i.NUM IS NOT NULL", "conjunct_dropped",
      "SELECT i.ID FROM INV i WHERE i.ORG = 1",
@@ -241,6 +261,10 @@ QUERIES = [
     "SELECT {cols} FROM INV i LEFT JOIN SUP s ON s.ID = i.VENDOR_ID WHERE NVL(i.AMT, 0) <> 0 "
     "AND NVL(i.AMT, 2) >= 1 AND NVL(s.CODE, 'z') = 'a' AND 1 > NVL(i.VENDOR_ID, 1)",
     "SELECT {cols} FROM INV i WHERE NVL(i.AMT, 0) < 2 OR NVL(i.AMT, 3) <> 3",
+    "SELECT {key}, COUNT(*), SUM(l.QTY) FROM INV i JOIN LIN l ON l.INV_ID = i.ID "
+    "GROUP BY {key} HAVING COUNT(l.QTY) > 0",
+    "SELECT {key}, MIN(l.QTY + 1), COUNT(DISTINCT l.QTY) FROM INV i JOIN LIN l "
+    "ON l.INV_ID = i.ID GROUP BY {key} HAVING MAX(l.QTY) >= 1",
 ]
 COLUMNS = {"INV i": ["i.ID", "i.VENDOR_ID", "i.NUM", "i.ORG", "i.AMT"],
            "SUP s": ["s.ID", "s.CODE", "s.NAME"], "LIN l": ["l.ID", "l.INV_ID", "l.QTY"]}
@@ -538,6 +562,14 @@ def test_every_rule_proves_at_least_one_mutant_of_the_random_queries():
 def test_the_random_queries_exercise_the_nvl_default_rule():
     """The random-database property test above checks nvl_default_rejected only if some
     random gold has a mutant it proves."""
-    gold = QUERIES[-2].format(cols="i.ID", key="i.ID", val="i.ID")
+    gold = QUERIES[-4].format(cols="i.ID", key="i.ID", val="i.ID")
     rules = [p.rule for m in neighbours(gold, facts=FACTS) if (p := prove(gold, m, FACTS))]
     assert rules.count("nvl_default_rejected") == 3
+
+
+def test_the_random_queries_exercise_the_outer_rows_rule():
+    proved = {key: [p.rule for m in neighbours(gold, facts=FACTS)
+                    if (p := prove(gold, m, FACTS))]
+              for template in QUERIES[-2:] for key in ("i.ID", "i.ORG", "l.QTY")
+              for gold in [template.format(cols="i.ID", key=key, val=key)]}
+    assert sum(rules.count("outer_rows_rejected_by_having") for rules in proved.values()) >= 3

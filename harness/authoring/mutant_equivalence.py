@@ -56,6 +56,11 @@ inline view needs no alias (its columns resolve unqualified). The closure of a s
   in a column of the joined table;
 - `parent_matched_on_its_key`: JOIN↔LEFT JOIN of a parent on a mandatory foreign key of a
   never NULL-extended child, plus equalities of columns the child inherits.
+- `outer_rows_rejected_by_having`: JOIN↔LEFT JOIN of a grouped SELECT's last table B: the
+  rows LEFT JOIN adds (B all NULL) change no group when every aggregate ignores them (SUM,
+  AVG, MIN, MAX, COUNT of expressions NULL with B) or the GROUP BY keys determine the other
+  tables' rows, and a group of only such rows fails a HAVING `aggregate op number` (COUNT 0,
+  SUM NULL, COUNT(*) 1).
 """
 
 from __future__ import annotations
@@ -124,6 +129,9 @@ RULES: dict[str, str] = {
     "outer_side_null_rejected": "inner/LEFT JOIN swapped where a WHERE conjunct or a later "
                                 "inner join rejects NULL in a column of the joined table: the "
                                 "NULL-extended rows never survive",
+    "outer_rows_rejected_by_having": "inner/LEFT JOIN swapped of a grouped SELECT's last "
+                                     "table: the NULL-extended rows change no group and "
+                                     "HAVING drops a group of only such rows",
     "parent_matched_on_its_key": "inner/LEFT JOIN swapped of a parent joined on a mandatory "
                                  "foreign key (plus equalities of inherited columns) of a "
                                  "never NULL-extended child: every row finds its match",
@@ -892,6 +900,109 @@ def _outer_side_null_rejected(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
+def _null_with(node: exp.Expression, alias: str) -> bool:
+    """Whether `node` is NULL whenever every column of `alias` is (a column of it, arithmetic
+    on one, NVL of only such). Oracle's || is not: it reads NULL as ''."""
+    node = node.unnest()
+    if isinstance(node, exp.Column):
+        return bool(node.table) and node.table.upper() == alias
+    if isinstance(node, exp.Neg):
+        return _null_with(node.this, alias)
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div):
+        return _null_with(node.this, alias) or _null_with(node.expression, alias)
+    if isinstance(node, exp.Coalesce):
+        return all(_null_with(a, alias) for a in [node.this, *node.expressions])
+    return False
+
+
+def _on_null_rows(aggregate: exp.Expression, alias: str) -> tuple[bool, float | None] | None:
+    """What an aggregate gives on a group of one row whose `alias` columns are all NULL:
+    (ignores such rows, value); None when unsure. COUNT(*) counts the row."""
+    if not isinstance(aggregate, _SWAPPED_AGGREGATES) or \
+            isinstance(aggregate.parent, exp.Window):
+        return None
+    argument = aggregate.this
+    if isinstance(aggregate, exp.Count) and isinstance(argument, exp.Star):
+        return False, 1.0
+    if isinstance(argument, exp.Distinct):
+        if len(argument.expressions) != 1:
+            return None
+        argument = argument.expressions[0]
+    if argument is None or not _null_with(argument, alias):
+        return None
+    return True, (0.0 if isinstance(aggregate, exp.Count) else None)
+
+
+def _having_rejects(having: exp.Expression, alias: str) -> bool:
+    """Whether a HAVING conjunct `aggregate op number` is false or unknown on a group of one
+    row whose `alias` columns are all NULL."""
+    for conjunct in conjuncts(having):
+        kind = type(conjunct)
+        if kind not in _COMPARISONS:
+            continue
+        sides = [conjunct.this.unnest(), conjunct.expression.unnest()]
+        if isinstance(sides[1], exp.AggFunc):
+            sides.reverse()
+            kind = _MIRRORED.get(kind, kind)
+        found = _on_null_rows(sides[0], alias)
+        bound = _literal_value(sides[1])
+        if found is None or not isinstance(bound, float):
+            continue
+        value = found[1]
+        if value is None or not {exp.EQ: value == bound, exp.NEQ: value != bound,
+                                 exp.GT: value > bound, exp.GTE: value >= bound,
+                                 exp.LT: value < bound, exp.LTE: value <= bound}[kind]:
+            return True
+    return False
+
+
+def _outer_rows_rejected_by_having(gold: exp.Expression, mutant: exp.Expression,
+                                   facts: SchemaFacts) -> str | None:
+    """JOIN ↔ LEFT JOIN of the last table B of a grouped SELECT: the LEFT JOIN only adds rows
+    whose B columns are all NULL. They change no group the inner join makes when every
+    aggregate ignores them (SUM, AVG, MIN, MAX, COUNT of expressions NULL with B), or when the
+    GROUP BY keys determine the other tables' rows (an added row is alone in its group); and
+    a group of only such rows is dropped when a HAVING conjunct `aggregate op number` is false
+    or unknown on it (COUNT 0, SUM NULL; COUNT(*) 1 where a group holds one row)."""
+    if not isinstance(gold, exp.Join) or not isinstance(mutant, exp.Join) or \
+            {gold.side or "", mutant.side or ""} != {"", "LEFT"}:
+        return None
+    swapped = gold.copy()
+    swapped.set("side", mutant.args.get("side"))
+    swapped.set("kind", mutant.args.get("kind"))
+    select = gold.parent
+    if swapped != mutant or not isinstance(select, exp.Select) or _marks(select):
+        return None
+    joins = select.args.get("joins") or []
+    having, keys = select.args.get("having"), _plain_group(select)
+    if not joins or joins[-1] is not gold or having is None or not keys or \
+            any(j.side in ("RIGHT", "FULL") for j in joins):
+        return None
+    alias = gold.this.alias_or_name.upper()
+    shown = [*select.expressions, having, *(select.args.get("order") or exp.Order()).expressions]
+    if any(node.find(exp.Subquery, exp.Window) for node in shown):
+        return None
+    aggregates = [a for node in shown for a in node.find_all(exp.AggFunc)]
+    ignored = all((found := _on_null_rows(a, alias)) is not None and found[0]
+                  for a in aggregates)
+    if not ignored:
+        others = select.copy()
+        others.set("joins", [j.copy() for j in joins[:-1]])
+        scope = _scope(others, facts)
+        if scope is None or any(c.table and c.table.upper() == alias
+                                for k in keys for c in k.find_all(exp.Column)):
+            return None
+        known = _closure(_start(keys, scope), scope)
+        if not all((a, _ROW) in known for a in scope.tables):
+            return None
+    if not _having_rejects(having.this, alias):
+        return None
+    return (f"the rows LEFT JOIN adds have {alias}'s columns NULL: "
+            + ("every aggregate ignores them" if ignored else
+               "the GROUP BY keys put each alone in its group")
+            + f", and HAVING {having.this.sql('oracle')} drops a group of only such rows")
+
+
 def _parent_matched_on_its_key(gold: exp.Expression, mutant: exp.Expression,
                                facts: SchemaFacts) -> str | None:
     """JOIN ↔ LEFT JOIN of a parent table P whose ON is a mandatory foreign key of an earlier,
@@ -957,7 +1068,8 @@ _RULES_BY_OPERATOR = {
     "where_dropped": (("implied_conjunct", _implied_conjunct),),
     "and_or_swapped": (("equivalent_operands", _equivalent_operands),),
     "join_kind_swapped": (("outer_side_null_rejected", _outer_side_null_rejected),
-                          ("parent_matched_on_its_key", _parent_matched_on_its_key)),
+                          ("parent_matched_on_its_key", _parent_matched_on_its_key),
+                          ("outer_rows_rejected_by_having", _outer_rows_rejected_by_having)),
 }
 
 
