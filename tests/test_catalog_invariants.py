@@ -115,6 +115,14 @@ REVIEW_INVARIANTS = {
         "SELECT COUNT(*) FILTER (WHERE STATUS NOT IN ('OP', 'CL') "
         "OR (STATUS = 'CL') <> (AMOUNT_DUE_REMAINING = 0)), COUNT(*) FILTER (WHERE STATUS = 'CL') "
         "FROM AR_PAYMENT_SCHEDULES_ALL",
+    # A receipt without a customer is UNID; entering the customer makes it UNAPP.
+    "ar_unapplied_receipt_has_a_customer":
+        "SELECT COUNT(*) FILTER (WHERE PAY_FROM_CUSTOMER IS NULL), COUNT(*) "
+        "FROM AR_CASH_RECEIPTS_ALL WHERE STATUS = 'UNAPP'",
+    # HR numbers every employee; CURRENT_EMPLOYEE_FLAG marks an employee version.
+    "hr_current_employee_has_a_number":
+        "SELECT COUNT(*) FILTER (WHERE EMPLOYEE_NUMBER IS NULL), COUNT(*) "
+        "FROM PER_ALL_PEOPLE_F WHERE CURRENT_EMPLOYEE_FLAG = 'Y'",
 }
 
 
