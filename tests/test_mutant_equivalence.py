@@ -165,6 +165,16 @@ CASES = [
       "HAVING SUM(l.QTY) > 2",
       "SELECT i.ORG, COUNT(*) FROM INV i LEFT JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ORG "
       "HAVING SUM(l.QTY) > 2")),
+    ("implied_operands",
+     "SELECT i.ID FROM INV i WHERE i.AMT IS NOT NULL AND i.VENDOR_ID IS NOT NULL "
+     "AND i.AMT <> i.VENDOR_ID", "and_or_swapped",
+     "SELECT i.ID FROM INV i WHERE (i.AMT IS NOT NULL OR i.VENDOR_ID IS NOT NULL) "
+     "AND i.AMT <> i.VENDOR_ID",
+     # nothing else rejects a NULL VENDOR_ID: OR keeps rows AND drops
+     ("SELECT i.ID FROM INV i WHERE i.AMT IS NOT NULL AND i.VENDOR_ID IS NOT NULL "
+      "AND i.AMT > 1",
+      "SELECT i.ID FROM INV i WHERE (i.AMT IS NOT NULL OR i.VENDOR_ID IS NOT NULL) "
+      "AND i.AMT > 1")),
     ("never_null_test_dropped",
      "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND i.NUM IS NOT NULL", "conjunct_dropped",
      "SELECT i.ID FROM INV i WHERE i.ORG = 1",
@@ -265,6 +275,8 @@ QUERIES = [
     "GROUP BY {key} HAVING COUNT(l.QTY) > 0",
     "SELECT {key}, MIN(l.QTY + 1), COUNT(DISTINCT l.QTY) FROM INV i JOIN LIN l "
     "ON l.INV_ID = i.ID GROUP BY {key} HAVING MAX(l.QTY) >= 1",
+    "SELECT {cols} FROM INV i WHERE i.AMT IS NOT NULL AND i.VENDOR_ID IS NOT NULL "
+    "AND i.ORG IS NOT NULL AND i.AMT <> i.VENDOR_ID",
 ]
 COLUMNS = {"INV i": ["i.ID", "i.VENDOR_ID", "i.NUM", "i.ORG", "i.AMT"],
            "SUP s": ["s.ID", "s.CODE", "s.NAME"], "LIN l": ["l.ID", "l.INV_ID", "l.QTY"]}
@@ -562,7 +574,7 @@ def test_every_rule_proves_at_least_one_mutant_of_the_random_queries():
 def test_the_random_queries_exercise_the_nvl_default_rule():
     """The random-database property test above checks nvl_default_rejected only if some
     random gold has a mutant it proves."""
-    gold = QUERIES[-4].format(cols="i.ID", key="i.ID", val="i.ID")
+    gold = QUERIES[-5].format(cols="i.ID", key="i.ID", val="i.ID")
     rules = [p.rule for m in neighbours(gold, facts=FACTS) if (p := prove(gold, m, FACTS))]
     assert rules.count("nvl_default_rejected") == 3
 
@@ -570,6 +582,12 @@ def test_the_random_queries_exercise_the_nvl_default_rule():
 def test_the_random_queries_exercise_the_outer_rows_rule():
     proved = {key: [p.rule for m in neighbours(gold, facts=FACTS)
                     if (p := prove(gold, m, FACTS))]
-              for template in QUERIES[-2:] for key in ("i.ID", "i.ORG", "l.QTY")
+              for template in QUERIES[-3:-1] for key in ("i.ID", "i.ORG", "l.QTY")
               for gold in [template.format(cols="i.ID", key=key, val=key)]}
     assert sum(rules.count("outer_rows_rejected_by_having") for rules in proved.values()) >= 3
+
+
+def test_the_random_queries_exercise_the_implied_operands_rule():
+    gold = QUERIES[-1].format(cols="i.ID")
+    assert "implied_operands" in {p.rule for m in neighbours(gold, facts=FACTS)
+                                  if (p := prove(gold, m, FACTS))}

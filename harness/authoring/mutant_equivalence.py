@@ -52,6 +52,8 @@ inline view needs no alias (its columns resolve unqualified). The closure of a s
   query's conjuncts, positive EXISTS, the catalog's inherited columns such as ORG_ID);
 - `equivalent_operands`: AND↔OR where, under the other conjuncts, every equality of both
   sides compares the same two classes (both sides true together);
+- `implied_operands`: AND↔OR where the other conjuncts imply both sides (equalities of one
+  class, IS NOT NULL of a column another conjunct rejects NULL in): both true;
 - `outer_side_null_rejected`: JOIN↔LEFT JOIN where WHERE or a later inner join rejects NULL
   in a column of the joined table;
 - `parent_matched_on_its_key`: JOIN↔LEFT JOIN of a parent on a mandatory foreign key of a
@@ -126,6 +128,8 @@ RULES: dict[str, str] = {
     "equivalent_operands": "AND/OR swapped where, under the other conjuncts, every equality "
                            "of both sides compares the same two classes: both sides are true "
                            "together",
+    "implied_operands": "AND/OR swapped where the other conjuncts imply both sides (both "
+                        "true)",
     "outer_side_null_rejected": "inner/LEFT JOIN swapped where a WHERE conjunct or a later "
                                 "inner join rejects NULL in a column of the joined table: the "
                                 "NULL-extended rows never survive",
@@ -871,6 +875,25 @@ def _equivalent_operands(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
+def _implied_operands(gold: exp.Expression, mutant: exp.Expression,
+                      facts: SchemaFacts) -> str | None:
+    """`A AND B` ↔ `A OR B` keeps the rows when the other conjuncts imply both A and B (an
+    equality of one class, an IS NOT NULL of a column another conjunct rejects NULL in):
+    both are true on every row the rest keeps."""
+    if {type(gold), type(mutant)} != {exp.And, exp.Or} or gold.this != mutant.this or \
+            gold.expression != mutant.expression:
+        return None
+    select = _conjunct_chain_select(gold)
+    if select is None or _marks(gold):
+        return None
+    facts_without = Implication(select, facts, skip=gold)
+    if facts_without.implies(gold.this, select) and \
+            facts_without.implies(gold.expression, select):
+        return (f"the other conjuncts imply both {gold.this.sql('oracle')} and "
+                f"{gold.expression.sql('oracle')}: AND and OR of two true tests agree")
+    return None
+
+
 def _outer_side_null_rejected(gold: exp.Expression, mutant: exp.Expression,
                               facts: SchemaFacts) -> str | None:
     """JOIN ↔ LEFT JOIN of table B gives the same rows when a WHERE conjunct, or the ON of an
@@ -1066,7 +1089,8 @@ _RULES_BY_OPERATOR = {
     "conjunct_dropped": (("never_null_test_dropped", _never_null_test_dropped),
                          ("implied_conjunct", _implied_conjunct)),
     "where_dropped": (("implied_conjunct", _implied_conjunct),),
-    "and_or_swapped": (("equivalent_operands", _equivalent_operands),),
+    "and_or_swapped": (("equivalent_operands", _equivalent_operands),
+                       ("implied_operands", _implied_operands)),
     "join_kind_swapped": (("outer_side_null_rejected", _outer_side_null_rejected),
                           ("parent_matched_on_its_key", _parent_matched_on_its_key),
                           ("outer_rows_rejected_by_having", _outer_rows_rejected_by_having)),
