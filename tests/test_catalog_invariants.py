@@ -119,6 +119,14 @@ REVIEW_INVARIANTS = {
     "ar_unapplied_receipt_has_a_customer":
         "SELECT COUNT(*) FILTER (WHERE PAY_FROM_CUSTOMER IS NULL), COUNT(*) "
         "FROM AR_CASH_RECEIPTS_ALL WHERE STATUS = 'UNAPP'",
+    # TCA keeps one primary site use of each purpose per account and operating unit
+    # (My Oracle Support Doc 2628271.1); checked here on the active ones the review needs.
+    "ar_one_primary_site_use_per_purpose":
+        "SELECT COUNT(*) FILTER (WHERE n > 1), COUNT(*) FROM (SELECT s.CUST_ACCOUNT_ID, "
+        "u.ORG_ID, u.SITE_USE_CODE, COUNT(*) AS n FROM HZ_CUST_SITE_USES_ALL u "
+        "JOIN HZ_CUST_ACCT_SITES_ALL s ON s.CUST_ACCT_SITE_ID = u.CUST_ACCT_SITE_ID "
+        "WHERE u.PRIMARY_FLAG = 'Y' AND u.STATUS = 'A' "
+        "GROUP BY s.CUST_ACCOUNT_ID, u.ORG_ID, u.SITE_USE_CODE)",
     # HR numbers every employee; CURRENT_EMPLOYEE_FLAG marks an employee version.
     "hr_current_employee_has_a_number":
         "SELECT COUNT(*) FILTER (WHERE EMPLOYEE_NUMBER IS NULL), COUNT(*) "
