@@ -591,3 +591,12 @@ def test_the_random_queries_exercise_the_implied_operands_rule():
     gold = QUERIES[-1].format(cols="i.ID")
     assert "implied_operands" in {p.rule for m in neighbours(gold, facts=FACTS)
                                   if (p := prove(gold, m, FACTS))}
+
+
+def test_a_blank_padded_text_default_is_not_trusted():
+    """Oracle compares two CHAR values blank-padded ('N' = 'N '): the rule does not judge a
+    text with trailing blanks."""
+    assert proof("SELECT i.ID FROM INV i WHERE NVL(i.AMT, 'N') = 'N '", "nvl_moved",
+                 "SELECT i.ID FROM INV i WHERE i.AMT = 'N '") is None
+    assert proof("SELECT i.ID FROM INV i WHERE NVL(i.AMT, 'N') = 'Y'", "nvl_moved",
+                 "SELECT i.ID FROM INV i WHERE i.AMT = 'Y'") == "nvl_default_rejected"

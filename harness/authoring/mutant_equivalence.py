@@ -775,8 +775,9 @@ def _default_fails(default: exp.Expression, comparison: exp.Expression,
     left, right = _literal_value(default), _literal_value(other)
     if left is None or right is None or type(left) is not type(right):
         return False
-    if isinstance(left, str) and kind not in (exp.EQ, exp.NEQ):
-        return False
+    if isinstance(left, str) and (kind not in (exp.EQ, exp.NEQ) or
+                                  left.endswith(" ") or right.endswith(" ")):
+        return False  # (blank-padded comparison of CHAR values: 'N' = 'N ' in Oracle)
     return not {exp.EQ: left == right, exp.NEQ: left != right, exp.GT: left > right,
                 exp.GTE: left >= right, exp.LT: left < right, exp.LTE: left <= right}[kind]
 
