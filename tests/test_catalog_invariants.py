@@ -89,3 +89,71 @@ def test_a_wrong_declaration_names_file_line_and_field(tmp_path, old, new, expec
     assert error.path == str(path)
     assert error.line == line
     assert error.field is not None and ".same" in error.field
+
+
+# EBS invariants the survivor review (fixtures/golden/equivalent_mutants.yaml) relies on where the
+# catalog cannot declare them: each query counts the rows that break it and the rows it speaks
+# about. A review entry names its invariant here; an instance that breaks one would make that
+# entry's mutant killable legal data, so the entry would be wrong.
+REVIEW_INVARIANTS = {
+    # Payables sets all scheduled payments of a cancelled invoice to zero (Payables User Guide,
+    # Cancelling Invoices).
+    "ap_cancelled_invoice_owes_nothing":
+        "SELECT COUNT(*) FILTER (WHERE ps.AMOUNT_REMAINING <> 0), COUNT(*) "
+        "FROM AP_PAYMENT_SCHEDULES_ALL ps JOIN AP_INVOICES_ALL i ON i.INVOICE_ID = ps.INVOICE_ID "
+        "WHERE i.CANCELLED_DATE IS NOT NULL",
+    # The cancellation writes CANCELLED_BY and CANCELLED_DATE in one update.
+    "ap_cancelled_by_with_date":
+        "SELECT COUNT(*) FILTER (WHERE (CANCELLED_BY IS NULL) <> (CANCELLED_DATE IS NULL)), "
+        "COUNT(*) FILTER (WHERE CANCELLED_DATE IS NOT NULL) FROM AP_INVOICES_ALL",
+    # EBS end-dates users and never deletes them.
+    "ap_cancelled_by_is_a_user":
+        "SELECT COUNT(*) FILTER (WHERE u.USER_ID IS NULL), COUNT(*) FROM AP_INVOICES_ALL i "
+        "LEFT JOIN FND_USER u ON u.USER_ID = i.CANCELLED_BY WHERE i.CANCELLED_BY IS NOT NULL",
+    # Receivables closes (CL) every item whose AMOUNT_DUE_REMAINING is 0 and only those.
+    "ar_closed_exactly_when_nothing_remains":
+        "SELECT COUNT(*) FILTER (WHERE STATUS NOT IN ('OP', 'CL') "
+        "OR (STATUS = 'CL') <> (AMOUNT_DUE_REMAINING = 0)), COUNT(*) FILTER (WHERE STATUS = 'CL') "
+        "FROM AR_PAYMENT_SCHEDULES_ALL",
+    # A receipt without a customer is UNID; entering the customer makes it UNAPP.
+    "ar_unapplied_receipt_has_a_customer":
+        "SELECT COUNT(*) FILTER (WHERE PAY_FROM_CUSTOMER IS NULL), COUNT(*) "
+        "FROM AR_CASH_RECEIPTS_ALL WHERE STATUS = 'UNAPP'",
+    # TCA keeps one primary site use of each purpose per account and operating unit
+    # (My Oracle Support Doc 2628271.1); checked here on the active ones the review needs.
+    "ar_one_primary_site_use_per_purpose":
+        "SELECT COUNT(*) FILTER (WHERE n > 1), COUNT(*) FROM (SELECT s.CUST_ACCOUNT_ID, "
+        "u.ORG_ID, u.SITE_USE_CODE, COUNT(*) AS n FROM HZ_CUST_SITE_USES_ALL u "
+        "JOIN HZ_CUST_ACCT_SITES_ALL s ON s.CUST_ACCT_SITE_ID = u.CUST_ACCT_SITE_ID "
+        "WHERE u.PRIMARY_FLAG = 'Y' AND u.STATUS = 'A' "
+        "GROUP BY s.CUST_ACCOUNT_ID, u.ORG_ID, u.SITE_USE_CODE)",
+    # HR numbers every employee; CURRENT_EMPLOYEE_FLAG marks an employee version.
+    "hr_current_employee_has_a_number":
+        "SELECT COUNT(*) FILTER (WHERE EMPLOYEE_NUMBER IS NULL), COUNT(*) "
+        "FROM PER_ALL_PEOPLE_F WHERE CURRENT_EMPLOYEE_FLAG = 'Y'",
+}
+
+
+def test_review_invariants_hold_on_every_instance(suite):
+    spoken_about = dict.fromkeys(REVIEW_INVARIANTS, 0)
+    for instance in suite:
+        con = duckdb.connect(str(instance.path), read_only=True)
+        try:
+            for name, query in REVIEW_INVARIANTS.items():
+                broken, rows = con.execute(query).fetchone()
+                assert broken == 0, f"{instance.path.name}: {broken} rows break {name}"
+                spoken_about[name] += rows
+        finally:
+            con.close()
+    # each invariant is exercised: some instance holds rows it constrains
+    assert [name for name, rows in spoken_about.items() if rows == 0] == []
+
+
+def test_every_invariant_a_review_entry_names_is_checked():
+    from harness.authoring.mutation_score import load_equivalents
+
+    named = {word.strip("()., ") for e in load_equivalents() for word in e.reason.split()
+             if word.strip("()., ").startswith(("ap_", "ar_", "po_", "gl_", "hr_"))
+             and "test_" not in word}
+    assert named, "the review names no invariant: the check below would hold vacuously"
+    assert named <= set(REVIEW_INVARIANTS), named - set(REVIEW_INVARIANTS)

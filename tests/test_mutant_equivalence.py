@@ -127,6 +127,54 @@ CASES = [
      "SELECT NVL(i.NUM, 'none') FROM INV i", "nvl_moved", "SELECT i.NUM FROM INV i",
      ("SELECT NVL(i.NUM, 'none') FROM SUP s LEFT JOIN INV i ON i.VENDOR_ID = s.ID",
       "SELECT i.NUM FROM SUP s LEFT JOIN INV i ON i.VENDOR_ID = s.ID")),
+    ("nvl_default_rejected",
+     "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND NVL(i.AMT, 0) <> 0", "nvl_moved",
+     "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND i.AMT <> 0",
+     # the default passes the test (0 < 5): the NULL rows the gold keeps are lost
+     ("SELECT i.ID FROM INV i WHERE i.ORG = 1 AND NVL(i.AMT, 0) < 5",
+      "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND i.AMT < 5")),
+    ("nvl_default_rejected",
+     "SELECT i.ID FROM INV i WHERE 3 < NVL(i.AMT, 2)", "nvl_moved",
+     "SELECT i.ID FROM INV i WHERE 3 < i.AMT",
+     # under NOT, a false default becomes true: NOT (NVL(AMT, 2) > 3) keeps the NULL rows
+     ("SELECT i.ID FROM INV i WHERE NOT NVL(i.AMT, 2) > 3",
+      "SELECT i.ID FROM INV i WHERE NOT i.AMT > 3")),
+    ("nvl_default_rejected",
+     "SELECT i.ID FROM INV i JOIN LIN l ON l.INV_ID = i.ID AND NVL(l.QTY, 0) = 5",
+     "nvl_moved",
+     "SELECT i.ID FROM INV i JOIN LIN l ON l.INV_ID = i.ID AND l.QTY = 5",
+     # in the select list the NULL is shown, not filtered
+     ("SELECT NVL(i.AMT, 0) <> 0 FROM INV i", "SELECT i.AMT <> 0 FROM INV i")),
+    ("outer_rows_rejected_by_having",
+     "SELECT i.ID, COUNT(*) FROM INV i JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ID "
+     "HAVING COUNT(*) > 1", "join_kind_swapped",
+     "SELECT i.ID, COUNT(*) FROM INV i LEFT JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ID "
+     "HAVING COUNT(*) > 1",
+     # an invoice without lines keeps its one NULL-extended row: COUNT(*) >= 1 holds
+     ("SELECT i.ID, COUNT(*) FROM INV i JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ID "
+      "HAVING COUNT(*) >= 1",
+      "SELECT i.ID, COUNT(*) FROM INV i LEFT JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ID "
+      "HAVING COUNT(*) >= 1")),
+    ("outer_rows_rejected_by_having",
+     "SELECT i.ORG, SUM(l.QTY) FROM INV i JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ORG "
+     "HAVING SUM(l.QTY) > 2", "join_kind_swapped",
+     "SELECT i.ORG, SUM(l.QTY) FROM INV i LEFT JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ORG "
+     "HAVING SUM(l.QTY) > 2",
+     # COUNT(*) counts the added row in its org's group, which ORG does not keep apart
+     ("SELECT i.ORG, COUNT(*) FROM INV i JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ORG "
+      "HAVING SUM(l.QTY) > 2",
+      "SELECT i.ORG, COUNT(*) FROM INV i LEFT JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ORG "
+      "HAVING SUM(l.QTY) > 2")),
+    ("implied_operands",
+     "SELECT i.ID FROM INV i WHERE i.AMT IS NOT NULL AND i.VENDOR_ID IS NOT NULL "
+     "AND i.AMT <> i.VENDOR_ID", "and_or_swapped",
+     "SELECT i.ID FROM INV i WHERE (i.AMT IS NOT NULL OR i.VENDOR_ID IS NOT NULL) "
+     "AND i.AMT <> i.VENDOR_ID",
+     # nothing else rejects a NULL VENDOR_ID: OR keeps rows AND drops
+     ("SELECT i.ID FROM INV i WHERE i.AMT IS NOT NULL AND i.VENDOR_ID IS NOT NULL "
+      "AND i.AMT > 1",
+      "SELECT i.ID FROM INV i WHERE (i.AMT IS NOT NULL OR i.VENDOR_ID IS NOT NULL) "
+      "AND i.AMT > 1")),
     ("never_null_test_dropped",
      "SELECT i.ID FROM INV i WHERE i.ORG = 1 AND i.NUM IS NOT NULL", "conjunct_dropped",
      "SELECT i.ID FROM INV i WHERE i.ORG = 1",
@@ -220,6 +268,15 @@ QUERIES = [
     "d WHERE d.ORG = 1",
     "SELECT {cols}, NVL(i.ORG, 9), NVL(l.QTY, 9) FROM LIN l JOIN INV i ON i.ID = l.INV_ID "
     "WHERE i.ORG = 1 AND i.NUM IS NOT NULL AND l.QTY IS NOT NULL",
+    "SELECT {cols} FROM INV i LEFT JOIN SUP s ON s.ID = i.VENDOR_ID WHERE NVL(i.AMT, 0) <> 0 "
+    "AND NVL(i.AMT, 2) >= 1 AND NVL(s.CODE, 'z') = 'a' AND 1 > NVL(i.VENDOR_ID, 1)",
+    "SELECT {cols} FROM INV i WHERE NVL(i.AMT, 0) < 2 OR NVL(i.AMT, 3) <> 3",
+    "SELECT {key}, COUNT(*), SUM(l.QTY) FROM INV i JOIN LIN l ON l.INV_ID = i.ID "
+    "GROUP BY {key} HAVING COUNT(l.QTY) > 0",
+    "SELECT {key}, MIN(l.QTY + 1), COUNT(DISTINCT l.QTY) FROM INV i JOIN LIN l "
+    "ON l.INV_ID = i.ID GROUP BY {key} HAVING MAX(l.QTY) >= 1",
+    "SELECT {cols} FROM INV i WHERE i.AMT IS NOT NULL AND i.VENDOR_ID IS NOT NULL "
+    "AND i.ORG IS NOT NULL AND i.AMT <> i.VENDOR_ID",
 ]
 COLUMNS = {"INV i": ["i.ID", "i.VENDOR_ID", "i.NUM", "i.ORG", "i.AMT"],
            "SUP s": ["s.ID", "s.CODE", "s.NAME"], "LIN l": ["l.ID", "l.INV_ID", "l.QTY"]}
@@ -512,3 +569,34 @@ def test_every_rule_proves_at_least_one_mutant_of_the_random_queries():
              if (p := prove(gold, m, ORG_FACTS)) is not None}
     assert {"implied_conjunct", "equivalent_operands", "outer_side_null_rejected",
             "no_null_to_place", "parent_matched_on_its_key"} <= rules
+
+
+def test_the_random_queries_exercise_the_nvl_default_rule():
+    """The random-database property test above checks nvl_default_rejected only if some
+    random gold has a mutant it proves."""
+    gold = QUERIES[-5].format(cols="i.ID", key="i.ID", val="i.ID")
+    rules = [p.rule for m in neighbours(gold, facts=FACTS) if (p := prove(gold, m, FACTS))]
+    assert rules.count("nvl_default_rejected") == 3
+
+
+def test_the_random_queries_exercise_the_outer_rows_rule():
+    proved = {key: [p.rule for m in neighbours(gold, facts=FACTS)
+                    if (p := prove(gold, m, FACTS))]
+              for template in QUERIES[-3:-1] for key in ("i.ID", "i.ORG", "l.QTY")
+              for gold in [template.format(cols="i.ID", key=key, val=key)]}
+    assert sum(rules.count("outer_rows_rejected_by_having") for rules in proved.values()) >= 3
+
+
+def test_the_random_queries_exercise_the_implied_operands_rule():
+    gold = QUERIES[-1].format(cols="i.ID")
+    assert "implied_operands" in {p.rule for m in neighbours(gold, facts=FACTS)
+                                  if (p := prove(gold, m, FACTS))}
+
+
+def test_a_blank_padded_text_default_is_not_trusted():
+    """Oracle compares two CHAR values blank-padded ('N' = 'N '): the rule does not judge a
+    text with trailing blanks."""
+    assert proof("SELECT i.ID FROM INV i WHERE NVL(i.AMT, 'N') = 'N '", "nvl_moved",
+                 "SELECT i.ID FROM INV i WHERE i.AMT = 'N '") is None
+    assert proof("SELECT i.ID FROM INV i WHERE NVL(i.AMT, 'N') = 'Y'", "nvl_moved",
+                 "SELECT i.ID FROM INV i WHERE i.AMT = 'Y'") == "nvl_default_rejected"

@@ -44,15 +44,25 @@ inline view needs no alias (its columns resolve unqualified). The closure of a s
 - `nvl_of_never_null`: NVL(x, d) → x where x is never NULL (a NOT NULL column no outer join
   extends, COUNT, or MIN/MAX/SUM of one per non-empty group);
 - `never_null_test_dropped`: a conjunct `x IS NOT NULL` dropped where x is never NULL;
+- `nvl_default_rejected`: `NVL(x, d) op k` -> `x op k` in a conjunct of WHERE or of an inner
+  join's ON, where `d op k` (two literals) is false: a NULL x makes one side false and the
+  other unknown, so WHERE drops the row either way;
 - `implied_conjunct`: a conjunct (or a whole WHERE) dropped that the other conjuncts imply,
   by the equality classes of `harness.authoring.predicate_implication` (the enclosing
   query's conjuncts, positive EXISTS, the catalog's inherited columns such as ORG_ID);
 - `equivalent_operands`: AND↔OR where, under the other conjuncts, every equality of both
   sides compares the same two classes (both sides true together);
+- `implied_operands`: AND↔OR where the other conjuncts imply both sides (equalities of one
+  class, IS NOT NULL of a column another conjunct rejects NULL in): both true;
 - `outer_side_null_rejected`: JOIN↔LEFT JOIN where WHERE or a later inner join rejects NULL
   in a column of the joined table;
 - `parent_matched_on_its_key`: JOIN↔LEFT JOIN of a parent on a mandatory foreign key of a
   never NULL-extended child, plus equalities of columns the child inherits.
+- `outer_rows_rejected_by_having`: JOIN↔LEFT JOIN of a grouped SELECT's last table B: the
+  rows LEFT JOIN adds (B all NULL) change no group when every aggregate ignores them (SUM,
+  AVG, MIN, MAX, COUNT of expressions NULL with B) or the GROUP BY keys determine the other
+  tables' rows, and a group of only such rows fails a HAVING `aggregate op number` (COUNT 0,
+  SUM NULL, COUNT(*) 1).
 """
 
 from __future__ import annotations
@@ -109,6 +119,8 @@ RULES: dict[str, str] = {
     "nvl_of_never_null": "NVL removed around an expression that is never NULL",
     "never_null_test_dropped": "an IS NOT NULL test dropped on an expression that is never "
                                "NULL",
+    "nvl_default_rejected": "NVL(x, d) op k -> x op k in a WHERE/ON conjunct where d op k is "
+                            "false: a NULL x drops the row either way",
     "implied_conjunct": "a conjunct (or a whole WHERE) dropped that the remaining conjuncts "
                         "imply: equalities closed under the enclosing query's conjuncts, "
                         "positive EXISTS and the catalog's inherited columns (ORG_ID of a "
@@ -116,9 +128,14 @@ RULES: dict[str, str] = {
     "equivalent_operands": "AND/OR swapped where, under the other conjuncts, every equality "
                            "of both sides compares the same two classes: both sides are true "
                            "together",
+    "implied_operands": "AND/OR swapped where the other conjuncts imply both sides (both "
+                        "true)",
     "outer_side_null_rejected": "inner/LEFT JOIN swapped where a WHERE conjunct or a later "
                                 "inner join rejects NULL in a column of the joined table: the "
                                 "NULL-extended rows never survive",
+    "outer_rows_rejected_by_having": "inner/LEFT JOIN swapped of a grouped SELECT's last "
+                                     "table: the NULL-extended rows change no group and "
+                                     "HAVING drops a group of only such rows",
     "parent_matched_on_its_key": "inner/LEFT JOIN swapped of a parent joined on a mandatory "
                                  "foreign key (plus equalities of inherited columns) of a "
                                  "never NULL-extended child: every row finds its match",
@@ -725,6 +742,65 @@ def _nvl_of_never_null(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
+_COMPARISONS = {exp.EQ: "==", exp.NEQ: "!=", exp.GT: ">", exp.GTE: ">=", exp.LT: "<",
+                exp.LTE: "<="}
+_MIRRORED = {exp.GT: exp.LT, exp.GTE: exp.LTE, exp.LT: exp.GT, exp.LTE: exp.GTE}
+
+
+def _literal_value(node: exp.Expression) -> float | str | None:
+    """A number's or a string's value; None for anything else (NULL included)."""
+    node = node.unnest()
+    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and \
+            not node.this.is_string:
+        return -float(node.this.this)
+    if isinstance(node, exp.Literal):
+        return node.this if node.is_string else float(node.this)
+    return None
+
+
+def _default_fails(default: exp.Expression, comparison: exp.Expression,
+                   nvl: exp.Expression) -> bool:
+    """Whether `comparison`, with `nvl` replaced by its default, is false: both sides are
+    literals of one kind (a string only under = and <>: Oracle's string order depends on
+    NLS_SORT)."""
+    kind = type(comparison)
+    if kind not in _COMPARISONS:
+        return False
+    if comparison.this is nvl:
+        other = comparison.expression
+    elif comparison.expression is nvl:
+        other, kind = comparison.this, _MIRRORED.get(kind, kind)
+    else:
+        return False
+    left, right = _literal_value(default), _literal_value(other)
+    if left is None or right is None or type(left) is not type(right):
+        return False
+    if isinstance(left, str) and (kind not in (exp.EQ, exp.NEQ) or
+                                  left.endswith(" ") or right.endswith(" ")):
+        return False  # (blank-padded comparison of CHAR values: 'N' = 'N ' in Oracle)
+    return not {exp.EQ: left == right, exp.NEQ: left != right, exp.GT: left > right,
+                exp.GTE: left >= right, exp.LT: left < right, exp.LTE: left <= right}[kind]
+
+
+def _nvl_default_rejected(gold: exp.Expression, mutant: exp.Expression,
+                          facts: SchemaFacts) -> str | None:
+    """`NVL(x, d) op k` -> `x op k` in a conjunct of WHERE or an inner join's ON where
+    `d op k` is false: a NULL x fails both (false, or unknown), any other x compares alike."""
+    if not isinstance(gold, exp.Coalesce) or len(gold.expressions) != 1 or \
+            gold.this != mutant:
+        return None
+    operand = gold
+    while isinstance(operand.parent, exp.Paren):
+        operand = operand.parent
+    comparison = operand.parent
+    if comparison is None or _conjunct_chain_select(comparison) is None or \
+            not _default_fails(gold.expressions[0], comparison, operand):
+        return None
+    return (f"where {gold.this.sql('oracle')} is NULL, the default makes "
+            f"{comparison.sql('oracle')} false and the bare comparison unknown: WHERE drops "
+            "the row either way")
+
+
 def _never_null_test_dropped(gold: exp.Expression, mutant: exp.Expression,
                              facts: SchemaFacts) -> str | None:
     if not isinstance(gold, exp.And) or mutant not in (gold.this, gold.expression):
@@ -800,6 +876,25 @@ def _equivalent_operands(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
+def _implied_operands(gold: exp.Expression, mutant: exp.Expression,
+                      facts: SchemaFacts) -> str | None:
+    """`A AND B` ↔ `A OR B` keeps the rows when the other conjuncts imply both A and B (an
+    equality of one class, an IS NOT NULL of a column another conjunct rejects NULL in):
+    both are true on every row the rest keeps."""
+    if {type(gold), type(mutant)} != {exp.And, exp.Or} or gold.this != mutant.this or \
+            gold.expression != mutant.expression:
+        return None
+    select = _conjunct_chain_select(gold)
+    if select is None or _marks(gold):
+        return None
+    facts_without = Implication(select, facts, skip=gold)
+    if facts_without.implies(gold.this, select) and \
+            facts_without.implies(gold.expression, select):
+        return (f"the other conjuncts imply both {gold.this.sql('oracle')} and "
+                f"{gold.expression.sql('oracle')}: AND and OR of two true tests agree")
+    return None
+
+
 def _outer_side_null_rejected(gold: exp.Expression, mutant: exp.Expression,
                               facts: SchemaFacts) -> str | None:
     """JOIN ↔ LEFT JOIN of table B gives the same rows when a WHERE conjunct, or the ON of an
@@ -827,6 +922,109 @@ def _outer_side_null_rejected(gold: exp.Expression, mutant: exp.Expression,
             return (f"{conjunct.sql('oracle')} is never true when {alias}'s columns are NULL: "
                     "the rows an outer join adds are dropped")
     return None
+
+
+def _null_with(node: exp.Expression, alias: str) -> bool:
+    """Whether `node` is NULL whenever every column of `alias` is (a column of it, arithmetic
+    on one, NVL of only such). Oracle's || is not: it reads NULL as ''."""
+    node = node.unnest()
+    if isinstance(node, exp.Column):
+        return bool(node.table) and node.table.upper() == alias
+    if isinstance(node, exp.Neg):
+        return _null_with(node.this, alias)
+    if isinstance(node, exp.Add | exp.Sub | exp.Mul | exp.Div):
+        return _null_with(node.this, alias) or _null_with(node.expression, alias)
+    if isinstance(node, exp.Coalesce):
+        return all(_null_with(a, alias) for a in [node.this, *node.expressions])
+    return False
+
+
+def _on_null_rows(aggregate: exp.Expression, alias: str) -> tuple[bool, float | None] | None:
+    """What an aggregate gives on a group of one row whose `alias` columns are all NULL:
+    (ignores such rows, value); None when unsure. COUNT(*) counts the row."""
+    if not isinstance(aggregate, _SWAPPED_AGGREGATES) or \
+            isinstance(aggregate.parent, exp.Window):
+        return None
+    argument = aggregate.this
+    if isinstance(aggregate, exp.Count) and isinstance(argument, exp.Star):
+        return False, 1.0
+    if isinstance(argument, exp.Distinct):
+        if len(argument.expressions) != 1:
+            return None
+        argument = argument.expressions[0]
+    if argument is None or not _null_with(argument, alias):
+        return None
+    return True, (0.0 if isinstance(aggregate, exp.Count) else None)
+
+
+def _having_rejects(having: exp.Expression, alias: str) -> bool:
+    """Whether a HAVING conjunct `aggregate op number` is false or unknown on a group of one
+    row whose `alias` columns are all NULL."""
+    for conjunct in conjuncts(having):
+        kind = type(conjunct)
+        if kind not in _COMPARISONS:
+            continue
+        sides = [conjunct.this.unnest(), conjunct.expression.unnest()]
+        if isinstance(sides[1], exp.AggFunc):
+            sides.reverse()
+            kind = _MIRRORED.get(kind, kind)
+        found = _on_null_rows(sides[0], alias)
+        bound = _literal_value(sides[1])
+        if found is None or not isinstance(bound, float):
+            continue
+        value = found[1]
+        if value is None or not {exp.EQ: value == bound, exp.NEQ: value != bound,
+                                 exp.GT: value > bound, exp.GTE: value >= bound,
+                                 exp.LT: value < bound, exp.LTE: value <= bound}[kind]:
+            return True
+    return False
+
+
+def _outer_rows_rejected_by_having(gold: exp.Expression, mutant: exp.Expression,
+                                   facts: SchemaFacts) -> str | None:
+    """JOIN ↔ LEFT JOIN of the last table B of a grouped SELECT: the LEFT JOIN only adds rows
+    whose B columns are all NULL. They change no group the inner join makes when every
+    aggregate ignores them (SUM, AVG, MIN, MAX, COUNT of expressions NULL with B), or when the
+    GROUP BY keys determine the other tables' rows (an added row is alone in its group); and
+    a group of only such rows is dropped when a HAVING conjunct `aggregate op number` is false
+    or unknown on it (COUNT 0, SUM NULL; COUNT(*) 1 where a group holds one row)."""
+    if not isinstance(gold, exp.Join) or not isinstance(mutant, exp.Join) or \
+            {gold.side or "", mutant.side or ""} != {"", "LEFT"}:
+        return None
+    swapped = gold.copy()
+    swapped.set("side", mutant.args.get("side"))
+    swapped.set("kind", mutant.args.get("kind"))
+    select = gold.parent
+    if swapped != mutant or not isinstance(select, exp.Select) or _marks(select):
+        return None
+    joins = select.args.get("joins") or []
+    having, keys = select.args.get("having"), _plain_group(select)
+    if not joins or joins[-1] is not gold or having is None or not keys or \
+            any(j.side in ("RIGHT", "FULL") for j in joins):
+        return None
+    alias = gold.this.alias_or_name.upper()
+    shown = [*select.expressions, having, *(select.args.get("order") or exp.Order()).expressions]
+    if any(node.find(exp.Subquery, exp.Window) for node in shown):
+        return None
+    aggregates = [a for node in shown for a in node.find_all(exp.AggFunc)]
+    ignored = all((found := _on_null_rows(a, alias)) is not None and found[0]
+                  for a in aggregates)
+    if not ignored:
+        others = select.copy()
+        others.set("joins", [j.copy() for j in joins[:-1]])
+        scope = _scope(others, facts)
+        if scope is None or any(c.table and c.table.upper() == alias
+                                for k in keys for c in k.find_all(exp.Column)):
+            return None
+        known = _closure(_start(keys, scope), scope)
+        if not all((a, _ROW) in known for a in scope.tables):
+            return None
+    if not _having_rejects(having.this, alias):
+        return None
+    return (f"the rows LEFT JOIN adds have {alias}'s columns NULL: "
+            + ("every aggregate ignores them" if ignored else
+               "the GROUP BY keys put each alone in its group")
+            + f", and HAVING {having.this.sql('oracle')} drops a group of only such rows")
 
 
 def _parent_matched_on_its_key(gold: exp.Expression, mutant: exp.Expression,
@@ -887,13 +1085,16 @@ _RULES_BY_OPERATOR = {
                       ("no_null_to_place", _no_null_to_place)),
     "ranking_swapped": (("ranking_without_ties", _ranking_without_ties),
                         ("top_rank_filter", _top_rank_filter)),
-    "nvl_moved": (("nvl_of_never_null", _nvl_of_never_null),),
+    "nvl_moved": (("nvl_of_never_null", _nvl_of_never_null),
+                  ("nvl_default_rejected", _nvl_default_rejected)),
     "conjunct_dropped": (("never_null_test_dropped", _never_null_test_dropped),
                          ("implied_conjunct", _implied_conjunct)),
     "where_dropped": (("implied_conjunct", _implied_conjunct),),
-    "and_or_swapped": (("equivalent_operands", _equivalent_operands),),
+    "and_or_swapped": (("equivalent_operands", _equivalent_operands),
+                       ("implied_operands", _implied_operands)),
     "join_kind_swapped": (("outer_side_null_rejected", _outer_side_null_rejected),
-                          ("parent_matched_on_its_key", _parent_matched_on_its_key)),
+                          ("parent_matched_on_its_key", _parent_matched_on_its_key),
+                          ("outer_rows_rejected_by_having", _outer_rows_rejected_by_having)),
 }
 
 
