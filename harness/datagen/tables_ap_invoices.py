@@ -25,6 +25,7 @@ STANDARD = "STANDARD"
 ACROSS_UNITS = 3  # standard invoices per unit matched to an order of another unit
 PAID, UNPAID, PARTIAL = "Y", "N", "P"
 ITEM = "ITEM"
+ACCRUAL = "ACCRUAL"  # the distribution type that clears the AP accrual account
 # distribution types that suit each line type (codes the catalog adds go with ITEM)
 DISTRIBUTION_TYPES = {"ITEM": ["ITEM", "ACCRUAL"], "FREIGHT": ["FREIGHT"],
                       "MISCELLANEOUS": ["MISCELLANEOUS"], "TAX": ["REC_TAX", "NONREC_TAX"],
@@ -425,6 +426,11 @@ def _distributions(ctx: GenContext, rng: np.random.Generator, head: pd.DataFrame
     ccids = ctx.frames["GL_CODE_COMBINATIONS"]
     expense = ccids.loc[ccids["x_postable"] & (ccids["ACCOUNT_TYPE"] == "E"),
                         "CODE_COMBINATION_ID"].to_numpy()
+    # an ACCRUAL distribution (receipt-accrued PO match) clears the AP accrual account, a
+    # liability, as in EBS: not every distribution is charged to an expense account, so
+    # `g.ACCOUNT_TYPE = 'E'` matters (x-014); its own stream, so no other value moves
+    accrual = ccids.loc[ccids["x_postable"] & (ccids["ACCOUNT_TYPE"] == "L"),
+                        "CODE_COMBINATION_ID"].to_numpy()
     matched = lines["x_matched"].to_numpy()[row]
     rate = lines["x_rate"].to_numpy()[row]
     is_item = kind == ITEM
@@ -442,8 +448,10 @@ def _distributions(ctx: GenContext, rng: np.random.Generator, head: pd.DataFrame
         "SET_OF_BOOKS_ID": lines["SET_OF_BOOKS_ID"].to_numpy()[row],
         "AMOUNT": amount,
         "BASE_AMOUNT": v.null_where(np.round(amount * rate, 2), rate == 1),
-        "DIST_CODE_COMBINATION_ID": np.where(matched, lines["x_po_ccid"].to_numpy()[row],
-                                             rng.choice(expense, m)),
+        "DIST_CODE_COMBINATION_ID": np.where(
+            dist_kind == ACCRUAL, ctx.rng("AP_INVOICE_DISTRIBUTIONS_ALL:accrual").choice(
+                accrual, m), np.where(matched, lines["x_po_ccid"].to_numpy()[row],
+                                      rng.choice(expense, m))),
         "POSTED_FLAG": ctx.coded(rng, m, "AP_INVOICE_DISTRIBUTIONS_ALL", "POSTED_FLAG", org,
                                  share=0.8, main="Y"),
         "MATCH_STATUS_FLAG": ctx.coded(rng, m, "AP_INVOICE_DISTRIBUTIONS_ALL",

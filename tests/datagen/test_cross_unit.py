@@ -1,6 +1,7 @@
-"""Legal EBS data that tells unit filters and span bounds apart: transaction types that share
-an id across operating units, invoices matched to another unit's purchase order, and
-future-dated invoices (docs/test-suite-data.md, "Across units and beyond the span")."""
+"""Legal EBS data that tells unit filters, span bounds and account types apart: transaction
+types that share an id across operating units, invoices matched to another unit's purchase
+order, future-dated invoices and accrual distributions on a liability account
+(docs/test-suite-data.md, "Across units and beyond the span")."""
 
 from __future__ import annotations
 
@@ -80,3 +81,15 @@ def test_future_dated_invoices_are_unpaid_and_in_every_unit(connections, catalog
         latest = _rows(con, "SELECT MAX(INVOICE_DATE) FROM AP_INVOICES_ALL WHERE ORG_ID = ?",
                        [ou.organization_id])[0][0]
         assert latest == after
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_accrual_distributions_clear_a_liability_account(connections, catalog, i):
+    """Not every invoice distribution is charged to an expense account (x-014's
+    `g.ACCOUNT_TYPE = 'E'` matters): ACCRUAL ones clear the AP accrual account."""
+    types = dict(_rows(connections[i], """
+        SELECT d.LINE_TYPE_LOOKUP_CODE = 'ACCRUAL', LIST(DISTINCT g.ACCOUNT_TYPE)
+        FROM AP_INVOICE_DISTRIBUTIONS_ALL d JOIN GL_CODE_COMBINATIONS g
+          ON g.CODE_COMBINATION_ID = d.DIST_CODE_COMBINATION_ID GROUP BY 1"""))
+    assert types[True] == ["L"]
+    assert "L" not in types[False]
