@@ -22,8 +22,10 @@ from harness.datagen.tables_gl import split as split_amounts
 
 NEGATIVE_TYPES = ("CREDIT", "DEBIT")  # memos reduce what is owed
 STANDARD = "STANDARD"
+ACROSS_UNITS = 3  # standard invoices per unit matched to an order of another unit
 PAID, UNPAID, PARTIAL = "Y", "N", "P"
 ITEM = "ITEM"
+ACCRUAL = "ACCRUAL"  # the distribution type that clears the AP accrual account
 # distribution types that suit each line type (codes the catalog adds go with ITEM)
 DISTRIBUTION_TYPES = {"ITEM": ["ITEM", "ACCRUAL"], "FREIGHT": ["FREIGHT"],
                       "MISCELLANEOUS": ["MISCELLANEOUS"], "TAX": ["REC_TAX", "NONREC_TAX"],
@@ -112,6 +114,10 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     rate = np.round(rate_to_functional(ctx, currency), 6)
     gl_date = np.where(rng.random(n) < 0.8, date, date + rng.integers(0, 10, n) * v.DAY)
     gl_date = v.place_edges(rng, ctx.clip(gl_date), ctx.edges, org)
+    # AP_INVOICES_U2 is per supplier: repeat another's number (twins keep theirs, so no
+    # third invoice takes a twin's number under a twin's supplier)
+    twinned = np.isin(np.arange(n), twin[twin != np.arange(n)]) | (twin != np.arange(n))
+    date = _future_dated(ctx, org, kind, status, cancelled | twinned, date)
     users = ctx.frames["FND_USER"]["USER_ID"].to_numpy()
     cancel_date = ctx.clip(date + rng.integers(1, 60, n) * v.DAY)
     orders = _matched_orders(ctx, rng, site, kind)
@@ -121,9 +127,6 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     number, prefix = number[twin], prefix[twin]
     terms = ctx.ids("AP_INVOICES_ALL", "TERMS_ID", 4)
     discount = (status == PAID) & ~negative & (rng.random(n) < 0.3)
-    # AP_INVOICES_U2 is per supplier: repeat another's number (twins keep theirs, so no
-    # third invoice takes a twin's number under a twin's supplier)
-    twinned = np.isin(np.arange(n), twin[twin != np.arange(n)]) | (twin != np.arange(n))
     invoice_num = np.array([f"{p}{x}" for p, x in zip(prefix, number, strict=True)],
                            dtype=object)[v.namesake_rows(
         ctx.rng("AP_INVOICES_ALL:namesakes"), n, ctx.recipe.namesakes.invoices,
@@ -227,20 +230,58 @@ def _ties(org: np.ndarray, amount: np.ndarray, date: np.ndarray, excluded: np.nd
         date[free[-1]] = date[latest]
 
 
+def _future_dated(ctx: GenContext, org: np.ndarray, kind: np.ndarray, status: np.ndarray,
+                  fixed: np.ndarray, date: np.ndarray) -> np.ndarray:
+    """`date` with, in every unit, one unpaid invoice of each type dated at midnight of the
+    day after the span's end (EBS takes future-dated invoices; their GL date stays where it
+    was, as with the "system date" GL date basis): `INVOICE_DATE < DATE '2026-01-01'` dropped,
+    `<=` or `< DATE '2026-01-02'` returns them. Unpaid, so no payment precedes its invoice;
+    cancelled and twin rows, rows on a calendar edge or around SYSDATE and each unit's first
+    and last dates keep theirs. A unit with fewer than two such invoices gets none: its
+    latest date stays tied (two rows), as `_ties` made it."""
+    out = date.copy()
+    after = v.day(ctx.recipe.dates.end) + v.DAY
+    placed = np.isin(date, np.array([*ctx.edges, *ctx.instants], dtype="datetime64[us]"))
+    rng = ctx.rng("AP_INVOICES_ALL:future_dated")
+    for ou in ctx.operating_units:
+        unit = org == ou
+        extreme = (date == date[unit].min()) | (date == date[unit].max())
+        free = unit & (status == UNPAID) & ~fixed & ~placed & ~extreme
+        chosen = [rng.choice(rows) for k in np.unique(kind[free])
+                  if len(rows := np.flatnonzero(free & (kind == k)))]
+        if len(chosen) >= 2:
+            out[chosen] = after
+    return out
+
+
 def _matched_orders(ctx: GenContext, rng: np.random.Generator, site: pd.DataFrame,
                     kind: np.ndarray) -> np.ndarray:
     """For some standard invoices, a purchase order (with distributions) of the same
-    supplier and unit they are matched to; NaN for the rest."""
+    supplier and unit they are matched to; NaN for the rest. Then, in every unit, up to
+    `ACROSS_UNITS` more standard invoices are matched to an order of the same supplier in
+    another unit (R12 shared procurement: the order is raised centrally, the invoice entered
+    where the goods were received; AP's PO_HEADER_ID has no `same: [ORG_ID]`), from a stream
+    of their own so no other row moves: `i.ORG_ID = h.ORG_ID`, or one unit filter of
+    several, dropped returns another result."""
     headers = ctx.frames["PO_HEADERS_ALL"]
     with_lines = headers["PO_HEADER_ID"].isin(ctx.frames["PO_DISTRIBUTIONS_ALL"]["PO_HEADER_ID"])
     orders = headers[with_lines & headers["VENDOR_ID"].notna()]
     by_key = orders.groupby(["VENDOR_ID", "ORG_ID"])["PO_HEADER_ID"].agg(list)
     out = np.full(len(site), np.nan)
-    keys = zip(site["VENDOR_ID"].astype(float), site["ORG_ID"], strict=True)
+    keys = list(zip(site["VENDOR_ID"].astype(float), site["ORG_ID"], strict=True))
     for i, key in enumerate(keys):
         options = by_key.get(key)
         if options and kind[i] == STANDARD and rng.random() < 0.5:
             out[i] = options[rng.integers(len(options))]
+    across = ctx.rng("AP_INVOICES_ALL:across_units")
+    elsewhere = {(vendor, ou): [h for (w, o), hs in by_key.items() if w == vendor and o != ou
+                                for h in hs] for vendor, ou in set(keys)}
+    for ou in ctx.operating_units:
+        free = [i for i, key in enumerate(keys) if key[1] == ou and kind[i] == STANDARD
+                and np.isnan(out[i]) and elsewhere[key]]
+        for i in across.permutation(free)[:ACROSS_UNITS]:
+            options = elsewhere[keys[i]]
+            out[i] = options[across.integers(len(options))]
     return out
 
 
@@ -385,6 +426,11 @@ def _distributions(ctx: GenContext, rng: np.random.Generator, head: pd.DataFrame
     ccids = ctx.frames["GL_CODE_COMBINATIONS"]
     expense = ccids.loc[ccids["x_postable"] & (ccids["ACCOUNT_TYPE"] == "E"),
                         "CODE_COMBINATION_ID"].to_numpy()
+    # an ACCRUAL distribution (receipt-accrued PO match) clears the AP accrual account, a
+    # liability, as in EBS: not every distribution is charged to an expense account, so
+    # `g.ACCOUNT_TYPE = 'E'` matters (x-014); its own stream, so no other value moves
+    accrual = ccids.loc[ccids["x_postable"] & (ccids["ACCOUNT_TYPE"] == "L"),
+                        "CODE_COMBINATION_ID"].to_numpy()
     matched = lines["x_matched"].to_numpy()[row]
     rate = lines["x_rate"].to_numpy()[row]
     is_item = kind == ITEM
@@ -402,8 +448,10 @@ def _distributions(ctx: GenContext, rng: np.random.Generator, head: pd.DataFrame
         "SET_OF_BOOKS_ID": lines["SET_OF_BOOKS_ID"].to_numpy()[row],
         "AMOUNT": amount,
         "BASE_AMOUNT": v.null_where(np.round(amount * rate, 2), rate == 1),
-        "DIST_CODE_COMBINATION_ID": np.where(matched, lines["x_po_ccid"].to_numpy()[row],
-                                             rng.choice(expense, m)),
+        "DIST_CODE_COMBINATION_ID": np.where(
+            dist_kind == ACCRUAL, ctx.rng("AP_INVOICE_DISTRIBUTIONS_ALL:accrual").choice(
+                accrual, m), np.where(matched, lines["x_po_ccid"].to_numpy()[row],
+                                      rng.choice(expense, m))),
         "POSTED_FLAG": ctx.coded(rng, m, "AP_INVOICE_DISTRIBUTIONS_ALL", "POSTED_FLAG", org,
                                  share=0.8, main="Y"),
         "MATCH_STATUS_FLAG": ctx.coded(rng, m, "AP_INVOICE_DISTRIBUTIONS_ALL",

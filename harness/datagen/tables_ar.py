@@ -20,6 +20,7 @@ from harness.datagen.tables_tca import BILL_TO
 OPEN, CLOSED = "OP", "CL"
 CREDIT_MEMO, GUARANTEE, RECEIPT_CLASS = "CM", "GUAR", "PMT"
 INVOICE_CLASS = "INV"
+TYPES_PER_CLASS = 3  # per unit: one seeded (its id in every unit) and two of the unit's own
 CASH, MISC = "CASH", "MISC"
 APPLIED, UNAPPLIED, ON_ACCOUNT, UNIDENTIFIED = "APP", "UNAPP", "ACC", "UNID"
 REVERSED = ("NSF", "REV", "STOP")  # receipt statuses of reversed receipts
@@ -28,21 +29,33 @@ INCOMPLETE = "PEN"
 
 @generates("RA_CUST_TRX_TYPES_ALL", needs=("GL_LEDGERS",))
 def transaction_types(ctx: GenContext) -> dict[str, pd.DataFrame]:
-    """One transaction type per class in every operating unit (ids differ between units)."""
+    """`TYPES_PER_CLASS` transaction types per class in every operating unit: a seeded one
+    (variant 0) whose id is the same in every unit, and others of the unit's own. The table
+    is keyed by (CUST_TRX_TYPE_ID, ORG_ID), as EBS's RA_CUST_TRX_TYPES_U1, and EBS seeds
+    types with one id in many units: a join on the id alone (`t.org_id = rct.org_id`
+    dropped) repeats the seeded types' transactions, `t.org_id <> rct.org_id` loses the
+    others', and `t.cust_trx_type_id <> rct.cust_trx_type_id` repeats every transaction of
+    a class filter (three types: each meets two others; two would give the same rows)."""
     col = ctx.column("RA_CUST_TRX_TYPES_ALL", "TYPE")
     classes = ctx.codes("RA_CUST_TRX_TYPES_ALL", "TYPE")
     meaning = ctx.catalog.lookups[col.lookup].codes if col is not None and col.lookup else {}
     ledger = ledger_of_operating_unit(ctx)
-    org = np.repeat(ctx.operating_units, len(classes))
-    kind = np.tile(np.array(classes, dtype=object), len(ctx.operating_units))
+    units, c = len(ctx.operating_units), len(classes)
+    org = np.tile(np.repeat(ctx.operating_units, c), TYPES_PER_CLASS)
+    kind = np.tile(np.array(classes, dtype=object), TYPES_PER_CLASS * units)
+    variant = np.repeat(np.arange(TYPES_PER_CLASS), c * units)
+    ids = ctx.ids("RA_CUST_TRX_TYPES_ALL", "CUST_TRX_TYPE_ID",
+                  c + (TYPES_PER_CLASS - 1) * c * units)
     n = len(kind)
     no_gl = kind == GUARANTEE  # guarantees are commitments, not accounting
     start = np.full(n, v.day(ctx.recipe.dates.start) - 3650 * v.DAY)
+    name = [f"{meaning.get(k, k)[:13]} {o}-{x}" if x else meaning.get(k, k)
+            for k, o, x in zip(kind, org, variant, strict=True)]
     return {"RA_CUST_TRX_TYPES_ALL": v.frame({
-        "CUST_TRX_TYPE_ID": ctx.ids("RA_CUST_TRX_TYPES_ALL", "CUST_TRX_TYPE_ID", n),
-        "NAME": np.array([meaning.get(k, k)[:20] for k in kind], dtype=object),
-        "DESCRIPTION": np.array([f"{meaning.get(k, k)} ({o})"[:80] for k, o in zip(
-            kind, org, strict=True)], dtype=object),
+        "CUST_TRX_TYPE_ID": np.concatenate([np.tile(ids[:c], units), ids[c:]]),
+        "NAME": np.array([x[:20] for x in name], dtype=object),
+        "DESCRIPTION": np.array([f"{x} ({o})"[:80] for x, o in zip(name, org, strict=True)],
+                                dtype=object),
         "TYPE": kind,
         "POST_TO_GL": np.where(no_gl, "N", "Y").astype(object),
         "ACCOUNTING_AFFECT_FLAG": np.where(no_gl, "N", "Y").astype(object),
@@ -52,6 +65,7 @@ def transaction_types(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "CREATION_DATE": start,
         "LAST_UPDATE_DATE": start,
         "ORG_ID": org,
+        "x_variant": variant,
     })}
 
 
@@ -94,7 +108,12 @@ def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     klass = np.concatenate([klass, np.full(len(extra_org), INVOICE_CLASS, dtype=object)])
     status = np.concatenate([status, np.tile(np.repeat(others, 2), len(ctx.operating_units))])
     n = len(org)
-    types = ctx.frames["RA_CUST_TRX_TYPES_ALL"].set_index(["ORG_ID", "TYPE"])["CUST_TRX_TYPE_ID"]
+    types = ctx.frames["RA_CUST_TRX_TYPES_ALL"].set_index(["ORG_ID", "TYPE", "x_variant"])[
+        "CUST_TRX_TYPE_ID"]
+    # which of the class's types (seeded or the unit's own), each in every unit and class
+    # the transactions allow (a stream of its own: no other value moves)
+    variant = v.cover(ctx.rng("RA_CUSTOMER_TRX_ALL:types"), n, list(range(TYPES_PER_CLASS)),
+                      _keys(org, klass)).astype(np.int64)
     uses = ctx.frames["HZ_CUST_SITE_USES_ALL"]
     bill = uses[(uses["SITE_USE_CODE"] == BILL_TO) & (uses["STATUS"] == "A")]
     bill_pos = np.empty(n, dtype=np.int64)
@@ -126,7 +145,8 @@ def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     return v.frame({
         "CUSTOMER_TRX_ID": trx_id,
         "TRX_NUMBER": number,
-        "CUST_TRX_TYPE_ID": types.reindex(pd.MultiIndex.from_arrays([org, klass])).to_numpy(),
+        "CUST_TRX_TYPE_ID": types.reindex(pd.MultiIndex.from_arrays([org, klass, variant])
+                                          ).to_numpy(),
         "TRX_DATE": dates,
         "SET_OF_BOOKS_ID": np.array([ledger[o] for o in org]),
         "BATCH_SOURCE_ID": batch,

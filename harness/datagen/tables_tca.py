@@ -130,8 +130,12 @@ def parties(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "STATE": party_address["STATE"],
         "POSTAL_CODE": party_address["POSTAL_CODE"],
         "COUNTRY": v.null_where(countries, role == EMPLOYEE),
-        "EMAIL_ADDRESS": v.null_where(np.array([f"{f}.{s}@mail.example".lower() for f, s in zip(
-            first, last, strict=True)], dtype=object), is_org | (rng.random(n) < 0.3)),
+        # EBS denormalises the primary e-mail onto any party: every other organization has
+        # one too (billing@…), so `party_type = 'PERSON'` matters beside `email IS NOT NULL`
+        "EMAIL_ADDRESS": v.null_where(np.array([
+            f"{f}.{s}@mail.example".lower() if p else f"billing.{i}@mail.example"
+            for f, s, p, i in zip(first, last, person, party_id, strict=True)], dtype=object),
+            (is_org & (party_id % 2 == 0)) | (rng.random(n) < 0.3)),
         "DUNS_NUMBER_C": v.null_where(np.array([f"{x:09d}" for x in v.distinct_numbers(
             rng, n, 10**8, 10**9 - 1)], dtype=object), person),
         "JGZZ_FISCAL_CODE": v.null_where(np.array([f"{x:09d}" for x in rng.integers(

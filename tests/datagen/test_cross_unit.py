@@ -1,0 +1,95 @@
+"""Legal EBS data that tells unit filters, span bounds and account types apart: transaction
+types that share an id across operating units, invoices matched to another unit's purchase
+order, future-dated invoices and accrual distributions on a liability account
+(docs/test-suite-data.md, "Across units and beyond the span")."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tests.datagen.test_facts import INSTANCES
+
+
+def _rows(con, sql: str, params: list | None = None) -> list[tuple]:
+    return con.execute(sql, params or []).fetchall()
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_every_class_has_a_seeded_type_shared_by_the_units_and_own_types(connections,
+                                                                         catalog, i):
+    units = len(catalog.security.operating_units)
+    per_class = _rows(connections[i], """
+        SELECT TYPE, COUNT(*) FILTER (WHERE n = ?), COUNT(*) FILTER (WHERE n = 1),
+               COUNT(DISTINCT ORG_ID)
+        FROM (SELECT TYPE, CUST_TRX_TYPE_ID, ORG_ID,
+                     COUNT(*) OVER (PARTITION BY CUST_TRX_TYPE_ID) n
+              FROM RA_CUST_TRX_TYPES_ALL) GROUP BY TYPE""", [units])
+    # three types per class and unit: a join on the id alone, `t.org_id <> …` and
+    # `t.cust_trx_type_id <> …` each return other rows than the gold's join
+    assert per_class and all(shared == units and own == 2 * units and orgs == units
+                             for _, shared, own, orgs in per_class), per_class
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_a_type_join_without_the_unit_repeats_transactions(connections, i):
+    """What ar-009/ar-033/ar-037 need: `t.org_id = rct.org_id` dropped or negated changes
+    the answer."""
+    join = ("SELECT COUNT(*) FROM RA_CUSTOMER_TRX_ALL r JOIN RA_CUST_TRX_TYPES_ALL t "
+            "ON t.CUST_TRX_TYPE_ID = r.CUST_TRX_TYPE_ID")
+    with_unit, without, other_unit = _rows(connections[i], f"""
+        SELECT ({join} AND t.ORG_ID = r.ORG_ID), ({join}), ({join} AND t.ORG_ID <> r.ORG_ID)
+        """)[0]
+    assert without > with_unit > other_unit > 0
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_every_unit_has_invoices_matched_to_another_units_order(connections, catalog, i):
+    con = connections[i]
+    for ou in catalog.security.operating_units:
+        across = _rows(con, """
+            SELECT i.INVOICE_ID, i.VENDOR_ID = h.VENDOR_ID,
+                   (SELECT COUNT(*) FROM AP_INVOICE_LINES_ALL l JOIN PO_LINES_ALL pl
+                      ON pl.PO_LINE_ID = l.PO_LINE_ID
+                    WHERE l.INVOICE_ID = i.INVOICE_ID AND l.ORG_ID = i.ORG_ID
+                      AND pl.PO_HEADER_ID = h.PO_HEADER_ID AND pl.ORG_ID = h.ORG_ID)
+            FROM AP_INVOICES_ALL i JOIN PO_HEADERS_ALL h ON h.PO_HEADER_ID = i.PO_HEADER_ID
+            WHERE i.ORG_ID = ? AND h.ORG_ID <> i.ORG_ID""", [ou.organization_id])
+        assert across, f"unit {ou.organization_id}: no invoice matched across units"
+        # the supplier is the order's, and the invoice's lines (in its own unit) are
+        # matched to that order's lines
+        assert all(same_vendor and lines for _, same_vendor, lines in across)
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_future_dated_invoices_are_unpaid_and_in_every_unit(connections, catalog, recipe, i):
+    """Two or more per unit, on the day after the span, unpaid (no payment precedes them)
+    with their GL date in the span. Targeted rows may then move other invoices onto that
+    day (ap-033's `< DATE '2026-01-01'` is a constant of theirs), paid ones too, as they
+    move invoice dates inside the span."""
+    con = connections[i]
+    after = dt.datetime.combine(recipe.dates.end + dt.timedelta(days=1), dt.time())
+    for ou in catalog.security.operating_units:
+        ours = _rows(con, """
+            SELECT COUNT(*) FROM AP_INVOICES_ALL i
+            WHERE i.ORG_ID = ? AND i.INVOICE_DATE = ? AND i.PAYMENT_STATUS_FLAG = 'N'
+              AND i.CANCELLED_DATE IS NULL AND i.GL_DATE < ? AND NOT EXISTS (
+                SELECT 1 FROM AP_INVOICE_PAYMENTS_ALL p WHERE p.INVOICE_ID = i.INVOICE_ID)""",
+                     [ou.organization_id, after, after])[0][0]
+        assert ours >= 2, f"unit {ou.organization_id}: {ours} future-dated unpaid invoices"
+        latest = _rows(con, "SELECT MAX(INVOICE_DATE) FROM AP_INVOICES_ALL WHERE ORG_ID = ?",
+                       [ou.organization_id])[0][0]
+        assert latest == after
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_accrual_distributions_clear_a_liability_account(connections, catalog, i):
+    """Not every invoice distribution is charged to an expense account (x-014's
+    `g.ACCOUNT_TYPE = 'E'` matters): ACCRUAL ones clear the AP accrual account."""
+    types = dict(_rows(connections[i], """
+        SELECT d.LINE_TYPE_LOOKUP_CODE = 'ACCRUAL', LIST(DISTINCT g.ACCOUNT_TYPE)
+        FROM AP_INVOICE_DISTRIBUTIONS_ALL d JOIN GL_CODE_COMBINATIONS g
+          ON g.CODE_COMBINATION_ID = d.DIST_CODE_COMBINATION_ID GROUP BY 1"""))
+    assert types[True] == ["L"]
+    assert "L" not in types[False]
