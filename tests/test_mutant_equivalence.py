@@ -546,20 +546,8 @@ ORG_COLUMNS = ["h.ID", "h.ORG", "h.AMT", "l.ID", "l.ORG", "l.QTY"]
        st.lists(st.sampled_from(ORG_COLUMNS), min_size=1, max_size=3, unique=True))
 def test_an_implied_mutant_returns_the_gold_result_on_every_database(data, template, cols):
     gold = template.format(cols=", ".join(cols))
-    proved = [(m, p) for m in neighbours(gold, facts=ORG_FACTS)
-              if (p := prove(gold, m, ORG_FACTS)) is not None]
-    if not proved:
-        return
-    con = duckdb.connect()
-    con.execute(ORG_SCHEMA)
-    for table, rows in zip(("H", "L"), data, strict=True):
-        if rows:
-            con.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})",
-                            rows)
-    ordered = "ORDER BY" in gold
-    expected = _result(con, gold, ordered)
-    for mutant, found in proved:
-        assert _result(con, mutant.sql, ordered) == expected, (found.rule, mutant.sql)
+    assert_proved_mutants_keep_the_result(gold, ORG_FACTS, ORG_SCHEMA,
+                                          dict(zip(("H", "L"), data, strict=True)))
 
 
 def test_every_rule_proves_at_least_one_mutant_of_the_random_queries():

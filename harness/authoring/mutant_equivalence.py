@@ -198,15 +198,6 @@ class _Scope:
     edges: list[tuple[frozenset[Attr], Attr]]  # premises -> conclusion
 
 
-def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
-    if node is None:
-        return []
-    node = node.unnest()
-    if isinstance(node, exp.And):
-        return [c for part in (node.this, node.expression) for c in _conjuncts(part)]
-    return [node]
-
-
 def _resolve(column: exp.Column, tables: dict[str, _Source]) -> Attr | str | None:
     """(alias, column) for a column of the scope, "outer" for one qualified by an alias of an
     enclosing query (a constant while this SELECT runs), None when unsure."""
@@ -300,11 +291,11 @@ def _scope(select: exp.Select, facts: SchemaFacts) -> _Scope | None:
         tables[alias] = found
     scope = _Scope(tables, set(), [])
     outer: list[tuple[str, exp.Expression]] = []  # (joined alias, condition)
-    inner = _conjuncts(select.args.get("where").this if select.args.get("where") else None)
+    inner = conjuncts(select.args.get("where").this if select.args.get("where") else None)
     for node, join in items[1:]:
         if join.args.get("using") or join.side in ("RIGHT", "FULL"):
             return None
-        on = _conjuncts(join.args.get("on"))
+        on = conjuncts(join.args.get("on"))
         if join.side == "LEFT":
             outer += [(node.alias_or_name.upper(), c) for c in on]
         else:
@@ -668,8 +659,7 @@ def _top_rank_filter(gold: exp.Expression, mutant: exp.Expression,
     if not isinstance(outer, exp.Select) or len(outer.args.get("joins") or []) or \
             outer.args.get("where") is None:
         return None
-    conjuncts = _conjuncts(outer.args["where"].this)
-    filters = [c for c in conjuncts if _top_rank_only(c, name)]
+    filters = [c for c in conjuncts(outer.args["where"].this) if _top_rank_only(c, name)]
     reads = [c for c in outer.find_all(exp.Column) if c.name.upper() == name]
     if len(filters) != 1 or len(reads) != 1 or reads[0].find_ancestor(
             type(filters[0])) is not filters[0] or any(
@@ -895,11 +885,9 @@ def _implied_operands(gold: exp.Expression, mutant: exp.Expression,
     return None
 
 
-def _outer_side_null_rejected(gold: exp.Expression, mutant: exp.Expression,
-                              facts: SchemaFacts) -> str | None:
-    """JOIN ↔ LEFT JOIN of table B gives the same rows when a WHERE conjunct, or the ON of an
-    inner join after it, is never true for a NULL column of B: the rows LEFT JOIN adds (B
-    all NULL) are always dropped again."""
+def _join_kind_swap(gold: exp.Expression, mutant: exp.Expression) -> exp.Select | None:
+    """The SELECT whose join `gold` is, when `mutant` is the same join made LEFT (or LEFT
+    made inner) and nothing else, in a SELECT without Oracle (+) marks; else None."""
     if not isinstance(gold, exp.Join) or not isinstance(mutant, exp.Join) or \
             {gold.side or "", mutant.side or ""} != {"", "LEFT"}:
         return None
@@ -908,6 +896,17 @@ def _outer_side_null_rejected(gold: exp.Expression, mutant: exp.Expression,
     swapped.set("kind", mutant.args.get("kind"))
     select = gold.parent
     if swapped != mutant or not isinstance(select, exp.Select) or _marks(select):
+        return None
+    return select
+
+
+def _outer_side_null_rejected(gold: exp.Expression, mutant: exp.Expression,
+                              facts: SchemaFacts) -> str | None:
+    """JOIN ↔ LEFT JOIN of table B gives the same rows when a WHERE conjunct, or the ON of an
+    inner join after it, is never true for a NULL column of B: the rows LEFT JOIN adds (B
+    all NULL) are always dropped again."""
+    select = _join_kind_swap(gold, mutant)
+    if select is None:
         return None
     joins = select.args.get("joins") or []
     if any(j.side in ("RIGHT", "FULL") for j in joins):
@@ -988,14 +987,8 @@ def _outer_rows_rejected_by_having(gold: exp.Expression, mutant: exp.Expression,
     GROUP BY keys determine the other tables' rows (an added row is alone in its group); and
     a group of only such rows is dropped when a HAVING conjunct `aggregate op number` is false
     or unknown on it (COUNT 0, SUM NULL; COUNT(*) 1 where a group holds one row)."""
-    if not isinstance(gold, exp.Join) or not isinstance(mutant, exp.Join) or \
-            {gold.side or "", mutant.side or ""} != {"", "LEFT"}:
-        return None
-    swapped = gold.copy()
-    swapped.set("side", mutant.args.get("side"))
-    swapped.set("kind", mutant.args.get("kind"))
-    select = gold.parent
-    if swapped != mutant or not isinstance(select, exp.Select) or _marks(select):
+    select = _join_kind_swap(gold, mutant)
+    if select is None:
         return None
     joins = select.args.get("joins") or []
     having, keys = select.args.get("having"), _plain_group(select)
