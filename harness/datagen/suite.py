@@ -58,8 +58,8 @@ def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
     constants of the golds the targeted rows are placed on."""
     text = f"{catalog.fingerprint}\0{recipe.fingerprint()}\0{seed}\0{generator_version()}"
     if recipe.targeted.rows_per_value:
-        text += "\0" + targets_fingerprint(recipe_targets(catalog, recipe.targeted.paths()))
         golden = recipe.targeted.paths()
+        text += "\0" + targets_fingerprint(recipe_targets(catalog, golden))
         text += "\0" + having_fingerprint(recipe_having_targets(catalog, golden))
         text += "\0" + "\n".join(b.key() for b in recipe_block_targets(catalog, golden))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
