@@ -233,6 +233,37 @@ def check_comparable(left: Typed, right: Typed, what: str) -> None:
         raise UnsupportedConstruct(f"{what} of intervals or conditions", "not supported")
 
 
+# A string literal Oracle's implicit TO_NUMBER reads exactly: digits, an optional point, no
+# exponent and no blanks (the only form this judge converts; others keep DuckDB's reading).
+_PLAIN_NUMBER_TEXT = re.compile(r"-?(\d+(\.\d*)?|\.\d+)")
+
+
+def numeric_operand(tr: ExprTranslator, other: Typed, node: exp.Expr) -> Typed:
+    """``node`` translated as an operand compared with ``other``.
+
+    Oracle compares a character value with a number by converting the character value to a
+    number (SQL Language Reference, "Data Type Comparison Rules": numeric and character
+    values). So ``INVOICE_AMOUNT > '1000'`` compares with 1000; DuckDB would refuse a DECIMAL
+    against a VARCHAR. A plain number literal becomes that number; anything else is translated
+    as it stands.
+    """
+    text = literal_str(node)
+    if other.kind is Kind.NUMBER and text is not None and _PLAIN_NUMBER_TEXT.fullmatch(text):
+        return tr.tx(exp.Literal.number(text))
+    return tr.tx(node)
+
+
+def compared_operands(tr: ExprTranslator, left: exp.Expr, right: exp.Expr) -> tuple[Typed, Typed]:
+    """Both operands of a comparison, a number-text literal read as the number it spells
+    when the other side is a number (see ``numeric_operand``)."""
+    left_typed, right_typed = tr.tx(left), tr.tx(right)
+    if right_typed.kind is Kind.STRING:
+        right_typed = numeric_operand(tr, left_typed, right)
+    if left_typed.kind is Kind.STRING:
+        left_typed = numeric_operand(tr, right_typed, left)
+    return left_typed, right_typed
+
+
 def _blank_padded_literals(left: exp.Expr, right: exp.Expr) -> bool:
     texts = [literal_str(left), literal_str(right)]
     return None not in texts and any(t != t.rstrip(" ") for t in texts)
@@ -248,8 +279,7 @@ def _comparison(tr: ExprTranslator, node: exp.Binary) -> Typed:
     quantified = _quantifier(node.expression)
     if quantified is not None:
         return _quantified(tr, type(node), node.this, *quantified)
-    left = tr.tx(node.this)
-    right = tr.tx(node.expression)
+    left, right = compared_operands(tr, node.this, node.expression)
     check_comparable(left, right, "comparison")
     return Typed(type(node)(this=b.paren(left.sql), expression=b.paren(right.sql)), Kind.BOOLEAN)
 
@@ -311,7 +341,7 @@ def _quantified(
         return Typed(op(this=b.paren(left.sql), expression=wrapped), Kind.BOOLEAN)
     comparisons = []
     for value in operands:
-        right = tr.tx(value)
+        right = numeric_operand(tr, left, value)
         check_comparable(left, right, "comparison")
         comparisons.append(op(this=b.paren(left.copy()), expression=b.paren(right.sql)))
     combine = b.or_ if is_any else b.and_
@@ -339,7 +369,7 @@ def _in(tr: ExprTranslator, node: exp.In) -> Typed:
         )
     values = []
     for value in node.expressions:
-        right = tr.tx(value)
+        right = numeric_operand(tr, left, value)
         check_comparable(left, right, "IN")
         values.append(right.sql)
     return Typed(exp.In(this=b.paren(left.sql), expressions=values), Kind.BOOLEAN)
@@ -354,7 +384,8 @@ def _tuple(tr: ExprTranslator, node: exp.Tuple) -> Typed:
 def _between(tr: ExprTranslator, node: exp.Between) -> Typed:
     if node.args.get("symmetric"):
         raise UnsupportedConstruct("BETWEEN SYMMETRIC", "not Oracle syntax")
-    value, low, high = tr.tx(node.this), tr.tx(node.args["low"]), tr.tx(node.args["high"])
+    value = tr.tx(node.this)
+    low, high = (numeric_operand(tr, value, node.args[k]) for k in ("low", "high"))
     check_comparable(value, low, "BETWEEN")
     check_comparable(value, high, "BETWEEN")
     return Typed(

@@ -178,3 +178,29 @@ def test_quantified_comparison_property(left, op, quantifier, members):
         query = f"SELECT CASE WHEN {form} THEN 1 WHEN NOT ({form}) THEN 0 END FROM t"
         got = con.execute(translate(query, schema=SCHEMA).sql).fetchone()[0]
         assert got == (None if expected is None else int(expected)), form
+
+
+# Oracle converts a character value compared with a number to a number ("Data Type Comparison
+# Rules"); DuckDB refuses a DECIMAL against a VARCHAR, so such literals are read as numbers.
+NUMBER_TEXT = [
+    ("amt > '15'", {2, 3}),
+    ("amt = '10.00'", {1, 5}),
+    ("'20' = amt", {2}),
+    ("amt BETWEEN '10' AND '20'", {1, 2, 5}),
+    ("amt IN ('10', '30')", {1, 3, 5}),
+    ("amt NOT IN ('10', 30)", {2}),
+    ("amt > ANY ('25', '5')", {1, 2, 3, 5}),
+    ("amt >= ALL ('10', '-1.5')", {1, 2, 3, 5}),
+    ("id = '3'", {3}),
+]
+
+
+@pytest.mark.parametrize(("condition", "expected"), NUMBER_TEXT)
+def test_number_text_compared_with_a_number_is_read_as_that_number(db, condition, expected):
+    assert ids(db, condition) == expected
+
+
+def test_number_text_compared_with_text_stays_text(db):
+    # Both sides are character values: no conversion, a byte-wise string comparison.
+    assert ids(db, "name = '10'") == set()
+    assert ids(db, "name > '1'") == {1, 2, 4, 5}
