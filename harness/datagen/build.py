@@ -27,6 +27,7 @@ from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.group_totals import place_group_totals, recipe_having_targets
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
+from harness.datagen.span_edges import bounded_columns, tie_latest
 from harness.datagen.targeted import (
     place_block_targets,
     place_targets,
@@ -117,12 +118,14 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     tables = {name: fillers[name].cols for name in sorted(catalog.tables)}
     shape = recipe.targeted
     if shape.rows_per_value:
+        bounds = bounded_columns(recipe, seed)  # none beyond the span (span_edges.py)
         place_targets(ctx, tables, recipe_targets(catalog, shape.paths()),
-                      shape.rows_per_value, frozenset(shape.frozen), frozenset(shape.bounded))
+                      shape.rows_per_value, frozenset(shape.frozen), bounds)
         if shape.blocks:
             # then inside each gold's block: rows that pass the gold's other conditions
             place_block_targets(ctx, tables, recipe_block_targets(catalog, shape.paths()),
-                                frozenset(shape.frozen), frozenset(shape.bounded))
+                                frozenset(shape.frozen), bounds)
+        tie_latest(ctx, tables)  # beyond the span: the latest dates stay tied
     twinned: dict[str, set[int]] = {}
     if recipe.twins.documents and recipe.twins.applies_to(recipe.index_of(seed)):
         # a twin copies its original's final values, targeted ones included

@@ -195,6 +195,7 @@ class ArShape(_Strict):
     open_fraction: Fraction  # transactions with an open balance
     days_due: list[int] = Field(min_length=1)
     unapplied_receipt_fraction: Fraction  # receipts with a part left unapplied
+    unpaid_open_fraction: Fraction = 0.0  # open schedules nothing has been received for yet
 
 
 class HrShape(_Strict):
@@ -238,6 +239,9 @@ class TargetedRows(_Strict):
     bounded: list[str] = []  # TABLE.COLUMN whose [min, max] is a fact: values stay inside
     group_totals: bool = False  # HAVING SUM thresholds: group totals on c - 1, c, c + 1
     blocks: bool = False  # c - 1, c, c + 1 also on rows that pass the gold's other conditions
+    # instances (indices) whose documents also lie on the golds' days outside the span:
+    # `bounded` does not bound them, and hand-made dates take those days (span_edges.py)
+    beyond_span: list[int] = []
 
     def paths(self) -> list[Path]:
         """The golden files, resolved against the repository root."""
@@ -389,6 +393,9 @@ class Recipe(_Strict):
         if self.twins.instances and not all(0 <= i < self.k for i in self.twins.instances):
             raise ValueError(f"twins.instances: expected indices 0 .. {self.k - 1}, got "
                              f"{self.twins.instances}")
+        if not all(0 <= i < self.k for i in self.targeted.beyond_span):
+            raise ValueError(f"targeted.beyond_span: expected indices 0 .. {self.k - 1}, got "
+                             f"{self.targeted.beyond_span}")
         return self
 
     def index_of(self, seed: int) -> int | None:

@@ -14,6 +14,7 @@ import pandas as pd
 from harness.datagen import values as v
 from harness.datagen.context import GenContext
 from harness.datagen.registry import generates
+from harness.datagen.span_edges import gold_days, place_on_days
 from harness.datagen.tables_gl import ledger_of_operating_unit, rate_to_functional, split
 from harness.datagen.tables_tca import BILL_TO
 
@@ -25,6 +26,8 @@ CASH, MISC = "CASH", "MISC"
 APPLIED, UNAPPLIED, ON_ACCOUNT, UNIDENTIFIED = "APP", "UNAPP", "ACC", "UNID"
 REVERSED = ("NSF", "REV", "STOP")  # receipt statuses of reversed receipts
 INCOMPLETE = "PEN"
+# the transaction dates golds compare (a schedule repeats its transaction's)
+_TRX_DATES = {"RA_CUSTOMER_TRX_ALL": ("TRX_DATE",), "AR_PAYMENT_SCHEDULES_ALL": ("TRX_DATE",)}
 
 
 @generates("RA_CUST_TRX_TYPES_ALL", needs=("GL_LEDGERS",))
@@ -130,7 +133,7 @@ def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
                          main=ctx.recipe.currencies.functional)
     foreign = currency != ctx.recipe.currencies.functional
     rate = np.round(rate_to_functional(ctx, currency), 6)
-    dates = ctx.dates(rng, n, org)
+    dates = _on_gold_days(ctx, ctx.dates(rng, n, org), org, klass, status, foreign)
     amount = v.money(rng, n, *ctx.recipe.ar.amount)
     amount[klass == CREDIT_MEMO] *= -1
     customer = bill_to["x_cust_account_id"].to_numpy()
@@ -174,6 +177,23 @@ def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     })
 
 
+def _on_gold_days(ctx: GenContext, dates: np.ndarray, org: np.ndarray, klass: np.ndarray,
+                  status: np.ndarray, foreign: np.ndarray) -> np.ndarray:
+    """`dates` with transactions on the days golds compare transaction dates with (c - 1, c,
+    c + 1; beyond the span on the instances span_edges names), in every unit, invoices and
+    other classes, open, closed and other statuses, functional and foreign currency in turn.
+    Placed before schedules, receipts and applications derive from the date, so they follow
+    it; calendar edges and the instants around SYSDATE keep their rows."""
+    days = gold_days(ctx, _TRX_DATES)
+    if not days:
+        return dates
+    fixed = np.isin(dates, np.array([*ctx.edges, *ctx.instants], dtype="datetime64[us]"))
+    prefer = [(status == s) & (foreign == f) for s in (OPEN, CLOSED) for f in (False, True)]
+    prefer.append(~np.isin(status, [OPEN, CLOSED]))
+    return place_on_days(ctx.rng("RA_CUSTOMER_TRX_ALL:gold_days"), dates, days, org,
+                         klass == INVOICE_CLASS, prefer, ~fixed)
+
+
 def _keys(*arrays: np.ndarray) -> np.ndarray:
     """One group label per row from several columns."""
     return np.array(["|".join(map(str, row)) for row in zip(*arrays, strict=True)])
@@ -195,13 +215,19 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> 
     still_open = is_open & (last | (rng.random(len(row)) < 0.5))
     remaining = np.where(still_open, np.round(original * rng.uniform(0.2, 1.0, len(row)), 2), 0.0)
     remaining[still_open & (remaining == 0)] = original[still_open & (remaining == 0)]
+    # some open installments nothing has been received for yet: no receipt applies to them
+    # (an own stream: no other value moves)
+    unpaid = still_open & (ctx.rng("AR_PAYMENT_SCHEDULES_ALL:unpaid").random(len(row))
+                           < ar.unpaid_open_fraction)
+    remaining[unpaid] = original[unpaid]
     remaining[klass[row] == CREDIT_MEMO] = np.where(still_open, original, 0.0)[
         klass[row] == CREDIT_MEMO]
     trx_date = trx["TRX_DATE"].to_numpy()[row]
     days = np.array(ar.days_due)[rng.integers(0, len(ar.days_due), len(row))] * (nth + 1)
     due = v.place_edges(rng, trx_date + days * v.DAY, ctx.edges, trx["ORG_ID"].to_numpy()[row])
-    closed_on = ctx.clip(trx_date + rng.integers(1, 120, len(row)) * v.DAY).astype(
-        "datetime64[D]").astype("datetime64[us]")
+    # a transaction dated after the span (span_edges) closes no earlier than its own day
+    closed_on = np.maximum(ctx.clip(trx_date + rng.integers(1, 120, len(row)) * v.DAY),
+                           trx_date).astype("datetime64[D]").astype("datetime64[us]")
     take = {c: trx[c].to_numpy()[row] for c in ("CUSTOMER_TRX_ID", "CUST_TRX_TYPE_ID",
                                                 "TRX_NUMBER", "INVOICE_CURRENCY_CODE",
                                                 "EXCHANGE_RATE", "ORG_ID")}
@@ -221,7 +247,8 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> 
         "TERMS_SEQUENCE_NUMBER": v.null_where((nth + 1).astype(float),
                                               klass[row] == CREDIT_MEMO),
         "TRX_DATE": trx_date,
-        "GL_DATE": trx_date.astype("datetime64[D]").astype("datetime64[us]"),
+        # in a period of the ledger: one dated outside the span posts to its first or last
+        "GL_DATE": ctx.clip(trx_date).astype("datetime64[D]").astype("datetime64[us]"),
         "GL_DATE_CLOSED": np.where(still_open, ctx.open_end, closed_on),
         "ACTUAL_DATE_CLOSED": np.where(still_open, ctx.open_end, closed_on),
         "AMOUNT_APPLIED": np.full(len(row), np.nan),
@@ -284,7 +311,8 @@ def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
             leftover_kind[pos] = kind
     leftover = np.where(leftover_kind != "", v.money(rng, len(paid), 10, 2_000), 0.0)
     trx_date = schedules["TRX_DATE"].to_numpy()[paid]
-    receipt_date = ctx.clip(trx_date + rng.integers(0, 90, len(paid)) * v.DAY)
+    receipt_date = np.maximum(ctx.clip(trx_date + rng.integers(0, 90, len(paid)) * v.DAY),
+                              trx_date)
     applied = pd.DataFrame({
         "ORG_ID": org, "AMOUNT": np.round(cash[paid] + leftover, 2),
         "CURRENCY_CODE": schedules["INVOICE_CURRENCY_CODE"].to_numpy()[paid],

@@ -145,8 +145,11 @@ def _changes_on_gold_days(ctx: GenContext, rng: np.random.Generator, hired: np.n
     free = [int(i) for i in rng.permutation(np.arange(managers, n))]
     changed: dict[int, list[np.datetime64]] = {}
     last_day = v.day(ctx.recipe.dates.end)
-    turn = workers = 0
+    turn = 0
     types = sorted(set(kinds))
+    # the assignment type the changes turn through starts where the instance says, so each
+    # gold day meets every type across instances (as of a day, applicants only: hr-022)
+    workers = int(ctx.rng("PER_ALL_PEOPLE_F:turns").integers(len(types)))
     for day in days:
         for delta in (-1, 0, 1):
             when = v.day(day) + delta * v.DAY

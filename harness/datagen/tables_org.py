@@ -16,7 +16,8 @@ from harness.datagen.tables_tca import addresses
 @generates("HR_LOCATIONS_ALL")
 def locations(ctx: GenContext) -> dict[str, pd.DataFrame]:
     """Internal addresses: one per internal organization (see `organizations`), and a few
-    more offices and warehouses; all but the last are active."""
+    more offices and warehouses; all but the last four are active (inactive since, in turn,
+    before SYSDATE's day, on it, at the span's end and on the day after it)."""
     rng, org = ctx.rng("HR_LOCATIONS_ALL"), ctx.recipe.organizations
     sec = ctx.catalog.security
     n = (1 + len(sec.operating_units) + len(org.idle_operating_units)
@@ -25,7 +26,7 @@ def locations(ctx: GenContext) -> dict[str, pd.DataFrame]:
     address = addresses(ctx, rng, n, country)
     kind = v.pick(rng, ["Office", "Plant", "Warehouse", "Campus"], n)
     inactive = np.zeros(n, bool)
-    inactive[-3:] = True
+    inactive[-4:] = True
     created = np.full(n, v.day(ctx.recipe.dates.start) - 3650 * v.DAY)
     return {"HR_LOCATIONS_ALL": v.frame({
         "LOCATION_ID": ctx.ids("HR_LOCATIONS_ALL", "LOCATION_ID", n),

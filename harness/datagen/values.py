@@ -250,10 +250,11 @@ def with_nulls(rng: np.random.Generator, values: np.ndarray, fraction: float,
 
 def end_dates(ended: np.ndarray, today: dt.date, end: dt.date) -> np.ndarray:
     """Dates a row stops being active, NULL where `ended` is False; the ended rows take, in
-    turn, a day before `today`, `today` itself (midnight) and the span's `end`: filters on
-    "still active today" (`> today`, `>= today`, no filter) then differ."""
-    choices = np.array([day(today - dt.timedelta(days=100)), day(today), day(end)],
-                       dtype="datetime64[us]")
+    turn, a day before `today`, `today` itself (midnight), the span's `end` and the day after
+    `today`: filters on "still active today" (`> today`, `>= today`, `> today + 1`, no
+    filter) then differ."""
+    choices = np.array([day(today - dt.timedelta(days=100)), day(today), day(end),
+                        day(today + dt.timedelta(days=1))], dtype="datetime64[us]")
     out = np.full(len(ended), np.datetime64("NaT"), dtype="datetime64[us]")
     out[ended] = choices[np.arange(int(ended.sum())) % len(choices)]
     return out

@@ -206,10 +206,22 @@ def nulls_expected(con: duckdb.DuckDBPyConnection, catalog: Catalog,
     return out
 
 
-def calendar(con: duckdb.DuckDBPyConnection, catalog: Catalog, recipe: Recipe) -> list[str]:
+def gold_days(catalog: Catalog, recipe: Recipe) -> frozenset[dt.date]:
+    """c - 1, c and c + 1 of every date the recipe's golds compare a column with."""
+    from harness.datagen.targeted import recipe_targets
+
+    return frozenset(t.value + dt.timedelta(days=delta)
+                     for t in recipe_targets(catalog, recipe.targeted.paths())
+                     if isinstance(t.value, dt.date) and t.value.year <= 3000
+                     for delta in (-1, 0, 1))
+
+
+def calendar(con: duckdb.DuckDBPyConnection, catalog: Catalog, recipe: Recipe,
+             beyond: frozenset[dt.date] | None = None) -> list[str]:
     """Main transaction dates lie in the span (future-dated ones at most on the day after
     it), hit every calendar edge at midnight in every operating unit, and also carry times
-    of day; due dates hit the edges too."""
+    of day; due dates hit the edges too. On an instance beyond the span, `beyond` is the
+    days a main date may take outside it (the midnights of the golds' days, span_edges.py)."""
     d = recipe.dates
     edges = [e.astype("datetime64[us]").item()
              for e in calendar_edges(d.start, d.end, d.boundary_year, d.extra_edges())]
@@ -222,7 +234,16 @@ def calendar(con: duckdb.DuckDBPyConnection, catalog: Catalog, recipe: Recipe) -
             low, high = con.execute(f"SELECT MIN({column}), MAX({column}) FROM {table_name}"
                                     ).fetchone()
             last = end + dt.timedelta(days=(table_name, column) in FUTURE_DATED)
-            if low < dt.datetime.combine(d.start, dt.time()) or high >= last:
+            if beyond is not None:
+                outside = {r[0] for r in con.execute(
+                    f"SELECT DISTINCT {column} FROM {table_name} WHERE {column} < ? "
+                    f"OR {column} >= ?", [dt.datetime.combine(d.start, dt.time()), last]
+                ).fetchall()}
+                stray = sorted(x for x in outside if x.time() != dt.time()
+                               or x.date() not in beyond)
+                if stray:
+                    problems.append(f"{table_name}.{column}: outside the span on {stray[:5]}")
+            elif low < dt.datetime.combine(d.start, dt.time()) or high >= last:
                 problems.append(f"{table_name}.{column} spans {low} .. {high}")
         for where, place in _stripes(catalog, table):
             have = {r[0] for r in con.execute(

@@ -80,7 +80,8 @@ def test_future_dated_invoices_are_unpaid_and_in_every_unit(connections, catalog
         assert ours >= 2, f"unit {ou.organization_id}: {ours} future-dated unpaid invoices"
         latest = _rows(con, "SELECT MAX(INVOICE_DATE) FROM AP_INVOICES_ALL WHERE ORG_ID = ?",
                        [ou.organization_id])[0][0]
-        assert latest == after
+        # beyond the span (span_edges.py) targeted rows may lie on later gold days
+        assert latest == after or (i in recipe.targeted.beyond_span and latest > after)
 
 
 @pytest.mark.parametrize("i", INSTANCES)

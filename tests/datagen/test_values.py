@@ -79,8 +79,8 @@ def test_end_dates_fall_before_on_and_after_today_and_are_null_otherwise():
     out = v.end_dates(ended, dt.date(2025, 6, 15), dt.date(2025, 12, 31))
     assert np.isnat(out[1])
     days = [d.astype("datetime64[us]").item() for d in out[ended]]
-    assert days[:3] == [dt.datetime(2025, 3, 7), dt.datetime(2025, 6, 15),
-                        dt.datetime(2025, 12, 31)]
+    assert days == [dt.datetime(2025, 3, 7), dt.datetime(2025, 6, 15),
+                    dt.datetime(2025, 12, 31), dt.datetime(2025, 6, 16)]  # hr-021: `> today + 1`
     assert all(d.time() == dt.time() for d in days)  # midnight: `>` and `>=` today differ
 
 
