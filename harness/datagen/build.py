@@ -27,6 +27,7 @@ from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.group_totals import place_group_totals, recipe_having_targets
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
+from harness.datagen.tables_po import requisitions_across_units
 from harness.datagen.targeted import (
     place_block_targets,
     place_targets,
@@ -115,6 +116,8 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         if filler.deferred:
             ctx.frames[name] = _with_extra(filler.finish(), wide.get(name))
     tables = {name: fillers[name].cols for name in sorted(catalog.tables)}
+    # requisitions placed on another unit's order (tables_po, owner: flags)
+    requisitions_across_units(ctx, tables)
     shape = recipe.targeted
     if shape.rows_per_value:
         place_targets(ctx, tables, recipe_targets(catalog, shape.paths()),
