@@ -22,6 +22,8 @@ from harness.datagen.registry import generates
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 ADJUSTING = "ADJ"  # the thirteenth, adjusting period of each fiscal year (ADJ-24)
 POSTED, BUDGET, ENCUMBRANCE = "P", "B", "E"
+RARE_SOURCES = ("Spreadsheet",)  # journal sources used now and then
+RARE_SOURCE_SHARE = 0.005  # of the journals beyond the one each source is sure to have
 
 
 def period_names(dates: np.ndarray) -> np.ndarray:
@@ -327,7 +329,7 @@ def journals(ctx: GenContext) -> dict[str, pd.DataFrame]:
     created = ctx.clip(effective - rng.integers(0, 6, n) * v.DAY)
     header_ids = ctx.ids("GL_JE_HEADERS", "JE_HEADER_ID", n)
     batch_ids = ctx.ids("GL_JE_BATCHES", "JE_BATCH_ID", n)
-    sources = v.cover(rng, n, ctx.codes("GL_JE_HEADERS", "JE_SOURCE"))
+    sources = _sources(ctx, rng, n)
     categories = v.cover(rng, n, ctx.codes("GL_JE_HEADERS", "JE_CATEGORY"))
     kind = keys["ACTUAL_FLAG"].to_numpy()
     budget_versions = ctx.ids("GL_JE_HEADERS", "BUDGET_VERSION_ID", 3)
@@ -395,6 +397,20 @@ def _in_own_calendar(ctx: GenContext, ledger_ids: np.ndarray, period_names_: np.
     after_end = own["END_DATE"].to_numpy() + v.DAY
     outside = (effective < start) | (effective >= after_end)
     return np.where(outside, start, effective)
+
+
+def _sources(ctx: GenContext, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Journal sources, each at least once; the `RARE_SOURCES` (spreadsheet uploads are
+    occasional) take `RARE_SOURCE_SHARE` of the rest each, so some source is missing from
+    most periods and a count by source over some periods differs from the count over all."""
+    codes = ctx.codes("GL_JE_HEADERS", "JE_SOURCE")
+    rare = [c in RARE_SOURCES for c in codes]
+    common = len(codes) - sum(rare)
+    if not common or not any(rare):
+        return v.cover(rng, n, codes)
+    weights = [RARE_SOURCE_SHARE if r else (1 - RARE_SOURCE_SHARE * sum(rare)) / common
+               for r in rare]
+    return v.cover(rng, n, codes, weights=weights)
 
 
 def _ledger_weights(ctx: GenContext) -> np.ndarray:

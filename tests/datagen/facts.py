@@ -303,6 +303,11 @@ def general_ledger(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
             "abs(SUM(coalesce(ACCOUNTED_DR, 0)) - SUM(coalesce(ACCOUNTED_CR, 0))) > 0.005)"),
     }
     problems += [f"{what}: {k}" for what, sql in checks.items() if (k := one(con, sql))]
+    if not one(con, "SELECT COUNT(*) FROM (SELECT JE_SOURCE FROM GL_JE_HEADERS GROUP BY 1 "
+                    "HAVING COUNT(DISTINCT PERIOD_NAME) * 4 < "
+                    "(SELECT COUNT(DISTINCT PERIOD_NAME) FROM GL_JE_HEADERS))"):
+        problems.append("every journal source in a quarter of the periods or more: a count "
+                        "by source over some periods would equal the count over all")
     if recipe.gl.fiscal_calendars and not one(
             con, "SELECT COUNT(*) FROM GL_PERIODS a JOIN GL_PERIODS b USING (PERIOD_NAME) "
                  "WHERE a.PERIOD_SET_NAME < b.PERIOD_SET_NAME AND a.PERIOD_YEAR = b.PERIOD_YEAR "
