@@ -28,6 +28,7 @@ from harness.datagen.group_totals import place_group_totals, recipe_having_targe
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.span_edges import bounded_columns, tie_latest
+from harness.datagen.tables_po import requisitions_across_units
 from harness.datagen.targeted import (
     place_block_targets,
     place_targets,
@@ -116,6 +117,8 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         if filler.deferred:
             ctx.frames[name] = _with_extra(filler.finish(), wide.get(name))
     tables = {name: fillers[name].cols for name in sorted(catalog.tables)}
+    # requisitions placed on another unit's order (tables_po, owner: flags)
+    requisitions_across_units(ctx, tables)
     shape = recipe.targeted
     if shape.rows_per_value:
         bounds = bounded_columns(recipe, seed)  # none beyond the span (span_edges.py)

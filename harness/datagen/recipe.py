@@ -163,6 +163,7 @@ class LedgerSpec(_Strict):
     currency: str
     category: str
     operating_units: list[int] = []
+    period_set_name: str | None = None  # its calendar when not gl.period_set_name
 
 
 class GlShape(_Strict):
@@ -171,6 +172,9 @@ class GlShape(_Strict):
     ledgers: list[LedgerSpec] = Field(min_length=1)
     period_set_name: str
     period_type: str
+    # further calendars (period set name -> first month of their fiscal year) a ledger may
+    # keep its books in; their periods carry the same MON-YY names as the main calendar's
+    fiscal_calendars: dict[str, int] = {}
     chart_of_accounts_id: int
     lines_per_journal: RowRange
     accounts: dict[str, tuple[str, str]] = Field(min_length=5)  # segment -> (type, description)

@@ -1,6 +1,8 @@
 """Hand-written general-ledger tables: ledgers, calendar, accounts, journals and balances.
 
-Facts made here: periods of every year of the span named MON-YY; in every period of the
+Facts made here: periods of every year of the span named MON-YY, in the main calendar and
+in fiscal calendars that reuse its names with other years and quarters (a ledger joins its
+own calendar's periods, PERIOD_SET_NAME included); in every period of the main calendar's
 boundary year, posted and unposted journals of every balance type; balanced journals whose
 lines carry either a debit or a credit (the other side NULL) and the header's period.
 """
@@ -20,6 +22,8 @@ from harness.datagen.registry import generates
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 ADJUSTING = "ADJ"  # the thirteenth, adjusting period of each fiscal year (ADJ-24)
 POSTED, BUDGET, ENCUMBRANCE = "P", "B", "E"
+RARE_SOURCES = ("Spreadsheet",)  # journal sources used now and then
+RARE_SOURCE_SHARE = 0.005  # of the journals beyond the one each source is sure to have
 
 
 def period_names(dates: np.ndarray) -> np.ndarray:
@@ -63,10 +67,26 @@ def split(rng: np.random.Generator, totals: np.ndarray, groups: np.ndarray) -> n
     return parts
 
 
+def ledger_calendars(ctx: GenContext) -> dict[str, int]:
+    """Every calendar of the recipe (period set name -> first month of its fiscal year),
+    the main calendar first."""
+    gl = ctx.recipe.gl
+    calendars = {gl.period_set_name: 1, **gl.fiscal_calendars}
+    unknown = {s.period_set_name for s in gl.ledgers} - calendars.keys() - {None}
+    if unknown:
+        raise DatagenError(f"recipe gl.ledgers: period_set_name {sorted(unknown)} is neither "
+                           "gl.period_set_name nor a key of gl.fiscal_calendars")
+    bad = {k: m for k, m in calendars.items() if not 1 <= m <= 12}
+    if bad:
+        raise DatagenError(f"recipe gl.fiscal_calendars: first months {bad} not in 1..12")
+    return calendars
+
+
 @generates("GL_LEDGERS")
 def ledgers(ctx: GenContext) -> dict[str, pd.DataFrame]:
     """One row per ledger of the recipe; primary ledgers keep the operating units' books."""
     gl, specs = ctx.recipe.gl, ctx.recipe.gl.ledgers
+    ledger_calendars(ctx)
     n = len(specs)
     created = v.random_days(ctx.rng("GL_LEDGERS"), n, ctx.recipe.dates.start,
                             ctx.recipe.dates.start)
@@ -78,62 +98,103 @@ def ledgers(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "LEDGER_CATEGORY_CODE": [s.category for s in specs],
         "CHART_OF_ACCOUNTS_ID": np.full(n, gl.chart_of_accounts_id),
         "CURRENCY_CODE": [s.currency for s in specs],
-        "PERIOD_SET_NAME": [gl.period_set_name] * n,
+        "PERIOD_SET_NAME": [s.period_set_name or gl.period_set_name for s in specs],
         "ACCOUNTED_PERIOD_TYPE": [gl.period_type] * n,
         "CREATION_DATE": created,
         "LAST_UPDATE_DATE": created,
     })}
 
 
-@generates("GL_PERIODS")
-def periods(ctx: GenContext) -> dict[str, pd.DataFrame]:
-    """Twelve monthly periods and one adjusting period for every year of the span."""
+def _calendar_rows(first_month: int, start_year: int, end_year: int) -> list[tuple]:
+    """The monthly periods of every month from January `start_year` to December `end_year`
+    and the adjusting period closing each fiscal year that ends inside them. A fiscal year
+    starting in `first_month` is named by the year it ends in (JUL-23 .. JUN-24 is 2024),
+    so the calendars share their period names but not their years, quarters or numbers."""
     rows = []
-    for year in range(ctx.recipe.dates.start.year, ctx.recipe.dates.end.year + 1):
-        yy = f"{year % 100:02d}"
+    for year in range(start_year, end_year + 1):
         for month in range(1, 13):
             first = dt.date(year, month, 1)
             last = dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
-            quarter = (month - 1) // 3 + 1
-            rows.append((f"{MONTHS[month - 1]}-{yy}", first, last, year, month, quarter,
-                         MONTHS[month - 1], "N", f"{first:%B %Y}"))
-        year_end = dt.date(year, 12, 31)
-        rows.append((f"{ADJUSTING}-{yy}", year_end, year_end, year, 13, 4, ADJUSTING, "Y",
-                     f"Adjusting {year}"))
-    name, start, end, year, num, quarter, entered, adjusting, description = map(list, zip(*rows, strict=True))
-    start_days = np.array(start, dtype="datetime64[D]").astype("datetime64[us]")
-    return {"GL_PERIODS": v.frame({
-        "PERIOD_SET_NAME": [ctx.recipe.gl.period_set_name] * len(rows),
-        "PERIOD_NAME": name,
-        "START_DATE": start_days,
-        "END_DATE": np.array(end, dtype="datetime64[D]").astype("datetime64[us]"),
-        "YEAR_START_DATE": np.array([dt.date(y, 1, 1) for y in year],
-                                    dtype="datetime64[D]").astype("datetime64[us]"),
-        "QUARTER_START_DATE": np.array([dt.date(y, 3 * q - 2, 1) for y, q in zip(
-            year, quarter, strict=True)], dtype="datetime64[D]").astype("datetime64[us]"),
-        "PERIOD_TYPE": [ctx.recipe.gl.period_type] * len(rows),
-        "PERIOD_YEAR": np.array(year),
-        "PERIOD_NUM": np.array(num),
-        "QUARTER_NUM": np.array(quarter),
-        "ENTERED_PERIOD_NAME": entered,
-        "ADJUSTMENT_PERIOD_FLAG": adjusting,
-        "DESCRIPTION": description,
-        "CREATION_DATE": np.full(len(rows), v.day(ctx.recipe.dates.start)),
-        "LAST_UPDATE_DATE": start_days,
-    })}
+            fiscal_year = year + (first_month > 1 and month >= first_month)
+            num = (month - first_month) % 12 + 1
+            year_start = dt.date(fiscal_year - (first_month > 1), first_month, 1)
+            quarter = (num - 1) // 3 + 1
+            quarter_start = dt.date(year_start.year + (year_start.month + 3 * (quarter - 1) > 12),
+                                    (year_start.month + 3 * (quarter - 1) - 1) % 12 + 1, 1)
+            rows.append((f"{MONTHS[month - 1]}-{year % 100:02d}", first, last, year_start,
+                         quarter_start, fiscal_year, num, quarter, MONTHS[month - 1], "N",
+                         f"{first:%B %Y}"))
+            if num == 12:  # the fiscal year ends with this month: its adjusting period
+                rows.append((f"{ADJUSTING}-{fiscal_year % 100:02d}", last, last, year_start,
+                             quarter_start, fiscal_year, 13, 4, ADJUSTING, "Y",
+                             f"Adjusting {fiscal_year}"))
+    return rows
+
+
+@generates("GL_PERIODS", needs=("GL_LEDGERS",))
+def periods(ctx: GenContext) -> dict[str, pd.DataFrame]:
+    """Twelve monthly periods for every month of the span in every calendar, and one
+    adjusting period at the end of each fiscal year."""
+    frames = []
+    for name, first_month in ledger_calendars(ctx).items():
+        rows = _calendar_rows(first_month, ctx.recipe.dates.start.year,
+                              ctx.recipe.dates.end.year)
+        (period, start, end, year_start, quarter_start, year, num, quarter, entered,
+         adjusting, description) = map(list, zip(*rows, strict=True))
+        start_days = _days(start)
+        frames.append(v.frame({
+            "PERIOD_SET_NAME": [name] * len(rows),
+            "PERIOD_NAME": period,
+            "START_DATE": start_days,
+            "END_DATE": _days(end),
+            "YEAR_START_DATE": _days(year_start),
+            "QUARTER_START_DATE": _days(quarter_start),
+            "PERIOD_TYPE": [ctx.recipe.gl.period_type] * len(rows),
+            "PERIOD_YEAR": np.array(year),
+            "PERIOD_NUM": np.array(num),
+            "QUARTER_NUM": np.array(quarter),
+            "ENTERED_PERIOD_NAME": entered,
+            "ADJUSTMENT_PERIOD_FLAG": adjusting,
+            "DESCRIPTION": description,
+            "CREATION_DATE": np.full(len(rows), v.day(ctx.recipe.dates.start)),
+            "LAST_UPDATE_DATE": start_days,
+        }))
+    return {"GL_PERIODS": pd.concat(frames, ignore_index=True)}
+
+
+def _days(dates: list[dt.date]) -> np.ndarray:
+    return np.array(dates, dtype="datetime64[D]").astype("datetime64[us]")
+
+
+def calendar_of_ledgers(ctx: GenContext, ledger_ids: np.ndarray) -> np.ndarray:
+    """The PERIOD_SET_NAME of each ledger id."""
+    ledgers_ = ctx.frames["GL_LEDGERS"].set_index("LEDGER_ID")["PERIOD_SET_NAME"]
+    return ledgers_.reindex(ledger_ids).to_numpy()
+
+
+def ledger_periods(ctx: GenContext, ledger_ids: np.ndarray,
+                   period_names_: np.ndarray) -> pd.DataFrame:
+    """The GL_PERIODS row of each (ledger, period name): the period of that name in the
+    ledger's own calendar."""
+    p = ctx.frames["GL_PERIODS"].set_index(["PERIOD_SET_NAME", "PERIOD_NAME"])
+    key = pd.MultiIndex.from_arrays([calendar_of_ledgers(ctx, ledger_ids), period_names_])
+    return p.reindex(key).reset_index(drop=True)
 
 
 @generates("GL_PERIOD_STATUSES", needs=("GL_PERIODS", "GL_LEDGERS", "FND_APPLICATION"))
 def period_statuses(ctx: GenContext) -> dict[str, pd.DataFrame]:
-    """Every period of every ledger for every application: permanently closed in the first
-    year, then closed until an open window of one to three periods that starts around
-    `open_periods_from` (shifted per ledger and application, so instances differ), one future
-    period after it, the rest never opened."""
+    """Every period of every ledger's calendar for every application: permanently closed in
+    the first year, then closed until an open window of one to three periods that starts
+    around `open_periods_from` (shifted per ledger and application, so instances differ),
+    one future period after it, the rest never opened."""
     gl, rng = ctx.recipe.gl, ctx.rng("GL_PERIOD_STATUSES")
     p = ctx.frames["GL_PERIODS"]
     apps = ctx.frames["FND_APPLICATION"]["APPLICATION_ID"].to_numpy()
     ledgers_ = ctx.frames["GL_LEDGERS"]["LEDGER_ID"].to_numpy()
-    grid = list(itertools.product(range(len(apps)), range(len(ledgers_)), range(len(p))))
+    calendar = ctx.frames["GL_LEDGERS"]["PERIOD_SET_NAME"].to_numpy()
+    sets = p["PERIOD_SET_NAME"].to_numpy()
+    grid = [(ai, li, pi) for ai in range(len(apps)) for li in range(len(ledgers_))
+            for pi in np.flatnonzero(sets == calendar[li])]
     a, led, per = (np.array(x) for x in zip(*grid, strict=True))
     pairs = len(apps) * len(ledgers_)
     shift = rng.integers(-gl.open_shift_months, gl.open_shift_months + 1, pairs)
@@ -145,7 +206,8 @@ def period_statuses(ctx: GenContext) -> dict[str, pd.DataFrame]:
     months = months[per] - shift[pair]
     status = np.where(months < 0, "C", np.where(months < length[pair], "O", np.where(
         months == length[pair], "F", "N"))).astype(object)
-    status[p["PERIOD_YEAR"].to_numpy()[per] == ctx.recipe.dates.start.year] = "P"
+    first_year = p["START_DATE"].to_numpy().astype("datetime64[Y]").astype(int) + 1970
+    status[first_year[per] == ctx.recipe.dates.start.year] = "P"
     return {"GL_PERIOD_STATUSES": v.frame({
         "APPLICATION_ID": apps[a],
         "LEDGER_ID": ledgers_[led],
@@ -212,7 +274,8 @@ def _journal_keys(ctx: GenContext, rng: np.random.Generator, n: int,
     (period of the boundary year, status, balance type), then transaction dates."""
     statuses = ctx.codes("GL_JE_HEADERS", "STATUS")
     types = ctx.codes("GL_JE_HEADERS", "ACTUAL_FLAG")
-    year = periods_[periods_["PERIOD_YEAR"] == ctx.recipe.dates.boundary_year]
+    main = periods_[periods_["PERIOD_SET_NAME"] == ctx.recipe.gl.period_set_name]
+    year = main[main["PERIOD_YEAR"] == ctx.recipe.dates.boundary_year]
     combos = list(itertools.product(range(len(year)), statuses, types))
     if n < len(combos):
         raise DatagenError(f"rows.GL_JE_HEADERS: at least {len(combos)} journals are needed")
@@ -260,11 +323,13 @@ def journals(ctx: GenContext) -> dict[str, pd.DataFrame]:
     currency = np.where(home, ledger_cur, currency).astype(object)
     foreign = currency != ledger_cur
     rate = np.round(rate_to_functional(ctx, currency) / rate_to_functional(ctx, ledger_cur), 6)
-    effective = keys["DEFAULT_EFFECTIVE_DATE"].to_numpy()
+    effective = _in_own_calendar(ctx, ledgers_["LEDGER_ID"].to_numpy()[ledger_pos],
+                                 keys["PERIOD_NAME"].to_numpy(),
+                                 keys["DEFAULT_EFFECTIVE_DATE"].to_numpy())
     created = ctx.clip(effective - rng.integers(0, 6, n) * v.DAY)
     header_ids = ctx.ids("GL_JE_HEADERS", "JE_HEADER_ID", n)
     batch_ids = ctx.ids("GL_JE_BATCHES", "JE_BATCH_ID", n)
-    sources = v.cover(rng, n, ctx.codes("GL_JE_HEADERS", "JE_SOURCE"))
+    sources = _sources(ctx, rng, n)
     categories = v.cover(rng, n, ctx.codes("GL_JE_HEADERS", "JE_CATEGORY"))
     kind = keys["ACTUAL_FLAG"].to_numpy()
     budget_versions = ctx.ids("GL_JE_HEADERS", "BUDGET_VERSION_ID", 3)
@@ -318,6 +383,36 @@ def journals(ctx: GenContext) -> dict[str, pd.DataFrame]:
             "GL_BALANCES": _balances(ctx, headers, lines)}
 
 
+def _in_own_calendar(ctx: GenContext, ledger_ids: np.ndarray, period_names_: np.ndarray,
+                     effective: np.ndarray) -> np.ndarray:
+    """Effective dates moved into the period of that name in each journal's ledger's
+    calendar: monthly periods share their dates across calendars, adjusting periods of the
+    same name do not (ADJ-24 is 31 Dec 2024 in a January calendar, 30 Jun 2024 in a July
+    one), so a journal there takes its own calendar's adjusting day."""
+    own = ledger_periods(ctx, ledger_ids, period_names_)
+    if own["START_DATE"].isna().any():
+        missing = sorted(set(period_names_[own["START_DATE"].isna().to_numpy()]))
+        raise DatagenError(f"recipe gl: periods {missing} missing from a ledger's calendar")
+    start = own["START_DATE"].to_numpy()
+    after_end = own["END_DATE"].to_numpy() + v.DAY
+    outside = (effective < start) | (effective >= after_end)
+    return np.where(outside, start, effective)
+
+
+def _sources(ctx: GenContext, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Journal sources, each at least once; the `RARE_SOURCES` (spreadsheet uploads are
+    occasional) take `RARE_SOURCE_SHARE` of the rest each, so some source is missing from
+    most periods and a count by source over some periods differs from the count over all."""
+    codes = ctx.codes("GL_JE_HEADERS", "JE_SOURCE")
+    rare = [c in RARE_SOURCES for c in codes]
+    common = len(codes) - sum(rare)
+    if not common or not any(rare):
+        return v.cover(rng, n, codes)
+    weights = [RARE_SOURCE_SHARE if r else (1 - RARE_SOURCE_SHARE * sum(rare)) / common
+               for r in rare]
+    return v.cover(rng, n, codes, weights=weights)
+
+
 def _ledger_weights(ctx: GenContext) -> np.ndarray:
     """Primary ledgers carry most journals; secondary and reporting ledgers some."""
     w = np.array([4.0 if s.operating_units else 1.0 for s in ctx.recipe.gl.ledgers])
@@ -360,7 +455,6 @@ def _lines(ctx: GenContext, rng: np.random.Generator, header_ids: np.ndarray, ra
 def _balances(ctx: GenContext, headers: pd.DataFrame, lines: pd.DataFrame) -> pd.DataFrame:
     """Posted lines summed by ledger, account, currency, period and balance type, with
     quarter-, year- and project-to-date balances carried across periods."""
-    periods_ = ctx.frames["GL_PERIODS"].set_index("PERIOD_NAME")
     head = headers.set_index("JE_HEADER_ID")
     posted = lines[lines["STATUS"] == POSTED].copy()
     for col in ("CURRENCY_CODE", "ACTUAL_FLAG", "BUDGET_VERSION_ID", "ENCUMBRANCE_TYPE_ID"):
@@ -371,8 +465,9 @@ def _balances(ctx: GenContext, headers: pd.DataFrame, lines: pd.DataFrame) -> pd
         BUDGET_VERSION_ID=("BUDGET_VERSION_ID", "first"),
         ENCUMBRANCE_TYPE_ID=("ENCUMBRANCE_TYPE_ID", "first"),
         LAST_UPDATE_DATE=("LAST_UPDATE_DATE", "max"))
+    own = ledger_periods(ctx, out["LEDGER_ID"].to_numpy(), out["PERIOD_NAME"].to_numpy())
     for col in ("PERIOD_TYPE", "PERIOD_YEAR", "PERIOD_NUM", "QUARTER_NUM", "START_DATE"):
-        out[col] = periods_[col].reindex(out["PERIOD_NAME"]).to_numpy()
+        out[col] = own[col].to_numpy()
     out = out.sort_values(key[:3] + ["ACTUAL_FLAG", "START_DATE", "PERIOD_NUM"],
                           ignore_index=True)
     account = key[:3] + ["ACTUAL_FLAG"]

@@ -264,3 +264,33 @@ def _distributions(ctx: GenContext, rng: np.random.Generator,
         "ORG_ID": org,
         "x_rate": shipments["x_rate"].to_numpy(),
     })
+
+
+REQUISITIONS_ACROSS_UNITS = 3  # requisition lines per unit placed on another unit's order
+
+
+def requisitions_across_units(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]]) -> None:
+    """In every operating unit, up to `REQUISITIONS_ACROSS_UNITS` requisition lines not yet
+    placed on an order are placed on a shipment of another unit's standard order (R12
+    centralized procurement: the requesting unit raises the requisition, the purchasing unit
+    orders it; the catalog's PO_REQUISITION_LINES_ALL.LINE_LOCATION_ID carries no
+    `same: [ORG_ID]`). The generic filler keeps that key in the line's unit, so a join of
+    requisitions to orders that filters the unit on one side only returned the gold's rows.
+    Own random stream: no other row moves. Runs on the finished tables, before targeted
+    rows (which leave keys alone)."""
+    lines, shipments = tables["PO_REQUISITION_LINES_ALL"], tables["PO_LINE_LOCATIONS_ALL"]
+    headers = ctx.frames["PO_HEADERS_ALL"]
+    standard = headers.loc[headers["TYPE_LOOKUP_CODE"] == "STANDARD", "PO_HEADER_ID"]
+    orderable = np.isin(shipments["PO_HEADER_ID"], standard.to_numpy())
+    rng = ctx.rng("PO_REQUISITION_LINES_ALL:across_units")
+    placed = lines["LINE_LOCATION_ID"].copy()
+    for ou in ctx.operating_units:
+        free = np.flatnonzero((lines["ORG_ID"] == ou) & pd.isna(placed))
+        targets = np.flatnonzero(orderable & (shipments["ORG_ID"] != ou))
+        if not len(free) or not len(targets):
+            continue
+        chosen = rng.permutation(free)[:REQUISITIONS_ACROSS_UNITS]
+        placed[chosen] = shipments["LINE_LOCATION_ID"][rng.choice(targets, len(chosen))]
+    lines["LINE_LOCATION_ID"] = placed
+    frame = ctx.frames["PO_REQUISITION_LINES_ALL"]
+    frame["LINE_LOCATION_ID"] = placed

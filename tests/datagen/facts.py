@@ -267,7 +267,8 @@ def _stripes(catalog: Catalog, table: Table) -> list[tuple[str, str]]:
 
 def general_ledger(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
     """MON-YY periods for every month of the span; posted and unposted journals of every
-    balance type in every period of the boundary year; lines in their header's period,
+    balance type in every period of the main calendar's boundary year; journals, balances
+    and period statuses in their ledger's own calendar; lines in their header's period,
     each a debit or a credit with the other side NULL; balanced journals."""
     problems = []
     d = recipe.dates
@@ -286,17 +287,32 @@ def general_ledger(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
         problems.append(f"{wrong} monthly periods whose name is not their start's MON-YY")
     missing = con.execute(
         "SELECT p.PERIOD_NAME, s.s, a.a FROM GL_PERIODS p, (VALUES ('P'), ('U')) s(s), "
-        "(VALUES ('A'), ('B'), ('E')) a(a) WHERE p.PERIOD_YEAR = ? AND NOT EXISTS ("
-        "SELECT 1 FROM GL_JE_HEADERS h WHERE h.PERIOD_NAME = p.PERIOD_NAME "
+        "(VALUES ('A'), ('B'), ('E')) a(a) WHERE p.PERIOD_YEAR = ? AND p.PERIOD_SET_NAME = ? "
+        "AND NOT EXISTS (SELECT 1 FROM GL_JE_HEADERS h WHERE h.PERIOD_NAME = p.PERIOD_NAME "
         "AND h.STATUS = s.s AND h.ACTUAL_FLAG = a.a) ORDER BY 1, 2, 3",
-        [d.boundary_year]).fetchall()
+        [d.boundary_year, recipe.gl.period_set_name]).fetchall()
     if missing:
         problems.append(f"no journal for (period, status, balance type) {missing[:5]}")
     checks = {
         "headers outside their period": (
-            "SELECT COUNT(*) FROM GL_JE_HEADERS h JOIN GL_PERIODS p USING (PERIOD_NAME) "
-            "WHERE h.DEFAULT_EFFECTIVE_DATE < p.START_DATE "
+            "SELECT COUNT(*) FROM GL_JE_HEADERS h JOIN GL_LEDGERS l USING (LEDGER_ID) "
+            "LEFT JOIN GL_PERIODS p ON p.PERIOD_SET_NAME = l.PERIOD_SET_NAME "
+            "AND p.PERIOD_NAME = h.PERIOD_NAME WHERE p.PERIOD_NAME IS NULL "
+            "OR h.DEFAULT_EFFECTIVE_DATE < p.START_DATE "
             "OR h.DEFAULT_EFFECTIVE_DATE >= p.END_DATE + INTERVAL 1 DAY"),
+        "ledgers whose calendar is not in GL_PERIODS": (
+            "SELECT COUNT(*) FROM GL_LEDGERS l WHERE NOT EXISTS (SELECT 1 FROM GL_PERIODS p "
+            "WHERE p.PERIOD_SET_NAME = l.PERIOD_SET_NAME)"),
+        "balances whose year or number (when set) is not their ledger's calendar's": (
+            "SELECT COUNT(*) FROM GL_BALANCES b JOIN GL_LEDGERS l USING (LEDGER_ID) "
+            "LEFT JOIN GL_PERIODS p ON p.PERIOD_SET_NAME = l.PERIOD_SET_NAME "
+            "AND p.PERIOD_NAME = b.PERIOD_NAME WHERE p.PERIOD_NAME IS NULL "
+            "OR p.PERIOD_YEAR <> b.PERIOD_YEAR OR p.PERIOD_NUM <> b.PERIOD_NUM"),
+        "period statuses outside their ledger's calendar": (
+            "SELECT COUNT(*) FROM GL_PERIOD_STATUSES s JOIN GL_LEDGERS l USING (LEDGER_ID) "
+            "WHERE NOT EXISTS (SELECT 1 FROM GL_PERIODS p WHERE p.PERIOD_SET_NAME = "
+            "l.PERIOD_SET_NAME AND p.PERIOD_NAME = s.PERIOD_NAME AND p.START_DATE = "
+            "s.START_DATE AND p.PERIOD_YEAR = s.PERIOD_YEAR)"),
         "lines in another period than their header": (
             "SELECT COUNT(*) FROM GL_JE_LINES l JOIN GL_JE_HEADERS h USING (JE_HEADER_ID) "
             "WHERE l.PERIOD_NAME IS DISTINCT FROM h.PERIOD_NAME"),
@@ -308,6 +324,17 @@ def general_ledger(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
             "abs(SUM(coalesce(ACCOUNTED_DR, 0)) - SUM(coalesce(ACCOUNTED_CR, 0))) > 0.005)"),
     }
     problems += [f"{what}: {k}" for what, sql in checks.items() if (k := one(con, sql))]
+    if not one(con, "SELECT COUNT(*) FROM (SELECT JE_SOURCE FROM GL_JE_HEADERS GROUP BY 1 "
+                    "HAVING COUNT(DISTINCT PERIOD_NAME) * 4 < "
+                    "(SELECT COUNT(DISTINCT PERIOD_NAME) FROM GL_JE_HEADERS))"):
+        problems.append("every journal source in a quarter of the periods or more: a count "
+                        "by source over some periods would equal the count over all")
+    if recipe.gl.fiscal_calendars and not one(
+            con, "SELECT COUNT(*) FROM GL_PERIODS a JOIN GL_PERIODS b USING (PERIOD_NAME) "
+                 "WHERE a.PERIOD_SET_NAME < b.PERIOD_SET_NAME AND a.PERIOD_YEAR = b.PERIOD_YEAR "
+                 "AND a.QUARTER_NUM <> b.QUARTER_NUM"):
+        problems.append("no period name of one year in two calendars with other quarters: "
+                        "a join that drops PERIOD_SET_NAME would not show")
     for side, other in (("DR", "CR"), ("CR", "DR")):
         if not one(con, f"SELECT COUNT(*) FROM GL_JE_LINES WHERE ACCOUNTED_{side} IS NOT NULL "
                         f"AND ACCOUNTED_{other} IS NULL"):

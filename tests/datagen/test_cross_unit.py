@@ -94,3 +94,19 @@ def test_accrual_distributions_clear_a_liability_account(connections, catalog, i
           ON g.CODE_COMBINATION_ID = d.DIST_CODE_COMBINATION_ID GROUP BY 1"""))
     assert types[True] == ["L"]
     assert "L" not in types[False]
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_every_unit_has_requisition_lines_on_another_units_order(connections, catalog, i):
+    """What po-030 needs: a requisition-to-order join that filters the unit on the
+    requisition side only (or the order side only) returns other rows than the gold's."""
+    for ou in catalog.security.operating_units:
+        across = _rows(connections[i], """
+            SELECT COUNT(*), COUNT(*) FILTER (WHERE h.TYPE_LOOKUP_CODE = 'STANDARD'
+                                                    AND h.ORG_ID = s.ORG_ID)
+            FROM PO_REQUISITION_LINES_ALL rl
+            JOIN PO_LINE_LOCATIONS_ALL s ON s.LINE_LOCATION_ID = rl.LINE_LOCATION_ID
+            JOIN PO_HEADERS_ALL h ON h.PO_HEADER_ID = s.PO_HEADER_ID
+            WHERE rl.ORG_ID = ? AND s.ORG_ID <> rl.ORG_ID""", [ou.organization_id])[0]
+        # placed on a standard order of another unit, whose shipment is in the order's unit
+        assert across[0] >= 1 and across[0] == across[1], (ou.organization_id, across)
