@@ -25,6 +25,7 @@ from harness.datagen import (  # noqa: F401  (importing a module registers its g
 from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.group_totals import place_group_totals, recipe_having_targets
+from harness.datagen.nvl_labels import place_labels, recipe_gold_strings, recipe_label_targets
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.targeted import (
@@ -123,6 +124,10 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
             # then inside each gold's block: rows that pass the gold's other conditions
             place_block_targets(ctx, tables, recipe_block_targets(catalog, shape.paths()),
                                 frozenset(shape.frozen), frozenset(shape.bounded))
+    if shape.rows_per_value:
+        # the text golds put in place of NULL is a value too (nvl_labels.py)
+        place_labels(ctx, tables, recipe_label_targets(catalog, shape.paths()),
+                     frozenset(shape.frozen), recipe_gold_strings(catalog, shape.paths()))
     twinned: dict[str, set[int]] = {}
     if recipe.twins.documents and recipe.twins.applies_to(recipe.index_of(seed)):
         # a twin copies its original's final values, targeted ones included
