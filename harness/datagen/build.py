@@ -24,6 +24,7 @@ from harness.datagen import (  # noqa: F401  (importing a module registers its g
 )
 from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
+from harness.datagen.group_counts import place_group_counts, recipe_count_targets
 from harness.datagen.group_totals import place_group_totals, recipe_having_targets
 from harness.datagen.nvl_labels import place_labels, recipe_gold_strings, recipe_label_targets
 from harness.datagen.recipe import Recipe
@@ -139,6 +140,9 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     if shape.rows_per_value and shape.group_totals:
         # last: a group's total is read off the final rows; twins stay exact copies
         place_group_totals(ctx, tables, recipe_having_targets(catalog, shape.paths()),
+                           frozenset(shape.frozen), twinned)
+        # and HAVING COUNT(*) thresholds: groups of c - 1, c, c + 1 rows (group_counts.py)
+        place_group_counts(ctx, tables, recipe_count_targets(catalog, shape.paths()),
                            frozenset(shape.frozen), twinned)
     return tables
 
