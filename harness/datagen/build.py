@@ -24,7 +24,9 @@ from harness.datagen import (  # noqa: F401  (importing a module registers its g
 )
 from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
+from harness.datagen.group_counts import place_group_counts, recipe_count_targets
 from harness.datagen.group_totals import place_group_totals, recipe_having_targets
+from harness.datagen.nvl_labels import place_labels, recipe_gold_strings, recipe_label_targets
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.span_edges import bounded_columns, tie_latest
@@ -129,6 +131,10 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
             place_block_targets(ctx, tables, recipe_block_targets(catalog, shape.paths()),
                                 frozenset(shape.frozen), bounds)
         tie_latest(ctx, tables)  # beyond the span: the latest dates stay tied
+    if shape.rows_per_value:
+        # the text golds put in place of NULL is a value too (nvl_labels.py)
+        place_labels(ctx, tables, recipe_label_targets(catalog, shape.paths()),
+                     frozenset(shape.frozen), recipe_gold_strings(catalog, shape.paths()))
     twinned: dict[str, set[int]] = {}
     if recipe.twins.documents and recipe.twins.applies_to(recipe.index_of(seed)):
         # a twin copies its original's final values, targeted ones included
@@ -140,6 +146,9 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     if shape.rows_per_value and shape.group_totals:
         # last: a group's total is read off the final rows; twins stay exact copies
         place_group_totals(ctx, tables, recipe_having_targets(catalog, shape.paths()),
+                           frozenset(shape.frozen), twinned)
+        # and HAVING COUNT(*) thresholds: groups of c - 1, c, c + 1 rows (group_counts.py)
+        place_group_counts(ctx, tables, recipe_count_targets(catalog, shape.paths()),
                            frozenset(shape.frozen), twinned)
     return tables
 

@@ -17,7 +17,9 @@ import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from harness.datagen.build import build_instance
+from harness.datagen.group_counts import counts_fingerprint, recipe_count_targets
 from harness.datagen.group_totals import having_fingerprint, recipe_having_targets
+from harness.datagen.nvl_labels import labels_fingerprint, recipe_label_targets
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
 from harness.datagen.targeted import recipe_block_targets, recipe_targets, targets_fingerprint
 from harness.inputs import catalog as catalog_module
@@ -62,6 +64,8 @@ def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
         text += "\0" + targets_fingerprint(recipe_targets(catalog, golden))
         text += "\0" + having_fingerprint(recipe_having_targets(catalog, golden))
         text += "\0" + "\n".join(b.key() for b in recipe_block_targets(catalog, golden))
+        text += "\0" + labels_fingerprint(recipe_label_targets(catalog, golden))
+        text += "\0" + counts_fingerprint(recipe_count_targets(catalog, golden))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

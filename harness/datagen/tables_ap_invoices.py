@@ -15,6 +15,7 @@ import pandas as pd
 from harness.datagen import values as v
 from harness.datagen.context import GenContext
 from harness.datagen.registry import generates
+from harness.datagen.short_payments import open_balances, short_rows
 from harness.datagen.tables_ap import INVOICE_ROLES, supplier_sites_for
 from harness.datagen.tables_ap_payments import payments
 from harness.datagen.tables_gl import ledger_of_operating_unit, period_names, rate_to_functional
@@ -108,6 +109,12 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     paid = np.where(status == PAID, amount, 0.0)
     partial = status == PARTIAL
     paid[partial] = np.round(amount[partial] * rng.uniform(0.2, 0.8, int(partial.sum())), 2)
+    # a few partial payments fall short by just above a constant golds compare the remaining
+    # amount with (short_payments.py: `AMOUNT_REMAINING > 0` vs `> 1`); own stream
+    balances = open_balances(ctx, "AP_PAYMENT_SCHEDULES_ALL", "AMOUNT_REMAINING")
+    short, left = short_rows(ctx.rng("AP_INVOICES_ALL:short"),
+                             partial & (amount > max(balances, default=0) + 2), org, balances)
+    paid[short] = amount[short] - left
     unpaid_null = (status == UNPAID) & (rng.random(n) < ap.null_amount_paid_fraction)
     unpaid_null[np.flatnonzero(status == UNPAID)[:1]] = True
     foreign = currency != cur.functional

@@ -14,6 +14,7 @@ import pandas as pd
 from harness.datagen import values as v
 from harness.datagen.context import GenContext
 from harness.datagen.registry import generates
+from harness.datagen.short_payments import open_balances, short_rows
 from harness.datagen.span_edges import gold_days, place_on_days
 from harness.datagen.tables_gl import ledger_of_operating_unit, rate_to_functional, split
 from harness.datagen.tables_tca import BILL_TO
@@ -222,6 +223,13 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> 
     remaining[unpaid] = original[unpaid]
     remaining[klass[row] == CREDIT_MEMO] = np.where(still_open, original, 0.0)[
         klass[row] == CREDIT_MEMO]
+    # a few open installments keep just above a constant golds compare the remaining amount
+    # with (short_payments.py: `AMOUNT_DUE_REMAINING <> 0` vs `<> 1`); own stream
+    balances = open_balances(ctx, "AR_PAYMENT_SCHEDULES_ALL", "AMOUNT_DUE_REMAINING")
+    short, left = short_rows(ctx.rng("AR_PAYMENT_SCHEDULES_ALL:short"), still_open & (
+        klass[row] != CREDIT_MEMO) & (original > max(balances, default=0) + 2),
+        trx["ORG_ID"].to_numpy()[row], balances)
+    remaining[short] = left
     trx_date = trx["TRX_DATE"].to_numpy()[row]
     days = np.array(ar.days_due)[rng.integers(0, len(ar.days_due), len(row))] * (nth + 1)
     due = v.place_edges(rng, trx_date + days * v.DAY, ctx.edges, trx["ORG_ID"].to_numpy()[row])

@@ -16,6 +16,7 @@ from harness.datagen.tables_gl import ledger_of_operating_unit
 from harness.datagen.targeted import target_days
 
 EMPLOYEE, CONTINGENT = "E", "C"  # assignment types with a worker number
+JOBLESS_SHARE = 0.06  # people whose assignments name no job
 # columns whose gold dates get hires and date-tracked changes on, the day before and after
 _TRACKED = ("EFFECTIVE_START_DATE", "EFFECTIVE_END_DATE")
 _AS_OF = {"PER_ALL_PEOPLE_F": ("ORIGINAL_DATE_OF_HIRE", "START_DATE", *_TRACKED),
@@ -238,6 +239,11 @@ def _assignments(ctx: GenContext, rng: np.random.Generator, people_: pd.DataFram
     # a contingent worker's assignment carries a job and a default expense account too (EBS
     # allows both), so `assignment_type = 'E'` matters where a gold joins them (hr-019/023)
     staffed = np.isin(kind, (EMPLOYEE, CONTINGENT))
+    # a few people hold no job on any of their assignments (EBS: the assignment's Job is
+    # optional), so an inner join to PER_JOBS and a LEFT/(+) one return other rows (x-029,
+    # hr-004, hr-023); own stream: every other draw stays as it was
+    jobless = ctx.rng("PER_ALL_ASSIGNMENTS_F:jobless").random(n) < JOBLESS_SHARE
+    holds_job = staffed & ~jobless[owner]
     ledger = ledger_of_operating_unit(ctx)[ctx.operating_units[0]]
     m = len(rows)
     return v.frame({
@@ -251,7 +257,7 @@ def _assignments(ctx: GenContext, rng: np.random.Generator, people_: pd.DataFram
         "PRIMARY_FLAG": np.where(primary, "Y", "N").astype(object),
         "ASSIGNMENT_STATUS_TYPE_ID": np.where(kind == EMPLOYEE, statuses[0], statuses[1]),
         "ASSIGNMENT_NUMBER": v.null_where(number.astype(object), ~primary | (kind != EMPLOYEE)),
-        "JOB_ID": v.null_where(job_of, ~staffed),
+        "JOB_ID": v.null_where(job_of, ~holds_job),
         "SUPERVISOR_ID": supervisor_of,
         "SET_OF_BOOKS_ID": v.null_where(np.full(m, ledger), kind != EMPLOYEE),
         "DEFAULT_CODE_COMB_ID": v.null_where(rng.choice(expense, m), ~staffed),
