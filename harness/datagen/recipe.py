@@ -276,6 +276,27 @@ class Namesakes(_Strict):
     transactions: Fraction = Field(default=0.0, ge=0, le=0.5)  # TRX_NUMBER of another source
 
 
+class HiddenKey(_Strict):
+    """A unique-key column a twin may vary instead of the one a gold shows (twins.py): every
+    `every`-th twin whose `column` value `swap` maps takes the mapped value, and its copied
+    children (`children`, CHILD.COLUMN: value map) the values that suit it, so the twin's
+    visible number stays its original's (PO_HEADERS_U2 is number, type and unit: a planned
+    order may carry a standard order's number)."""
+
+    column: str
+    swap: dict[str, str] = Field(min_length=1)
+    children: dict[str, dict[str, str]] = {}
+    every: int = Field(default=2, ge=1)
+
+    @model_validator(mode="after")
+    def _children(self) -> HiddenKey:
+        for entry in self.children:
+            table, dot, column = entry.partition(".")
+            if not dot or not table or not column:
+                raise ValueError(f"children: expected CHILD_TABLE.COLUMN, got {entry!r}")
+        return self
+
+
 class Twins(_Strict):
     """Copies of documents that differ only in their keys (twins.py): `documents` says how
     many rows of each table get a twin per instance, `owned` which foreign keys (CHILD.COLUMN,
@@ -286,6 +307,7 @@ class Twins(_Strict):
     owned: list[str] = []
     max_rows: int = Field(default=200, ge=1)  # rows one twin may copy with its children
     instances: list[int] | None = None
+    hidden: dict[str, HiddenKey] = {}  # table -> the key column some twins vary instead
 
     @model_validator(mode="after")
     def _counts(self) -> Twins:
@@ -301,6 +323,14 @@ class Twins(_Strict):
     def applies_to(self, index: int | None) -> bool:
         """Whether the instance at `index` gets twins."""
         return self.instances is None or index in self.instances
+
+
+class RoleNamesakes(_Strict):
+    """Pairs of persons in a role who share a FULL_NAME (role_namesakes.py): `buyers` pairs
+    among the PO_AGENTS, so a GROUP BY on the buyer's name without PERSON_ID merges two
+    buyers (EBS keys no person by name)."""
+
+    buyers: int = Field(default=0, ge=0)
 
 
 class HandNulls(_Strict):
@@ -374,6 +404,7 @@ class Recipe(_Strict):
     namesakes: Namesakes = Namesakes()
     case_variants: CaseVariants = CaseVariants()
     twins: Twins = Twins()
+    role_namesakes: RoleNamesakes = RoleNamesakes()
     vocabulary: Vocabulary
     applications: list[Application] = Field(min_length=1)
     organizations: Organizations

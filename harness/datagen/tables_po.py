@@ -12,6 +12,7 @@ import pandas as pd
 from harness.datagen import values as v
 from harness.datagen.context import GenContext
 from harness.datagen.registry import generates
+from harness.datagen.role_namesakes import with_namesakes
 from harness.datagen.tables_ap import PO_ROLES, supplier_sites_for
 from harness.datagen.tables_gl import ledger_of_operating_unit, rate_to_functional
 
@@ -30,8 +31,11 @@ def agents(ctx: GenContext) -> dict[str, pd.DataFrame]:
     people = ctx.frames["PER_ALL_PEOPLE_F"]
     current = people[(people["EFFECTIVE_END_DATE"] == ctx.open_end)
                      & people["EMPLOYEE_NUMBER"].notna()]
-    chosen = current.iloc[np.sort(rng.choice(len(current), ctx.recipe.po.buyers,
-                                             replace=False))]
+    picked = np.sort(rng.choice(len(current), ctx.recipe.po.buyers, replace=False))
+    # role_namesakes: a pair of buyers shares a name (own stream, so nothing else moves)
+    picked = with_namesakes(ctx.rng("PO_AGENTS:namesakes"), current["FULL_NAME"].to_numpy(),
+                            picked, ctx.recipe.role_namesakes.buyers)
+    chosen = current.iloc[picked]
     n = len(chosen)
     start = chosen["START_DATE"].to_numpy()
     ended = np.zeros(n, bool)

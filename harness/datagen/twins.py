@@ -11,7 +11,11 @@ original (foreign keys to parents, dates, amounts, names) but:
   invoice belongs to the twin; a twin invoice of a twin supplier's site, to the twin site),
   unless the column is shared with a key whose parent was not copied;
 - a unique key the copy would share with its original gets a fresh value in one column
-  (a supplier's SEGMENT1 becomes the next free number, an invoice number gets a suffix).
+  (a supplier's SEGMENT1 becomes the next free number, an invoice number gets a suffix),
+  unless the recipe names a hidden column of the key for the table (`twins.hidden`): then
+  every so many twins vary that column instead (a standard order's twin becomes a planned
+  order of the same number, its shipments planned ones), so the twin's visible row repeats
+  its original's for a gold that does not show the hidden column (`vary_hidden`).
 
 What is copied with a document is its *ownership component*: the rows that reach it through
 the foreign keys the recipe declares as ownership (`twins.owned`, CHILD.COLUMN: the parent
@@ -36,7 +40,7 @@ import pandas as pd
 
 from harness.datagen.context import DatagenError, GenContext, own_id_columns
 from harness.datagen.generic import is_null
-from harness.datagen.recipe import Twins
+from harness.datagen.recipe import HiddenKey, Twins
 from harness.inputs.catalog import Catalog, ForeignKey, Table
 
 Columns = dict[str, np.ndarray]
@@ -228,6 +232,9 @@ def place_twins(ctx: GenContext, tables: dict[str, Columns], shape: Twins) -> Co
             twins[t][column] = _fresh_ids(ctx, table, column, tables[t][column],
                                           twins[t][column])
     _repoint(ctx.catalog, tables, rows, twins)
+    for t, hidden in shape.hidden.items():
+        if t in twins:
+            vary_hidden(ctx.catalog, t, hidden, twins)
     for t in rows:
         table = ctx.catalog.tables[t]
         for unique in table.unique_keys:
@@ -238,6 +245,46 @@ def place_twins(ctx: GenContext, tables: dict[str, Columns], shape: Twins) -> Co
     for t, cols in twins.items():
         tables[t] = {c: np.concatenate([tables[t][c], cols[c]]) for c in tables[t]}
     return chosen
+
+
+def vary_hidden(catalog: Catalog, table: str, hidden: HiddenKey,
+                twins: dict[str, Columns]) -> np.ndarray:
+    """Give every `hidden.every`-th twin of `table` whose `hidden.column` value
+    `hidden.swap` maps the mapped value, and its copied children (each `hidden.children`
+    CHILD.COLUMN, found through the child's foreign key to `table`) the values their map
+    gives, in place; returns the twin rows varied. A twin that varies a hidden key column
+    already differs from its original in a unique key, so `_fresh_unique` leaves its visible
+    number alone and the twin's output row repeats its original's where the gold does not
+    show the hidden column. DatagenError names a column or child the catalog lacks."""
+    where = f"twins.hidden.{table}"
+    _column(catalog, table, hidden.column, where)
+    cols = twins[table]
+    eligible = [i for i, v in enumerate(cols[hidden.column].tolist()) if v in hidden.swap]
+    varied = np.array(eligible[::hidden.every], dtype=np.int64)
+    for i in varied:
+        cols[hidden.column][i] = hidden.swap[cols[hidden.column][i]]
+    for entry, values in hidden.children.items():
+        child, _, column = entry.partition(".")
+        _column(catalog, child, column, f"{where}.children")
+        fks = [fk for fk in catalog.tables[child].foreign_keys if fk.references == table]
+        if len(fks) != 1:
+            raise DatagenError(f"{where}.children: {child} has {len(fks)} foreign keys to "
+                               f"{table}, expected one")
+        if child not in twins:
+            continue
+        keys = {_key(cols, fks[0].ref_columns, int(i)) for i in varied}
+        under = twins[child]
+        for r in range(len(under[column])):
+            value = under[column][r]
+            if _key(under, fks[0].columns, r) in keys and value in values:
+                under[column][r] = values[value]
+    return varied
+
+
+def _column(catalog: Catalog, table: str, column: str, where: str) -> None:
+    t = catalog.tables.get(table)
+    if t is None or column not in {c.name for c in t.columns}:
+        raise DatagenError(f"{where}: {table}.{column} is no catalog column")
 
 
 def _fresh_ids(ctx: GenContext, table: Table, column: str, values: np.ndarray,

@@ -50,12 +50,15 @@ def test_every_document_table_gets_twins(twinned, recipe):
         assert len(rows.get(table, ())) >= min(wanted, 1), table
 
 
-def test_a_twin_equals_its_original_on_every_column_but_its_keys(twinned, catalog):
+def test_a_twin_equals_its_original_on_every_column_but_its_keys(twinned, catalog, recipe):
     before, after, rows = twinned
     for table, copied in rows.items():
         t = catalog.tables[table]
         may_differ = set(t.primary_key) | {c for u in t.unique_keys for c in u.columns}
         may_differ |= {c for fk in t.foreign_keys if fk.references in rows for c in fk.columns}
+        # a twin that varies a hidden key column gives its children the values that suit it
+        may_differ |= {entry.partition(".")[2] for h in recipe.twins.hidden.values()
+                       for entry in h.children if entry.partition(".")[0] == table}
         orig, twin = _pairs(before, after, rows, table)
         assert len(twin[t.primary_key[0]]) == len(copied)
         for column in t.column_names - may_differ:
@@ -164,6 +167,10 @@ REPEATS = [
     ("purchase orders but for their number",
      "SELECT COUNT(*) FROM (SELECT 1 FROM PO_HEADERS_ALL GROUP BY CREATION_DATE, "
      "APPROVED_DATE, VENDOR_ID, AGENT_ID, ORG_ID, TYPE_LOOKUP_CODE HAVING COUNT(*) > 1)"),
+    # every second standard or planned order twin takes the other type and keeps its number
+    ("purchase orders of one number, date and unit in two types (po-002)",
+     "SELECT COUNT(*) FROM (SELECT 1 FROM PO_HEADERS_ALL GROUP BY ORG_ID, SEGMENT1, "
+     "CREATION_DATE, VENDOR_ID HAVING COUNT(DISTINCT TYPE_LOOKUP_CODE) > 1)"),
     ("checks with their supplier (ap-035)",
      "SELECT COUNT(*) FROM (SELECT 1 FROM AP_CHECKS_ALL c JOIN AP_SUPPLIERS s "
      "ON s.VENDOR_ID = c.VENDOR_ID GROUP BY CHECK_NUMBER, CHECK_DATE, s.VENDOR_NAME, AMOUNT "
@@ -195,6 +202,8 @@ def test_every_twinned_instance_repeats_whole_rows(connections, recipe, what, sq
     ("    - GL_JE_LINES.JE_HEADER_ID\n", "    - GL_JE_LINES\n"),
     ("  max_rows: 120\n", "  max_rows: 0\n"),
     ("  max_rows: 120\n", "  max_rows: 120\n  instances: [0, 7]\n"),
+    ("      every: 2\n", "      every: 0\n"),
+    ("        PO_LINE_LOCATIONS_ALL.SHIPMENT_TYPE:", "        SHIPMENT_TYPE:"),
 ])
 def test_a_bad_twins_section_names_file_and_field(tmp_path, old, new):
     with pytest.raises(InputError) as info:
@@ -257,3 +266,66 @@ def test_roots_are_picked_so_twins_meet_rare_values_in_every_unit():
         picked.append((int(cols["ORG_ID"][row]), cols["STATUS"][row]))
     assert sorted(picked) == [(204, "FINALLY CLOSED"), (204, "OPEN"),
                               (458, "FINALLY CLOSED"), (458, "OPEN")]
+
+
+def test_a_hidden_key_twin_keeps_its_number_and_takes_the_other_type(twinned, recipe):
+    # PO_HEADERS_U2 is number, type and unit: a planned twin of a standard order (or the
+    # reverse) keeps SEGMENT1, so `SELECT SEGMENT1, CREATION_DATE ... WHERE ORG_ID = 458`
+    # repeats a row; its shipments take the shipment type of its new type
+    before, after, rows = twinned
+    hidden = recipe.twins.hidden["PO_HEADERS_ALL"]
+    orig, twin = _pairs(before, after, rows, "PO_HEADERS_ALL")
+    swapped = orig["TYPE_LOOKUP_CODE"] != twin["TYPE_LOOKUP_CODE"]
+    eligible = np.isin(orig["TYPE_LOOKUP_CODE"], list(hidden.swap))
+    assert swapped.sum() == len(np.flatnonzero(eligible)[::hidden.every]) >= 1
+    for old, new in zip(orig["TYPE_LOOKUP_CODE"][swapped], twin["TYPE_LOOKUP_CODE"][swapped],
+                        strict=True):
+        assert hidden.swap[old] == new
+    assert (orig["SEGMENT1"][~swapped] != twin["SEGMENT1"][~swapped]).all()
+    ships = after["PO_LINE_LOCATIONS_ALL"]
+    suits = {"STANDARD": {"STANDARD"}, "PLANNED": {"PLANNED"}}
+    for header, kind in zip(twin["PO_HEADER_ID"][swapped], twin["TYPE_LOOKUP_CODE"][swapped],
+                            strict=True):
+        types = set(ships["SHIPMENT_TYPE"][ships["PO_HEADER_ID"] == header].tolist())
+        assert types <= suits[kind], (header, kind, types)
+
+
+def test_vary_hidden_varies_every_nth_eligible_twin_and_its_children(catalog):
+    from harness.datagen.recipe import HiddenKey
+    from harness.datagen.twins import vary_hidden
+
+    twins = {
+        "PO_HEADERS_ALL": {"PO_HEADER_ID": np.array([11, 12, 13, 14]),
+                           "TYPE_LOOKUP_CODE": np.array(["STANDARD", "BLANKET", "PLANNED",
+                                                         "STANDARD"], dtype=object)},
+        "PO_LINE_LOCATIONS_ALL": {"PO_HEADER_ID": np.array([11, 11, 12, 13, 14]),
+                                  "SHIPMENT_TYPE": np.array(["STANDARD", "STANDARD", "BLANKET",
+                                                             "SCHEDULED", "STANDARD"],
+                                                            dtype=object)}}
+    hidden = HiddenKey(column="TYPE_LOOKUP_CODE", swap={"STANDARD": "PLANNED",
+                                                        "PLANNED": "STANDARD"},
+                       children={"PO_LINE_LOCATIONS_ALL.SHIPMENT_TYPE": {
+                           "STANDARD": "PLANNED", "SCHEDULED": "STANDARD"}}, every=2)
+    varied = vary_hidden(catalog, "PO_HEADERS_ALL", hidden, twins)
+    assert varied.tolist() == [0, 3]  # eligible 0, 2, 3: every second
+    assert twins["PO_HEADERS_ALL"]["TYPE_LOOKUP_CODE"].tolist() == [
+        "PLANNED", "BLANKET", "PLANNED", "PLANNED"]
+    assert twins["PO_LINE_LOCATIONS_ALL"]["SHIPMENT_TYPE"].tolist() == [
+        "PLANNED", "PLANNED", "BLANKET", "SCHEDULED", "PLANNED"]
+
+
+@pytest.mark.parametrize(("column", "children", "match"), [
+    ("NO_SUCH_COLUMN", {}, "PO_HEADERS_ALL.NO_SUCH_COLUMN"),
+    ("TYPE_LOOKUP_CODE", {"PO_LINE_LOCATIONS_ALL.NO_SUCH": {}}, "PO_LINE_LOCATIONS_ALL.NO_SUCH"),
+    ("TYPE_LOOKUP_CODE", {"AP_SUPPLIERS.VENDOR_NAME": {}}, "AP_SUPPLIERS has 0 foreign keys"),
+])
+def test_a_hidden_key_the_catalog_cannot_vary_is_refused(catalog, column, children, match):
+    from harness.datagen.recipe import HiddenKey
+    from harness.datagen.twins import vary_hidden
+
+    twins = {"PO_HEADERS_ALL": {"PO_HEADER_ID": np.array([1]),
+                                "TYPE_LOOKUP_CODE": np.array(["STANDARD"], dtype=object)}}
+    hidden = HiddenKey(column=column, swap={"STANDARD": "PLANNED"}, children=children)
+    with pytest.raises(DatagenError, match=match) as info:
+        vary_hidden(catalog, "PO_HEADERS_ALL", hidden, twins)
+    assert "twins.hidden.PO_HEADERS_ALL" in str(info.value)
