@@ -127,6 +127,10 @@ REVIEW_INVARIANTS = {
         "JOIN HZ_CUST_ACCT_SITES_ALL s ON s.CUST_ACCT_SITE_ID = u.CUST_ACCT_SITE_ID "
         "WHERE u.PRIMARY_FLAG = 'Y' AND u.STATUS = 'A' "
         "GROUP BY s.CUST_ACCOUNT_ID, u.ORG_ID, u.SITE_USE_CODE)",
+    # Posting writes POSTED_DATE in the update that sets STATUS 'P'; GL never unposts.
+    "gl_posted_date_only_when_posted":
+        "SELECT COUNT(*) FILTER (WHERE STATUS <> 'P'), COUNT(*) FROM GL_JE_HEADERS "
+        "WHERE POSTED_DATE IS NOT NULL",
     # HR numbers every employee; CURRENT_EMPLOYEE_FLAG marks an employee version.
     "hr_current_employee_has_a_number":
         "SELECT COUNT(*) FILTER (WHERE EMPLOYEE_NUMBER IS NULL), COUNT(*) "
