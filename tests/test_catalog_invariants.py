@@ -131,6 +131,13 @@ REVIEW_INVARIANTS = {
     "gl_posted_date_only_when_posted":
         "SELECT COUNT(*) FILTER (WHERE STATUS <> 'P'), COUNT(*) FROM GL_JE_HEADERS "
         "WHERE POSTED_DATE IS NOT NULL",
+    # PREVIOUS_CUSTOMER_TRX_ID is the invoice a credit memo credits (Receivables TRM); a
+    # credit memo is a transaction whose type has class CM.
+    "ar_previous_transaction_only_on_a_credit_memo":
+        "SELECT COUNT(*) FILTER (WHERE t.TYPE IS DISTINCT FROM 'CM'), COUNT(*) "
+        "FROM RA_CUSTOMER_TRX_ALL r LEFT JOIN RA_CUST_TRX_TYPES_ALL t "
+        "ON t.CUST_TRX_TYPE_ID = r.CUST_TRX_TYPE_ID AND t.ORG_ID = r.ORG_ID "
+        "WHERE r.PREVIOUS_CUSTOMER_TRX_ID IS NOT NULL",
     # HR numbers every employee; CURRENT_EMPLOYEE_FLAG marks an employee version.
     "hr_current_employee_has_a_number":
         "SELECT COUNT(*) FILTER (WHERE EMPLOYEE_NUMBER IS NULL), COUNT(*) "
