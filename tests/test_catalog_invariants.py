@@ -138,6 +138,15 @@ REVIEW_INVARIANTS = {
         "FROM RA_CUSTOMER_TRX_ALL r LEFT JOIN RA_CUST_TRX_TYPES_ALL t "
         "ON t.CUST_TRX_TYPE_ID = r.CUST_TRX_TYPE_ID AND t.ORG_ID = r.ORG_ID "
         "WHERE r.PREVIOUS_CUSTOMER_TRX_ID IS NOT NULL",
+    # DateTrack: a version is in effect from its start day through its end day.
+    "hr_version_ends_after_it_starts":
+        "SELECT COUNT(*) FILTER (WHERE EFFECTIVE_END_DATE < EFFECTIVE_START_DATE), COUNT(*) "
+        "FROM PER_ALL_PEOPLE_F",
+    # DateTrack changes take effect from the start of a day: effective dates carry no time.
+    "hr_effective_dates_are_days":
+        "SELECT COUNT(*) FILTER (WHERE EFFECTIVE_START_DATE <> CAST(EFFECTIVE_START_DATE AS DATE) "
+        "OR EFFECTIVE_END_DATE <> CAST(EFFECTIVE_END_DATE AS DATE)), COUNT(*) "
+        "FROM PER_ALL_PEOPLE_F",
     # HR numbers every employee; CURRENT_EMPLOYEE_FLAG marks an employee version.
     "hr_current_employee_has_a_number":
         "SELECT COUNT(*) FILTER (WHERE EMPLOYEE_NUMBER IS NULL), COUNT(*) "
