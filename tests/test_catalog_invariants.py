@@ -127,6 +127,26 @@ REVIEW_INVARIANTS = {
         "JOIN HZ_CUST_ACCT_SITES_ALL s ON s.CUST_ACCT_SITE_ID = u.CUST_ACCT_SITE_ID "
         "WHERE u.PRIMARY_FLAG = 'Y' AND u.STATUS = 'A' "
         "GROUP BY s.CUST_ACCOUNT_ID, u.ORG_ID, u.SITE_USE_CODE)",
+    # Posting writes POSTED_DATE in the update that sets STATUS 'P'; GL never unposts.
+    "gl_posted_date_only_when_posted":
+        "SELECT COUNT(*) FILTER (WHERE STATUS <> 'P'), COUNT(*) FROM GL_JE_HEADERS "
+        "WHERE POSTED_DATE IS NOT NULL",
+    # PREVIOUS_CUSTOMER_TRX_ID is the invoice a credit memo credits (Receivables TRM); a
+    # credit memo is a transaction whose type has class CM.
+    "ar_previous_transaction_only_on_a_credit_memo":
+        "SELECT COUNT(*) FILTER (WHERE t.TYPE IS DISTINCT FROM 'CM'), COUNT(*) "
+        "FROM RA_CUSTOMER_TRX_ALL r LEFT JOIN RA_CUST_TRX_TYPES_ALL t "
+        "ON t.CUST_TRX_TYPE_ID = r.CUST_TRX_TYPE_ID AND t.ORG_ID = r.ORG_ID "
+        "WHERE r.PREVIOUS_CUSTOMER_TRX_ID IS NOT NULL",
+    # DateTrack: a version is in effect from its start day through its end day.
+    "hr_version_ends_after_it_starts":
+        "SELECT COUNT(*) FILTER (WHERE EFFECTIVE_END_DATE < EFFECTIVE_START_DATE), COUNT(*) "
+        "FROM PER_ALL_PEOPLE_F",
+    # DateTrack changes take effect from the start of a day: effective dates carry no time.
+    "hr_effective_dates_are_days":
+        "SELECT COUNT(*) FILTER (WHERE EFFECTIVE_START_DATE <> CAST(EFFECTIVE_START_DATE AS DATE) "
+        "OR EFFECTIVE_END_DATE <> CAST(EFFECTIVE_END_DATE AS DATE)), COUNT(*) "
+        "FROM PER_ALL_PEOPLE_F",
     # HR numbers every employee; CURRENT_EMPLOYEE_FLAG marks an employee version.
     "hr_current_employee_has_a_number":
         "SELECT COUNT(*) FILTER (WHERE EMPLOYEE_NUMBER IS NULL), COUNT(*) "

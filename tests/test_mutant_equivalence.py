@@ -382,6 +382,23 @@ IMPLIED_CASES = [
       "WHERE l.H_ID = h.ID AND l.ORG = 1)",
       "SELECT h.ID FROM H h WHERE NOT EXISTS (SELECT 1 FROM L l WHERE l.H_ID = h.ID "
       "AND l.ORG = 1)")),
+    ("implied_conjunct",  # a select-list subquery runs only on the rows WHERE keeps
+     "SELECT h.ID, (SELECT SUM(l.QTY) FROM L l WHERE l.H_ID = h.ID AND l.ORG = 1) FROM H h "
+     "WHERE h.ORG = 1", "conjunct_dropped",
+     "SELECT h.ID, (SELECT SUM(l.QTY) FROM L l WHERE l.H_ID = h.ID) FROM H h WHERE h.ORG = 1",
+     ("SELECT h.ID, (SELECT SUM(l.QTY) FROM L l WHERE l.H_ID = h.ID AND l.ORG = 1) FROM H h "
+      "WHERE h.ORG = 1 OR h.AMT = 0",
+      "SELECT h.ID, (SELECT SUM(l.QTY) FROM L l WHERE l.H_ID = h.ID) FROM H h "
+      "WHERE h.ORG = 1 OR h.AMT = 0")),
+    ("implied_conjunct",  # ... and of a GROUP BY, on each group (it reads a group key)
+     "SELECT h.ID, COUNT(*), (SELECT COUNT(*) FROM L l WHERE l.H_ID = h.ID AND l.ORG = 1) "
+     "FROM H h WHERE h.ORG = 1 GROUP BY h.ID", "conjunct_dropped",
+     "SELECT h.ID, COUNT(*), (SELECT COUNT(*) FROM L l WHERE l.H_ID = h.ID) "
+     "FROM H h WHERE h.ORG = 1 GROUP BY h.ID",
+     ("SELECT h.ID, COUNT(*) FROM H h WHERE h.ORG = 1 GROUP BY h.ID HAVING h.ID IN "
+      "(SELECT l.H_ID FROM L l WHERE l.H_ID = h.ID AND l.ORG = 1)",
+      "SELECT h.ID, COUNT(*) FROM H h WHERE h.ORG = 1 GROUP BY h.ID HAVING h.ID IN "
+      "(SELECT l.H_ID FROM L l WHERE l.H_ID = h.ID)")),
     ("implied_conjunct",  # a whole WHERE the inner join's ON implies; an outer side never
      f"{JOINED} AND h.ORG = 1 WHERE l.ORG = 1", "where_dropped", f"{JOINED} AND h.ORG = 1",
      ("SELECT h.ID FROM H h LEFT JOIN L l ON l.H_ID = h.ID AND l.ORG = 1 WHERE h.ORG = 1",
@@ -505,6 +522,16 @@ def org_databases(draw):
             [(k, h, heads[h][0], qty) for k, (h, qty) in enumerate(lines)])
 
 
+# A scalar subquery in the select list of a plain SELECT, of a GROUP BY, and of an aggregate
+# without GROUP BY (whose one row comes back even when WHERE keeps no row).
+SELECT_LIST_GOLDS = (
+    "SELECT h.ID, (SELECT SUM(l.QTY) FROM L l WHERE l.H_ID = h.ID AND l.ORG = 1) FROM H h "
+    "WHERE h.ORG = 1 AND h.AMT > 0",
+    "SELECT h.ID, COUNT(*), (SELECT COUNT(*) FROM L l WHERE l.H_ID = h.ID AND l.ORG = 1) "
+    "FROM H h WHERE h.ORG = 1 GROUP BY h.ID",
+    "SELECT COUNT(*), (SELECT COUNT(*) FROM L l WHERE l.H_ID = 1 AND l.ORG = 1) FROM H h "
+    "WHERE h.ID = 1 AND h.ORG = 1")
+
 ORG_QUERIES = [
     "SELECT {cols} FROM L l JOIN H h ON h.ID = l.H_ID WHERE h.ORG = 1 AND l.ORG = 1 "
     "AND l.QTY > 0",
@@ -529,6 +556,7 @@ ORG_QUERIES = [
     "AND l.ORG = 1)",
     "SELECT h.ID FROM H h WHERE h.ORG = 1 OR NOT EXISTS (SELECT 1 FROM L l "
     "WHERE l.H_ID = h.ID AND l.ORG = 1)",
+    *SELECT_LIST_GOLDS,
     # ordered: the first column is the first ORDER BY key (its sequence is compared)
     "SELECT h.AMT * 2 AS A, {cols} FROM H h JOIN L l ON l.H_ID = h.ID WHERE h.AMT > 0 "
     "ORDER BY A DESC",
@@ -573,6 +601,23 @@ def test_the_random_queries_exercise_the_outer_rows_rule():
               for template in QUERIES[-3:-1] for key in ("i.ID", "i.ORG", "l.QTY")
               for gold in [template.format(cols="i.ID", key=key, val=key)]}
     assert sum(rules.count("outer_rows_rejected_by_having") for rules in proved.values()) >= 3
+
+
+@settings(max_examples=100)
+@given(org_databases(), st.sampled_from(SELECT_LIST_GOLDS))
+def test_a_mutant_proved_inside_a_select_list_subquery_keeps_the_result(data, gold):
+    assert_proved_mutants_keep_the_result(gold, ORG_FACTS, ORG_SCHEMA,
+                                          dict(zip(("H", "L"), data, strict=True)))
+
+
+def test_a_select_list_subquery_sees_the_facts_only_where_they_hold_on_its_rows():
+    """A plain SELECT and a GROUP BY evaluate a select-list subquery on kept rows only, so the
+    line's ORG is implied through its header; an aggregate without GROUP BY returns its row
+    even when WHERE keeps none (header 1 may sit in another ORG), so it is not."""
+    plain, grouped, aggregate = SELECT_LIST_GOLDS
+    for gold, proved in ((plain, True), (grouped, True), (aggregate, False)):
+        dropped = gold.replace(" AND l.ORG = 1)", ")")
+        assert (prove(gold, Mutant("conjunct_dropped", dropped), ORG_FACTS) is not None) is proved
 
 
 def test_the_random_queries_exercise_the_implied_operands_rule():

@@ -9,7 +9,9 @@ sources feed the classes:
 
 - the enclosing query: a subquery that sits inside one top-level conjunct K of its parent's
   WHERE is only looked at when every other conjunct of the parent holds (otherwise the row is
-  dropped whatever K says), so those conjuncts are facts of the subquery too;
+  dropped whatever K says), so those conjuncts are facts of the subquery too; a scalar
+  subquery of the parent's select list sees all of them (it runs on kept rows, or per group
+  of a plain GROUP BY; not under an aggregate without GROUP BY, whose row exists anyway);
 - a positive `EXISTS (subquery)` conjunct: some row of the subquery satisfies all of its
   conjuncts, so their equalities about the outer row hold (the subquery's own columns become
   the witness row's, kept apart from any other subquery's);
@@ -219,8 +221,8 @@ class Implication:
                 return
             holder = next((c for c in fact_conjuncts(parent)
                            if any(n is inner for n in c.walk())), None)
-            if holder is None:
-                return  # in the select list, FROM, HAVING, a LEFT JOIN's ON...
+            if holder is None and not _in_select_list(inner, parent):
+                return  # in FROM, HAVING, ORDER BY, a LEFT JOIN's ON...
             yield parent, holder
             inner = parent
 
@@ -357,6 +359,20 @@ class Implication:
 
 def _type_of(term: Term) -> str | None:
     return term[4] if term[0] == "col" else term[1]
+
+
+def _in_select_list(inner: exp.Select, parent: exp.Select) -> bool:
+    """`inner` is a scalar subquery of `parent`'s select list, evaluated only on the rows
+    `parent` keeps: each row of a plain SELECT, or each group of a plain GROUP BY (whose
+    rows all meet the facts and share the key values the subquery may read). Not an
+    aggregate without GROUP BY, whose one row exists even when no row is kept."""
+    if not any(n is inner for e in parent.expressions for n in e.walk()):
+        return False
+    if parent.args.get("group") is not None:
+        return _group_keys(parent) is not None
+    return not any(isinstance(n, exp.AggFunc) and not n.find_ancestor(exp.Window)
+                   and n.find_ancestor(exp.Select) is parent
+                   for e in parent.expressions for n in e.walk())
 
 
 def _plain_rows(select: exp.Select) -> bool:
