@@ -127,6 +127,28 @@ REVIEW_INVARIANTS = {
         "JOIN HZ_CUST_ACCT_SITES_ALL s ON s.CUST_ACCT_SITE_ID = u.CUST_ACCT_SITE_ID "
         "WHERE u.PRIMARY_FLAG = 'Y' AND u.STATUS = 'A' "
         "GROUP BY s.CUST_ACCOUNT_ID, u.ORG_ID, u.SITE_USE_CODE)",
+    # Purchasing's submission check approves no standard order without lines and no line
+    # without a shipment (Purchasing User's Guide, Document Submission Checks); a shipment
+    # carries its order's ORG_ID.
+    "po_approved_standard_order_has_a_shipment":
+        "SELECT COUNT(*) FILTER (WHERE s.n IS NULL), COUNT(*) FROM PO_HEADERS_ALL h LEFT JOIN "
+        "(SELECT PO_HEADER_ID, ORG_ID, COUNT(*) AS n FROM PO_LINE_LOCATIONS_ALL "
+        "GROUP BY PO_HEADER_ID, ORG_ID) s ON s.PO_HEADER_ID = h.PO_HEADER_ID "
+        "AND s.ORG_ID = h.ORG_ID "
+        "WHERE h.TYPE_LOOKUP_CODE = 'STANDARD' AND h.AUTHORIZATION_STATUS = 'APPROVED'",
+    # An employee may hold several assignments but one is the primary one (HRMS User's Guide,
+    # Using Multiple Assignments); DateTrack versions of one assignment never overlap. Broken:
+    # two primary employee assignment rows of one person in effect on a common day.
+    "hr_one_primary_employee_assignment_per_day":
+        "SELECT (SELECT COUNT(*) FROM PER_ALL_ASSIGNMENTS_F a JOIN PER_ALL_ASSIGNMENTS_F b "
+        "ON a.PERSON_ID = b.PERSON_ID AND NOT (a.ASSIGNMENT_ID = b.ASSIGNMENT_ID "
+        "AND a.EFFECTIVE_START_DATE = b.EFFECTIVE_START_DATE) "
+        "AND a.EFFECTIVE_START_DATE <= b.EFFECTIVE_END_DATE "
+        "AND b.EFFECTIVE_START_DATE <= a.EFFECTIVE_END_DATE "
+        "WHERE a.PRIMARY_FLAG = 'Y' AND b.PRIMARY_FLAG = 'Y' AND a.ASSIGNMENT_TYPE = 'E' "
+        "AND b.ASSIGNMENT_TYPE = 'E'), "
+        "(SELECT COUNT(*) FROM PER_ALL_ASSIGNMENTS_F WHERE PRIMARY_FLAG = 'Y' "
+        "AND ASSIGNMENT_TYPE = 'E')",
     # Posting writes POSTED_DATE in the update that sets STATUS 'P'; GL never unposts.
     "gl_posted_date_only_when_posted":
         "SELECT COUNT(*) FILTER (WHERE STATUS <> 'P'), COUNT(*) FROM GL_JE_HEADERS "
