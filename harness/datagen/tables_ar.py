@@ -27,6 +27,8 @@ CASH, MISC = "CASH", "MISC"
 APPLIED, UNAPPLIED, ON_ACCOUNT, UNIDENTIFIED = "APP", "UNAPP", "ACC", "UNID"
 REVERSED = ("NSF", "REV", "STOP")  # receipt statuses of reversed receipts
 INCOMPLETE = "PEN"
+REAPPLIED_FRACTION = 0.1  # of cash applications, first applied to another invoice
+WHOLE_CREDIT_FRACTION = 0.35  # of applied credit memos, crediting all the invoice's settled part
 # the transaction dates golds compare (a schedule repeats its transaction's)
 _TRX_DATES = {"RA_CUSTOMER_TRX_ALL": ("TRX_DATE",), "AR_PAYMENT_SCHEDULES_ALL": ("TRX_DATE",)}
 
@@ -85,6 +87,7 @@ def receivables(ctx: GenContext) -> dict[str, pd.DataFrame]:
     schedules = _schedules(ctx, rng, trx)
     _credit_memos(ctx, rng, trx, schedules)
     receipts, receipt_schedules, applications = _receipts(ctx, rng, trx, schedules)
+    applications = _with_reversed_applications(ctx, applications, schedules)
     schedules = pd.concat([schedules, receipt_schedules], ignore_index=True)
     schedules["PAYMENT_SCHEDULE_ID"] = ctx.ids("AR_PAYMENT_SCHEDULES_ALL",
                                                "PAYMENT_SCHEDULE_ID", len(schedules))
@@ -275,7 +278,12 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> 
 def _credit_memos(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
                   schedules: pd.DataFrame) -> None:
     """A closed credit memo was applied to a settled invoice of the same unit: its amount
-    becomes part of what that invoice's schedule was credited (in place)."""
+    becomes part of what that invoice's schedule was credited (in place). A share of them
+    (`WHOLE_CREDIT_FRACTION`) credit all that was settled, so the invoice has a credit memo
+    application and no cash one: Receivables closes a debit item with a credit memo alone
+    (an on-account credit memo applied to it, or "credit the entire invoice"; see
+    docs/test-suite-data.md), and a NOT EXISTS over applications that drops
+    `application_type = 'CASH'` loses it."""
     klass = schedules["CLASS"].to_numpy()
     settled = (schedules["AMOUNT_DUE_ORIGINAL"] - schedules["AMOUNT_DUE_REMAINING"]).to_numpy()
     credited = np.zeros(len(schedules))
@@ -283,13 +291,18 @@ def _credit_memos(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
     free = (klass == INVOICE_CLASS) & (settled > 1)
     org = schedules["ORG_ID"].to_numpy()
     target_of = np.full(len(schedules), -1)
-    for memo in memos:
+    # some memos credit all that was settled: the invoice is closed by the credit alone, no
+    # receipt applies to it (an own stream: no other value moves)
+    whole = (ctx.rng("AR_PAYMENT_SCHEDULES_ALL:whole_credit").random(len(memos))
+             < WHOLE_CREDIT_FRACTION)
+    for memo, credits_all in zip(memos, whole, strict=True):
         candidates = np.flatnonzero(free & (org == org[memo]))
         if not len(candidates):
             continue  # left as an unlinked (on-account) credit
         target = rng.choice(candidates)
         free[target] = False
-        amount = -np.round(settled[target] * rng.uniform(0.2, 0.8), 2)
+        share = rng.uniform(0.2, 0.8)
+        amount = -np.round(settled[target] * (1.0 if credits_all else share), 2)
         schedules.loc[memo, "AMOUNT_DUE_ORIGINAL"] = amount
         credited[target] = amount
         target_of[memo] = target
@@ -473,6 +486,42 @@ def _applications(receipts: pd.DataFrame, schedules: pd.DataFrame) -> pd.DataFra
     return out
 
 
+def _with_reversed_applications(ctx: GenContext, apps: pd.DataFrame,
+                                schedules: pd.DataFrame) -> pd.DataFrame:
+    """Cash first applied to the wrong invoice, then unapplied: for a share of the cash
+    applications (`REAPPLIED_FRACTION`, at least one per unit) an earlier application of the
+    same amount to another paid invoice of the unit and its reversal (the negative amount),
+    both DISPLAY 'N' as Receivables keeps an unapplied application beside the one that
+    replaced it. They net to zero, so every balance stays; a count of the invoices a receipt
+    was applied to that drops `display = 'Y'` counts the wrong invoice too. An own stream:
+    no other value moves."""
+    rng = ctx.rng("AR_RECEIVABLE_APPLICATIONS_ALL:reapplied")
+    target = apps["target"].to_numpy()
+    org = schedules["ORG_ID"].to_numpy()
+    cash = np.flatnonzero((apps["type"].to_numpy() == CASH)
+                          & (apps["status"].to_numpy() == APPLIED) & (target >= 0))
+    pick = rng.random(len(cash)) < REAPPLIED_FRACTION
+    for ou in ctx.operating_units:
+        mine = np.flatnonzero(org[target[cash]] == ou)
+        if len(mine) and not pick[mine].any():
+            pick[mine[0]] = True
+    paid = (schedules["CLASS"].to_numpy() == INVOICE_CLASS) & schedules[
+        "AMOUNT_APPLIED"].notna().to_numpy()
+    trx_id = schedules["CUSTOMER_TRX_ID"].to_numpy()
+    rows = []
+    for app in cash[pick]:
+        right = target[app]
+        wrong = np.flatnonzero(paid & (org == org[right]) & (trx_id != trx_id[right]))
+        if not len(wrong):
+            continue
+        other = rng.choice(wrong)
+        for sign in (1, -1):
+            rows.append({"receipt": apps.at[app, "receipt"], "target": other, "memo": -1,
+                         "amount": sign * apps.at[app, "amount"], "status": APPLIED,
+                         "type": CASH, "reversed": True})
+    return pd.concat([apps.assign(reversed=False), pd.DataFrame(rows)], ignore_index=True)
+
+
 def _link_applications(ctx: GenContext, rng: np.random.Generator, apps: pd.DataFrame,
                        schedules: pd.DataFrame) -> pd.DataFrame:
     """Applications as rows of AR_RECEIVABLE_APPLICATIONS_ALL, once schedules have ids."""
@@ -505,7 +554,9 @@ def _link_applications(ctx: GenContext, rng: np.random.Generator, apps: pd.DataF
         "APPLY_DATE": day,
         "STATUS": apps["status"].to_numpy().astype(object),
         "APPLICATION_TYPE": apps["type"].to_numpy().astype(object),
-        "DISPLAY": np.where(apps["status"].to_numpy() == UNAPPLIED, "N", "Y").astype(object),
+        "DISPLAY": np.where((apps["status"].to_numpy() == UNAPPLIED)
+                            | apps["reversed"].fillna(False).to_numpy(dtype=bool),
+                            "N", "Y").astype(object),
         "PAYMENT_SCHEDULE_ID": ps_id[source],
         "CODE_COMBINATION_ID": rng.choice(postable["CODE_COMBINATION_ID"].to_numpy(), n),
         "SET_OF_BOOKS_ID": np.array([ledger[o] for o in org]),

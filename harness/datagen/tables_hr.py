@@ -17,6 +17,7 @@ from harness.datagen.targeted import target_days
 
 EMPLOYEE, CONTINGENT = "E", "C"  # assignment types with a worker number
 JOBLESS_SHARE = 0.06  # people whose assignments name no job
+FORMER_EMPLOYEE_FRACTION = 0.2  # of contingent workers, once employees
 # columns whose gold dates get hires and date-tracked changes on, the day before and after
 _TRACKED = ("EFFECTIVE_START_DATE", "EFFECTIVE_END_DATE")
 _AS_OF = {"PER_ALL_PEOPLE_F": ("ORIGINAL_DATE_OF_HIRE", "START_DATE", *_TRACKED),
@@ -63,6 +64,10 @@ def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
     hired = v.random_days(rng, n, dates.start.replace(year=dates.start.year - 12), dates.end)
     hired[: max(1, n // 10)] = v.random_days(rng, max(1, n // 10), dates.start.replace(
         year=dates.start.year - 12), dates.start)  # managers were there first
+    former = _former_employees(ctx, kinds)
+    hired[former] = v.random_days(ctx.rng("PER_ALL_PEOPLE_F:former_hire"), len(former),
+                                  dates.start.replace(year=dates.start.year - 20),
+                                  dates.start.replace(year=dates.start.year - 12))
     # rows per person: 1, or 2..max for the history fraction
     history = rng.random(n) < hr.history_fraction
     history[:2] = True
@@ -114,7 +119,8 @@ def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "DATE_OF_BIRTH": v.null_where(v.random_days(
             rng, n, dates.start.replace(year=1955), dates.start.replace(year=2002)),
             rng.random(n) < 0.1)[who],
-        "ORIGINAL_DATE_OF_HIRE": v.null_where(hired, kinds != EMPLOYEE)[who],
+        "ORIGINAL_DATE_OF_HIRE": v.null_where(
+            hired, (kinds != EMPLOYEE) & ~np.isin(np.arange(n), former))[who],
         "CURRENT_EMPLOYEE_FLAG": v.null_where(np.full(len(who), "Y", dtype=object),
                                               kind != EMPLOYEE),
         "PARTY_ID": party,
@@ -124,6 +130,21 @@ def people(ctx: GenContext) -> dict[str, pd.DataFrame]:
     return {"PER_ALL_PEOPLE_F": people_,
             "PER_ALL_ASSIGNMENTS_F": _assignments(ctx, rng, people_, person, kinds,
                                                   transfer)}
+
+
+def _former_employees(ctx: GenContext, kinds: np.ndarray) -> np.ndarray:
+    """Contingent workers who were employees before (at least one): EBS keeps the person
+    and its ORIGINAL_DATE_OF_HIRE when an ex-employee comes back as a contingent worker,
+    with CURRENT_EMPLOYEE_FLAG empty. Their hire lies before anyone now employed was hired
+    (12 to 20 years before the span), so `current_employee_flag = 'Y'` beside
+    `original_date_of_hire IS NOT NULL` is not implied by the data, and an ordering by hire
+    date shows them first. An own stream: no other value moves."""
+    workers = np.flatnonzero(kinds == CONTINGENT)
+    if not len(workers):
+        return workers
+    pick = ctx.rng("PER_ALL_PEOPLE_F:former").random(len(workers)) < FORMER_EMPLOYEE_FRACTION
+    pick[0] = True
+    return workers[pick]
 
 
 def _changes_on_gold_days(ctx: GenContext, rng: np.random.Generator, hired: np.ndarray,

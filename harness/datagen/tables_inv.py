@@ -2,6 +2,7 @@
 
 Every item exists in the master organization; a share also in the others, with the same
 number and description (the item master controls them), so both organizations have rows.
+Some items not purchased keep a default buyer.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import pandas as pd
 from harness.datagen import values as v
 from harness.datagen.context import GenContext
 from harness.datagen.registry import generates
+
+KEPT_BUYER_FRACTION = 0.3  # of items not purchased, that keep a default buyer
 
 
 def item_numbers(rng: np.random.Generator, n: int, prefixes: list[str]) -> np.ndarray:
@@ -69,7 +72,8 @@ def items(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "CUSTOMER_ORDER_FLAG": ctx.coded(rng, k, "MTL_SYSTEM_ITEMS_B", "CUSTOMER_ORDER_FLAG",
                                          share=0.7, main="Y")[which],
         "LIST_PRICE_PER_UNIT": v.null_where(price, np.arange(k) == 0)[which],
-        "BUYER_ID": v.null_where(rng.choice(agents, k).astype(float), ~purchased)[which],
+        "BUYER_ID": v.null_where(rng.choice(agents, k).astype(float),
+                                 ~(purchased | _keeps_buyer(ctx, purchased)))[which],
         "PLANNING_MAKE_BUY_CODE": np.array([float(c) for c in ctx.coded(
             rng, k, "MTL_SYSTEM_ITEMS_B", "PLANNING_MAKE_BUY_CODE")])[which],
         "START_DATE_ACTIVE": v.null_where(created, rng.random(n) < 0.5),
@@ -77,6 +81,18 @@ def items(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "CREATION_DATE": created,
         "LAST_UPDATE_DATE": created,
     })}
+
+
+def _keeps_buyer(ctx: GenContext, purchased: np.ndarray) -> np.ndarray:
+    """Items no longer purchased (PURCHASING_ITEM_FLAG 'N', e.g. now made in house) that keep
+    the default buyer they had: the Default Buyer is a Purchasing attribute of its own, not
+    cleared with the Purchased flag, so `purchasing_item_flag = 'Y'` beside a join on BUYER_ID
+    is not implied by the data. At least one such item; an own stream, no other value moves."""
+    keeps = ~purchased & (ctx.rng("MTL_SYSTEM_ITEMS_B:kept_buyer").random(len(purchased))
+                          < KEPT_BUYER_FRACTION)
+    if (~purchased).any():
+        keeps[np.flatnonzero(~purchased)[0]] = True
+    return keeps
 
 
 @generates("MTL_SECONDARY_INVENTORIES", needs=("MTL_PARAMETERS",))
