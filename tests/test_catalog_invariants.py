@@ -149,6 +149,16 @@ REVIEW_INVARIANTS = {
         "AND b.ASSIGNMENT_TYPE = 'E'), "
         "(SELECT COUNT(*) FROM PER_ALL_ASSIGNMENTS_F WHERE PRIMARY_FLAG = 'Y' "
         "AND ASSIGNMENT_TYPE = 'E')",
+    # Items are defined in the item master and assigned from it, their number (SEGMENT1)
+    # controlled at the master level (Inventory User's Guide, Defining Items); Vision's master
+    # is M1 (207) for every organization.
+    "inv_item_defined_in_master_org":
+        "SELECT COUNT(*) FILTER (WHERE m.INVENTORY_ITEM_ID IS NULL "
+        "OR p.MASTER_ORGANIZATION_ID <> 207), COUNT(*) FROM MTL_SYSTEM_ITEMS_B i "
+        "JOIN MTL_PARAMETERS p ON p.ORGANIZATION_ID = i.ORGANIZATION_ID "
+        "LEFT JOIN MTL_SYSTEM_ITEMS_B m ON m.INVENTORY_ITEM_ID = i.INVENTORY_ITEM_ID "
+        "AND m.ORGANIZATION_ID = p.MASTER_ORGANIZATION_ID "
+        "AND m.SEGMENT1 IS NOT DISTINCT FROM i.SEGMENT1",
     # Posting writes POSTED_DATE in the update that sets STATUS 'P'; GL never unposts.
     "gl_posted_date_only_when_posted":
         "SELECT COUNT(*) FILTER (WHERE STATUS <> 'P'), COUNT(*) FROM GL_JE_HEADERS "
@@ -195,7 +205,7 @@ def test_every_invariant_a_review_entry_names_is_checked():
     from harness.authoring.mutation_score import load_equivalents
 
     named = {word.strip("()., ") for e in load_equivalents() for word in e.reason.split()
-             if word.strip("()., ").startswith(("ap_", "ar_", "po_", "gl_", "hr_"))
+             if word.strip("()., ").startswith(("ap_", "ar_", "po_", "gl_", "hr_", "inv_"))
              and "test_" not in word}
     assert named, "the review names no invariant: the check below would hold vacuously"
     assert named <= set(REVIEW_INVARIANTS), named - set(REVIEW_INVARIANTS)
