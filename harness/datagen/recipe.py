@@ -200,6 +200,10 @@ class ArShape(_Strict):
     days_due: list[int] = Field(min_length=1)
     unapplied_receipt_fraction: Fraction  # receipts with a part left unapplied
     unpaid_open_fraction: Fraction = 0.0  # open schedules nothing has been received for yet
+    # open invoices and debit memos receipts overapplied (a negative remaining amount)
+    overapplied_open_fraction: Fraction = 0.0
+    # customers per unit whose open items net to zero (one of them overapplied)
+    balanced_customers: int = Field(default=0, ge=0)
 
 
 class HrShape(_Strict):

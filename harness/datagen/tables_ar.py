@@ -13,6 +13,7 @@ import pandas as pd
 
 from harness.datagen import values as v
 from harness.datagen.context import GenContext
+from harness.datagen.recipe import ArShape
 from harness.datagen.registry import generates
 from harness.datagen.short_payments import open_balances, short_rows
 from harness.datagen.span_edges import gold_days, place_on_days
@@ -22,6 +23,7 @@ from harness.datagen.tables_tca import BILL_TO
 OPEN, CLOSED = "OP", "CL"
 CREDIT_MEMO, GUARANTEE, RECEIPT_CLASS = "CM", "GUAR", "PMT"
 INVOICE_CLASS = "INV"
+OVERAPPLIABLE = (INVOICE_CLASS, "DM")  # debit items whose types allow overapplication
 TYPES_PER_CLASS = 3  # per unit: one seeded (its id in every unit) and two of the unit's own
 CASH, MISC = "CASH", "MISC"
 APPLIED, UNAPPLIED, ON_ACCOUNT, UNIDENTIFIED = "APP", "UNAPP", "ACC", "UNID"
@@ -233,6 +235,14 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> 
         klass[row] != CREDIT_MEMO) & (original > max(balances, default=0) + 2),
         trx["ORG_ID"].to_numpy()[row], balances)
     remaining[short] = left
+    # then overapplied items and balanced customers (not on the short rows above)
+    is_short = np.zeros(len(row), dtype=bool)
+    is_short[short] = True
+    customer = trx["BILL_TO_CUSTOMER_ID"].to_numpy()[row]
+    remaining, over, balanced = overapply(
+        ctx.rng("AR_PAYMENT_SCHEDULES_ALL:overapplied"), ar, original, remaining,
+        still_open & ~unpaid & ~is_short & np.isin(klass[row], OVERAPPLIABLE), still_open, klass[row],
+        trx["ORG_ID"].to_numpy()[row], customer)
     trx_date = trx["TRX_DATE"].to_numpy()[row]
     days = np.array(ar.days_due)[rng.integers(0, len(ar.days_due), len(row))] * (nth + 1)
     due = v.place_edges(rng, trx_date + days * v.DAY, ctx.edges, trx["ORG_ID"].to_numpy()[row])
@@ -266,13 +276,65 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> 
         "AMOUNT_CREDITED": np.full(len(row), np.nan),
         "AMOUNT_ADJUSTED": np.full(len(row), np.nan),
         "AMOUNT_IN_DISPUTE": v.null_where(np.round(remaining * 0.5, 2),
-                                          ~still_open | (rng.random(len(row)) < 0.9)),
+                                          ~still_open | (rng.random(len(row)) < 0.9) | over),
         "DISCOUNT_TAKEN_EARNED": np.full(len(row), np.nan),
         "CREATION_DATE": trx_date,
         "LAST_UPDATE_DATE": np.where(still_open, trx_date, closed_on),
         "x_row": row,
         "x_rate": rate,
+        "x_balanced": balanced,
     })
+
+
+def overapply(rng: np.random.Generator, ar: ArShape, original: np.ndarray,
+              remaining: np.ndarray, candidates: np.ndarray, still_open: np.ndarray,
+              klass: np.ndarray, org: np.ndarray,
+              customer: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Open debit items receipts were applied to beyond their balance: (remaining, which
+    schedules are overapplied, which belong to a balanced customer).
+
+    A transaction type may allow overapplication (RA_CUST_TRX_TYPES_ALL's Allow
+    Overapplication option); Receivables then applies what a receipt has left after the
+    balance is zero to the item, "making the balance due negative" (Receivables
+    Implementation Guide, Application Rule Sets: Overapplication rule), and the item stays
+    open. So a share (`ar.overapplied_open_fraction`, at least one per unit and class of
+    `OVERAPPLIABLE`) of the `candidates` (open, something received) is open with a negative
+    remaining amount; the receipt that settled it is larger by as much (`_receipts` takes
+    original - remaining), so remaining = original - applied - credited holds. Per unit,
+    `ar.balanced_customers` customers paid their open items with one receipt applied to one
+    of them (the largest): it is overapplied by the others' total, so the customer's open
+    items net to exactly zero; their receipts leave nothing unapplied (`_receipts`).
+    `rng` is an own stream: no other value of the instance moves."""
+    n = len(original)
+    over = candidates & (rng.random(n) < ar.overapplied_open_fraction)
+    for unit in np.unique(org):
+        for kind in OVERAPPLIABLE:
+            pool = candidates & (org == unit) & (klass == kind)
+            if ar.overapplied_open_fraction and pool.any() and not (over & pool).any():
+                over[rng.choice(np.flatnonzero(pool))] = True
+    remaining = remaining.copy()
+    excess = np.maximum(np.round(original * rng.uniform(0.01, 0.25, n), 2), 0.01)
+    remaining[over] = -excess[over]
+    balanced = np.zeros(n, dtype=bool)
+    for unit in np.unique(org):
+        for _ in range(ar.balanced_customers):
+            mine = still_open & (org == unit) & ~balanced
+            counts = pd.Series(customer[mine]).value_counts()
+            payers = [c for c in counts.index[counts >= 2]
+                      if (candidates & (org == unit) & (customer == c)).any()]
+            if not payers:
+                break
+            who = payers[int(rng.integers(len(payers)))]
+            items = still_open & (org == unit) & (customer == who)
+            own = np.flatnonzero(candidates & items)
+            target = own[np.argmax(original[own])]
+            rest = np.round(remaining[items].sum() - remaining[target], 2)
+            if rest <= 0:
+                continue  # the others are credits: nothing to overapply
+            remaining[target] = -rest
+            over[target] = True
+            balanced |= (org == unit) & (customer == who)
+    return remaining, over, balanced
 
 
 def _credit_memos(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
@@ -327,13 +389,20 @@ def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
     org = schedules["ORG_ID"].to_numpy()[paid]
     leftover_kind = np.where(rng.random(len(paid)) < ar.unapplied_receipt_fraction,
                              rng.choice([UNAPPLIED, ON_ACCOUNT], len(paid)), "")
+    # a balanced customer's open items net to zero: none of its receipts leaves a credit
+    balanced = schedules["x_balanced"].to_numpy()[paid]
+    leftover_kind[balanced] = ""
     for ou in ctx.operating_units:  # both kinds of leftover in every unit
-        for pos, kind in zip(np.flatnonzero(org == ou), (UNAPPLIED, ON_ACCOUNT), strict=False):
+        for pos, kind in zip(np.flatnonzero((org == ou) & ~balanced), (UNAPPLIED, ON_ACCOUNT),
+                             strict=False):
             leftover_kind[pos] = kind
     leftover = np.where(leftover_kind != "", v.money(rng, len(paid), 10, 2_000), 0.0)
     trx_date = schedules["TRX_DATE"].to_numpy()[paid]
     receipt_date = np.maximum(ctx.clip(trx_date + rng.integers(0, 90, len(paid)) * v.DAY),
                               trx_date)
+    receipt_date = _first_receipts_on_gold_days(
+        ctx, receipt_date, trx_date, org, schedules["CUSTOMER_ID"].to_numpy()[paid],
+        (schedules["STATUS"].to_numpy() == OPEN)[paid])
     applied = pd.DataFrame({
         "ORG_ID": org, "AMOUNT": np.round(cash[paid] + leftover, 2),
         "CURRENCY_CODE": schedules["INVOICE_CURRENCY_CODE"].to_numpy()[paid],
@@ -378,6 +447,35 @@ def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
         "ORG_ID": receipts["ORG_ID"].to_numpy().astype(np.int64),
     })
     return receipts_out, _receipt_schedules(ctx, receipts), _applications(receipts, schedules)
+
+
+def _first_receipts_on_gold_days(ctx: GenContext, dates: np.ndarray, trx_date: np.ndarray,
+                                 org: np.ndarray, customer: np.ndarray,
+                                 partial: np.ndarray) -> np.ndarray:
+    """`dates` of the receipts with, per unit and per day d golds compare receipt dates with
+    (c - 1, c, c + 1, inside the span: a receipt's GL date is its day), a customer's first
+    receipt after a quiet year on d: one receipt moved to d, of a customer with no receipt in
+    the unit in the 366 days before d, so "no receipt in the year" anti-joins (NOT EXISTS
+    ... `receipt_date < c`) meet a receipt on c and on c + 1. Only a part payment of a
+    still-open schedule is moved (its schedule has no closing date a later receipt would
+    contradict), never before its transaction's date, each receipt at most once."""
+    span = ctx.recipe.dates
+    days = [d for d in gold_days(ctx, {"AR_CASH_RECEIPTS_ALL": ("RECEIPT_DATE",)})
+            if v.day(span.start) <= d <= v.day(span.end)]
+    out = dates.astype("datetime64[us]").copy()
+    movable = partial & ~np.isin(out, np.array([*ctx.edges, *ctx.instants],
+                                               dtype="datetime64[us]"))
+    rng = ctx.rng("AR_CASH_RECEIPTS_ALL:gold_days")
+    for day in days:
+        for unit in np.unique(org):
+            mine = org == unit
+            recent = mine & (out >= day - 366 * v.DAY) & (out < day)
+            pool = movable & mine & (trx_date <= day) & ~np.isin(customer, customer[recent])
+            if pool.any():
+                row = rng.choice(np.flatnonzero(pool))
+                out[row] = day
+                movable[row] = False
+    return out
 
 
 def _extra_receipts(ctx: GenContext, rng: np.random.Generator,

@@ -344,8 +344,10 @@ def general_ledger(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
 
 def receivables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
     """In every unit, schedules of every class both open with a non-zero remaining amount and
-    closed with zero; no open schedule at zero or closed one with a balance; negative credit
-    memos; a transaction's remaining amount is what receipts and credit memos left."""
+    closed with zero, open invoices and debit memos overapplied (negative remaining), a
+    customer whose open items net to zero; no open schedule at zero or closed one with a
+    balance; negative credit memos; a transaction's remaining amount is what receipts and
+    credit memos left."""
     problems = []
     col = catalog.tables["AR_PAYMENT_SCHEDULES_ALL"].column("CLASS")
     classes = list(catalog.lookups[col.lookup].codes)
@@ -357,6 +359,16 @@ def receivables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
                         [ou.organization_id, klass, status])
                 if not k:
                     problems.append(f"unit {ou.organization_id}: no {status} {klass} schedule")
+        for klass in ("INV", "DM"):  # overapplied: open with a negative remaining amount
+            if not one(con, "SELECT COUNT(*) FROM AR_PAYMENT_SCHEDULES_ALL WHERE ORG_ID = ? "
+                            "AND CLASS = ? AND STATUS = 'OP' AND AMOUNT_DUE_REMAINING < 0",
+                       [ou.organization_id, klass]):
+                problems.append(f"unit {ou.organization_id}: no overapplied {klass} schedule")
+        if not one(con, "SELECT COUNT(*) FROM (SELECT CUSTOMER_ID FROM AR_PAYMENT_SCHEDULES_ALL "
+                        "WHERE ORG_ID = ? AND STATUS = 'OP' GROUP BY CUSTOMER_ID "
+                        "HAVING SUM(AMOUNT_DUE_REMAINING) = 0 AND COUNT(*) >= 2)",
+                   [ou.organization_id]):
+            problems.append(f"unit {ou.organization_id}: no customer whose open items net to 0")
     checks = {
         "open schedules at zero or closed ones with a balance": (
             "SELECT COUNT(*) FROM AR_PAYMENT_SCHEDULES_ALL WHERE (STATUS = 'OP') = "

@@ -89,3 +89,32 @@ def test_schedules_follow_their_transaction_beyond_the_span(connections, recipe,
         FROM AR_PAYMENT_SCHEDULES_ALL s JOIN RA_CUSTOMER_TRX_ALL t
           ON t.CUSTOMER_TRX_ID = s.CUSTOMER_TRX_ID""", [d.start, d.end]).fetchone()
     assert bad == (0, 0, 0)
+
+
+def _as_of_days(catalog, recipe, columns: dict[str, tuple[str, ...]]) -> list[dt.date]:
+    return sorted({t.value for t in recipe_targets(catalog, recipe.targeted.paths())
+                   if t.column in columns.get(t.table, ()) and isinstance(t.value, dt.date)
+                   and t.value.year <= 3000})
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_a_first_receipt_after_a_quiet_year_on_every_receipt_gold_day(connections, catalog,
+                                                                       recipe, i):
+    """ar-007's `NOT EXISTS (receipt dated in 2024)` vs `<= DATE '2025-01-01'`: on the day c
+    of every year bound (a January 1st a year after the span's start, in the span) golds
+    compare receipt dates with, a receipt of a customer with no receipt in the unit in the
+    366 days before. (c - 1 and c + 1 get one where a unit has such a customer with a
+    part-paid open item left; some instances have none left.)"""
+    con, d = connections[i], recipe.dates
+    days = {c for c in _as_of_days(catalog, recipe, {"AR_CASH_RECEIPTS_ALL": ("RECEIPT_DATE",)})
+            if (c.month, c.day) == (1, 1) and c.year > d.start.year}
+    assert days
+    for day in sorted(x for x in days if d.start <= x <= d.end):
+        units = con.execute(
+            "SELECT DISTINCT r.ORG_ID FROM AR_CASH_RECEIPTS_ALL r WHERE r.RECEIPT_DATE = ? "
+            "AND r.PAY_FROM_CUSTOMER IS NOT NULL AND NOT EXISTS (SELECT 1 FROM "
+            "AR_CASH_RECEIPTS_ALL p WHERE p.PAY_FROM_CUSTOMER = r.PAY_FROM_CUSTOMER AND "
+            "p.ORG_ID = r.ORG_ID AND p.RECEIPT_DATE >= CAST(? AS DATE) - 366 "
+            "AND p.RECEIPT_DATE < ?)", [day, day, day]).fetchall()
+        assert units, day
+
