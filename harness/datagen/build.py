@@ -30,6 +30,7 @@ from harness.datagen.nvl_labels import place_labels, recipe_gold_strings, recipe
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.span_edges import bounded_columns, tie_latest
+from harness.datagen.sparse_coverage import emptied_pairs, empty_pairs
 from harness.datagen.tables_po import requisitions_across_units
 from harness.datagen.targeted import (
     place_block_targets,
@@ -150,6 +151,11 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         # and HAVING COUNT(*) thresholds: groups of c - 1, c, c + 1 rows (group_counts.py)
         place_group_counts(ctx, tables, recipe_count_targets(catalog, shape.paths()),
                            frozenset(shape.frozen), twinned)
+    index = recipe.index_of(seed)
+    if shape.rows_per_value and index is not None:
+        # empty inputs: on the sparse instances a few golds' (unit, code) pairs hold no row
+        # (sparse_coverage.py); last, so nothing placed later refills them
+        empty_pairs(catalog, tables, emptied_pairs(catalog, recipe, index))
     return tables
 
 

@@ -86,6 +86,13 @@ def is_null(values: np.ndarray) -> np.ndarray:
                    ).to_numpy()
 
 
+def amountless_turn(seed: int, table: str, units: int) -> int | None:
+    """Which of a table's `units` organizations (sorted) holds no amount on the instance of
+    `seed` (`TableFiller._unit_without_amounts`), or None: none on every other instance."""
+    turn = (seed + zlib.crc32(table.encode())) % (2 * units)
+    return turn if turn < units else None
+
+
 def to_series(col: Column, values: np.ndarray) -> pd.Series:
     """The pandas column DuckDB reads `values` from, in the catalog type's representation."""
     duck = col.type.duckdb_type()
@@ -576,9 +583,9 @@ class TableFiller:
         if self.groups is None or self.n < 2:
             return
         units = sorted(pd.unique(self.groups))
-        turn = (self.ctx.seed + zlib.crc32(self.name.encode())) % (2 * len(units))
+        turn = amountless_turn(self.ctx.seed, self.name, len(units))
         frozen = set(self.ctx.recipe.targeted.frozen) | set(self.ctx.recipe.never_null)
-        if turn >= len(units) or f"{self.name}.*" in frozen:
+        if turn is None or f"{self.name}.*" in frozen:
             return
         exempt = set(self.table.primary_key) | self._striping_column() | {
             c for fk in self.foreign_keys for c in fk.columns}

@@ -301,6 +301,14 @@ class HiddenKey(_Strict):
         return self
 
 
+class SparseCoverage(_Strict):
+    """Instances (indices) where a unit holds no row of a code a gold filters on, and the
+    tables that may lose those rows (sparse_coverage.py)."""
+
+    instances: list[int] = []
+    tables: list[str] = []
+
+
 class Twins(_Strict):
     """Copies of documents that differ only in their keys (twins.py): `documents` says how
     many rows of each table get a twin per instance, `owned` which foreign keys (CHILD.COLUMN,
@@ -409,6 +417,7 @@ class Recipe(_Strict):
     case_variants: CaseVariants = CaseVariants()
     twins: Twins = Twins()
     role_namesakes: RoleNamesakes = RoleNamesakes()
+    sparse: SparseCoverage = SparseCoverage()
     vocabulary: Vocabulary
     applications: list[Application] = Field(min_length=1)
     organizations: Organizations
@@ -435,6 +444,9 @@ class Recipe(_Strict):
         if not all(0 <= i < self.k for i in self.targeted.beyond_span):
             raise ValueError(f"targeted.beyond_span: expected indices 0 .. {self.k - 1}, got "
                              f"{self.targeted.beyond_span}")
+        if not all(0 <= i < self.k for i in self.sparse.instances):
+            raise ValueError(f"sparse.instances: expected indices 0 .. {self.k - 1}, got "
+                             f"{self.sparse.instances}")
         return self
 
     def index_of(self, seed: int) -> int | None:

@@ -86,10 +86,12 @@ def organizations(con: duckdb.DuckDBPyConnection, catalog: Catalog,
     return problems
 
 
-def lookup_codes(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
+def lookup_codes(con: duckdb.DuckDBPyConnection, catalog: Catalog,
+                 emptied: frozenset[tuple[str, int, str, str]] = frozenset()) -> list[str]:
     """Coded columns hold only their lookup's codes; in tables striped by operating unit
     every code appears in every unit, elsewhere at least once (where the table has as many
-    rows as there are codes: MTL_PARAMETERS has one row per inventory organization)."""
+    rows as there are codes: MTL_PARAMETERS has one row per inventory organization), but for
+    the (table, unit, column, code) pairs `emptied` names (sparse_coverage.py)."""
     problems = []
     ous = [ou.organization_id for ou in catalog.security.operating_units]
     for table, col, lookup in catalog.coded_columns():
@@ -110,6 +112,7 @@ def lookup_codes(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
             have = {r[0] for r in con.execute(
                 f"SELECT DISTINCT {value} FROM {table.name} {where}").fetchall()}
             have = {_code_text(col, h) for h in have if h is not None}
+            have |= {code for code in codes if (table.name, org, col.name, code) in emptied}
             if codes - have:
                 place = f" in unit {org}" if org is not None else ""
                 problems.append(f"{table.name}.{col.name}{place} lacks {sorted(codes - have)}")

@@ -1,0 +1,200 @@
+"""Empty inputs: on a few instances, a unit holds no row of a code a gold filters on.
+
+Everywhere else every lookup code appears in every operating unit (the coverage fact), so a
+gold's `WHERE ORG_ID = 458 AND DESTINATION_TYPE_CODE = 'SHOP FLOOR'` always reads rows, and
+mistakes that differ only on an empty input never show: `NVL(SUM(x), 0)` for `SUM(NVL(x, 0))`
+(0 vs NULL over no rows), `x > ALL (subquery)` for `x > (SELECT MAX(...))` (true vs NULL over
+an empty subquery), an aggregate without GROUP BY (one row vs none). On the instances
+`sparse.instances` names, this pass reads the (unit, code) pairs the golds compare one table
+with (the table's striping column and one of its coded columns, both against constants, in
+the same gold) and deletes every row of the table in that unit with that code; each pair is
+emptied on ONE of those instances (in turn, by the pairs' sorted order), so on the other the
+gold still reads rows. Only the tables `sparse.tables` lists take part: those whose rows no
+calendar, sum or per-unit fact depends on.
+
+Rows that point at a deleted row: a nullable reference is cleared (an invoice line matched to
+a shipment that is gone stays an unmatched line), a NOT NULL one goes with its parent
+(a shipment's distributions), recursively, so every foreign key still resolves. The coverage
+fact skips exactly the emptied pairs on those instances (`emptied_pairs`)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from harness.datagen.generic import amountless_turn
+from harness.datagen.recipe import Recipe
+from harness.datagen.targeted import Target, from_recipe_golds, targets_of
+from harness.inputs.catalog import Catalog
+
+Tables = dict[str, dict[str, np.ndarray]]
+
+
+@dataclass(frozen=True, order=True)
+class UnitCode:
+    """A gold compares `table`'s striping column with `unit` and `column` with `code`."""
+
+    table: str
+    unit: int
+    column: str
+    code: str
+
+    def key(self) -> str:
+        return f"{self.table}:{self.unit}:{self.column}={self.code}"
+
+
+def _code(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def unit_codes_of(sql: str, catalog: Catalog) -> set[UnitCode]:
+    """The (unit, code) pairs of one gold: per table, each constant its striping column is
+    compared with, crossed with each constant one of its coded columns is compared with."""
+    by_table: dict[str, list[Target]] = {}
+    for t in targets_of(sql, catalog):
+        by_table.setdefault(t.table, []).append(t)
+    # targets_of reads only numbers and dates: a coded text column's literal comes from the
+    # equalities themselves
+    out = set()
+    for table_name, found in _with_text_codes(sql, catalog, by_table).items():
+        table = catalog.tables[table_name]
+        if not table.striping:
+            continue
+        units = [int(t.value) for t in found if t.column == table.striping.column
+                 and isinstance(t.value, float)]
+        codes = [(t.column, _code(t.value)) for t in found
+                 if t.column != table.striping.column and table.column(t.column).lookup]
+        out |= {UnitCode(table_name, u, c, v) for u in units for c, v in codes}
+    return out
+
+
+def _with_text_codes(sql: str, catalog: Catalog,
+                     by_table: dict[str, list[Target]]) -> dict[str, list]:
+    """`by_table` plus `column = 'text'` equalities of coded columns (as Target-like rows)."""
+    from sqlglot import exp
+
+    from harness.sql.parse import SqlParseError, parse_single
+
+    try:
+        tree = parse_single(sql)
+    except SqlParseError:
+        return by_table
+    aliases: dict[str, str] = {}
+    for table in tree.find_all(exp.Table):
+        name = table.name.upper()
+        if name in catalog.tables:
+            aliases[name] = name
+            if table.alias:
+                aliases[table.alias.upper()] = name
+    out: dict[str, list] = {k: list(v) for k, v in by_table.items()}
+    for eq in tree.find_all(exp.EQ):
+        col, lit = eq.this, eq.expression
+        if isinstance(lit, exp.Column):
+            col, lit = lit, col
+        if not (isinstance(col, exp.Column) and isinstance(lit, exp.Literal) and lit.is_string):
+            continue
+        qualifier = col.table.upper()
+        names = [aliases[qualifier]] if qualifier in aliases else (
+            [] if qualifier else sorted(set(aliases.values())))
+        for name in names:
+            if col.name.upper() in catalog.tables[name].column_names:
+                out.setdefault(name, []).append(Target(name, col.name.upper(), lit.this))
+    return out
+
+
+def recipe_unit_codes(catalog: Catalog, golden: Sequence[Path]) -> tuple[UnitCode, ...]:
+    """Every (unit, code) pair of the answerable golds of the golden files, sorted."""
+    return from_recipe_golds(catalog, golden, unit_codes_of, UnitCode.key)
+
+
+def emptied_pairs(catalog: Catalog, recipe: Recipe, index: int) -> tuple[UnitCode, ...]:
+    """The pairs instance `index` holds no row of: those of the listed tables, dealt in turn
+    to the sparse instances (none on an instance `sparse.instances` does not name)."""
+    shape = recipe.sparse
+    if index not in shape.instances:
+        return ()
+    pairs = [p for p in recipe_unit_codes(catalog, recipe.targeted.paths())
+             if p.table in shape.tables]
+    return tuple(p for i, p in enumerate(pairs)
+                 if _instance_of(catalog, recipe, p, i) == index)
+
+
+def _instance_of(catalog: Catalog, recipe: Recipe, pair: UnitCode, turn: int) -> int:
+    """The sparse instance that empties `pair`, the `turn`-th pair: in turn, but not one
+    where the pair's unit is the table's unit without amounts (generic.py), where the
+    pair's rows already hold only NULL amounts: `SUM(NVL(x, 0))` vs `SUM(x)` dies there."""
+    instances = recipe.sparse.instances
+    units = _units(catalog, pair.table)
+    for step in range(len(instances)):
+        index = instances[(turn + step) % len(instances)]
+        idle = amountless_turn(recipe.seed(index), pair.table, len(units))
+        if idle is None or units[idle] != pair.unit:
+            return index
+    return instances[turn % len(instances)]
+
+
+def _units(catalog: Catalog, table: str) -> list[int]:
+    """The organizations a table is striped by, sorted."""
+    security = catalog.security
+    orgs = (security.operating_units
+            if catalog.tables[table].striping.by == "operating_unit"
+            else security.inventory_organizations)
+    return sorted(o.organization_id for o in orgs)
+
+
+def empty_pairs(catalog: Catalog, tables: Tables, pairs: Sequence[UnitCode]) -> dict[str, int]:
+    """Delete every row of each pair (and what must go with it, see the module docstring);
+    returns the rows deleted per table."""
+    gone: dict[str, np.ndarray] = {}
+    for p in pairs:
+        cols = tables[p.table]
+        stripe = catalog.tables[p.table].striping.column
+        codes = np.array([_code(v) if v is not None else None for v in cols[p.column]],
+                         dtype=object)
+        hit = (cols[stripe] == p.unit) & (codes == p.code)
+        gone[p.table] = gone.get(p.table, np.zeros(len(hit), dtype=bool)) | hit
+    deleted: dict[str, int] = {}
+    while gone:
+        table, mask = gone.popitem()
+        if not mask.any():
+            continue
+        _cascade(catalog, tables, table, mask, gone)
+        tables[table] = {c: v[~mask] for c, v in tables[table].items()}
+        deleted[table] = deleted.get(table, 0) + int(mask.sum())
+    return deleted
+
+
+def _cascade(catalog: Catalog, tables: Tables, parent: str, mask: np.ndarray,
+             gone: dict[str, np.ndarray]) -> None:
+    """Clear nullable references to the deleted rows of `parent`; mark rows with NOT NULL
+    ones for deletion (in `gone`)."""
+    for child, fk in catalog.join_edges():
+        if fk.references != parent:
+            continue
+        ref = tables[parent]
+        dead = {tuple(k) for k in zip(*(ref[c][mask] for c in fk.ref_columns), strict=True)}
+        live = {tuple(k) for k in zip(*(ref[c][~mask] for c in fk.ref_columns), strict=True)}
+        dead -= live
+        if not dead:
+            continue
+        cols = tables[child]
+        keys = list(zip(*(cols[c] for c in fk.columns), strict=True))
+        hit = np.array([k in dead for k in keys], dtype=bool)
+        if not hit.any():
+            continue
+        table = catalog.tables[child]
+        if all(table.column(c).nullable for c in fk.columns):
+            for c in fk.columns:
+                numeric = cols[c].dtype.kind in "iuf"
+                values = cols[c].astype(float if numeric else object)
+                values[hit] = np.nan if numeric else None
+                cols[c] = values
+        elif child == parent:
+            mask |= hit  # a row under a deleted row of its own table goes in the same pass
+        else:
+            gone[child] = gone.get(child, np.zeros(len(hit), dtype=bool)) | hit

@@ -1,0 +1,136 @@
+"""Empty inputs (sparse_coverage.py): the golds' (unit, code) pairs, emptied on one sparse
+instance each, with every reference to a deleted row cleared or deleted with it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.datagen.generic import amountless_turn
+from harness.datagen.recipe import load_recipe
+from harness.datagen.sparse_coverage import (
+    UnitCode,
+    emptied_pairs,
+    empty_pairs,
+    recipe_unit_codes,
+    unit_codes_of,
+)
+
+SHIPMENTS, DISTS, LINES = "PO_LINE_LOCATIONS_ALL", "PO_DISTRIBUTIONS_ALL", "AP_INVOICE_LINES_ALL"
+
+
+def test_a_gold_filtering_a_unit_and_a_code_gives_its_pair(catalog):
+    sql = ("SELECT SUM(NVL(d.QUANTITY_DELIVERED, 0)) FROM PO_DISTRIBUTIONS_ALL d "
+           "JOIN GL_LEDGERS l ON l.LEDGER_ID = d.SET_OF_BOOKS_ID "
+           "WHERE d.ORG_ID = 458 AND d.DESTINATION_TYPE_CODE = 'SHOP FLOOR' "
+           "AND l.CURRENCY_CODE = 'USD'")
+    assert unit_codes_of(sql, catalog) == {UnitCode(DISTS, 458, "DESTINATION_TYPE_CODE",
+                                                    "SHOP FLOOR")}
+
+
+def test_no_pair_without_a_unit_or_a_code(catalog):
+    # a code without a unit, a unit without a code, an unstriped table's code
+    assert not unit_codes_of("SELECT COUNT(*) FROM PO_DISTRIBUTIONS_ALL "
+                             "WHERE DESTINATION_TYPE_CODE = 'EXPENSE'", catalog)
+    assert not unit_codes_of("SELECT COUNT(*) FROM PO_DISTRIBUTIONS_ALL WHERE ORG_ID = 204",
+                             catalog)
+    assert not unit_codes_of("SELECT COUNT(*) FROM GL_JE_HEADERS WHERE STATUS = 'P'", catalog)
+
+
+def test_each_pair_is_emptied_on_exactly_one_sparse_instance(catalog, recipe):
+    listed = [p for p in recipe_unit_codes(catalog, recipe.targeted.paths())
+              if p.table in recipe.sparse.tables]
+    assert listed, "the recipe's golds give no pair on its sparse tables"
+    per_instance = {i: set(emptied_pairs(catalog, recipe, i)) for i in range(recipe.k)}
+    for i, pairs in per_instance.items():
+        assert not pairs or i in recipe.sparse.instances
+    for p in listed:
+        assert sum(p in pairs for pairs in per_instance.values()) == 1
+
+
+def test_a_pair_is_not_emptied_where_its_unit_already_holds_no_amount(catalog, recipe):
+    # there SUM(NVL(x, 0)) vs SUM(x) dies on the pair's rows; emptying them would lose it
+    ous = sorted(o.organization_id for o in catalog.security.operating_units)
+    a, b = recipe.sparse.instances[:2]
+    checked = 0
+    for p in recipe_unit_codes(catalog, recipe.targeted.paths()):
+        if p.table not in recipe.sparse.tables or p.unit not in ous:
+            continue
+        idle = {i: amountless_turn(recipe.seed(i), p.table, len(ous)) for i in (a, b)}
+        on = {i for i in (a, b) if idle[i] is not None and ous[idle[i]] == p.unit}
+        if len(on) == 1:
+            checked += 1
+            assert p not in emptied_pairs(catalog, recipe, on.pop()), p.key()
+    assert checked, "no pair of the recipe meets its unit without amounts"
+
+
+def _tables(catalog, units, codes, dist_parent, line_ship, line_dist):
+    """Minimal column sets: shipments, their distributions and invoice lines that point at
+    both; every other child table of the two is empty."""
+    n = len(units)
+    tables = {SHIPMENTS: {"LINE_LOCATION_ID": np.arange(n, dtype=np.int64),
+                          "ORG_ID": np.array(units, dtype=np.int64),
+                          "SHIPMENT_TYPE": np.array(codes, dtype=object)},
+              DISTS: {"PO_DISTRIBUTION_ID": np.arange(len(dist_parent), dtype=np.int64) + 100,
+                      "LINE_LOCATION_ID": np.array(dist_parent, dtype=np.int64)},
+              LINES: {"PO_LINE_LOCATION_ID": np.array(line_ship, dtype=float),
+                      "PO_DISTRIBUTION_ID": np.array(line_dist, dtype=float)}}
+    for child, fk in catalog.join_edges():
+        if fk.references in (SHIPMENTS, DISTS) and child not in tables:
+            tables[child] = {c: np.array([], dtype=np.int64) for c in fk.columns}
+    return tables
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=st.data())
+def test_emptying_keeps_other_rows_and_every_reference(catalog, data):
+    n = data.draw(st.integers(1, 12))
+    units = data.draw(st.lists(st.sampled_from([204, 458]), min_size=n, max_size=n))
+    codes = data.draw(st.lists(st.sampled_from(["STANDARD", "BLANKET"]), min_size=n,
+                               max_size=n))
+    dist_parent = data.draw(st.lists(st.integers(0, n - 1), max_size=20))
+    m = data.draw(st.integers(0, 10))
+    line_ship = data.draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))
+    line_dist = data.draw(st.lists(st.integers(100, 100 + max(len(dist_parent) - 1, 0)),
+                                   min_size=m, max_size=m)) if dist_parent else [np.nan] * m
+    tables = _tables(catalog, units, codes, dist_parent, line_ship, line_dist)
+    pair = UnitCode(SHIPMENTS, 204, "SHIPMENT_TYPE", "STANDARD")
+    hit = [u == 204 and c == "STANDARD" for u, c in zip(units, codes, strict=True)]
+
+    deleted = empty_pairs(catalog, tables, [pair])
+
+    ship = tables[SHIPMENTS]
+    assert list(ship["LINE_LOCATION_ID"]) == [i for i in range(n) if not hit[i]]
+    assert not any((ship["ORG_ID"] == 204) & (ship["SHIPMENT_TYPE"] == "STANDARD"))
+    kept_dists = [100 + j for j, p in enumerate(dist_parent) if not hit[p]]
+    assert list(tables[DISTS]["PO_DISTRIBUTION_ID"]) == kept_dists  # NOT NULL: gone too
+    assert deleted.get(DISTS, 0) == len(dist_parent) - len(kept_dists)
+    lines = tables[LINES]
+    assert len(lines["PO_LINE_LOCATION_ID"]) == m  # nullable references: cleared, kept
+    for ref, alive in (("PO_LINE_LOCATION_ID", set(ship["LINE_LOCATION_ID"])),
+                       ("PO_DISTRIBUTION_ID", set(kept_dists))):
+        for before, after in zip(line_ship if ref == "PO_LINE_LOCATION_ID" else line_dist,
+                                 lines[ref], strict=True):
+            if np.isnan(after):
+                assert before not in alive
+            else:
+                assert after == before and after in alive
+
+
+@pytest.mark.parametrize("i", range(load_recipe().k))
+def test_a_sparse_instance_reads_no_row_of_its_pairs(connections, catalog, recipe, i):
+    if i not in recipe.sparse.instances:
+        pytest.skip("not a sparse instance of this recipe")
+    pairs = emptied_pairs(catalog, recipe, i)
+    assert pairs
+    others = [j for j in recipe.sparse.instances if j != i]
+    for p in pairs:
+        table = catalog.tables[p.table]
+        sql = f"SELECT COUNT(*) FROM {p.table} WHERE {table.striping.column} = ? AND {p.column} = ?"
+        code = float(p.code) if table.column(p.column).type.is_numeric else p.code
+        assert connections[i].execute(sql, [p.unit, code]).fetchone()[0] == 0, p.key()
+        # the other sparse instance keeps the pair's rows, so the gold still reads some
+        for j in others:
+            assert connections[j].execute(sql, [p.unit, code]).fetchone()[0] > 0, p.key()
