@@ -64,7 +64,7 @@ def test_a_pair_is_not_emptied_where_its_unit_already_holds_no_amount(catalog, r
             checked += 1
             assert p not in emptied_pairs(catalog, recipe, on.pop()), p.key()
     if not checked:
-        # the shipped recipe empties only inventory transactions, striped by inventory
+        # the shipped recipe empties only inventory rows, striped by inventory
         # organization, not by operating unit: no pair can meet a unit without amounts
         pytest.skip("no pair of this recipe's sparse tables meets its unit without amounts")
 
