@@ -38,6 +38,7 @@ from harness.datagen.targeted import (
     recipe_block_targets,
     recipe_targets,
 )
+from harness.datagen.top_ties import place_cut_twins, recipe_cut_targets
 from harness.datagen.twins import place_twins
 from harness.inputs.catalog import Catalog, Table
 
@@ -144,6 +145,15 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         for t, cols in tables.items():
             twinned.setdefault(t, set()).update(range(before[t],
                                                       len(next(iter(cols.values())))))
+    if shape.rows_per_value and shape.cut_twin_rows:
+        # ties at the golds' top-N cuts: a twin of the entity ranked n (top_ties.py)
+        cut = place_cut_twins(ctx, tables, recipe_cut_targets(catalog, shape.paths()),
+                              shape.cut_twin_rows)
+        for t, cols in tables.items():
+            rows = len(next(iter(cols.values())))
+            if t in cut:
+                twinned.setdefault(t, set()).update(cut[t])
+                twinned[t].update(range(rows - len(cut[t]), rows))
     if shape.rows_per_value and shape.group_totals:
         # last: a group's total is read off the final rows; twins stay exact copies
         place_group_totals(ctx, tables, recipe_having_targets(catalog, shape.paths()),

@@ -246,6 +246,8 @@ class TargetedRows(_Strict):
     frozen: list[str] = []  # TABLE.COLUMN (or TABLE.*) facts depend on: never overwritten
     bounded: list[str] = []  # TABLE.COLUMN whose [min, max] is a fact: values stay inside
     group_totals: bool = False  # HAVING SUM thresholds: group totals on c - 1, c, c + 1
+    # ties at top-N cuts (top_ties.py): rows a twin of the entity ranked n may copy; 0: none
+    cut_twin_rows: int = Field(default=0, ge=0)
     blocks: bool = False  # c - 1, c, c + 1 also on rows that pass the gold's other conditions
     # instances (indices) whose documents also lie on the golds' days outside the span:
     # `bounded` does not bound them, and hand-made dates take those days (span_edges.py)

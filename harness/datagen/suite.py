@@ -22,6 +22,7 @@ from harness.datagen.group_totals import having_fingerprint, recipe_having_targe
 from harness.datagen.nvl_labels import labels_fingerprint, recipe_label_targets
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
 from harness.datagen.targeted import recipe_block_targets, recipe_targets, targets_fingerprint
+from harness.datagen.top_ties import cuts_fingerprint, recipe_cut_targets
 from harness.inputs import catalog as catalog_module
 from harness.inputs.catalog import Catalog, load_catalog
 from harness.io.cache_dir import cache_root
@@ -66,6 +67,8 @@ def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
         text += "\0" + "\n".join(b.key() for b in recipe_block_targets(catalog, golden))
         text += "\0" + labels_fingerprint(recipe_label_targets(catalog, golden))
         text += "\0" + counts_fingerprint(recipe_count_targets(catalog, golden))
+        if recipe.targeted.cut_twin_rows:
+            text += "\0" + cuts_fingerprint(recipe_cut_targets(catalog, golden))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

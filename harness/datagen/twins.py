@@ -224,6 +224,15 @@ class _Strata:
 def place_twins(ctx: GenContext, tables: dict[str, Columns], shape: Twins) -> Component:
     """Append the twins of `choose`'s rows to `tables` (in place); returns what was copied."""
     chosen = choose(ctx, tables, shape)
+    copy_components(ctx, tables, shape, chosen)
+    return chosen
+
+
+def copy_components(ctx: GenContext, tables: dict[str, Columns], shape: Twins,
+                    chosen: Component) -> None:
+    """Append a twin of every row of `chosen` (whole ownership components) to `tables`, in
+    place: fresh own ids, keys re-pointed at copied parents, `shape.hidden` varied, unique
+    keys made fresh (module docstring)."""
     rows = {t: np.array(sorted(r), dtype=np.int64) for t, r in chosen.items() if r}
     twins = {t: {c: v[rows[t]].copy() for c, v in tables[t].items()} for t in rows}
     for t in rows:
@@ -244,7 +253,6 @@ def place_twins(ctx: GenContext, tables: dict[str, Columns], shape: Twins) -> Co
             _check_unique(table, unique.columns, tables[t], twins[t], unique.index)
     for t, cols in twins.items():
         tables[t] = {c: np.concatenate([tables[t][c], cols[c]]) for c in tables[t]}
-    return chosen
 
 
 def vary_hidden(catalog: Catalog, table: str, hidden: HiddenKey,
