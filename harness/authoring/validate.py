@@ -102,10 +102,10 @@ class ValidationSettings:
     char_ngram: int = 5
     char_ngram_jaccard: float = 0.8
     # Of each file's counted mutants: below the floor is an error (the shipped core set
-    # measured 95.94 % with survivors proved or reviewed equivalent set apart, less about
+    # measured 97.85 % with survivors proved or reviewed equivalent set apart, less about
     # a point; a gold or data change that lets more mutants live fails validation); below
     # the target (issue #17's bar, not reached yet) a warning that names the survivors.
-    min_mutation_score: float = 0.95
+    min_mutation_score: float = 0.97
     target_mutation_score: float = 0.99
 
 
