@@ -70,6 +70,10 @@ class Prober:
     def __init__(self, catalog: Catalog, tables: dict[str, Columns]) -> None:
         self.catalog, self.tables = catalog, tables
         self.con = duckdb.connect()
+        # one thread: rows that tie under a probe's ORDER BY (or rows of a probe without one)
+        # then come back in the same order on every build, so what generators choose from a
+        # probe's first rows is the same every time (a parallel sort orders ties by chance)
+        self.con.execute("SET threads TO 1")
         self._seen: dict[str, tuple[int, ...]] = {}
         self._types = catalog.column_types()
 
