@@ -92,6 +92,8 @@ class Prober:
             for name in names:
                 self._register(name)
             return self.con.execute(sql).df()
+        except duckdb.InterruptException:
+            raise KeyboardInterrupt from None  # Ctrl-C during a probe stops the build
         except duckdb.Error:
             return None
 

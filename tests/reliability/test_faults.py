@@ -162,6 +162,11 @@ def test_interrupted_write_leaves_no_temp_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"]
 
 
+def _default_signals() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_signal_during_scoring_leaves_no_results_and_rerun_works(tmp_path, suite, sig):
@@ -174,8 +179,12 @@ def test_signal_during_scoring_leaves_no_results_and_rerun_works(tmp_path, suite
     out = tmp_path / "out" / "results.json"
     command = [PYTHON, "-m", "harness", "score", "--eval-set", str(eval_path), "-k", "1",
                "--timeout", "1", "--no-progress", "--out", str(out)]
+    # A shell's background job (`pytest ... &`) starts with SIGINT ignored and a child inherits
+    # that, so Ctrl-C would never reach the scorer: give it the default disposition, as a
+    # terminal's foreground job has.
     proc = subprocess.Popen([*command, "--predictions", str(stall)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_signals)
     time.sleep(4)
     assert proc.poll() is None, "scoring ended before the signal"
     proc.send_signal(sig)
