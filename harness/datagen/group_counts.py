@@ -30,6 +30,7 @@ import pandas as pd
 from sqlglot import exp
 
 from harness.datagen.context import GenContext
+from harness.datagen.group_totals import _COMPARISONS, _OFFSETS  # sizes c - 1, c, c + 1
 from harness.datagen.probe import (
     Prober,
     block_tables,
@@ -41,8 +42,6 @@ from harness.datagen.probe import (
 from harness.datagen.targeted import _constant, from_recipe_golds
 from harness.inputs.catalog import Catalog, Table
 
-_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
-_OFFSETS = (-1, 0, 1)  # the sizes placed around each threshold c: c - 1, c, c + 1
 MAX_MOVES = 25  # rows moved at most to bring one group to its size
 
 

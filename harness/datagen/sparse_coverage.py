@@ -27,7 +27,7 @@ import numpy as np
 
 from harness.datagen.generic import amountless_turn
 from harness.datagen.recipe import Recipe
-from harness.datagen.targeted import Target, from_recipe_golds, targets_of
+from harness.datagen.targeted import Target, from_recipe_golds, table_aliases, targets_of
 from harness.inputs.catalog import Catalog
 
 Tables = dict[str, dict[str, np.ndarray]]
@@ -84,13 +84,7 @@ def _with_text_codes(sql: str, catalog: Catalog,
         tree = parse_single(sql)
     except SqlParseError:
         return by_table
-    aliases: dict[str, str] = {}
-    for table in tree.find_all(exp.Table):
-        name = table.name.upper()
-        if name in catalog.tables:
-            aliases[name] = name
-            if table.alias:
-                aliases[table.alias.upper()] = name
+    aliases = table_aliases(tree, catalog)
     out: dict[str, list] = {k: list(v) for k, v in by_table.items()}
     for eq in tree.find_all(exp.EQ):
         col, lit = eq.this, eq.expression

@@ -57,6 +57,18 @@ class Target:
         return f"{self.table}.{self.column}={self.value}"
 
 
+def table_aliases(tree: exp.Expr, catalog: Catalog) -> dict[str, str]:
+    """Catalog tables a query reads, by their name and by each alias (upper case)."""
+    aliases: dict[str, str] = {}
+    for table in tree.find_all(exp.Table):
+        name = table.name.upper()
+        if name in catalog.tables:
+            aliases[name] = name
+            if table.alias:
+                aliases[table.alias.upper()] = name
+    return aliases
+
+
 def _constant(node: exp.Expression) -> Constant | None:
     """The number or ISO date a literal (possibly wrapped, negated) stands for; a date plus
     or minus a number of days is that day (`DATE '2025-06-15' - 90`)."""
@@ -132,13 +144,7 @@ def targets_of(sql: str, catalog: Catalog) -> set[Target]:
         tree = parse_single(sql)
     except SqlParseError:
         return set()
-    aliases: dict[str, str] = {}
-    for table in tree.find_all(exp.Table):
-        name = table.name.upper()
-        if name in catalog.tables:
-            aliases[name] = name
-            if table.alias:
-                aliases[table.alias.upper()] = name
+    aliases = table_aliases(tree, catalog)
     out = set()
     for column, value in _pairs(tree):
         qualifier = column.table.upper()
