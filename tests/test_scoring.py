@@ -438,3 +438,24 @@ def test_what_the_database_cannot_bind_is_a_bind_error_and_never_runs(scorer):
     assert unbound.instances_checked == 0
     right = run(scorer, gold, "SELECT VENDOR_NAME, VENDOR_ID FROM AP_SUPPLIERS")
     assert right.correct and right.explained is True
+
+
+@pytest.mark.parametrize("gold, predicted", [
+    # a quote no supplier name holds: any prediction returning nothing "matches"
+    ("SELECT VENDOR_NAME FROM AP_SUPPLIERS WHERE INSTR(VENDOR_NAME, '''') > 0",
+     "SELECT VENDOR_NAME FROM AP_SUPPLIERS WHERE 1 = 0"),
+    ("SELECT VENDOR_NAME FROM AP_SUPPLIERS WHERE VENDOR_NAME LIKE 'Zz%'",
+     "SELECT VENDOR_NAME FROM AP_SUPPLIERS WHERE UPPER(VENDOR_NAME) LIKE 'ZZ%'"),
+])
+def test_a_match_on_empty_results_alone_is_no_verdict(scorer, gold, predicted):
+    score = run(scorer, gold, predicted)
+    assert score.status == "gold_error" and not score.correct, score.reason
+    assert "no row on any of the" in score.reason
+
+
+def test_an_empty_gold_still_tells_a_row_from_none_and_a_count_of_zero_is_a_row(scorer):
+    gold = "SELECT COUNT(*) FROM AP_SUPPLIERS WHERE 1 = 0"  # one row (0): not empty
+    assert run(scorer, gold, "SELECT 0 FROM DUAL").status == "correct"
+    wrong = run(scorer, "SELECT VENDOR_NAME FROM AP_SUPPLIERS WHERE 1 = 0",
+                "SELECT VENDOR_NAME FROM AP_SUPPLIERS")
+    assert wrong.status == "wrong_result"

@@ -309,6 +309,7 @@ class Scorer:
                                                                strict=True)]
         alive = list(range(len(golds)))  # gold alternatives matched on every instance so far
         lenient = True  # the main gold's columns found in the prediction on every instance
+        answered: set[int] = set()  # golds that returned a row on some instance
         for index, backend in enumerate(self.backends):
             if not alive and not lenient:
                 break
@@ -327,6 +328,7 @@ class Scorer:
             # Only golds still alive are compared (a full comparison computes the row diff);
             # a dead main gold is checked only for the lenient verdict.
             comparisons = {g: self._compare(golds[g].query, gold_runs[g], run) for g in alive}
+            answered |= {g for g, r in gold_runs.items() if r.execution.result.rows}
             main_was_alive = 0 in alive
             alive = [g for g in alive if comparisons[g].equal]
             if index == 0:
@@ -338,6 +340,15 @@ class Scorer:
                 rel_tol=self.settings.rel_tol, abs_tol=self.settings.abs_tol,
                 tie_groups=gold_runs[0].ties))
         score.lenient_correct = bool(alive) or lenient
+        if alive and alive[0] not in answered:
+            # A match on nothing but empty results proves nothing: every prediction that
+            # returns no row matches too (a LIKE on a name no instance holds, a quote in a name
+            # none has). Validation refuses such a gold; the scorer does not guess.
+            score.status = Status.GOLD_ERROR
+            score.reason = (f"the gold returns no row on any of the {score.instances_checked} "
+                            "instances, so the test suite cannot tell a right prediction from a "
+                            "wrong one (sqlgate validate refuses such a gold)")
+            return
         if alive:
             score.correct, score.status = True, Status.CORRECT
             score.reason = "" if alive[0] == 0 else f"matches alternative gold {alive[0]}"
