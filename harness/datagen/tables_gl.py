@@ -60,8 +60,21 @@ def split(rng: np.random.Generator, totals: np.ndarray, groups: np.ndarray) -> n
     weights = rng.uniform(0.2, 1.0, len(groups))
     frame = pd.DataFrame({"g": groups, "w": weights})
     share = weights / frame.groupby("g")["w"].transform("sum").to_numpy()
-    parts = np.round(share * totals, 2)
-    last = ~frame.duplicated("g", keep="last").to_numpy()
+    return _remainder_on_last(np.round(share * totals, 2), totals, groups)
+
+
+def converted(entered: np.ndarray, rates: np.ndarray, totals: np.ndarray,
+              groups: np.ndarray) -> np.ndarray:
+    """Accounted amounts of journal lines: each line's entered amount at its journal's rate,
+    to the cent, as GL converts line by line (a line in the ledger's currency accounts
+    exactly what it enters); the last line of each group (a journal's debit or credit side)
+    takes the rounding difference, so both sides still total the journal's accounted total."""
+    return _remainder_on_last(np.round(entered * rates, 2), totals, groups)
+
+
+def _remainder_on_last(parts: np.ndarray, totals: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """`parts` with each group's last row changed so the group sums to its total exactly."""
+    last = ~pd.Series(groups).duplicated(keep="last").to_numpy()
     before = pd.Series(parts).groupby(groups).transform("sum").to_numpy() - parts
     parts[last] = np.round(totals[last] - before[last], 2)
     return parts
@@ -437,7 +450,11 @@ def _lines(ctx: GenContext, rng: np.random.Generator, header_ids: np.ndarray, ra
     accounted_total = np.round(total * rate, 2)
     side = header * 2 + debit
     entered = split(rng, total[header], side)
-    accounted = split(rng, accounted_total[header], side)
+    # accounted amounts follow the entered ones line by line (they were once split apart
+    # at random, so a USD line in a USD ledger accounted another amount than it entered);
+    # the draw that split stays, so the instance's other random values stay where they were
+    rng.uniform(0.2, 1.0, len(side))
+    accounted = converted(entered, rate[header], accounted_total[header], side)
     postable = combinations.loc[combinations["x_postable"], "CODE_COMBINATION_ID"].to_numpy()
     lines = v.frame({
         "JE_HEADER_ID": header_ids[header],

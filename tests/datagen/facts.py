@@ -322,6 +322,19 @@ def general_ledger(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
         "lines with both or neither side": (
             "SELECT COUNT(*) FROM GL_JE_LINES WHERE (ACCOUNTED_DR IS NULL) = "
             "(ACCOUNTED_CR IS NULL) OR (ENTERED_DR IS NULL) = (ENTERED_CR IS NULL)"),
+        # GL converts each line at its journal's rate: a line in the ledger's currency
+        # accounts what it enters; a foreign one its entered amount at the rate, but for the
+        # cents of rounding its journal's last line of a side takes
+        "lines in the ledger's currency accounting another amount than they enter": (
+            "SELECT COUNT(*) FROM GL_JE_LINES l JOIN GL_JE_HEADERS h USING (JE_HEADER_ID) "
+            "JOIN GL_LEDGERS g ON g.LEDGER_ID = h.LEDGER_ID WHERE h.CURRENCY_CODE = "
+            "g.CURRENCY_CODE AND (l.ACCOUNTED_DR IS DISTINCT FROM l.ENTERED_DR "
+            "OR l.ACCOUNTED_CR IS DISTINCT FROM l.ENTERED_CR)"),
+        "foreign lines accounting more than rounding away from their journal's rate": (
+            "SELECT COUNT(*) FROM GL_JE_LINES l JOIN GL_JE_HEADERS h USING (JE_HEADER_ID) "
+            "JOIN GL_LEDGERS g ON g.LEDGER_ID = h.LEDGER_ID WHERE h.CURRENCY_CODE <> "
+            "g.CURRENCY_CODE AND abs(coalesce(l.ACCOUNTED_DR, l.ACCOUNTED_CR) - "
+            "coalesce(l.ENTERED_DR, l.ENTERED_CR) * h.CURRENCY_CONVERSION_RATE) > 0.5"),
         "unbalanced journals": (
             "SELECT COUNT(*) FROM (SELECT JE_HEADER_ID FROM GL_JE_LINES GROUP BY 1 HAVING "
             "abs(SUM(coalesce(ACCOUNTED_DR, 0)) - SUM(coalesce(ACCOUNTED_CR, 0))) > 0.005)"),
