@@ -42,6 +42,17 @@ class DateRecipe(_Strict):
     # that aging questions cut at: midnight rows there tell `>` from `>=` in "overdue" filters.
     today: dt.date | None = None
     aging_days: list[int] = []
+    # A time of day on the last day of each month of boundary_year: `d BETWEEN first AND
+    # last day` misses such a row, `d >= first AND d < next first` keeps it.
+    month_end_time: dt.time | None = None
+
+    def month_end_instants(self) -> list[dt.datetime]:
+        """`month_end_time` on the last day of each month of the boundary year."""
+        if self.month_end_time is None:
+            return []
+        ends = [dt.date(self.boundary_year + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
+                for m in range(1, 13)]
+        return [dt.datetime.combine(d, self.month_end_time) for d in ends]
 
     def extra_edges(self) -> list[dt.date]:
         """Midnights besides the boundary year's: the first day of every month of the span

@@ -205,6 +205,15 @@ def lookup_values(ctx: GenContext) -> dict[str, pd.DataFrame]:
     start = np.full(n, v.day(ctx.recipe.dates.start) - 3650 * v.DAY)
     enabled = rng.random(n) >= 0.03
     enabled[rng.integers(n)] = False
+    # a disabled code ended; so does one code of every lookup, still enabled (an end date
+    # set ahead, as Oracle's lookup form allows): in turn 100 days before SYSDATE's day, on
+    # it, at the span's end and the day after it, so `SYSDATE BETWEEN start AND end` and
+    # `TRUNC(SYSDATE) BETWEEN ...` or `end > SYSDATE` differ; every language of a code alike.
+    ended = ~enabled | _one_code_per_lookup(rng, lookup_type, code)
+    # lookup k takes the (k + offset)-th of those days; the offset turns with the seed
+    days = v.end_dates(np.ones(4, bool), ctx.today, ctx.recipe.dates.end)
+    number = pd.factorize(lookup_type)[0]
+    end_date = days[(number + int(rng.integers(len(days)))) % len(days)]
     return {"FND_LOOKUP_VALUES": v.frame({
         "LOOKUP_TYPE": lookup_type.astype(object),
         "LANGUAGE": lang.astype(object),
@@ -213,10 +222,20 @@ def lookup_values(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "DESCRIPTION": v.null_where(meaning.astype(object), rng.random(n) < 0.5),
         "ENABLED_FLAG": np.where(enabled, "Y", "N").astype(object),
         "START_DATE_ACTIVE": v.null_where(start, rng.random(n) < 0.5),
-        "END_DATE_ACTIVE": v.null_where(np.full(n, v.day(ctx.recipe.dates.end)), enabled),
+        "END_DATE_ACTIVE": v.null_where(end_date, ~ended),
         "SOURCE_LANG": np.where(translated, lang, base).astype(object),
         "SECURITY_GROUP_ID": np.zeros(n, dtype=np.int64),
         "VIEW_APPLICATION_ID": app.astype(np.int64),
         "CREATION_DATE": start,
         "LAST_UPDATE_DATE": start,
     })}
+
+
+def _one_code_per_lookup(rng: np.random.Generator, lookup_type: np.ndarray,
+                         code: np.ndarray) -> np.ndarray:
+    """Rows of one code, drawn at random, of every lookup type (all its languages)."""
+    keys = pd.DataFrame({"t": lookup_type, "c": code})
+    chosen = keys.drop_duplicates().groupby("t")["c"].agg(
+        lambda c: c.iloc[int(rng.integers(len(c)))])
+    return (keys["c"] == keys["t"].map(chosen)).to_numpy()
+

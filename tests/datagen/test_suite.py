@@ -130,3 +130,53 @@ def test_main_dates_meet_the_instants_around_the_pinned_sysdate():
             assert PINNED_SYSDATE - dt.timedelta(hours=2) in rows, (table, sorted(rows))
     finally:
         con.close()
+
+
+def test_main_dates_are_late_on_every_month_end_of_the_boundary_year(recipe):
+    """A row at the recipe's time of day on each month's last day of the boundary year, in
+    every main date column: `d BETWEEN first AND last day` (which misses it) and `d >= first
+    AND d < next first` (which keeps it) return other results. (Cash receipts follow the
+    items they pay, days later: their dates keep the time, not the day.)"""
+    instants = recipe.dates.month_end_instants()
+    assert len(instants) == 12 and all(t.time() != dt.time() for t in instants)
+    instance = build_test_suite(k=1)[0]
+    con = duckdb.connect(str(instance.path), read_only=True)
+    try:
+        for table, column in (("AP_INVOICES_ALL", "INVOICE_DATE"),
+                              ("PO_HEADERS_ALL", "CREATION_DATE"),
+                              ("RA_CUSTOMER_TRX_ALL", "TRX_DATE"),
+                              ("MTL_MATERIAL_TRANSACTIONS", "TRANSACTION_DATE")):
+            found = {r[0] for r in con.execute(
+                f"SELECT DISTINCT {column} FROM {table} WHERE {column} = ANY (?)",
+                [instants]).fetchall()}
+            assert found == set(instants), (table, column, sorted(set(instants) - found))
+    finally:
+        con.close()
+
+
+def test_lookup_codes_end_on_the_days_around_sysdate(recipe):
+    """One code of every lookup carries an end date, enabled or not: 100 days before
+    SYSDATE's day, on it, at the span's end or the day after, so `SYSDATE BETWEEN start AND
+    NVL(end, SYSDATE)` and its TRUNC(SYSDATE) twin (or `end > SYSDATE`) differ; the
+    languages of a code that end, end alike."""
+    today = recipe.dates.today
+    days = {today - dt.timedelta(days=100), today, recipe.dates.end,
+            today + dt.timedelta(days=1)}
+    instance = build_test_suite(k=1)[0]
+    con = duckdb.connect(str(instance.path), read_only=True)
+    try:
+        untouched = con.execute(
+            "SELECT COUNT(DISTINCT LOOKUP_TYPE) FROM FND_LOOKUP_VALUES WHERE LOOKUP_TYPE NOT IN "
+            "(SELECT LOOKUP_TYPE FROM FND_LOOKUP_VALUES WHERE END_DATE_ACTIVE IS NOT NULL)"
+        ).fetchone()[0]
+        assert untouched == 0
+        ends = {r[0].date() for r in con.execute(
+            "SELECT DISTINCT END_DATE_ACTIVE FROM FND_LOOKUP_VALUES "
+            "WHERE END_DATE_ACTIVE IS NOT NULL AND ENABLED_FLAG = 'Y'").fetchall()}
+        assert ends == days
+        split = con.execute(
+            "SELECT COUNT(*) FROM (SELECT LOOKUP_TYPE, LOOKUP_CODE FROM FND_LOOKUP_VALUES "
+            "GROUP BY 1, 2 HAVING COUNT(DISTINCT END_DATE_ACTIVE) > 1)").fetchone()[0]
+        assert split == 0
+    finally:
+        con.close()
