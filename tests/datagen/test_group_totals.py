@@ -245,3 +245,18 @@ def test_a_document_that_cannot_move_is_left_as_it_was(catalog, recipe, generate
     twin = {"AR_PAYMENT_SCHEDULES_ALL": {open_inv}}
     assert not move_remaining_due(ctx, tables, open_inv, Decimal(-1), twin)  # a twin's row
     assert all(tables[t][c] is v for (t, c), v in arrays.items())
+
+
+def test_carried_balances_are_never_moved(catalog, recipe, generated):
+    # gl-047: QUARTER_TO_DATE_DR is free in the recipe but carried from posted lines
+    seed, base = generated
+    tables = {t: dict(cols) for t, cols in base.items()}
+    sql = ("SELECT gcc.segment3 FROM gl_balances b JOIN gl_code_combinations gcc ON "
+           "gcc.code_combination_id = b.code_combination_id WHERE b.period_name = 'SEP-24' "
+           "GROUP BY gcc.segment3 HAVING SUM(NVL(b.quarter_to_date_dr, 0) - "
+           "NVL(b.quarter_to_date_cr, 0)) <> 0")
+    ctx = GenContext(catalog, recipe, seed, id_blocks(catalog, recipe))
+    arrays = {(t, c): v for t, cols in tables.items() for c, v in cols.items()}
+    assert place_group_totals(ctx, tables, [_one(sql, catalog)],
+                              frozenset(recipe.targeted.frozen)) == 0
+    assert all(tables[t][c] is v for (t, c), v in arrays.items())
