@@ -7,9 +7,12 @@ distributions and its installments sum to, an AR installment's remaining amount 
 original amount less what receipts applied and credit memos credited, and its transaction's
 lines sum to the original amounts. A *document lever* moves such an amount by d together with
 one row of each kind that sums to it, by the same d, as if the document had been entered for
-d more or less (Oracle Payables User Guide, *Entering Invoices*: "the sum of the invoice
-lines must equal the invoice amount"; the scheduled payments share the invoice amount; the
-Receivables payment schedule's AMOUNT_DUE_ORIGINAL is the transaction's total):
+d more or less. The sums kept are the facts tests/datagen/facts.py checks and EBS keeps:
+Payables validation holds an invoice whose lines do not total its amount (Line Variance) or
+whose distributions do not total a line (Dist Variance; Oracle Payables User Guide 12.1,
+*Summary of Invoice Hold Names*), and its scheduled payments share the amount; Receivables
+keeps debit items positive in AMOUNT_DUE_ORIGINAL and AMOUNT_DUE_REMAINING and closes an item
+whose remaining amount is 0 (AR_PAYMENT_SCHEDULES_ALL table description):
 
 - `AP_INVOICES_ALL.INVOICE_AMOUNT`: an uncancelled standard invoice in the ledger currency
   (BASE_AMOUNT empty), unpaid or partly paid, moves with its first ITEM line (AMOUNT, then

@@ -23,7 +23,8 @@ column's scale and precision.
 A frozen lever moves only where `document_levers.LEVERS` knows the rows that sum to it (an AP
 invoice's amount with a line, a distribution and an installment; an AR installment's balance
 with its original amount and its transaction's line): the whole document then moves by the
-difference, and every amount fact stays true.
+difference, and every amount fact stays true. Amounts of a table carried from other rows
+(`CARRIED`: GL balances, summed from posted lines) never move.
 
 Beyond the gold's own c - 1, c, c + 1, one more group of the same block is placed on each
 round threshold (1,000, 5,000, 10,000, … 500,000,000) inside the range of its positive totals:
