@@ -19,11 +19,22 @@ probe holds once (a row a join fans out would move several groups), whose lever 
 not the column's minimum or maximum, not a constant another gold compares the column with and
 not part of a twin; a column without negative values gets none, and a new value keeps the
 column's scale and precision.
+
+A frozen lever moves only where `document_levers.LEVERS` knows the rows that sum to it (an AP
+invoice's amount with a line, a distribution and an installment; an AR installment's balance
+with its original amount and its transaction's line): the whole document then moves by the
+difference, and every amount fact stays true. Amounts of a table carried from other rows
+(`CARRIED`: GL balances, summed from posted lines) never move.
+
+Beyond the gold's own c - 1, c, c + 1, one more group of the same block is placed on each
+round threshold (1,000, 5,000, 10,000, … 500,000,000) inside the range of its positive totals:
+a prediction (or a held-out gold) that groups the same rows may bring `HAVING SUM(x) > 10000`
+of its own, and `>` vs `>=` on it differs only where a total is that round number.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -33,6 +44,7 @@ import pandas as pd
 from sqlglot import exp
 
 from harness.datagen.context import GenContext
+from harness.datagen.document_levers import LEVERS, Mover
 from harness.datagen.generic import is_null
 from harness.datagen.probe import (
     Prober,
@@ -47,6 +59,13 @@ from harness.inputs.catalog import Catalog
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 _OFFSETS = (-1, 0, 1)  # the totals placed around each threshold c: c - 1, c, c + 1
+# and on round thresholds 10**ROUND_FROM … 5 * 10**(ROUND_UNTIL - 1) a prediction may bring
+ROUND_FROM, ROUND_UNTIL = 3, 9
+# tables whose amounts are carried from other rows, though no data fact checks them: GL
+# balances are posted journal lines summed per period and carried across periods
+# (tables_gl._balances), so one moved QUARTER_TO_DATE_DR would part it from PERIOD_NET_DR and
+# from the lines (a right prediction reading the other would be judged wrong)
+CARRIED = frozenset({"GL_BALANCES"})
 
 
 @dataclass(frozen=True, order=True)
@@ -64,11 +83,18 @@ class HavingTarget:
 
 
 def _lever(arg: exp.Expression) -> exp.Column | None:
-    """The column a summed argument moves with one for one: the column itself, or the first
-    argument of NVL/COALESCE (where that is not NULL)."""
-    while isinstance(arg, exp.Paren | exp.Coalesce | exp.Anonymous):
+    """The column a summed argument moves with one for one: the column itself, the first
+    argument of NVL/COALESCE (where that is not NULL), or the left operand of a sum or
+    difference whose right operand does not read it (`INVOICE_AMOUNT - NVL(AMOUNT_PAID, 0)`)."""
+    while isinstance(arg, exp.Paren | exp.Coalesce | exp.Anonymous | exp.Add | exp.Sub):
         if isinstance(arg, exp.Anonymous) and arg.name.upper() != "NVL":
             return None
+        if isinstance(arg, exp.Add | exp.Sub):
+            left = _lever(arg.this)
+            if left is None or any(c.name.upper() == left.name.upper()
+                                   for c in arg.expression.find_all(exp.Column)):
+                return None
+            return left
         arg = arg.this if not isinstance(arg, exp.Anonymous) else arg.expressions[0]
     return arg if isinstance(arg, exp.Column) else None
 
@@ -157,25 +183,31 @@ def place_group_totals(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]]
     try:
         for target in targets:
             table = ctx.catalog.tables[target.table]
-            if not _free(table, target.column, frozen):
+            # a frozen amount moves only as a whole document (document_levers.py)
+            free = _free(table, target.column, frozen) and target.table not in CARRIED
+            mover = None if free else LEVERS.get((target.table, target.column))
+            if mover is None and not free:
                 continue
             rows = prober.run(target.probe)
             if rows is None or rows.empty:
                 continue
-            placed += _place(ctx, tables, target, rows, protected.get(target.table, set()),
+            placed += _place(ctx, tables, target, rows, protected,
                              {t.value for t in compared
-                              if (t.table, t.column) == (target.table, target.column)})
+                              if (t.table, t.column) == (target.table, target.column)}, mover)
     finally:
         prober.close()
     return placed
 
 
 def _place(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]], target: HavingTarget,
-           rows: pd.DataFrame, protected: set[int], constants: set) -> int:
+           rows: pd.DataFrame, protected: dict[str, set[int]], constants: set,
+           mover: Mover | None = None) -> int:
     table = ctx.catalog.tables[target.table]
     col = table.column(target.column)
     cols = tables[target.table]
-    data = cols[target.column] = cols[target.column].copy()
+    data = cols[target.column]
+    if mover is None:  # a free lever is written in place, into a copy; a mover copies its own
+        data = cols[target.column] = data.copy()
     null = is_null(data)
     if null.all() or data.dtype.kind not in "iuf":
         return 0
@@ -194,31 +226,59 @@ def _place(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]], target: Ha
     rng = ctx.rng(f"{target.key()}:group_totals")
     used: set[int] = set()
     placed = 0
-    for offset in _OFFSETS:
-        goal = Decimal(str(target.value)) + offset
+    constant = Decimal(str(target.value))
+    goals = [constant + offset for offset in _OFFSETS]
+    goals += [g for g in round_goals(totals) if g not in goals]
+    for goal in goals:
         order = sorted(totals.index, key=lambda g: (abs(totals[g] - goal), rng.random()))
         for g in order:
-            if g in used:
-                continue
-            found = _movable_row(rows[(group_of == g) & once], data, null, low, high,
-                                 protected, constants)
-            if found is None:
-                continue
-            pos, lever = found
-            new = (lever + goal - totals[g]).quantize(Decimal(1).scaleb(-scale))
-            if (new != lever + goal - totals[g] or (low >= 0 > new)
-                    or (limit is not None and abs(new) >= limit)):
-                continue
-            data[pos] = int(new) if data.dtype.kind in "iu" else float(new)
-            used.add(g)
-            placed += 1
-            break
+            if g not in used and _move_group(ctx, tables, target, rows[(group_of == g) & once],
+                                             goal - totals[g], (data, null, low, high, scale,
+                                                                limit), protected, constants,
+                                             mover):
+                used.add(g)
+                placed += 1
+                break
     return placed
 
 
-def _movable_row(group: pd.DataFrame, data: np.ndarray, null: np.ndarray, low: object,
-                 high: object, protected: set[int], constants: set) -> tuple[int, Decimal] | None:
-    """A row of `group` whose lever may move (module docstring), with its lever value."""
+def round_goals(totals: Iterable[Decimal]) -> list[Decimal]:
+    """Round thresholds a group total is also placed on: 1 and 5 times a power of ten from
+    `ROUND_FROM` up, inside the range of the positive totals (module docstring)."""
+    positive = [t for t in totals if t > 0]
+    if not positive:
+        return []
+    low, high = min(positive), max(positive)
+    return [goal for k in range(ROUND_FROM, ROUND_UNTIL) for m in (1, 5)
+            if low <= (goal := Decimal(m) * Decimal(10) ** k) <= high]
+
+
+def _move_group(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                target: HavingTarget, group: pd.DataFrame, delta: Decimal,
+                column: tuple, protected: dict[str, set[int]], constants: set,
+                mover: Mover | None) -> bool:
+    """Move the lever of the first row of `group` that may move by `delta` (a free column
+    directly, a frozen one with its document: `mover`); whether one moved."""
+    data, null, low, high, scale, limit = column
+    for pos, lever in _movable_rows(group, data, null, low, high,
+                                    protected.get(target.table, set()), constants):
+        new = (lever + delta).quantize(Decimal(1).scaleb(-scale))
+        if (new != lever + delta or (low >= 0 > new)
+                or (limit is not None and abs(new) >= limit)):
+            continue
+        if mover is not None:
+            if mover(ctx, tables, pos, delta, protected):
+                return True
+            continue
+        data[pos] = int(new) if data.dtype.kind in "iu" else float(new)
+        return True
+    return False
+
+
+def _movable_rows(group: pd.DataFrame, data: np.ndarray, null: np.ndarray, low: object,
+                  high: object, protected: set[int],
+                  constants: set) -> Iterator[tuple[int, Decimal]]:
+    """The rows of `group` whose lever may move (module docstring), with their lever values."""
     for pos, lever in zip(group["_pos"], group["L"], strict=True):
         if pos is None or pd.isna(lever) or pos in protected:
             continue
@@ -226,8 +286,7 @@ def _movable_row(group: pd.DataFrame, data: np.ndarray, null: np.ndarray, low: o
         value = data[pos]
         if null[pos] or value in (low, high) or float(value) in constants:
             continue
-        return pos, Decimal(str(lever))
-    return None
+        yield pos, Decimal(str(lever))
 
 
 def having_fingerprint(targets: Sequence[HavingTarget]) -> str:

@@ -14,6 +14,7 @@ duration), so every catalog constraint and every embedded fact stays true.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import json
 import re
@@ -71,7 +72,10 @@ def table_aliases(tree: exp.Expr, catalog: Catalog) -> dict[str, str]:
 
 def _constant(node: exp.Expression) -> Constant | None:
     """The number or ISO date a literal (possibly wrapped, negated) stands for; a date plus
-    or minus a number of days is that day (`DATE '2025-06-15' - 90`)."""
+    or minus a number of days is that day (`DATE '2025-06-15' - 90`), and `ADD_MONTHS` of
+    constants the day Oracle computes (`_months_added`)."""
+    if isinstance(node, exp.AddMonths):
+        return _months_added(node)
     if isinstance(node, exp.Add | exp.Sub):
         day, days = _constant(node.this), _constant(node.expression)
         if isinstance(day, dt.date) and isinstance(days, float) and days == int(days):
@@ -99,6 +103,38 @@ def _constant(node: exp.Expression) -> Constant | None:
         return sign * float(node.this)
     except ValueError:
         return None
+
+
+def _months_added(node: exp.AddMonths) -> dt.date | None:
+    """`ADD_MONTHS(day, n)` of a constant day and a constant whole n (`-50 * 12`), as Oracle
+    computes it (SQL Language Reference, ADD_MONTHS): the same day of the month n months on,
+    or that month's last day when `day` is the last day of its month or the target month is
+    shorter (`ADD_MONTHS(DATE '2024-12-31', -600)` is 1974-12-31: an age on a day)."""
+    day, months = _constant(node.this), _number(node.expression)
+    if not isinstance(day, dt.date) or months is None or months != int(months):
+        return None
+    index = day.year * 12 + day.month - 1 + int(months)
+    year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        return None
+    last = calendar.monthrange(year, month + 1)[1]
+    at_end = day.day == calendar.monthrange(day.year, day.month)[1]
+    return dt.date(year, month + 1, last if at_end else min(day.day, last))
+
+
+def _number(node: exp.Expression) -> float | None:
+    """A number written as constant arithmetic (`-50 * 12`, `(3 + 1)`), else None."""
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, exp.Mul | exp.Add | exp.Sub):
+        left, right = _number(node.this), _number(node.expression)
+        if left is None or right is None:
+            return None
+        if isinstance(node, exp.Mul):
+            return left * right
+        return left + right if isinstance(node, exp.Add) else left - right
+    value = _constant(node)
+    return value if isinstance(value, float) else None
 
 
 def _columns_of(node: exp.Expression) -> list[exp.Column]:
