@@ -29,6 +29,7 @@ from harness.datagen.group_totals import place_group_totals, recipe_having_targe
 from harness.datagen.nvl_labels import place_labels, recipe_gold_strings, recipe_label_targets
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
+from harness.datagen.repeat_rows import place_repeat_twins, recipe_repeat_targets
 from harness.datagen.span_edges import bounded_columns, tie_latest
 from harness.datagen.sparse_coverage import emptied_pairs, empty_pairs
 from harness.datagen.tables_po import requisitions_across_units
@@ -145,6 +146,11 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         for t, cols in tables.items():
             twinned.setdefault(t, set()).update(range(before[t],
                                                       len(next(iter(cols.values())))))
+    if shape.rows_per_value and shape.repeat_twin_rows:
+        # rows the golds list, repeated: a twin of a document a gold shows (repeat_rows.py)
+        repeated = place_repeat_twins(ctx, tables, recipe_repeat_targets(
+            catalog, shape.paths()), shape.repeat_twin_rows)
+        _mark_twinned(tables, repeated, twinned)
     if shape.rows_per_value and shape.cut_twin_rows:
         # ties at the golds' top-N cuts: a twin of the entity ranked n (top_ties.py)
         cut = place_cut_twins(ctx, tables, recipe_cut_targets(catalog, shape.paths()),
@@ -167,6 +173,16 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         # (sparse_coverage.py); last, so nothing placed later refills them
         empty_pairs(catalog, tables, emptied_pairs(catalog, recipe, index))
     return tables
+
+
+def _mark_twinned(tables: dict[str, dict[str, np.ndarray]], copied: dict[str, set[int]],
+                  twinned: dict[str, set[int]]) -> None:
+    """Record the originals `copied` (by table) and their twins, the last rows of each such
+    table, as twins later placements leave alone."""
+    for t, rows in copied.items():
+        total = len(next(iter(tables[t].values())))
+        twinned.setdefault(t, set()).update(rows)
+        twinned[t].update(range(total - len(rows), total))
 
 
 def _with_extra(done: pd.DataFrame, hand: pd.DataFrame | None) -> pd.DataFrame:

@@ -249,6 +249,15 @@ class GenericShape(_Strict):
     id_pool_fraction: Fraction  # ids of things outside the catalog: distinct ids per row
 
 
+class SetupRepeat(_Strict):
+    """How a setup row a gold lists is repeated (repeat_rows.py): the rows that share its
+    values in `along` (one thing, e.g. a lookup type with every code and language) are
+    copied with `column` set to another value the column holds."""
+
+    column: str
+    along: list[str] = Field(min_length=1)
+
+
 class TargetedRows(_Strict):
     """Rows on, below and above the constants golds compare columns with (targeted.py)."""
 
@@ -259,6 +268,11 @@ class TargetedRows(_Strict):
     group_totals: bool = False  # HAVING SUM thresholds: group totals on c - 1, c, c + 1
     # ties at top-N cuts (top_ties.py): rows a twin of the entity ranked n may copy; 0: none
     cut_twin_rows: int = Field(default=0, ge=0)
+    # rows the golds list, repeated (repeat_rows.py): rows a twin of a document a gold shows
+    # may copy; 0: none
+    repeat_twin_rows: int = Field(default=0, ge=0)
+    # setup tables whose listed rows are repeated under another value of a key column
+    repeat_setup: dict[str, SetupRepeat] = {}
     blocks: bool = False  # c - 1, c, c + 1 also on rows that pass the gold's other conditions
     # instances (indices) whose documents also lie on the golds' days outside the span:
     # `bounded` does not bound them, and hand-made dates take those days (span_edges.py)
