@@ -55,7 +55,6 @@ def invoices(ctx: GenContext) -> dict[str, pd.DataFrame]:
     kept = head.loc[blank, "INVOICE_ID"].to_numpy()
     schedules, lines, distributions = (frame[~frame["INVOICE_ID"].isin(kept)].reset_index(
         drop=True) for frame in (schedules, lines, distributions))
-    _cancel_largest(ctx, head, schedules, lines, invoice_payments)
     return {"AP_INVOICES_ALL": head, "AP_PAYMENT_SCHEDULES_ALL": schedules,
             "AP_INVOICE_LINES_ALL": lines, "AP_INVOICE_DISTRIBUTIONS_ALL": distributions,
             "AP_CHECKS_ALL": checks, "AP_INVOICE_PAYMENTS_ALL": invoice_payments}
@@ -207,64 +206,6 @@ def _cancelled(ctx: GenContext, rng: np.random.Generator, org: np.ndarray,
         k = max(1, int(len(unpaid) * ctx.recipe.ap.cancelled_fraction))
         cancelled[unpaid[: min(k, len(unpaid) - 1)]] = True
     return cancelled
-
-
-def _largest_cancelled(ctx: GenContext, org: np.ndarray, kind: np.ndarray,
-                       status: np.ndarray, currency: np.ndarray, amount: np.ndarray,
-                       date: np.ndarray, fixed: np.ndarray) -> np.ndarray:
-    """Which invoices to cancel as well: per unit and per year, the largest unpaid standard
-    invoice in the functional currency, unless `fixed` (rows other mechanisms placed) or the
-    only candidate of its year."""
-    chosen = np.zeros(len(org), bool)
-    placed = fixed | np.isin(date, np.array([*ctx.edges, *ctx.instants],
-                                            dtype="datetime64[us]"))
-    free = ((status == UNPAID) & (kind == STANDARD) & ~placed & (amount > 0)
-            & (currency == ctx.recipe.currencies.functional))
-    year = date.astype("datetime64[Y]")
-    for ou in ctx.operating_units:
-        for y in np.unique(year[org == ou]):
-            rows = np.flatnonzero(free & (org == ou) & (year == y))
-            if len(rows) > 1:  # never every unpaid one of the year
-                chosen[rows[np.argmax(amount[rows])]] = True
-    return chosen
-
-
-def _cancel_largest(ctx: GenContext, head: pd.DataFrame, schedules: pd.DataFrame,
-                    lines: pd.DataFrame, invoice_payments: pd.DataFrame) -> None:
-    """Cancelled invoices among the largest (in place, once every other draw is done):
-    `_largest_cancelled` picks them among invoices not yet cancelled, with no payment row
-    (not even a voided one), no twin, and not future-dated. A wrongly keyed amount is a
-    usual reason to cancel an invoice, and Payables cancels only invoices with nothing paid
-    (Oracle Payables User's Guide, "Cancelling Invoices"); as `_cancelled`'s, they keep
-    their amount (CANCELLED_AMOUNT repeats it), their installments have nothing remaining
-    and their lines are flagged cancelled. `_cancelled` draws among all unpaid invoices,
-    mostly small ones, so a gold's `CANCELLED_DATE IS NULL` dropped beside a top-N of a
-    year's invoices or of suppliers' totals (ap-011, ap-031) returned its rows. Chosen
-    last and on its own stream, so no other value moves."""
-    rng = ctx.rng("AP_INVOICES_ALL:cancelled_largest")
-    key = ["ORG_ID", "INVOICE_AMOUNT", "INVOICE_DATE"]  # twins may be on another supplier
-    date = head["INVOICE_DATE"].to_numpy().astype("datetime64[us]")
-    fixed = (head["x_cancelled"].to_numpy() | head.duplicated(key, keep=False).to_numpy()
-             | head["INVOICE_ID"].isin(invoice_payments["INVOICE_ID"]).to_numpy()
-             | (date > v.day(ctx.recipe.dates.end) + v.DAY - np.timedelta64(1, "us")))
-    chosen = _largest_cancelled(ctx, head["ORG_ID"].to_numpy(),
-                                head["INVOICE_TYPE_LOOKUP_CODE"].to_numpy(),
-                                head["PAYMENT_STATUS_FLAG"].to_numpy(),
-                                head["INVOICE_CURRENCY_CODE"].to_numpy(),
-                                head["INVOICE_AMOUNT"].to_numpy(dtype=float), date, fixed)
-    if not chosen.any():
-        return
-    k = int(chosen.sum())
-    users = ctx.frames["FND_USER"]["USER_ID"].to_numpy()
-    cancel_date = ctx.clip(date[chosen] + rng.integers(1, 60, k) * v.DAY)
-    head.loc[chosen, "CANCELLED_DATE"] = cancel_date
-    head.loc[chosen, "CANCELLED_BY"] = rng.choice(users, k).astype(float)
-    head.loc[chosen, "CANCELLED_AMOUNT"] = head.loc[chosen, "INVOICE_AMOUNT"]
-    head.loc[chosen, "LAST_UPDATE_DATE"] = cancel_date
-    head.loc[chosen, "x_cancelled"] = True
-    ids = head.loc[chosen, "INVOICE_ID"]
-    schedules.loc[schedules["INVOICE_ID"].isin(ids), "AMOUNT_REMAINING"] = 0.0
-    lines.loc[lines["INVOICE_ID"].isin(ids), "CANCELLED_FLAG"] = "Y"
 
 
 def _twins(ctx: GenContext, org: np.ndarray, vendor: np.ndarray, amount: np.ndarray,

@@ -1,17 +1,12 @@
 """Legal EBS data that keeps a filter from being implied by the golds' other filters in AR,
 INV and HR: invoices closed by a credit memo alone, items no longer purchased that keep
-their default buyer, contingent workers who were employees before; and in AP the largest
-unpaid invoice of a year cancelled (docs/test-suite-data.md, "Filters the other filters do not imply")."""
+their default buyer, contingent workers who were employees before
+(docs/test-suite-data.md, "Filters the other filters do not imply")."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
-from harness.datagen.context import GenContext, id_blocks
-from harness.datagen.tables_ap_invoices import STANDARD, UNPAID, _largest_cancelled
 from tests.datagen.test_facts import INSTANCES
 
 
@@ -88,66 +83,3 @@ def test_every_unit_has_cash_unapplied_from_a_wrong_invoice(connections, catalog
                                       [ou.organization_id]).fetchall()
         assert rows, f"unit {ou.organization_id}: no application was ever reversed"
         assert all(abs(net) < 0.01 and n == 2 and not shown for _, net, n, shown in rows), rows
-
-
-@pytest.fixture(scope="module")
-def context(catalog, recipe):
-    return GenContext(catalog, recipe, recipe.seed(0), id_blocks(catalog, recipe))
-
-
-@given(st.data())
-def test_the_largest_unpaid_standard_invoice_of_each_unit_and_year_is_cancelled(context, data):
-    """What ap-011 and ap-031 need: `CANCELLED_DATE IS NULL` dropped beside a top-N of a
-    year's invoices meets a cancelled one. Only unpaid standard invoices in the functional
-    currency off the placed days are chosen, the largest of their (unit, year), never the
-    only one."""
-    n = data.draw(st.integers(1, 40))
-    units = context.operating_units
-    pick = lambda options: np.array(data.draw(st.lists(  # noqa: E731
-        st.sampled_from(options), min_size=n, max_size=n)), dtype=object)
-    org = pick(units).astype(np.int64)
-    kind, status = pick([STANDARD, "CREDIT", "PREPAYMENT"]), pick([UNPAID, "Y", "P"])
-    functional = context.recipe.currencies.functional
-    currency = pick([functional, "EUR"])
-    amount = np.array(data.draw(st.lists(st.integers(-5, 9).map(lambda x: x * 100.0),
-                                         min_size=n, max_size=n)))
-    day = pick(list(range(0, 1095, 37))).astype(np.int64)
-    date = np.datetime64("2023-01-01T10:00") + day * np.timedelta64(1, "D")
-    on_edge = pick([False, False, True]).astype(bool)
-    chosen = _largest_cancelled(context, org, kind, status, currency,
-                                amount, date.astype("datetime64[us]"), on_edge)
-    placed = np.isin(date, np.array(context.instants, dtype="datetime64[us]"))
-    free = ((status == UNPAID) & (kind == STANDARD) & (currency == functional)
-            & (amount > 0) & ~on_edge & ~placed)
-    assert not (chosen & ~free).any()
-    year = date.astype("datetime64[Y]")
-    for unit in units:
-        for y in np.unique(year):
-            group = free & (org == unit) & (year == y)
-            picked = np.flatnonzero(chosen & group)
-            if group.sum() < 2:
-                assert not len(picked)
-                continue
-            assert len(picked) == 1 and amount[picked[0]] == amount[group].max()
-
-
-@pytest.mark.parametrize("i", INSTANCES)
-def test_cancelled_invoices_stay_unpaid_and_some_are_a_units_largest(connections, i):
-    """Cancelled invoices are never paid (Payables cancels only unpaid ones), and on some
-    unit and year a cancelled standard invoice is at least as large as every other unpaid
-    standard one of its currency."""
-    con = connections[i]
-    paid = con.execute("""SELECT COUNT(*) FROM AP_INVOICES_ALL
-                          WHERE CANCELLED_DATE IS NOT NULL AND PAYMENT_STATUS_FLAG <> 'N'
-                          """).fetchone()[0]
-    assert paid == 0
-    largest = con.execute("""
-        SELECT COUNT(*) FROM AP_INVOICES_ALL c
-        WHERE c.CANCELLED_DATE IS NOT NULL AND c.INVOICE_TYPE_LOOKUP_CODE = 'STANDARD'
-          AND c.INVOICE_AMOUNT >= (
-              SELECT MAX(u.INVOICE_AMOUNT) FROM AP_INVOICES_ALL u
-              WHERE u.ORG_ID = c.ORG_ID AND u.PAYMENT_STATUS_FLAG = 'N'
-                AND u.INVOICE_TYPE_LOOKUP_CODE = 'STANDARD'
-                AND u.INVOICE_CURRENCY_CODE = c.INVOICE_CURRENCY_CODE
-                AND YEAR(u.INVOICE_DATE) = YEAR(c.INVOICE_DATE))""").fetchone()[0]
-    assert largest > 0
