@@ -13,15 +13,20 @@ date repeats its original's, so its total, count or date ties with the original'
 `cut_targets` reads each shipped gold (sqlglot) for a block that orders its rows and is cut
 at rank n (its own FETCH/LIMIT, a ROWNUM bound of the query around it, or a filter on a
 RANK/DENSE_RANK/ROW_NUMBER column around it), and for the *entity* of the block's rows: the
-table whose own ids the GROUP BY holds (a supplier for `GROUP BY s.VENDOR_ID, …`), or, for a
-block without GROUP BY, its FROM table (a person for a list of people). `place_cut_twins`
+table whose own ids the GROUP BY holds (a supplier for `GROUP BY s.VENDOR_ID, …`), the one
+table whose number or name alone it holds (an item for `GROUP BY msi.SEGMENT1`: the twin then
+gets a number of its own, `fresh`), or, for a block without GROUP BY, its FROM table (a person
+for a list of people; numbers that break its sort ties are `fresh` too). `place_cut_twins`
 probes the block on the generated columns (probe.py: the block with the entity's key added
 and the cut removed) and twins the entity ranked n (for a rank filter: ranked n in up to
 `_PARTITIONS` partitions; for a cut that keeps n > 1 rows in order, first the entity ranked 1
 too, so two rows also tie inside the result, where an outer ORDER BY's tie-breaker shows), if
-its ownership component (twins.component) is at most `targeted.cut_twin_rows` rows. The
-twin's unique keys get fresh values (twins.py: the next supplier or order number), so the
-gold's tie-breaker still orders the two rows; the twin ranks n + 1, just outside the cut,
+its ownership component (twins.component, with the block's rows that join to the entity
+and are documents of their own: an item's material transactions, `owned`) is at most
+`targeted.cut_twin_rows` rows. The twin's unique keys get fresh values (twins.py: the next
+supplier or order number), so the gold's tie-breaker still orders the two rows (where the
+block groups by a nullable number and sorts ties by it, the twin ranked 1 gets none, `blank`,
+so NULLS FIRST/LAST shows); the twin ranks n + 1, just outside the cut,
 under the gold's order, and inside it under a flipped tie-breaker. Where the twin would leave
 the cut undetermined (tied rows that look different on both sides of it), it is taken back.
 
@@ -169,8 +174,8 @@ def _entity(select: exp.Select, catalog: Catalog) -> _Entity | None:
         source = select.args["from_"].this if select.args.get("from_") else None
         if isinstance(source, exp.Table) and source.alias_or_name.upper() in aliases:
             alias = source.alias_or_name.upper()
-            return _Entity(alias, aliases[alias], True, _tie_breakers(select, alias,
-                                                                      catalog.tables[aliases[alias]]))
+            table = catalog.tables[aliases[alias]]
+            return _Entity(alias, table.name, True, _tie_breakers(select, alias, table))
         return None
     grouped = [(c.table.upper() or (next(iter(aliases)) if len(aliases) == 1 else ""),
                 c.name.upper()) for g in group.expressions
@@ -393,13 +398,15 @@ def place_cut_twins(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
 
 def _root_edges(catalog: Catalog, target: CutTarget,
                 base: Ownership) -> tuple[tuple[str, ForeignKey], ...]:
-    """The target's `owned` keys whose rows are documents of their own (no recipe ownership
-    makes them part of another: material transactions, AR transactions). A row another
-    document owns (a journal line, an assignment) would bring that whole document, and with
-    it the other things it refers to, far beyond a tie."""
+    """The target's `owned` keys whose rows are documents of their own: keyed by own ids
+    alone, and no recipe ownership makes them part of another (material transactions, AR
+    transactions). A row another document owns (a journal line, an assignment) would bring
+    that whole document, and with it the other things it refers to, far beyond a tie; one
+    keyed by its parent's id (a journal line) cannot be copied without it at all."""
     owned = {child for child, _ in base.edges}
     return tuple((child, fk) for child, fk in ownership(catalog, list(target.owned))
-                 if child not in owned)
+                 if child not in owned and set(catalog.tables[child].primary_key)
+                 <= set(own_id_columns(catalog.tables[child])))
 
 
 def _refresh(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]], target: CutTarget,
