@@ -18,6 +18,9 @@ Checks, in order:
   warning; a gold whose result is identical on every instance is a warning (a constant answer
   could match it). Per file, at least `min_nonempty_share` of the answerable golds must return
   rows on most instances and at most `max_identical_share` may be identical everywhere;
+- top-N cuts: a gold keeping n rows of a ranking (FETCH FIRST, ROWNUM, ROW_NUMBER) must not cut
+  through rows tied on every sort key that look different on some instance (`_check_cuts`:
+  the gold's rows would be the engine's choice, and the judge forgives only their order);
 - unanswerable examples: gold `-- UNANSWERABLE` (enforced by the loader) and no alternatives;
 - leakage against the training set (`leakage`, thresholds below);
 - the directory's manifest.json (`write_golden_manifest`) matches each file's bytes and counts;
@@ -51,6 +54,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 from sqlglot.errors import ParseError
@@ -426,6 +430,40 @@ def _check_execution(loaded: _Loaded, backends: Sequence[ExecutionBackend], repo
                    f"instance (at most {settings.max_identical_share:.0%} may)")
 
 
+def _check_cuts(loaded: _Loaded, backends: Sequence[ExecutionBackend], report: Report,
+                blocked: set[tuple[str, int]], catalog: Catalog,
+                settings: ValidationSettings) -> None:
+    """A gold that keeps n rows of a ranking (FETCH FIRST n, ROWNUM <= n, ROW_NUMBER <= n)
+    where rows tied on every sort key show different values on the two sides of the cut
+    returns the engine's choice among them, so a right prediction can get the other rows
+    and be judged wrong (the judge only forgives the order of tied rows, issue #17 item 5).
+    Each such cut is probed on every instance (datagen.top_ties: the block without its cut,
+    in its order) and must be determined there; a probe that cannot run is not judged."""
+    from harness.datagen.top_ties import cut_targets, determined
+
+    for line, ex in loaded.examples:
+        if ex.kind != "answerable" or (loaded.path, line) in blocked:
+            continue
+        for target in sorted(t for t in cut_targets(ex.sql_gold, catalog) if t.exact):
+            split = []
+            for i, backend in enumerate(backends):
+                prepared = _prepare(backend, target.probe)
+                run = (backend.execute(prepared, settings.timeout_s)
+                       if not isinstance(prepared, str) else None)
+                if run is None or run.status != "ok" or run.result is None:
+                    break
+                rows = pd.DataFrame(list(run.result.rows),
+                                    columns=[c.upper() for c in run.result.columns])
+                if not determined(rows, target):
+                    split.append(i)
+            if split:
+                report.add(loaded.path, line, ex.id, "error",
+                           f"gold's cut at rank {target.rank} splits rows tied on every sort "
+                           f"key that show different values on {len(split)}/{len(backends)} "
+                           f"instances (first: instance {split[0]}): which of them the gold "
+                           "returns is the engine's choice; add a tie-breaker")
+
+
 # ---------------------------------------------------------------- manifest
 
 
@@ -639,6 +677,7 @@ def validate(
         for loaded in report.files:
             say(f"{loaded.path}: running every gold on {len(backends)} instances")
             _check_execution(loaded, backends, report, blocked, settings)
+            _check_cuts(loaded, backends, report, blocked, catalog, settings)
         if equivalents_path is not None:
             say("mutation score: running the golds' neighbour queries (minutes when not "
                 "cached)")

@@ -13,15 +13,20 @@ date repeats its original's, so its total, count or date ties with the original'
 `cut_targets` reads each shipped gold (sqlglot) for a block that orders its rows and is cut
 at rank n (its own FETCH/LIMIT, a ROWNUM bound of the query around it, or a filter on a
 RANK/DENSE_RANK/ROW_NUMBER column around it), and for the *entity* of the block's rows: the
-table whose own ids the GROUP BY holds (a supplier for `GROUP BY s.VENDOR_ID, …`), or, for a
-block without GROUP BY, its FROM table (a person for a list of people). `place_cut_twins`
+table whose own ids the GROUP BY holds (a supplier for `GROUP BY s.VENDOR_ID, …`), the one
+table whose number or name alone it holds (an item for `GROUP BY msi.SEGMENT1`: the twin then
+gets a number of its own, `fresh`), or, for a block without GROUP BY, its FROM table (a person
+for a list of people; numbers that break its sort ties are `fresh` too). `place_cut_twins`
 probes the block on the generated columns (probe.py: the block with the entity's key added
 and the cut removed) and twins the entity ranked n (for a rank filter: ranked n in up to
 `_PARTITIONS` partitions; for a cut that keeps n > 1 rows in order, first the entity ranked 1
 too, so two rows also tie inside the result, where an outer ORDER BY's tie-breaker shows), if
-its ownership component (twins.component) is at most `targeted.cut_twin_rows` rows. The
-twin's unique keys get fresh values (twins.py: the next supplier or order number), so the
-gold's tie-breaker still orders the two rows; the twin ranks n + 1, just outside the cut,
+its ownership component (twins.component, with the block's rows that join to the entity
+and are documents of their own: an item's material transactions, `owned`) is at most
+`targeted.cut_twin_rows` rows. The twin's unique keys get fresh values (twins.py: the next
+supplier or order number), so the gold's tie-breaker still orders the two rows (where the
+block groups by a nullable number and sorts ties by it, the twin ranked 1 gets none, `blank`,
+so NULLS FIRST/LAST shows); the twin ranks n + 1, just outside the cut,
 under the gold's order, and inside it under a flipped tie-breaker. Where the twin would leave
 the cut undetermined (tied rows that look different on both sides of it), it is taken back.
 
@@ -32,6 +37,7 @@ them alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +49,20 @@ from sqlglot import exp
 from harness.datagen.context import GenContext, own_id_columns
 from harness.datagen.probe import Prober, block_tables, gold_blocks, key_items, row_positions
 from harness.datagen.targeted import from_recipe_golds
-from harness.datagen.twins import Component, Ownership, _Index, component, copy_components
-from harness.inputs.catalog import Catalog, Table
+from harness.datagen.twins import (
+    Component,
+    Ownership,
+    _Index,
+    component,
+    copy_components,
+    ownership,
+)
+from harness.inputs.catalog import Catalog, ForeignKey, Table
 
 _RANKS = (exp.Rank, exp.DenseRank, exp.RowNumber)
 _RANK_COLUMN = "SQLGATE_CUT_RANK"
 _PARTITIONS = 2  # partitions of a rank filter whose entity at the cut gets a twin
+_ORDER_KEY = re.compile(r"O\d+")  # the probe's sort-key columns O0, O1, …
 
 
 @dataclass(frozen=True, order=True)
@@ -65,6 +79,9 @@ class CutTarget:
     shown: int = 0  # the block's own output columns, first in the probe
     exact: bool = True  # the cut keeps n rows (FETCH, ROWNUM, ROW_NUMBER), not every tie
     names: tuple[str, ...] = ()  # the entity's name columns a twin takes from another row
+    fresh: tuple[str, ...] = ()  # the entity's columns a twin gets a value of its own in
+    owned: tuple[str, ...] = ()  # CHILD.COLUMN keys whose rows a twin copies with the entity
+    blank: bool = False  # the twin ranked 1 takes no number: NULLS FIRST/LAST then shows
 
     def fingerprint(self) -> str:
         return f"CUT {self.table} #{self.rank}:{self.probe}"
@@ -130,24 +147,87 @@ def _rank_filter(select: exp.Select) -> tuple[exp.Window, int] | None:
     return None
 
 
-def _entity(select: exp.Select, catalog: Catalog) -> tuple[str, str] | None:
-    """(alias, table) of the thing one row of the block stands for (module docstring)."""
+@dataclass(frozen=True)
+class _Entity:
+    """What one row of a block stands for: the table (under `alias`), whether the GROUP BY
+    holds its own ids (else it groups by a number or name of it alone), and the columns a
+    twin must get a value of its own in to make a row of its own (module docstring)."""
+
+    alias: str
+    table: str
+    by_id: bool
+    fresh: tuple[str, ...] = ()
+
+
+def _free_text(table: Table, column: str) -> bool:
+    """A text column no key fills (a number or a name, not a code another table keys)."""
+    keys = set(table.primary_key) | {c for fk in table.foreign_keys for c in fk.columns}
+    found = [c for c in table.columns if c.name == column]
+    return bool(found) and found[0].type.is_text and column not in keys
+
+
+def _entity(select: exp.Select, catalog: Catalog) -> _Entity | None:
+    """The thing one row of the block stands for (module docstring)."""
     aliases = block_tables(select, catalog)
     group = select.args.get("group")
     if group is None:
         source = select.args["from_"].this if select.args.get("from_") else None
         if isinstance(source, exp.Table) and source.alias_or_name.upper() in aliases:
             alias = source.alias_or_name.upper()
-            return alias, aliases[alias]
+            table = catalog.tables[aliases[alias]]
+            return _Entity(alias, table.name, True, _tie_breakers(select, alias, table))
         return None
-    grouped = {(c.table.upper(), c.name.upper()) for g in group.expressions
-               for c in ([g] if isinstance(g, exp.Column) else [])}
+    grouped = [(c.table.upper() or (next(iter(aliases)) if len(aliases) == 1 else ""),
+                c.name.upper()) for g in group.expressions
+               for c in ([g] if isinstance(g, exp.Column) else [])]
     for alias, table in aliases.items():
         ids = own_id_columns(catalog.tables[table])
-        if ids and all((alias, c) in grouped or ("", c) in grouped and len(aliases) == 1
-                       for c in ids):
-            return alias, table
-    return None
+        if ids and all((alias, c) in grouped for c in ids):
+            return _Entity(alias, table, True)
+    # grouped by a number or name of one table alone (an item's SEGMENT1, a party's name):
+    # a twin with a value of its own there makes a group of its own
+    owners = {a for a, _ in grouped}
+    if len(grouped) != len(group.expressions) or len(owners) != 1 or "" in owners:
+        return None
+    alias = owners.pop()
+    table = catalog.tables.get(aliases.get(alias, ""))
+    if (table is None or not own_id_columns(table)
+            or not all(_free_text(table, c) for _, c in grouped)):
+        return None
+    return _Entity(alias, table.name, False, (grouped[0][1],))
+
+
+def _tie_breakers(select: exp.Select, alias: str, table: Table) -> tuple[str, ...]:
+    """The entity's numbers and names that break ties of an earlier sort key (an employee
+    number after a hire date): a twin that repeated one would tie on every key."""
+    out = []
+    for i, o in enumerate(select.args["order"].expressions if select.args.get("order") else []):
+        key = o.this
+        if (i > 0 and isinstance(key, exp.Column) and key.table.upper() in (alias, "")
+                and _free_text(table, key.name.upper())):
+            out.append(key.name.upper())
+    return tuple(out)
+
+
+def _owned_rows(select: exp.Select, catalog: Catalog, entity: _Entity) -> tuple[str, ...]:
+    """Foreign keys (CHILD.COLUMN+…) by which the block joins rows of another of its tables
+    to the entity, or to a table of the block that refers to the entity: a twin of an item
+    copies the item's transactions, a twin of a party the transactions billed to its
+    accounts, so its total ties (twins.py copies whole ownership components; where those
+    rows belong to a document that holds other rows too, the component grows past the
+    limit and no twin is made)."""
+    tables = set(block_tables(select, catalog).values())
+    near = {entity.table} | {t for t in tables if any(
+        fk.references == entity.table for fk in catalog.tables[t].foreign_keys)}
+    read = {c.name.upper() for c in select.find_all(exp.Column)}
+    out = []
+    for t in sorted(tables - {entity.table}):
+        fks = catalog.tables[t].foreign_keys
+        for fk in fks:
+            if (fk.references in near and fk.references != t and set(fk.columns) <= read
+                    and sum(other.columns == fk.columns for other in fks) == 1):
+                out.append(f"{t}.{'+'.join(fk.columns)}")
+    return tuple(out)
 
 
 def _resolved(key: exp.Expression, select: exp.Select) -> exp.Expression:
@@ -172,12 +252,16 @@ def _names(select: exp.Select, alias: str, table: Table) -> tuple[str, ...]:
                 if c.table.upper() in (alias, "")}
 
     shown = set().union(*(read(e) for e in select.expressions))
-    conditions = read(select.args.get("where"))
-    for join in select.args.get("joins") or []:
-        conditions |= read(join.args.get("on"))
-    if not names & shown or names & conditions:
+    if not names & shown or names & _conditions_read(select, alias):
         return ()
     return tuple(sorted(names))
+
+
+def _conditions_read(select: exp.Select, alias: str) -> set[str]:
+    """The columns of `alias` (or unqualified) the block's WHERE and join conditions read."""
+    nodes = [select.args.get("where")] + [j.args.get("on") for j in select.args.get("joins") or []]
+    return {c.name.upper() for node in nodes if node is not None
+            for c in node.find_all(exp.Column) if c.table.upper() in (alias, "")}
 
 
 def cut_targets(sql: str, catalog: Catalog) -> set[CutTarget]:
@@ -188,10 +272,10 @@ def cut_targets(sql: str, catalog: Catalog) -> set[CutTarget]:
         ranked = None if limit is not None else _rank_filter(select)
         if limit is None and ranked is None:
             continue
-        found = _entity(select, catalog)
-        if found is None:
+        entity = _entity(select, catalog)
+        if entity is None:
             continue
-        alias, table = found
+        alias, table = entity.alias, entity.table
         t = catalog.tables[table]
         key = tuple(own_id_columns(t) if select.args.get("group") is not None
                     else t.primary_key)
@@ -202,7 +286,10 @@ def cut_targets(sql: str, catalog: Catalog) -> set[CutTarget]:
         keys = ([p.copy() for p in ranked[0].args.get("partition_by") or []]
                 if ranked is not None else [])
         keys += [_resolved(o.this, select) for o in order.expressions]
-        items = [e.copy() for e in probe.expressions] + key_items(alias, key)
+        ids = key_items(alias, key)
+        if not entity.by_id:  # one entity of a group, which its number or name alone keys
+            ids = [exp.alias_(exp.Min(this=i.this), i.alias) for i in ids]
+        items = [e.copy() for e in probe.expressions] + ids
         items += [exp.alias_(k, f"O{i}") for i, k in enumerate(keys)]
         if ranked is not None:
             items.append(exp.alias_(ranked[0].copy(), _RANK_COLUMN))
@@ -210,10 +297,19 @@ def cut_targets(sql: str, catalog: Catalog) -> set[CutTarget]:
         # grouped rows total what the entity owns: a twin without those rows ties nothing
         reads = (tuple(sorted(set(block_tables(select, catalog).values()) - {table}))
                  if select.args.get("group") is not None else ())
+        # grouped by its name: the twin keeps its other names beside a name of its own
+        names = _names(select, alias, t) if entity.by_id else ()
+        # a nullable number the block groups by and breaks ties with (an item's SEGMENT1)
+        sorted_by = {o.this.name.upper() for o in select.args["order"].expressions
+                     if isinstance(o.this, exp.Column)} if limit is not None else set()
+        blank = (not entity.by_id and entity.fresh[0] in sorted_by
+                 and t.column(entity.fresh[0]).nullable
+                 and entity.fresh[0] not in _conditions_read(select, alias))
         out.add(CutTarget(table, key, limit if limit is not None else ranked[1],
                           probe.sql(dialect="oracle"), reads, len(select.expressions),
                           ranked is None or isinstance(ranked[0].this, exp.RowNumber),
-                          _names(select, alias, catalog.tables[table])))
+                          names, entity.fresh,
+                          _owned_rows(select, catalog, entity) if reads else (), blank))
     return out
 
 
@@ -245,7 +341,7 @@ def _at_cut(rows: pd.DataFrame, target: CutTarget, rank: int) -> pd.DataFrame:
 def determined(rows: pd.DataFrame, target: CutTarget) -> bool:
     """Whether the cut keeps the same rows whichever order tied rows come in: rows whose
     sort keys tie across the cut show the same values (probe rows in the block's order)."""
-    order = [c for c in rows.columns if c.startswith("O")]
+    order = [c for c in rows.columns if _ORDER_KEY.fullmatch(c)]  # not a shown ORG_ID
     shown = list(rows.columns[:target.shown])
     if _RANK_COLUMN in rows.columns:
         if not target.exact:
@@ -268,7 +364,7 @@ def place_cut_twins(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     module docstring); a twin after which the gold's cut would no longer be determined is
     taken back. Returns the original rows copied, by table."""
     shape = ctx.recipe.twins.model_copy(update={"hidden": {}, "max_rows": max_rows})
-    owns = Ownership.of(ctx.catalog, shape.owned)
+    base = Ownership.of(ctx.catalog, shape.owned)
     copied: Component = {}
     prober = Prober(ctx.catalog, tables)
     try:
@@ -276,13 +372,19 @@ def place_cut_twins(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
             rows = prober.run(target.probe)
             if rows is None or len(rows) < target.rank:
                 continue
+            owns = Ownership(base.edges + _root_edges(ctx.catalog, target, base), base.entities)
             chosen = _components(tables, owns, target, _at_cut(rows, target, rank), max_rows,
                                  copied)
             if not chosen:
                 continue
             before = dict(tables)
             copy_components(ctx, tables, shape, chosen)
-            _rename(ctx, tables, target, len(before[target.table][target.key[0]]))
+            start = len(before[target.table][target.key[0]])
+            # one NULL group at most: a second would merge with the first
+            keys = rows[[c for c in rows.columns if _ORDER_KEY.fullmatch(c)]]
+            _refresh(ctx, tables, target, start,
+                     blank=target.blank and rank == 1 < target.rank and not keys.isna().any().any())
+            _rename(ctx, tables, target, start)
             after = prober.run(target.probe)
             if after is None or not determined(after, target):
                 tables.update(before)
@@ -292,6 +394,56 @@ def place_cut_twins(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     finally:
         prober.close()
     return copied
+
+
+def _root_edges(catalog: Catalog, target: CutTarget,
+                base: Ownership) -> tuple[tuple[str, ForeignKey], ...]:
+    """The target's `owned` keys whose rows are documents of their own: keyed by own ids
+    alone, and no recipe ownership makes them part of another (material transactions, AR
+    transactions). A row another document owns (a journal line, an assignment) would bring
+    that whole document, and with it the other things it refers to, far beyond a tie; one
+    keyed by its parent's id (a journal line) cannot be copied without it at all."""
+    owned = {child for child, _ in base.edges}
+    return tuple((child, fk) for child, fk in ownership(catalog, list(target.owned))
+                 if child not in owned and set(catalog.tables[child].primary_key)
+                 <= set(own_id_columns(catalog.tables[child])))
+
+
+def _refresh(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]], target: CutTarget,
+             start: int, blank: bool = False) -> None:
+    """Give the entity twins (rows from `start`) a value of their own in each `fresh`
+    column, all rows of one entity alike (an item keeps one SEGMENT1 in every organization):
+    the next number where the column holds only digits (employee numbers), else the
+    original's value with `-2` (or the next free suffix), which sorts right after it; with
+    `blank`, NULL (an item without a number, as the recipe draws some), which sorts after
+    it under the gold's default NULLS LAST and before it under NULLS FIRST."""
+    cols = tables[target.table] = dict(tables[target.table])
+    ids = own_id_columns(ctx.catalog.tables[target.table]) or list(target.key)
+    entity = [tuple(cols[c][r] for c in ids) for r in range(len(cols[ids[0]]))]
+    for name in target.fresh:
+        cols[name] = cols[name].copy()
+        values = {v for v in cols[name][:start].tolist() if v is not None}
+        digits = bool(values) and all(isinstance(v, str) and v.isdigit() for v in values)
+        width = ctx.catalog.tables[target.table].column(name).type.precision or 0
+        for twin in sorted({entity[r] for r in range(start, len(entity))}):
+            rows = [r for r in range(start, len(entity)) if entity[r] == twin]
+            old = cols[name][rows[0]]
+            if old is None:
+                continue
+            if blank:
+                for r in rows:
+                    cols[name][r] = None
+                continue
+            k = 2
+            new = str(max(int(v) for v in values) + 1) if digits else f"{old}-{k}"
+            while new in values:
+                k += 1
+                new = f"{old}-{k}"
+            if width and len(new) > width:
+                continue
+            values.add(new)
+            for r in rows:
+                cols[name][r] = new
 
 
 def _rename(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]], target: CutTarget,
@@ -327,8 +479,8 @@ def _components(tables: dict[str, dict[str, np.ndarray]], owns: Ownership, targe
     chosen: Component = {}
     index = _Index(tables)
     for pos in row_positions(tables[target.table], list(target.key), at):
-        if pos is None:
-            continue
+        if pos is None or any(tables[target.table][c][pos] is None for c in target.fresh):
+            continue  # a NULL number: its twin would join the original's group
         found = component(tables, owns, target.table, int(pos), max_rows, index)
         if (found is None or (target.reads and not set(target.reads) & set(found))
                 or any((copied.get(t, set()) | chosen.get(t, set())) & r
