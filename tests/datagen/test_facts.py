@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.datagen.nvl_labels import recipe_customer_codes
 from harness.datagen.recipe import load_recipe
 from harness.datagen.sparse_coverage import emptied_pairs
 from tests.datagen import facts
@@ -30,7 +31,9 @@ def test_every_lookup_code_in_every_operating_unit(connections, catalog, recipe,
     # but for the (unit, code) pairs a sparse instance empties (sparse_coverage.py)
     emptied = frozenset((p.table, p.unit, p.column, p.code)
                         for p in emptied_pairs(catalog, recipe, i))
-    _ok(facts.lookup_codes(connections[i], catalog, emptied))
+    # and with the codes customers added to extensible lookups (nvl_labels.py)
+    _ok(facts.lookup_codes(connections[i], catalog, emptied,
+                           recipe_customer_codes(catalog, recipe)))
 
 
 @pytest.mark.parametrize("i", INSTANCES)
