@@ -179,7 +179,8 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     if shape.rows_per_value and index is not None:
         # empty inputs: on the sparse instances a few golds' (unit, code) pairs hold no row
         # (sparse_coverage.py); last, so nothing placed later refills them
-        empty_pairs(catalog, tables, emptied_pairs(catalog, recipe, index))
+        empty_pairs(catalog, tables, emptied_pairs(catalog, recipe, index),
+                    recipe.sparse.documents)
     return tables
 
 

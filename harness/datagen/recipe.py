@@ -313,6 +313,9 @@ class SparseCoverage(_Strict):
 
     instances: list[int] = []
     tables: list[str] = []
+    # a child table whose pair goes with whole documents: CHILD -> the document's root table,
+    # which the child references through a NOT NULL foreign key (a shipment's order)
+    documents: dict[str, str] = {}
 
 
 class Twins(_Strict):

@@ -94,7 +94,8 @@ def lookup_codes(con: duckdb.DuckDBPyConnection, catalog: Catalog,
     """Coded columns hold only their lookup's codes; in tables striped by operating unit
     every code appears in every unit, elsewhere at least once (where the table has as many
     rows as there are codes: MTL_PARAMETERS has one row per inventory organization), but for
-    the (table, unit, column, code) pairs `emptied` names (sparse_coverage.py). `added`:
+    the (table, unit, column, code) pairs `emptied` names (sparse_coverage.py; column and
+    code "*": every code of the table in that unit, whose whole documents went). `added`:
     codes customers added to extensible lookups (nvl_labels.customer_codes), which count as
     the lookup's own and are in FND_LOOKUP_VALUES."""
     problems = []
@@ -123,7 +124,8 @@ def lookup_codes(con: duckdb.DuckDBPyConnection, catalog: Catalog,
             have = {r[0] for r in con.execute(
                 f"SELECT DISTINCT {value} FROM {table.name} {where}").fetchall()}
             have = {_code_text(col, h) for h in have if h is not None}
-            have |= {code for code in codes if (table.name, org, col.name, code) in emptied}
+            have |= {code for code in codes if (table.name, org, col.name, code) in emptied
+                     or (table.name, org, "*", "*") in emptied}
             if codes - have:
                 place = f" in unit {org}" if org is not None else ""
                 problems.append(f"{table.name}.{col.name}{place} lacks {sorted(codes - have)}")
