@@ -26,7 +26,14 @@ from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.group_counts import place_group_counts, recipe_count_targets
 from harness.datagen.group_totals import place_group_totals, recipe_having_targets
-from harness.datagen.nvl_labels import place_labels, recipe_gold_strings, recipe_label_targets
+from harness.datagen.nvl_labels import (
+    add_customer_codes,
+    place_labels,
+    recipe_customer_codes,
+    recipe_gold_strings,
+    recipe_label_targets,
+)
+from harness.datagen.nvl_zeros import place_zero_nulls, recipe_zero_targets
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.repeat_rows import place_repeat_twins, recipe_repeat_targets
@@ -137,7 +144,14 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     if shape.rows_per_value:
         # the text golds put in place of NULL is a value too (nvl_labels.py)
         place_labels(ctx, tables, recipe_label_targets(catalog, shape.paths()),
-                     frozenset(shape.frozen), recipe_gold_strings(catalog, shape.paths()))
+                     frozenset(shape.frozen), recipe_gold_strings(catalog, shape.paths()),
+                     frozenset(shape.extensible_lookups))
+        add_customer_codes(tables, recipe_customer_codes(catalog, recipe))
+    if shape.rows_per_value and shape.nvl_zeros:
+        # NULL where a gold reads NVL(x, 0) in an aggregate: an all-NULL group, a NULL
+        # operand (nvl_zeros.py); before twins, which copy it
+        place_zero_nulls(ctx, tables, recipe_zero_targets(catalog, shape.paths()),
+                         frozenset(shape.frozen))
     twinned: dict[str, set[int]] = {}
     if recipe.twins.documents and recipe.twins.applies_to(recipe.index_of(seed)):
         # a twin copies its original's final values, targeted ones included
@@ -171,7 +185,8 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     if shape.rows_per_value and index is not None:
         # empty inputs: on the sparse instances a few golds' (unit, code) pairs hold no row
         # (sparse_coverage.py); last, so nothing placed later refills them
-        empty_pairs(catalog, tables, emptied_pairs(catalog, recipe, index))
+        empty_pairs(catalog, tables, emptied_pairs(catalog, recipe, index),
+                    recipe.sparse.documents)
     return tables
 
 

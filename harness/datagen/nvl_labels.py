@@ -11,10 +11,15 @@ that column to the label on a few rows of each organization (striping group), an
 one more row where that organization holds no NULL in the column.
 
 What keeps the data true: only columns whose domain the catalog leaves open are labelled, that
-is nullable text columns with no lookup (a lookup code outside its lookup would break a fact;
-the label of a coded column can only be told apart on data that breaks it, so those NVL moves
-are equivalent on EBS data), not a key, a foreign key, the striping column, a column of a
-declared unique key or a frozen one, and where the label fits the column's length. The rows
+is nullable text columns with no lookup, or whose lookup users may extend (recipe
+`targeted.extensible_lookups`: Purchasing's VENDOR TYPE takes a customer's own supplier types
+in the Purchasing Lookups window, Payables User Guide "Lookups"), not a key, a foreign key,
+the striping column, a column of a declared unique key or a frozen one, and where the label
+fits the column's length. On an extensible lookup the label is a code the customer added
+(`customer_codes`), on rows of the commonest code only (not an EMPLOYEE supplier, whose
+EMPLOYEE_ID goes with its type): FND_LOOKUP_VALUES gets it in every language
+(`add_customer_codes`), and the lookup facts accept it. A label on a closed (system) lookup such as Payables' CHECK STATE
+is no code any EBS database holds: those NVL moves are equivalent on EBS data. The rows
 relabelled hold a value that repeats in their organization, else one no gold compares with
 (any string literal of the golds is kept where it is), so a value a gold filters on stays
 present; NULLs replace only such rows too.
@@ -33,6 +38,7 @@ from sqlglot import exp
 from harness.datagen import values as v
 from harness.datagen.context import GenContext
 from harness.datagen.generic import is_null
+from harness.datagen.recipe import Recipe
 from harness.datagen.targeted import from_recipe_golds
 from harness.inputs.catalog import Catalog, Table
 
@@ -51,14 +57,17 @@ class LabelTarget:
         return f"NVL({self.table}.{self.column}, '{self.label}')"
 
 
-def labelable(table: Table, column: str, frozen: frozenset[str]) -> bool:
-    """Whether `table.column` may hold a gold's NVL label (module docstring)."""
+def labelable(table: Table, column: str, frozen: frozenset[str],
+              extensible: frozenset[str] = frozenset()) -> bool:
+    """Whether `table.column` may hold a gold's NVL label (module docstring); `extensible`
+    names the lookups users may add codes to."""
     col = table.column(column)
     taken = {c for fk in table.foreign_keys for c in fk.columns} | set(table.primary_key)
     taken |= {c for key in table.unique_keys for c in key.columns}
     if table.striping:
         taken.add(table.striping.column)
-    return (col.type.is_text and col.nullable and not col.lookup and column not in taken
+    return (col.type.is_text and col.nullable and (not col.lookup or col.lookup in extensible)
+            and column not in taken
             and f"{table.name}.{column}" not in frozen and f"{table.name}.*" not in frozen)
 
 
@@ -123,19 +132,73 @@ def labels_fingerprint(targets: Sequence[LabelTarget]) -> str:
     return "\n".join(t.key() for t in targets)
 
 
+def _fits(table: Table, target: LabelTarget, frozen: frozenset[str],
+          extensible: frozenset[str]) -> bool:
+    col = table.column(target.column)
+    return labelable(table, target.column, frozen, extensible) and not (
+        col.type.precision and len(target.label) > col.type.precision)
+
+
+def customer_codes(catalog: Catalog, targets: Sequence[LabelTarget], frozen: frozenset[str],
+                   extensible: frozenset[str]) -> dict[str, frozenset[str]]:
+    """Lookup type -> the labels placed in its columns as codes a customer added."""
+    out: dict[str, set[str]] = {}
+    for t in targets:
+        table = catalog.tables[t.table]
+        lookup = table.column(t.column).lookup
+        if lookup and _fits(table, t, frozen, extensible) and t.label not in (
+                catalog.lookups[lookup].codes):
+            out.setdefault(lookup, set()).add(t.label)
+    return {k: frozenset(v) for k, v in sorted(out.items())}
+
+
+def recipe_customer_codes(catalog: Catalog, recipe: Recipe) -> dict[str, frozenset[str]]:
+    """`customer_codes` of the recipe's golds (none when targeted rows are off)."""
+    shape = recipe.targeted
+    if not shape.rows_per_value:
+        return {}
+    return customer_codes(catalog, recipe_label_targets(catalog, shape.paths()),
+                          frozenset(shape.frozen), frozenset(shape.extensible_lookups))
+
+
+def add_customer_codes(tables: dict[str, dict[str, np.ndarray]],
+                       codes: dict[str, frozenset[str]]) -> int:
+    """Each customer code in FND_LOOKUP_VALUES, in every language its lookup type has, as a
+    copy of the type's first code's rows (its owner, dates, flags) with the code, and its
+    label in capitals and small letters as meaning (in place). Returns the rows added."""
+    cols = tables.get("FND_LOOKUP_VALUES")
+    if cols is None:
+        return 0
+    added = 0
+    for lookup, labels in codes.items():
+        rows = np.flatnonzero(cols["LOOKUP_TYPE"] == lookup)
+        if not len(rows):
+            continue
+        template = rows[cols["LOOKUP_CODE"][rows] == min(cols["LOOKUP_CODE"][rows])]
+        for label in sorted(labels - set(cols["LOOKUP_CODE"][rows])):
+            copy = {c: v[template].copy() for c, v in cols.items()}
+            copy["LOOKUP_CODE"][:] = label
+            copy["MEANING"][:] = label.title()
+            copy["DESCRIPTION"][:] = f"{label.title()} (customer code)"
+            for c in cols:
+                cols[c] = np.concatenate([cols[c], copy[c]])
+            added += len(template)
+    return added
+
+
 def place_labels(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
                  targets: Sequence[LabelTarget], frozen: frozenset[str],
-                 kept: frozenset[str] = frozenset()) -> int:
+                 kept: frozenset[str] = frozenset(),
+                 extensible: frozenset[str] = frozenset()) -> int:
     """Set, per target and per organization, `ROWS_PER_GROUP` rows of the column to the
     label and one more to NULL where the organization has none (in place; module docstring).
-    Values in `kept` (the golds' string literals) are never overwritten. Returns the rows
+    Values in `kept` (the golds' string literals) are never overwritten; `extensible` names
+    the lookups whose columns may take a label as a customer's code. Returns the rows
     labelled."""
     placed = 0
     for target in targets:
         table = ctx.catalog.tables[target.table]
-        col = table.column(target.column)
-        if not labelable(table, target.column, frozen) or (
-                col.type.precision and len(target.label) > col.type.precision):
+        if not _fits(table, target, frozen, extensible):
             continue
         cols = tables[target.table]
         data = cols[target.column].copy()
@@ -143,8 +206,15 @@ def place_labels(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
             continue
         groups = cols[table.striping.column] if table.striping else None
         rng = ctx.rng(f"{target.key()}:nvl_labels")
+        coded = table.column(target.column).lookup is not None
         for pos in v.group_positions(groups, len(data)):
             spare = _spare_rows(data[pos], kept)
+            if coded:  # a customer's code takes rows of the commonest code, not of one
+                # another column depends on (an EMPLOYEE supplier's EMPLOYEE_ID)
+                values = pd.Series(data[pos], dtype=object)
+                common = values.mode(dropna=True)
+                spare = spare[(values.iloc[spare] == common.iloc[0]).to_numpy()] \
+                    if len(common) else spare[:0]
             chosen = pos[rng.permutation(spare)[: ROWS_PER_GROUP + 1]]
             data[chosen[:ROWS_PER_GROUP]] = target.label
             placed += len(chosen[:ROWS_PER_GROUP])

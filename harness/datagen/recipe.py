@@ -277,6 +277,10 @@ class TargetedRows(_Strict):
     # instances (indices) whose documents also lie on the golds' days outside the span:
     # `bounded` does not bound them, and hand-made dates take those days (span_edges.py)
     beyond_span: list[int] = []
+    # NULL where golds read an amount through NVL(x, 0) in an aggregate (nvl_zeros.py)
+    nvl_zeros: bool = False
+    # lookup types users may add codes to: a gold's NVL label may be one (nvl_labels.py)
+    extensible_lookups: list[str] = []
 
     def paths(self) -> list[Path]:
         """The golden files, resolved against the repository root."""
@@ -334,6 +338,9 @@ class SparseCoverage(_Strict):
 
     instances: list[int] = []
     tables: list[str] = []
+    # a child table whose pair goes with whole documents: CHILD -> the document's root table,
+    # which the child references through a NOT NULL foreign key (a shipment's order)
+    documents: dict[str, str] = {}
 
 
 class Twins(_Strict):

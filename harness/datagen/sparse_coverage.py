@@ -10,7 +10,9 @@ with (the table's striping column and one of its coded columns, both against con
 the same gold) and deletes every row of the table in that unit with that code; each pair is
 emptied on ONE of those instances (in turn, by the pairs' sorted order), so on the other the
 gold still reads rows. Only the tables `sparse.tables` lists take part: those whose rows no
-calendar, sum or per-unit fact depends on.
+calendar, sum or per-unit fact depends on. A pair of a table `sparse.documents` names goes
+with the whole documents that hold it (a PO shipment's code with its orders: their lines,
+shipments and distributions), so no approved order is left without a shipment.
 
 Rows that point at a deleted row: a nullable reference is cleared (an invoice line matched to
 a shipment that is gone stays an unmatched line), a NOT NULL one goes with its parent
@@ -19,12 +21,13 @@ fact skips exactly the emptied pairs on those instances (`emptied_pairs`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from harness.datagen.context import DatagenError
 from harness.datagen.generic import amountless_turn
 from harness.datagen.recipe import Recipe
 from harness.datagen.targeted import Target, from_recipe_golds, table_aliases, targets_of
@@ -141,9 +144,11 @@ def _units(catalog: Catalog, table: str) -> list[int]:
     return sorted(o.organization_id for o in orgs)
 
 
-def empty_pairs(catalog: Catalog, tables: Tables, pairs: Sequence[UnitCode]) -> dict[str, int]:
+def empty_pairs(catalog: Catalog, tables: Tables, pairs: Sequence[UnitCode],
+                documents: Mapping[str, str] | None = None) -> dict[str, int]:
     """Delete every row of each pair (and what must go with it, see the module docstring);
-    returns the rows deleted per table."""
+    a pair of a table `documents` names goes with the whole documents that hold it (their
+    root rows, whose NOT NULL children follow). Returns the rows deleted per table."""
     gone: dict[str, np.ndarray] = {}
     for p in pairs:
         cols = tables[p.table]
@@ -151,7 +156,11 @@ def empty_pairs(catalog: Catalog, tables: Tables, pairs: Sequence[UnitCode]) -> 
         codes = np.array([_code(v) if v is not None else None for v in cols[p.column]],
                          dtype=object)
         hit = (cols[stripe] == p.unit) & (codes == p.code)
-        gone[p.table] = gone.get(p.table, np.zeros(len(hit), dtype=bool)) | hit
+        table = p.table
+        if documents and p.table in documents:
+            table, hit = documents[p.table], _roots(catalog, tables, p.table,
+                                                    documents[p.table], hit)
+        gone[table] = gone.get(table, np.zeros(len(hit), dtype=bool)) | hit
     deleted: dict[str, int] = {}
     while gone:
         table, mask = gone.popitem()
@@ -161,6 +170,49 @@ def empty_pairs(catalog: Catalog, tables: Tables, pairs: Sequence[UnitCode]) -> 
         tables[table] = {c: v[~mask] for c, v in tables[table].items()}
         deleted[table] = deleted.get(table, 0) + int(mask.sum())
     return deleted
+
+
+def _roots(catalog: Catalog, tables: Tables, child: str, root: str,
+           hit: np.ndarray) -> np.ndarray:
+    """The rows of `root` the `hit` rows of `child` belong to, through the child's NOT NULL
+    foreign key to it."""
+    table = catalog.tables[child]
+    fks = [fk for fk in table.foreign_keys if fk.references == root
+           and not any(table.column(c).nullable for c in fk.columns)]
+    if not fks:
+        raise DatagenError(f"recipe sparse.documents: {child} has no NOT NULL foreign key "
+                           f"to {root}")
+    fk = fks[0]
+    owners = {tuple(k) for k in zip(*(tables[child][c][hit] for c in fk.columns),
+                                     strict=True)}
+    keys = zip(*(tables[root][c] for c in fk.ref_columns), strict=True)
+    return np.array([tuple(k) in owners for k in keys], dtype=bool)
+
+
+def document_tables(catalog: Catalog, root: str) -> set[str]:
+    """`root` and every table that hangs from it through NOT NULL foreign keys: what goes
+    with a deleted document."""
+    out, todo = {root}, [root]
+    while todo:
+        parent = todo.pop()
+        for child, fk in catalog.join_edges():
+            table = catalog.tables[child]
+            if (fk.references == parent and child not in out
+                    and not any(table.column(c).nullable for c in fk.columns)):
+                out.add(child)
+                todo.append(child)
+    return out
+
+
+def emptied_units(catalog: Catalog, recipe: Recipe, index: int) -> set[tuple[str, int]]:
+    """(table, unit) of every table instance `index` may have deleted rows of in a unit: a
+    pair's own table, and where the pair goes with whole documents every table of them."""
+    out = set()
+    for p in emptied_pairs(catalog, recipe, index):
+        root = recipe.sparse.documents.get(p.table)
+        for table in document_tables(catalog, root) if root else {p.table}:
+            out.add((table, p.unit))
+    return out
 
 
 def _cascade(catalog: Catalog, tables: Tables, parent: str, mask: np.ndarray,

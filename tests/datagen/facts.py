@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 import duckdb
 
 from harness.datagen.context import own_id_columns
+from harness.datagen.nvl_labels import recipe_customer_codes
 from harness.datagen.recipe import Recipe
 from harness.datagen.values import calendar_edges
 from harness.inputs.catalog import Catalog, Column, Table
@@ -87,15 +89,25 @@ def organizations(con: duckdb.DuckDBPyConnection, catalog: Catalog,
 
 
 def lookup_codes(con: duckdb.DuckDBPyConnection, catalog: Catalog,
-                 emptied: frozenset[tuple[str, int, str, str]] = frozenset()) -> list[str]:
+                 emptied: frozenset[tuple[str, int, str, str]] = frozenset(),
+                 added: Mapping[str, frozenset[str]] | None = None) -> list[str]:
     """Coded columns hold only their lookup's codes; in tables striped by operating unit
     every code appears in every unit, elsewhere at least once (where the table has as many
     rows as there are codes: MTL_PARAMETERS has one row per inventory organization), but for
-    the (table, unit, column, code) pairs `emptied` names (sparse_coverage.py)."""
+    the (table, unit, column, code) pairs `emptied` names (sparse_coverage.py; column and
+    code "*": every code of the table in that unit, whose whole documents went). `added`:
+    codes customers added to extensible lookups (nvl_labels.customer_codes), which count as
+    the lookup's own and are in FND_LOOKUP_VALUES."""
     problems = []
     ous = [ou.organization_id for ou in catalog.security.operating_units]
+    for lookup_name, extra in (added or {}).items():
+        missing = sorted(c for c in extra if not one(
+            con, "SELECT COUNT(*) FROM FND_LOOKUP_VALUES WHERE LOOKUP_TYPE = ? "
+                 "AND LOOKUP_CODE = ?", [lookup_name, c]))
+        if missing:
+            problems.append(f"FND_LOOKUP_VALUES lacks {lookup_name} codes {missing}")
     for table, col, lookup in catalog.coded_columns():
-        codes = set(lookup.codes)
+        codes = set(lookup.codes) | set((added or {}).get(lookup.name, ()))
         value = f"CAST({col.name} AS VARCHAR)" if not col.type.is_numeric else col.name
         listed = ", ".join(_literal(col, c) for c in codes)
         stray = one(con, f"SELECT COUNT(*) FROM {table.name} WHERE {col.name} IS NOT NULL "
@@ -112,7 +124,8 @@ def lookup_codes(con: duckdb.DuckDBPyConnection, catalog: Catalog,
             have = {r[0] for r in con.execute(
                 f"SELECT DISTINCT {value} FROM {table.name} {where}").fetchall()}
             have = {_code_text(col, h) for h in have if h is not None}
-            have |= {code for code in codes if (table.name, org, col.name, code) in emptied}
+            have |= {code for code in codes if (table.name, org, col.name, code) in emptied
+                     or (table.name, org, "*", "*") in emptied}
             if codes - have:
                 place = f" in unit {org}" if org is not None else ""
                 problems.append(f"{table.name}.{col.name}{place} lacks {sorted(codes - have)}")
@@ -508,7 +521,7 @@ def people(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
 def every_fact(con: duckdb.DuckDBPyConnection, catalog: Catalog, recipe: Recipe) -> list[str]:
     """All per-instance checks."""
     return (integrity(con, catalog) + organizations(con, catalog, recipe)
-            + lookup_codes(con, catalog)
+            + lookup_codes(con, catalog, added=recipe_customer_codes(catalog, recipe))
             + no_empty_strings(con, catalog) + disjoint_ids(con, catalog, recipe)
             + calendar(con, catalog, recipe) + general_ledger(con, recipe)
             + receivables(con, catalog) + payables(con, catalog) + people(con, recipe))

@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from harness.datagen.build import build_instance
+from harness.datagen.nvl_labels import recipe_customer_codes
 from harness.inputs.catalog import DEFAULT_CATALOG_DIR, load_catalog
 from tests.datagen import facts
 
@@ -78,7 +79,8 @@ def extended(tmp_path_factory, recipe):
 def test_new_tables_are_generated_with_the_generic_facts(extended, recipe):
     catalog, con = extended
     problems = (facts.integrity(con, catalog) + facts.organizations(con, catalog, recipe)
-                + facts.lookup_codes(con, catalog) + facts.no_empty_strings(con, catalog)
+                + facts.lookup_codes(con, catalog, added=recipe_customer_codes(catalog, recipe))
+                + facts.no_empty_strings(con, catalog)
                 + facts.disjoint_ids(con, catalog, recipe) + facts.schema(con, catalog))
     assert not problems, "\n".join(problems)
     missing = facts.nulls_expected(con, catalog, recipe) - facts.null_columns(con, catalog)

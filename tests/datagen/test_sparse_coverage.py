@@ -8,10 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from harness.datagen.context import DatagenError
 from harness.datagen.generic import amountless_turn
 from harness.datagen.recipe import load_recipe
 from harness.datagen.sparse_coverage import (
     UnitCode,
+    document_tables,
     emptied_pairs,
     empty_pairs,
     recipe_unit_codes,
@@ -137,3 +139,54 @@ def test_a_sparse_instance_reads_no_row_of_its_pairs(connections, catalog, recip
         # the other sparse instance keeps the pair's rows, so the gold still reads some
         for j in others:
             assert connections[j].execute(sql, [p.unit, code]).fetchone()[0] > 0, p.key()
+
+
+HEADERS, PO_LINES = "PO_HEADERS_ALL", "PO_LINES_ALL"
+
+
+def _orders(catalog):
+    """Orders 0..2 with one line, shipment and distribution per shipment (order, unit,
+    type): order 1 mixes a blanket and a standard shipment of 204."""
+    ships = [(0, 204, "STANDARD"), (1, 204, "BLANKET"), (1, 204, "STANDARD"),
+             (2, 458, "STANDARD")]
+    order = np.array([s[0] for s in ships], dtype=np.int64)
+    ids = np.arange(4, dtype=np.int64)
+    tables = {HEADERS: {"PO_HEADER_ID": np.arange(3, dtype=np.int64)},
+              PO_LINES: {"PO_LINE_ID": ids + 10, "PO_HEADER_ID": order},
+              SHIPMENTS: {"LINE_LOCATION_ID": ids + 20, "PO_HEADER_ID": order,
+                          "PO_LINE_ID": ids + 10,
+                          "ORG_ID": np.array([s[1] for s in ships], dtype=np.int64),
+                          "SHIPMENT_TYPE": np.array([s[2] for s in ships], dtype=object)},
+              DISTS: {"PO_DISTRIBUTION_ID": ids + 30, "PO_HEADER_ID": order,
+                      "PO_LINE_ID": ids + 10, "LINE_LOCATION_ID": ids + 20}}
+    family = document_tables(catalog, HEADERS)
+    for child, fk in catalog.join_edges():  # every other child table: empty
+        if fk.references in family and child not in family:
+            cols = tables.setdefault(child, {})
+            cols.update({c: np.array([], dtype=np.int64) for c in fk.columns if c not in cols})
+    return tables
+
+
+def test_a_document_pair_deletes_whole_orders_and_nothing_else(catalog):
+    assert document_tables(catalog, HEADERS) == {HEADERS, PO_LINES, SHIPMENTS, DISTS}
+    pair = UnitCode(SHIPMENTS, 204, "SHIPMENT_TYPE", "STANDARD")
+    tables = _orders(catalog)
+    deleted = empty_pairs(catalog, tables, [pair], {SHIPMENTS: HEADERS})
+    # orders 0 and 1 hold the pair: they go whole, the blanket shipment of order 1 with them
+    assert list(tables[HEADERS]["PO_HEADER_ID"]) == [2]
+    for table in (PO_LINES, SHIPMENTS, DISTS):
+        assert set(tables[table]["PO_HEADER_ID"]) == {2}, table
+    assert deleted == {HEADERS: 2, PO_LINES: 3, SHIPMENTS: 3, DISTS: 3}
+    # without documents only the pair's shipments go, with their distributions: order 0
+    # would stay with a line but no shipment
+    tables = _orders(catalog)
+    assert empty_pairs(catalog, tables, [pair]) == {SHIPMENTS: 2, DISTS: 2}
+    assert list(tables[HEADERS]["PO_HEADER_ID"]) == [0, 1, 2]
+
+
+def test_a_document_root_needs_a_mandatory_reference(catalog):
+    tables = {"AP_INVOICE_LINES_ALL": {"ORG_ID": np.array([204]),
+                                       "LINE_TYPE_LOOKUP_CODE": np.array(["ITEM"], dtype=object)}}
+    pair = UnitCode("AP_INVOICE_LINES_ALL", 204, "LINE_TYPE_LOOKUP_CODE", "ITEM")
+    with pytest.raises(DatagenError, match="NOT NULL foreign key to PO_HEADERS_ALL"):
+        empty_pairs(catalog, tables, [pair], {"AP_INVOICE_LINES_ALL": HEADERS})
