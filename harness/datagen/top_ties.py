@@ -268,7 +268,7 @@ def place_cut_twins(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     module docstring); a twin after which the gold's cut would no longer be determined is
     taken back. Returns the original rows copied, by table."""
     shape = ctx.recipe.twins.model_copy(update={"hidden": {}, "max_rows": max_rows})
-    owns = Ownership.of(ctx.catalog, shape.owned)
+    owns = Ownership.of(ctx.catalog, shape.owned, shape.with_owner)
     copied: Component = {}
     prober = Prober(ctx.catalog, tables)
     try:
