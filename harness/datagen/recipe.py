@@ -354,6 +354,10 @@ class Twins(_Strict):
     max_rows: int = Field(default=200, ge=1)  # rows one twin may copy with its children
     instances: list[int] | None = None
     hidden: dict[str, HiddenKey] = {}  # table -> the key column some twins vary instead
+    # owning keys (CHILD.COLUMN) inside a unique key of the child: a twin of the child comes
+    # with a copy of its owner, so its visible values stay (a journal's name, unique in its
+    # batch) instead of a fresh one
+    with_owner: list[str] = []
 
     @model_validator(mode="after")
     def _counts(self) -> Twins:

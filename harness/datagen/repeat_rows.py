@@ -133,7 +133,7 @@ def place_repeat_twins(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]]
     documents = ctx.recipe.twins.documents
     hidden = {t: h.model_copy(update={"every": 1}) for t, h in ctx.recipe.twins.hidden.items()}
     shape = ctx.recipe.twins.model_copy(update={"hidden": hidden, "max_rows": max_rows})
-    owns = Ownership.of(ctx.catalog, shape.owned)
+    owns = Ownership.of(ctx.catalog, shape.owned, shape.with_owner)
     copied: Component = {}
     prober = Prober(ctx.catalog, tables)
     try:

@@ -364,7 +364,7 @@ def place_cut_twins(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     module docstring); a twin after which the gold's cut would no longer be determined is
     taken back. Returns the original rows copied, by table."""
     shape = ctx.recipe.twins.model_copy(update={"hidden": {}, "max_rows": max_rows})
-    base = Ownership.of(ctx.catalog, shape.owned)
+    base = Ownership.of(ctx.catalog, shape.owned, shape.with_owner)
     copied: Component = {}
     prober = Prober(ctx.catalog, tables)
     try:
@@ -372,7 +372,8 @@ def place_cut_twins(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
             rows = prober.run(target.probe)
             if rows is None or len(rows) < target.rank:
                 continue
-            owns = Ownership(base.edges + _root_edges(ctx.catalog, target, base), base.entities)
+            owns = Ownership(base.edges + _root_edges(ctx.catalog, target, base), base.entities,
+                              base.keyed_by_owner)
             chosen = _components(tables, owns, target, _at_cut(rows, target, rank), max_rows,
                                  copied)
             if not chosen:

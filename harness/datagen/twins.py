@@ -32,8 +32,8 @@ other foreign key is a reference and keeps pointing at the same row. A component
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -47,7 +47,8 @@ Columns = dict[str, np.ndarray]
 Component = dict[str, set[int]]  # table -> row positions
 
 
-def ownership(catalog: Catalog, owned: list[str]) -> list[tuple[str, ForeignKey]]:
+def ownership(catalog: Catalog, owned: list[str],
+              where: str = "twins.owned") -> list[tuple[str, ForeignKey]]:
     """The catalog foreign keys `owned` names (CHILD.COLUMN or CHILD.COL1+COL2), as
     (child table, key); DatagenError names an entry that is no declared foreign key."""
     out = []
@@ -57,7 +58,7 @@ def ownership(catalog: Catalog, owned: list[str]) -> list[tuple[str, ForeignKey]
         t = catalog.tables.get(table)
         fks = [fk for fk in (t.foreign_keys if t else []) if fk.columns == columns]
         if len(fks) != 1:
-            raise DatagenError(f"twins.owned: {entry} is no foreign key of the catalog "
+            raise DatagenError(f"{where}: {entry} is no foreign key of the catalog "
                                "(expected CHILD_TABLE.COLUMN, columns joined by '+')")
         out.append((table, fks[0]))
     return out
@@ -104,15 +105,26 @@ class Ownership:
 
     edges: tuple[tuple[str, ForeignKey], ...]
     entities: Mapping[str, list[str]]
+    # per table, its owning keys that are part of one of its unique keys (a journal's name is
+    # unique in its batch, GL_JE_HEADERS_U2): a twin of such a row comes with a copy of its
+    # owner, so it keeps its visible values and still breaks no unique key
+    keyed_by_owner: Mapping[str, tuple[ForeignKey, ...]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, catalog: Catalog, owned: list[str]) -> Ownership:
+    def of(cls, catalog: Catalog, owned: list[str], with_owner: Sequence[str] = ()) -> Ownership:
         entities = {}
         for t in catalog.tables.values():
             ids = own_id_columns(t)
             if ids and len(ids) < len(t.primary_key):
                 entities[t.name] = ids
-        return cls(tuple(ownership(catalog, owned)), entities)
+        keyed: dict[str, tuple[ForeignKey, ...]] = {}
+        for child, fk in ownership(catalog, list(with_owner), "twins.with_owner"):
+            if not any(set(fk.columns) <= set(u.columns)
+                       for u in catalog.tables[child].unique_keys):
+                raise DatagenError(f"twins.with_owner: {child}.{'+'.join(fk.columns)} is in "
+                                   f"no unique key of {child}: its twins need no owner copy")
+            keyed[child] = (*keyed.get(child, ()), fk)
+        return cls(tuple(ownership(catalog, owned)), entities, keyed)
 
 
 def component(tables: Mapping[str, Columns], owns: Ownership, table: str, row: int,
@@ -129,6 +141,9 @@ def component(tables: Mapping[str, Columns], owns: Ownership, table: str, row: i
     while todo:
         t, r = todo.popleft()
         reached = []
+        for fk in owns.keyed_by_owner.get(t, ()):  # a name unique in its owner: the owner too
+            key = _key(tables[t], fk.columns, r)
+            reached += [(fk.references, p) for p in index.rows(fk.references, fk.ref_columns, key)]
         if t in owns.entities:  # the other rows of the same person, item, assignment
             ids = owns.entities[t]
             reached += [(t, s) for s in index.rows(t, ids, _key(tables[t], ids, r))]
@@ -155,7 +170,7 @@ def choose(ctx: GenContext, tables: Mapping[str, Columns], shape: Twins) -> Comp
     """The rows to copy: for each document table, `documents[table]` roots whose components
     are small enough and disjoint from those chosen before, each next one the row that
     brings the most (unit, column, value) pairs no twin has yet (`_Strata`)."""
-    owns = Ownership.of(ctx.catalog, shape.owned)
+    owns = Ownership.of(ctx.catalog, shape.owned, shape.with_owner)
     unknown = sorted(set(shape.documents) - set(tables))
     if unknown:
         raise DatagenError(f"twins.documents: {unknown} are no catalog tables")

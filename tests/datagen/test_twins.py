@@ -121,6 +121,24 @@ def test_a_unique_business_number_takes_a_new_value_and_the_name_stays(twinned):
     assert (orig["VENDOR_NAME"] == twin["VENDOR_NAME"]).all()
 
 
+def test_a_journal_twin_keeps_its_name_in_a_copy_of_its_batch(twinned):
+    """GL_JE_HEADERS_U2 is (JE_BATCH_ID, NAME): a journal's twin comes with a copy of its
+    batch (`twins.with_owner`), so the name repeats legally instead of taking a fresh one."""
+    before, after, rows = twinned
+    orig, twin = _pairs(before, after, rows, "GL_JE_HEADERS")
+    assert len(twin["NAME"]) and (orig["NAME"] == twin["NAME"]).all()
+    batches = set(before["GL_JE_BATCHES"]["JE_BATCH_ID"].tolist())
+    assert not batches & set(twin["JE_BATCH_ID"].tolist())
+    keys = list(zip(after["GL_JE_HEADERS"]["JE_BATCH_ID"].tolist(),
+                    after["GL_JE_HEADERS"]["NAME"].tolist(), strict=True))
+    assert len(keys) == len(set(keys))
+
+
+def test_an_owner_copy_for_a_key_in_no_unique_key_is_refused(catalog):
+    with pytest.raises(DatagenError, match="twins.with_owner: GL_JE_LINES.JE_HEADER_ID is in no"):
+        Ownership.of(catalog, [], ["GL_JE_LINES.JE_HEADER_ID"])
+
+
 def test_owned_children_are_copied_and_point_at_the_twin(twinned, catalog, recipe):
     before, after, rows = twinned
     for child, fk in ownership(catalog, recipe.twins.owned):
