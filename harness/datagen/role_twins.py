@@ -1,0 +1,201 @@
+"""Twins in a role: a copy of a buyer, a customer account, a location or a transaction type
+together with the rows that reference it, so that two rows of one name also agree on every
+count, sum, average and date a gold aggregates over them.
+
+`SELECT DISTINCT p.FULL_NAME, COUNT(*) … GROUP BY p.PERSON_ID, p.FULL_NAME` differs from its
+gold only where two persons share a name *and* a count; namesakes (values.namesakes,
+role_namesakes.py) give the name, never the count, and a document twin (twins.py) copies a
+document with what it owns, not the person, account or location the documents point at. A
+role twin does: for each role of the recipe (`role_twins.roles`), one row of `root` is copied
+with its ownership component (twins.component: a person's date-tracked rows and assignments),
+then, in the order given, the rows of each `takes` foreign key (CHILD.COLUMN) that point at a
+row taken so far, each with its own ownership component (a buyer's orders with their lines,
+shipments and distributions; the invoices matched to those orders with their schedules and
+payments). twins.copy_components appends the copies with fresh ids and points every foreign
+key of a copy at the copied parent, so the twin buyer's orders are the twin's and each
+aggregate over a buyer's orders, items or matched invoices is the same for both; only the
+keys differ. A declared unique key gets a fresh value (twins.py: an account number, an order
+number); `fresh` names columns EBS keeps unique without a declared index, which the copies
+renumber too (an item's SEGMENT1 per organization: one new number per original number).
+
+The roots copied (`count` per role) are those whose whole components are largest within `max_rows` (most orders,
+so a HAVING COUNT(*) > n of a gold still keeps both namesakes), among the root rows the first
+`takes` key points from (a person who is a buyer), sharing no row with a role twin chosen
+before (a location's orders of the twinned buyer would give the buyer an order the twin lacks).
+Runs after the recipe's twins, so a copy repeats final values; later placements leave
+originals and copies alone (build.generate's `twinned`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from harness.datagen.context import DatagenError, GenContext, own_id_columns
+from harness.datagen.recipe import RoleTwin
+from harness.datagen.twins import (
+    Columns,
+    Component,
+    Ownership,
+    _Index,
+    _key,
+    component,
+    copy_components,
+)
+from harness.inputs.catalog import Catalog, ForeignKey
+
+
+def takes(catalog: Catalog, role: str, entries: list[str]) -> list[tuple[str, list[ForeignKey]]]:
+    """The foreign keys each `takes` entry (CHILD.COLUMN, columns joined by '+') names, as
+    (child table, keys): a column may hold several (PO_HEADERS_ALL.AGENT_ID is a buyer and a
+    person). DatagenError names an entry that is no declared foreign key."""
+    out = []
+    for entry in entries:
+        table, _, cols = entry.partition(".")
+        t = catalog.tables.get(table)
+        fks = [fk for fk in (t.foreign_keys if t else []) if fk.columns == cols.split("+")]
+        if not fks:
+            raise DatagenError(f"role_twins.roles.{role}.takes: {entry} is no foreign key of "
+                               "the catalog (expected CHILD_TABLE.COLUMN)")
+        out.append((table, fks))
+    return out
+
+
+def role_component(tables: Mapping[str, Columns], owns: Ownership, root: str, row: int,
+                   taken: list[tuple[str, list[ForeignKey]]], max_rows: int,
+                   index: _Index) -> Component | None:
+    """`root` row `row` with its ownership component, then every row of each taken key that
+    points at a row reached so far, with its component (module docstring); None when more
+    than `max_rows` rows."""
+    found = component(tables, owns, root, row, max_rows, index)
+    if found is None:
+        return None
+    for child, fks in taken:
+        for fk in fks:
+            parents = sorted(found.get(fk.references, ()))
+            for p in parents:
+                key = _key(tables[fk.references], fk.ref_columns, p)
+                for c in index.rows(child, fk.columns, key):
+                    if c in found.get(child, ()):
+                        continue
+                    sub = component(tables, owns, child, c, max_rows, index)
+                    if sub is None:
+                        return None
+                    for t, rows in sub.items():
+                        found.setdefault(t, set()).update(rows)
+                    if sum(len(r) for r in found.values()) > max_rows:
+                        return None
+    return found
+
+
+def choose_root(ctx: GenContext, tables: Mapping[str, Columns], owns: Ownership, name: str,
+                role: RoleTwin, max_rows: int, taken_before: Component) -> Component | None:
+    """The largest role component within `max_rows` of a root row the first taken key points
+    from, sharing no row with `taken_before`; ties broken on the role's own random stream."""
+    catalog = ctx.catalog
+    if role.root not in catalog.tables:
+        raise DatagenError(f"role_twins.roles.{name}.root: {role.root} is no catalog table")
+    taken = takes(catalog, name, role.takes)
+    first_child, first_fks = taken[0]
+    on_root = [fk for fk in first_fks if fk.references == role.root]
+    if not on_root:
+        raise DatagenError(f"role_twins.roles.{name}.takes: the first key must point at "
+                           f"{role.root}, got {role.takes[0]}")
+    fk = on_root[0]
+    child = tables[first_child]
+    pointed = {_key(child, fk.columns, r) for r in range(len(child[fk.columns[0]]))}
+    cols = tables[role.root]
+    ids = own_id_columns(catalog.tables[role.root]) or catalog.tables[role.root].primary_key
+    index = _Index(tables)
+    seen: set[tuple] = set()
+    best: list[Component] = []
+    best_size = 0
+    for r in range(len(cols[ids[0]])):
+        entity = _key(cols, ids, r)
+        if entity in seen or _key(cols, fk.ref_columns, r) not in pointed:
+            continue
+        seen.add(entity)
+        found = role_component(tables, owns, role.root, r, taken, max_rows, index)
+        if found is None or any(taken_before.get(t, set()) & rows for t, rows in found.items()):
+            continue
+        size = sum(len(rows) for rows in found.values())
+        if size > best_size:
+            best, best_size = [found], size
+        elif size == best_size:
+            best.append(found)
+    if not best:
+        return None
+    return best[int(ctx.rng(f"role_twins:{name}").integers(len(best)))]
+
+
+def renumber(tables: dict[str, Columns], table: str, column: str, start: int) -> None:
+    """Give the rows of `table` from `start` on (the copies) a new `column` value each
+    original value maps to (the next free number where the column holds numbers, else the
+    value with a `-2`, `-3`… suffix), so a copy of an item keeps one number in every
+    organization and no two items share one (in place)."""
+    cols = tables[table]
+    values = cols[column]
+    used = {v for v in values.tolist() if v is not None}
+    digits = bool(used) and all(isinstance(v, str) and v.isdigit() for v in used)
+    new = values.copy()
+    mapped: dict[object, object] = {}
+    for i in range(start, len(values)):
+        old = values[i]
+        if old is None:
+            continue
+        if old not in mapped:
+            if digits:
+                value: object = str(max(int(v) for v in used) + 1)
+            else:
+                k = 2
+                while (value := f"{old}-{k}") in used:
+                    k += 1
+            used.add(value)
+            mapped[old] = value
+        new[i] = mapped[old]
+    cols[column] = new
+
+
+def place_role_twins(ctx: GenContext, tables: dict[str, Columns],
+                     index: int | None) -> Component:
+    """Append, for each role of the recipe that applies to instance `index`, a twin of one
+    root row with the rows it takes (in place; module docstring). Returns the original rows
+    copied, by table."""
+    shape = ctx.recipe.role_twins
+    twins = ctx.recipe.twins.model_copy(update={"hidden": {}, "max_rows": shape.max_rows})
+    owns = Ownership.of(ctx.catalog, twins.owned)
+    copied: Component = {}
+    for name, role in shape.roles.items():
+        if not role.applies_to(index):
+            continue
+        chosen: Component = {}
+        for _ in range(role.count):
+            found = choose_root(ctx, tables, owns, name, role, shape.max_rows,
+                                _union(copied, chosen))
+            if found is None:
+                break
+            for t, rows in found.items():
+                chosen.setdefault(t, set()).update(rows)
+        if not chosen:
+            continue
+        before = {t: len(next(iter(cols.values()))) for t, cols in tables.items()}
+        copy_components(ctx, tables, twins, chosen)
+        for entry in role.fresh:
+            table, _, column = entry.partition(".")
+            if table not in ctx.catalog.tables or column not in tables[table]:
+                raise DatagenError(f"role_twins.roles.{name}.fresh: {entry} is no catalog "
+                                   "column (expected TABLE.COLUMN)")
+            renumber(tables, table, column, before[table])
+        for t, rows in chosen.items():
+            copied.setdefault(t, set()).update(rows)
+    return copied
+
+
+def _union(a: Component, b: Component) -> Component:
+    return {t: a.get(t, set()) | b.get(t, set()) for t in a.keys() | b.keys()}
+
+
+def copies_of(before: Mapping[str, int], tables: Mapping[str, Columns]) -> Component:
+    """The rows appended to each table since `before` (row counts by table)."""
+    return {t: set(range(before[t], len(next(iter(cols.values())))))
+            for t, cols in tables.items() if len(next(iter(cols.values()))) > before[t]}
+
