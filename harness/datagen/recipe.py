@@ -349,12 +349,16 @@ class RoleNamesakes(_Strict):
 
 class RoleTwin(_Strict):
     """One role of `role_twins` (role_twins.py): `count` `root` rows copied with the rows of
-    each `takes` foreign key (CHILD.COLUMN) that point at a row taken so far, and `fresh`
-    columns (TABLE.COLUMN) the copies renumber."""
+    each `takes` foreign key (CHILD.COLUMN) that point at a row taken so far, the rows each
+    `parents` key of a taken row points at, `fresh` columns (TABLE.COLUMN) the copies
+    renumber, and, with `group`, a new business group of that name the copies stand in."""
 
     root: str
     takes: list[str] = Field(min_length=1)
+    parents: list[str] = []  # CHILD.COLUMN: the parent a copied CHILD row points at comes too
     fresh: list[str] = []
+    group: str | None = None  # the name of a new business group the copies stand in
+    closed: bool = False  # copies leave out taken rows that point at no copied row
     count: int = Field(default=1, ge=1)  # roots copied per instance
     instances: list[int] | None = None  # indices; all when omitted
 
@@ -364,7 +368,7 @@ class RoleTwin(_Strict):
 
     @model_validator(mode="after")
     def _entries(self) -> RoleTwin:
-        for entry in [*self.takes, *self.fresh]:
+        for entry in [*self.takes, *self.parents, *self.fresh]:
             table, dot, cols = entry.partition(".")
             if not dot or not table or not all(cols.split("+")):
                 raise ValueError(f"expected TABLE.COLUMN, got {entry!r}")

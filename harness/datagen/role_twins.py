@@ -43,8 +43,12 @@ from harness.datagen.twins import (
 )
 from harness.inputs.catalog import Catalog, ForeignKey
 
+_GROUPS = "HR_ALL_ORGANIZATION_UNITS"  # business groups are organizations of their own
+_GROUP_COLUMN = "BUSINESS_GROUP_ID"
 
-def takes(catalog: Catalog, role: str, entries: list[str]) -> list[tuple[str, list[ForeignKey]]]:
+
+def takes(catalog: Catalog, role: str, entries: list[str],
+          field: str = "takes") -> list[tuple[str, list[ForeignKey]]]:
     """The foreign keys each `takes` entry (CHILD.COLUMN, columns joined by '+') names, as
     (child table, keys): a column may hold several (PO_HEADERS_ALL.AGENT_ID is a buyer and a
     person). DatagenError names an entry that is no declared foreign key."""
@@ -54,7 +58,7 @@ def takes(catalog: Catalog, role: str, entries: list[str]) -> list[tuple[str, li
         t = catalog.tables.get(table)
         fks = [fk for fk in (t.foreign_keys if t else []) if fk.columns == cols.split("+")]
         if not fks:
-            raise DatagenError(f"role_twins.roles.{role}.takes: {entry} is no foreign key of "
+            raise DatagenError(f"role_twins.roles.{role}.{field}: {entry} is no foreign key of "
                                "the catalog (expected CHILD_TABLE.COLUMN)")
         out.append((table, fks))
     return out
@@ -62,29 +66,55 @@ def takes(catalog: Catalog, role: str, entries: list[str]) -> list[tuple[str, li
 
 def role_component(tables: Mapping[str, Columns], owns: Ownership, root: str, row: int,
                    taken: list[tuple[str, list[ForeignKey]]], max_rows: int,
-                   index: _Index) -> Component | None:
+                   index: _Index, parents: list[tuple[str, list[ForeignKey]]] = ()
+                   ) -> Component | None:
     """`root` row `row` with its ownership component, then every row of each taken key that
-    points at a row reached so far, with its component (module docstring); None when more
-    than `max_rows` rows."""
+    points at a row reached so far, and every row a `parents` key of a reached row points
+    at, each with its component, until nothing more is reached (module docstring); None when
+    more than `max_rows` rows."""
     found = component(tables, owns, root, row, max_rows, index)
     if found is None:
         return None
+    size = sum(len(r) for r in found.values())
+    while True:
+        reached = [(child, c) for child, fks in taken for fk in fks
+                   for p in sorted(found.get(fk.references, ()))
+                   for c in index.rows(child, fk.columns,
+                                       _key(tables[fk.references], fk.ref_columns, p))]
+        reached += [(fk.references, p) for child, fks in parents for fk in fks
+                    for c in sorted(found.get(child, ()))
+                    for p in index.rows(fk.references, fk.ref_columns,
+                                        _key(tables[child], fk.columns, c))]
+        new = [(t, r) for t, r in reached if r not in found.get(t, ())]
+        if not new:
+            return found
+        for t, r in new:
+            if r in found.get(t, ()):
+                continue
+            sub = component(tables, owns, t, r, max_rows, index)
+            if sub is None:
+                return None
+            for t2, rows in sub.items():
+                found.setdefault(t2, set()).update(rows)
+            size = sum(len(rows) for rows in found.values())
+            if size > max_rows:
+                return None
+
+
+def prune(tables: Mapping[str, Columns], found: Component,
+          taken: list[tuple[str, list[ForeignKey]]], index: _Index) -> Component:
+    """`found` without the rows of a taken table that point, through every taken key, at no
+    row of `found`: a copied employee keeps only the assignment rows of the copied
+    department, so the copies add nothing to a department left out (its headcount)."""
+    out = {t: set(rows) for t, rows in found.items()}
     for child, fks in taken:
-        for fk in fks:
-            parents = sorted(found.get(fk.references, ()))
-            for p in parents:
-                key = _key(tables[fk.references], fk.ref_columns, p)
-                for c in index.rows(child, fk.columns, key):
-                    if c in found.get(child, ()):
-                        continue
-                    sub = component(tables, owns, child, c, max_rows, index)
-                    if sub is None:
-                        return None
-                    for t, rows in sub.items():
-                        found.setdefault(t, set()).update(rows)
-                    if sum(len(r) for r in found.values()) > max_rows:
-                        return None
-    return found
+        for c in sorted(found.get(child, ())):
+            if not any(r in found.get(fk.references, ())
+                       for fk in fks
+                       for r in index.rows(fk.references, fk.ref_columns,
+                                           _key(tables[child], fk.columns, c))):
+                out[child].discard(c)
+    return out
 
 
 def choose_root(ctx: GenContext, tables: Mapping[str, Columns], owns: Ownership, name: str,
@@ -95,6 +125,7 @@ def choose_root(ctx: GenContext, tables: Mapping[str, Columns], owns: Ownership,
     if role.root not in catalog.tables:
         raise DatagenError(f"role_twins.roles.{name}.root: {role.root} is no catalog table")
     taken = takes(catalog, name, role.takes)
+    up = takes(catalog, name, role.parents, "parents")
     first_child, first_fks = taken[0]
     on_root = [fk for fk in first_fks if fk.references == role.root]
     if not on_root:
@@ -114,9 +145,11 @@ def choose_root(ctx: GenContext, tables: Mapping[str, Columns], owns: Ownership,
         if entity in seen or _key(cols, fk.ref_columns, r) not in pointed:
             continue
         seen.add(entity)
-        found = role_component(tables, owns, role.root, r, taken, max_rows, index)
+        found = role_component(tables, owns, role.root, r, taken, max_rows, index, up)
         if found is None or any(taken_before.get(t, set()) & rows for t, rows in found.items()):
             continue
+        if role.closed:
+            found = prune(tables, found, taken, index)
         size = sum(len(rows) for rows in found.values())
         if size > best_size:
             best, best_size = [found], size
@@ -177,8 +210,15 @@ def place_role_twins(ctx: GenContext, tables: dict[str, Columns],
                 chosen.setdefault(t, set()).update(rows)
         if not chosen:
             continue
+        if role.group:
+            group = business_group(ctx.catalog, tables, role.root, chosen, name)
+            chosen.setdefault(_GROUPS, set()).add(group)
         before = {t: len(next(iter(cols.values()))) for t, cols in tables.items()}
         copy_components(ctx, tables, twins, chosen)
+        if role.group:
+            at = sorted(chosen[_GROUPS]).index(group)
+            tables[_GROUPS]["NAME"] = tables[_GROUPS]["NAME"].copy()
+            tables[_GROUPS]["NAME"][before[_GROUPS] + at] = role.group
         for entry in role.fresh:
             table, _, column = entry.partition(".")
             if table not in ctx.catalog.tables or column not in tables[table]:
@@ -188,6 +228,26 @@ def place_role_twins(ctx: GenContext, tables: dict[str, Columns],
         for t, rows in chosen.items():
             copied.setdefault(t, set()).update(rows)
     return copied
+
+
+def business_group(catalog: Catalog, tables: Mapping[str, Columns], root: str,
+                   chosen: Component, name: str) -> int:
+    """The row of the business group the first chosen `root` row belongs to: copied with the
+    component, it becomes a new business group, and every copy whose BUSINESS_GROUP_ID
+    pointed at the old one points at it (twins.copy_components re-points keys to copied
+    parents), so names EBS keeps unique per business group (an organization's, a job's, an
+    employee number) may repeat in the copies."""
+    fks = [fk for fk in catalog.tables[root].foreign_keys
+           if fk.columns == [_GROUP_COLUMN] and fk.references == _GROUPS]
+    if not fks:
+        raise DatagenError(f"role_twins.roles.{name}.group: {root} has no {_GROUP_COLUMN} "
+                           f"referencing {_GROUPS}")
+    cols = tables[root]
+    key = _key(cols, fks[0].columns, min(chosen[root]))
+    rows = _Index(tables).rows(_GROUPS, fks[0].ref_columns, key)
+    if not rows:
+        raise DatagenError(f"role_twins.roles.{name}.group: no business group {key}")
+    return rows[0]
 
 
 def _union(a: Component, b: Component) -> Component:

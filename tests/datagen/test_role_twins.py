@@ -1,7 +1,8 @@
-"""Twins in a role (harness/datagen/role_twins.py): a buyer, customer account, location or
-transaction type copied with the rows that point at it, so two rows of one name agree on every
-aggregate and `SELECT DISTINCT name, COUNT(*) … GROUP BY id, name` (x-004, x-016, x-019,
-x-035, x-036, ar-022, inv-017, inv-021) returns another result than its gold."""
+"""Twins in a role (harness/datagen/role_twins.py): a buyer, customer account, location,
+transaction type or department copied with the rows that point at it, so two rows of one name
+agree on every aggregate and `SELECT DISTINCT name, COUNT(*) … GROUP BY id, name` (x-004,
+x-016, x-019, x-035, x-036, ar-022, inv-017, inv-021, hr-016) returns another result than its
+gold."""
 
 from __future__ import annotations
 
@@ -55,19 +56,18 @@ def test_each_role_of_the_instance_copies_its_roots(placed, recipe):
 
 def test_the_twin_buyer_has_the_same_name_orders_limit_invoices_and_items(placed):
     before, after, chosen = placed
+    agents = after["PO_AGENTS"]
+    (row,) = chosen["PO_AGENTS"]  # one buyer; its copy is the first row appended
+    original, twin = agents["AGENT_ID"][row], agents["AGENT_ID"][_n(before["PO_AGENTS"])]
     people = after["PER_ALL_PEOPLE_F"]
-    # copies keep their originals' order, after the rows generated before
-    original = people["PERSON_ID"][min(chosen["PER_ALL_PEOPLE_F"])]
-    twin = people["PERSON_ID"][_n(before["PER_ALL_PEOPLE_F"])]
-    names = {people["FULL_NAME"][i] for i in np.flatnonzero(
-        np.isin(people["PERSON_ID"], [original, twin]))}
-    assert len(names) == 1
+    dated = ["FULL_NAME", "EFFECTIVE_START_DATE", "EFFECTIVE_END_DATE", "EMPLOYEE_NUMBER"]
+    assert (_rows(people, people["PERSON_ID"] == original, dated)
+            == _rows(people, people["PERSON_ID"] == twin, dated))
     orders = after["PO_HEADERS_ALL"]
     shown = ["VENDOR_ID", "TYPE_LOOKUP_CODE", "CLOSED_CODE", "CANCEL_FLAG", "CREATION_DATE",
              "ORG_ID", "SHIP_TO_LOCATION_ID"]
     mine = _rows(orders, orders["AGENT_ID"] == original, shown)
     assert mine and mine == _rows(orders, orders["AGENT_ID"] == twin, shown)
-    agents = after["PO_AGENTS"]
     assert (_rows(agents, agents["AGENT_ID"] == original, ["AUTHORIZATION_LIMIT"])
             == _rows(agents, agents["AGENT_ID"] == twin, ["AUTHORIZATION_LIMIT"]))
     invoices = after["AP_INVOICES_ALL"]
@@ -109,6 +109,45 @@ def test_a_twin_account_belongs_to_the_same_party_and_owes_the_same(placed):
         assert accounts["ACCOUNT_NUMBER"][row] != accounts["ACCOUNT_NUMBER"][n + k]
         owed = _rows(schedules, schedules["CUSTOMER_ID"] == original, shown)
         assert owed and owed == _rows(schedules, schedules["CUSTOMER_ID"] == twin, shown)
+
+
+def _headcounts(cols, day):
+    """Primary employee assignments in effect on `day`, per organization."""
+    a = cols["PER_ALL_ASSIGNMENTS_F"]
+    on = ((a["EFFECTIVE_START_DATE"] <= day) & (a["EFFECTIVE_END_DATE"] >= day)
+          & (a["PRIMARY_FLAG"] == "Y") & (a["ASSIGNMENT_TYPE"] == "E"))
+    return Counter(a["ORGANIZATION_ID"][on].tolist())
+
+
+def test_a_twin_department_stands_in_a_new_business_group_with_its_headcount(placed, recipe):
+    before, after, _ = placed
+    role = recipe.role_twins.roles["department"]
+    orgs = after["HR_ALL_ORGANIZATION_UNITS"]
+    n = _n(before["HR_ALL_ORGANIZATION_UNITS"])
+    new = dict(zip(orgs["ORGANIZATION_ID"][n:].tolist(), range(n, _n(orgs)), strict=True))
+    group = next(o for o, i in new.items() if orgs["NAME"][i] == role.group)
+    assert orgs["BUSINESS_GROUP_ID"][new[group]] == group  # a group of its own
+    twin = next(o for o, i in new.items() if o != group)
+    assert orgs["BUSINESS_GROUP_ID"][new[twin]] == group
+    name = orgs["NAME"][new[twin]]
+    original = next(o for o, v in zip(orgs["ORGANIZATION_ID"][:n].tolist(),
+                                      orgs["NAME"][:n].tolist(), strict=True) if v == name)
+    for day in ("2023-06-30", "2024-12-31", "2025-06-15"):
+        counts = _headcounts(after, np.datetime64(day))
+        assert counts[twin] == counts[original], day
+    assert _headcounts(after, np.datetime64("2024-12-31"))[twin] > 0
+    people = after["PER_ALL_PEOPLE_F"]
+    copied = people["BUSINESS_GROUP_ID"] == group
+    assert copied.any()
+    numbers = set(people["EMPLOYEE_NUMBER"][copied].tolist()) - {None}
+    assert numbers <= set(people["EMPLOYEE_NUMBER"][~copied].tolist())
+    jobs = after["PER_JOBS"]
+    assignments = after["PER_ALL_ASSIGNMENTS_F"]
+    in_group = assignments["BUSINESS_GROUP_ID"] == group
+    # the employees keep only the department's rows: no other department's headcount moves
+    assert set(assignments["ORGANIZATION_ID"][in_group].tolist()) == {twin}
+    held = {j for j in assignments["JOB_ID"][in_group].tolist() if j is not None and j == j}
+    assert held and held <= set(jobs["JOB_ID"][jobs["BUSINESS_GROUP_ID"] == group].tolist())
 
 
 def test_every_foreign_key_of_a_copy_resolves(placed, catalog):
@@ -155,6 +194,7 @@ def test_renumbering_maps_each_number_to_one_unused_number(values, copies, digit
     ("      instances: [1, 3, 5]\n", "      instances: [1, 3, 7]\n"),
     ("      fresh: [MTL_SYSTEM_ITEMS_B.SEGMENT1]\n", "      fresh: [SEGMENT1]\n"),
     ("      takes: [PO_HEADERS_ALL.SHIP_TO_LOCATION_ID]\n", "      takes: []\n"),
+    ("      group: Vision Europe\n", "      group: Vision Europe\n      parents: [JOB_ID]\n"),
 ])
 def test_a_bad_role_twins_section_names_file_and_field(tmp_path, old, new):
     with pytest.raises(InputError) as info:
@@ -166,6 +206,17 @@ def test_a_taken_key_the_catalog_lacks_is_refused(catalog):
     with pytest.raises(DatagenError, match="PO_HEADERS_ALL.NO_SUCH_ID"):
         takes(catalog, "buyer", ["PO_HEADERS_ALL.NO_SUCH_ID"])
     assert [len(fks) for _, fks in takes(catalog, "buyer", ["PO_HEADERS_ALL.AGENT_ID"])] == [2]
+
+
+def test_a_group_for_a_root_without_a_business_group_is_refused(catalog, recipe, placed):
+    before, _, _ = placed
+    bad = RoleTwins(roles={"type": RoleTwin(
+        root="MTL_TRANSACTION_TYPES", takes=["MTL_MATERIAL_TRANSACTIONS.TRANSACTION_TYPE_ID"],
+        group="Vision Europe")})
+    ctx = GenContext(catalog, recipe.model_copy(update={"role_twins": bad}), recipe.seed(0),
+                     id_blocks(catalog, recipe))
+    with pytest.raises(DatagenError, match="type.group: MTL_TRANSACTION_TYPES has no"):
+        place_role_twins(ctx, copy.deepcopy(before), 0)
 
 
 def test_a_first_key_that_does_not_point_at_the_root_is_refused(catalog, recipe, placed):
