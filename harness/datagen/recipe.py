@@ -359,6 +359,7 @@ class RoleTwin(_Strict):
     fresh: list[str] = []
     group: str | None = None  # the name of a new business group the copies stand in
     closed: bool = False  # copies leave out taken rows that point at no copied row
+    detach: list[str] = []  # TABLE.COLUMN: copies clear a reference to an uncopied row
     count: int = Field(default=1, ge=1)  # roots copied per instance
     instances: list[int] | None = None  # indices; all when omitted
 
@@ -368,7 +369,7 @@ class RoleTwin(_Strict):
 
     @model_validator(mode="after")
     def _entries(self) -> RoleTwin:
-        for entry in [*self.takes, *self.parents, *self.fresh]:
+        for entry in [*self.takes, *self.parents, *self.fresh, *self.detach]:
             table, dot, cols = entry.partition(".")
             if not dot or not table or not all(cols.split("+")):
                 raise ValueError(f"expected TABLE.COLUMN, got {entry!r}")

@@ -1,29 +1,38 @@
-"""Twins in a role: a copy of a buyer, a customer account, a location or a transaction type
-together with the rows that reference it, so that two rows of one name also agree on every
-count, sum, average and date a gold aggregates over them.
+"""Twins in a role: a copy of a buyer, a customer account, a location, a transaction type or a
+department together with the rows that reference it, so that two rows of one name also agree
+on every count, sum, average and date a gold aggregates over them.
 
 `SELECT DISTINCT p.FULL_NAME, COUNT(*) … GROUP BY p.PERSON_ID, p.FULL_NAME` differs from its
 gold only where two persons share a name *and* a count; namesakes (values.namesakes,
 role_namesakes.py) give the name, never the count, and a document twin (twins.py) copies a
 document with what it owns, not the person, account or location the documents point at. A
-role twin does: for each role of the recipe (`role_twins.roles`), one row of `root` is copied
+role twin does: for each role of the recipe (`role_twins.roles`), a row of `root` is copied
 with its ownership component (twins.component: a person's date-tracked rows and assignments),
-then, in the order given, the rows of each `takes` foreign key (CHILD.COLUMN) that point at a
-row taken so far, each with its own ownership component (a buyer's orders with their lines,
-shipments and distributions; the invoices matched to those orders with their schedules and
-payments). twins.copy_components appends the copies with fresh ids and points every foreign
-key of a copy at the copied parent, so the twin buyer's orders are the twin's and each
-aggregate over a buyer's orders, items or matched invoices is the same for both; only the
-keys differ. A declared unique key gets a fresh value (twins.py: an account number, an order
-number); `fresh` names columns EBS keeps unique without a declared index, which the copies
-renumber too (an item's SEGMENT1 per organization: one new number per original number).
+then, until nothing more is reached, the rows of each `takes` foreign key (CHILD.COLUMN) that
+point at a row reached so far and the row each `parents` key of a reached row points at, each
+with its own ownership component (a buyer's orders with their lines, shipments and
+distributions; the invoices matched to those orders with their schedules and payments; a
+department's employees and their jobs). twins.copy_components appends the copies with fresh
+ids and points every foreign key of a copy at the copied parent, so the twin buyer's orders
+are the twin's and each aggregate over a buyer's orders, items or matched invoices is the same
+for both; only the keys differ. A declared unique key gets a fresh value (twins.py: an account
+number, an order number); `fresh` names columns EBS keeps unique without a declared index,
+which the copies renumber (an item's SEGMENT1: one new number per original number).
 
-The roots copied (`count` per role) are those whose whole components are largest within `max_rows` (most orders,
-so a HAVING COUNT(*) > n of a gold still keeps both namesakes), among the root rows the first
-`takes` key points from (a person who is a buyer), sharing no row with a role twin chosen
-before (a location's orders of the twinned buyer would give the buyer an order the twin lacks).
-Runs after the recipe's twins, so a copy repeats final values; later placements leave
-originals and copies alone (build.generate's `twinned`).
+Names EBS keeps unique per business group (an organization's, a job's, an employee number)
+repeat legally only in another group: with `group`, the root's business group row is copied
+too and named so; every copied BUSINESS_GROUP_ID then points at the new group. With `closed`,
+rows of a taken table that point at no copied row are left out (an employee copied with a
+department keeps only that department's assignment rows, so no other department gains a head);
+`detach` clears a copy's reference to a row left uncopied (a supervisor in the old group).
+
+The roots copied (`count` per role) are those whose components are largest within `max_rows`
+(most orders, so a HAVING COUNT(*) > n of a gold still keeps both namesakes), among the root
+rows the first `takes` key points from (a person who is a buyer), sharing no row with a role
+twin chosen before (a location's orders of the twinned buyer would give the buyer an order the
+twin lacks). Runs after the recipe's twins and the top-N cut twins, so a copy repeats final
+values and every order the buyer has; later placements leave originals and copies alone
+(build.generate's `twinned`).
 """
 
 from __future__ import annotations
@@ -215,6 +224,8 @@ def place_role_twins(ctx: GenContext, tables: dict[str, Columns],
             chosen.setdefault(_GROUPS, set()).add(group)
         before = {t: len(next(iter(cols.values()))) for t, cols in tables.items()}
         copy_components(ctx, tables, twins, chosen)
+        for entry in role.detach:
+            detach(ctx.catalog, tables, entry, before, name)
         if role.group:
             at = sorted(chosen[_GROUPS]).index(group)
             tables[_GROUPS]["NAME"] = tables[_GROUPS]["NAME"].copy()
@@ -228,6 +239,26 @@ def place_role_twins(ctx: GenContext, tables: dict[str, Columns],
         for t, rows in chosen.items():
             copied.setdefault(t, set()).update(rows)
     return copied
+
+
+def detach(catalog: Catalog, tables: dict[str, Columns], entry: str, before: Mapping[str, int],
+           name: str) -> None:
+    """Clear the foreign key `entry` (TABLE.COLUMN) of every copy (rows from `before`) whose
+    parent was not copied (in place): an employee copied into another business group loses a
+    supervisor left in the old one, so that supervisor's count of reports stays as it was."""
+    table, _, column = entry.partition(".")
+    t = catalog.tables.get(table)
+    fks = [fk for fk in (t.foreign_keys if t else []) if fk.columns == [column]]
+    if not fks:
+        raise DatagenError(f"role_twins.roles.{name}.detach: {entry} is no foreign key of the "
+                           "catalog (expected TABLE.COLUMN)")
+    ref = fks[0].references
+    copies = set(tables[ref][fks[0].ref_columns[0]][before[ref]:].tolist())
+    values = tables[table][column].copy()
+    for i in range(before[table], len(values)):
+        if values[i] is not None and values[i] == values[i] and values[i] not in copies:
+            values[i] = None
+    tables[table][column] = values
 
 
 def business_group(catalog: Catalog, tables: Mapping[str, Columns], root: str,

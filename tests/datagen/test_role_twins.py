@@ -146,6 +146,9 @@ def test_a_twin_department_stands_in_a_new_business_group_with_its_headcount(pla
     in_group = assignments["BUSINESS_GROUP_ID"] == group
     # the employees keep only the department's rows: no other department's headcount moves
     assert set(assignments["ORGANIZATION_ID"][in_group].tolist()) == {twin}
+    # detached: a supervisor left in the old group gains no report
+    bosses = {b for b in assignments["SUPERVISOR_ID"][in_group].tolist() if b is not None and b == b}
+    assert bosses <= set(people["PERSON_ID"][copied].tolist())
     held = {j for j in assignments["JOB_ID"][in_group].tolist() if j is not None and j == j}
     assert held and held <= set(jobs["JOB_ID"][jobs["BUSINESS_GROUP_ID"] == group].tolist())
 
@@ -195,6 +198,7 @@ def test_renumbering_maps_each_number_to_one_unused_number(values, copies, digit
     ("      fresh: [MTL_SYSTEM_ITEMS_B.SEGMENT1]\n", "      fresh: [SEGMENT1]\n"),
     ("      takes: [PO_HEADERS_ALL.SHIP_TO_LOCATION_ID]\n", "      takes: []\n"),
     ("      group: Vision Europe\n", "      group: Vision Europe\n      parents: [JOB_ID]\n"),
+    ("      closed: true\n", "      closed: true\n      detach: [SUPERVISOR_ID]\n"),
 ])
 def test_a_bad_role_twins_section_names_file_and_field(tmp_path, old, new):
     with pytest.raises(InputError) as info:
