@@ -360,6 +360,7 @@ class RoleTwin(_Strict):
     group: str | None = None  # the name of a new business group the copies stand in
     closed: bool = False  # copies leave out taken rows that point at no copied row
     detach: list[str] = []  # TABLE.COLUMN: copies clear a reference to an uncopied row
+    sealed: bool = False  # only roots whose taken rows all point at copied rows
     count: int = Field(default=1, ge=1)  # roots copied per instance
     instances: list[int] | None = None  # indices; all when omitted
 

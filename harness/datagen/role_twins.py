@@ -25,6 +25,9 @@ too and named so; every copied BUSINESS_GROUP_ID then points at the new group. W
 rows of a taken table that point at no copied row are left out (an employee copied with a
 department keeps only that department's assignment rows, so no other department gains a head);
 `detach` clears a copy's reference to a row left uncopied (a supervisor in the old group).
+With `sealed`, only roots whose taken rows all point at copied rows are copied (a receipt of
+the account applied to another customer's transaction would take that transaction along, and
+its copy would change that customer's open balance).
 
 The roots copied (`count` per role) are those whose components are largest within `max_rows`
 (most orders, so a HAVING COUNT(*) > n of a gold still keeps both namesakes), among the root
@@ -156,6 +159,8 @@ def choose_root(ctx: GenContext, tables: Mapping[str, Columns], owns: Ownership,
         seen.add(entity)
         found = role_component(tables, owns, role.root, r, taken, max_rows, index, up)
         if found is None or any(taken_before.get(t, set()) & rows for t, rows in found.items()):
+            continue
+        if role.sealed and prune(tables, found, taken, index) != found:
             continue
         if role.closed:
             found = prune(tables, found, taken, index)

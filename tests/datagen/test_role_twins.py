@@ -111,6 +111,19 @@ def test_a_twin_account_belongs_to_the_same_party_and_owes_the_same(placed):
         assert owed and owed == _rows(schedules, schedules["CUSTOMER_ID"] == twin, shown)
 
 
+def test_a_sealed_account_copy_takes_no_other_customers_documents(placed):
+    # a receipt applied to another customer's transaction would take it along, and its copy
+    # would change that customer's open balance (a customer netting to zero stopped doing so)
+    before, after, _ = placed
+    accounts = set(after["HZ_CUST_ACCOUNTS"]["CUST_ACCOUNT_ID"][
+        _n(before["HZ_CUST_ACCOUNTS"]):].tolist())
+    for table, column in (("RA_CUSTOMER_TRX_ALL", "BILL_TO_CUSTOMER_ID"),
+                          ("AR_CASH_RECEIPTS_ALL", "PAY_FROM_CUSTOMER"),
+                          ("AR_PAYMENT_SCHEDULES_ALL", "CUSTOMER_ID")):
+        copies = after[table][column][_n(before[table]):].tolist()
+        assert copies and set(copies) <= accounts, table
+
+
 def _headcounts(cols, day):
     """Primary employee assignments in effect on `day`, per organization."""
     a = cols["PER_ALL_ASSIGNMENTS_F"]
