@@ -37,6 +37,7 @@ from harness.datagen.nvl_zeros import place_zero_nulls, recipe_zero_targets
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.repeat_rows import place_repeat_twins, recipe_repeat_targets
+from harness.datagen.role_twins import copies_of, place_role_twins
 from harness.datagen.span_edges import bounded_columns, tie_latest
 from harness.datagen.sparse_coverage import emptied_pairs, empty_pairs
 from harness.datagen.tables_po import requisitions_across_units
@@ -174,6 +175,15 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
             if t in cut:
                 twinned.setdefault(t, set()).update(cut[t])
                 twinned[t].update(range(rows - len(cut[t]), rows))
+    if recipe.role_twins.roles:
+        # a buyer, account, location, type copied with the rows that point at it
+        # (role_twins.py): namesakes whose aggregates agree; after the cut twins, so a
+        # buyer's twin copies every order the buyer has
+        before = {t: len(next(iter(cols.values()))) for t, cols in tables.items()}
+        for t, rows in place_role_twins(ctx, tables, recipe.index_of(seed)).items():
+            twinned.setdefault(t, set()).update(rows)
+        for t, rows in copies_of(before, tables).items():
+            twinned.setdefault(t, set()).update(rows)
     if shape.rows_per_value and shape.group_totals:
         # last: a group's total is read off the final rows; twins stay exact copies
         place_group_totals(ctx, tables, recipe_having_targets(catalog, shape.paths()),

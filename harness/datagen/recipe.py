@@ -383,6 +383,44 @@ class RoleNamesakes(_Strict):
     buyers: int = Field(default=0, ge=0)
 
 
+class RoleTwin(_Strict):
+    """One role of `role_twins` (role_twins.py): `count` `root` rows copied with the rows of
+    each `takes` foreign key (CHILD.COLUMN) that point at a row taken so far, the rows each
+    `parents` key of a taken row points at, `fresh` columns (TABLE.COLUMN) the copies
+    renumber, and, with `group`, a new business group of that name the copies stand in."""
+
+    root: str
+    takes: list[str] = Field(min_length=1)
+    parents: list[str] = []  # CHILD.COLUMN: the parent a copied CHILD row points at comes too
+    fresh: list[str] = []
+    group: str | None = None  # the name of a new business group the copies stand in
+    closed: bool = False  # copies leave out taken rows that point at no copied row
+    detach: list[str] = []  # TABLE.COLUMN: copies clear a reference to an uncopied row
+    sealed: bool = False  # only roots whose taken rows all point at copied rows
+    count: int = Field(default=1, ge=1)  # roots copied per instance
+    instances: list[int] | None = None  # indices; all when omitted
+
+    def applies_to(self, index: int | None) -> bool:
+        """Whether the instance at `index` gets this role's twin."""
+        return self.instances is None or index in self.instances
+
+    @model_validator(mode="after")
+    def _entries(self) -> RoleTwin:
+        for entry in [*self.takes, *self.parents, *self.fresh, *self.detach]:
+            table, dot, cols = entry.partition(".")
+            if not dot or not table or not all(cols.split("+")):
+                raise ValueError(f"expected TABLE.COLUMN, got {entry!r}")
+        return self
+
+
+class RoleTwins(_Strict):
+    """Twins of a person, account, location or type in a role, with the rows that point at it
+    (role_twins.py): `roles` by name, each copy at most `max_rows` rows."""
+
+    roles: dict[str, RoleTwin] = {}
+    max_rows: int = Field(default=600, ge=1)
+
+
 class HandNulls(_Strict):
     """NULLs a nullable hand-made column that has none gets, per organization: at least
     `rows`, else `fraction` of the organization's rows (generic.TableFiller)."""
@@ -455,6 +493,7 @@ class Recipe(_Strict):
     case_variants: CaseVariants = CaseVariants()
     twins: Twins = Twins()
     role_namesakes: RoleNamesakes = RoleNamesakes()
+    role_twins: RoleTwins = RoleTwins()
     sparse: SparseCoverage = SparseCoverage()
     vocabulary: Vocabulary
     applications: list[Application] = Field(min_length=1)
@@ -479,6 +518,10 @@ class Recipe(_Strict):
         if self.twins.instances and not all(0 <= i < self.k for i in self.twins.instances):
             raise ValueError(f"twins.instances: expected indices 0 .. {self.k - 1}, got "
                              f"{self.twins.instances}")
+        for name, role in self.role_twins.roles.items():
+            if role.instances and not all(0 <= i < self.k for i in role.instances):
+                raise ValueError(f"role_twins.roles.{name}.instances: expected indices 0 .. "
+                                 f"{self.k - 1}, got {role.instances}")
         if not all(0 <= i < self.k for i in self.targeted.beyond_span):
             raise ValueError(f"targeted.beyond_span: expected indices 0 .. {self.k - 1}, got "
                              f"{self.targeted.beyond_span}")
