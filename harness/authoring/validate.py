@@ -109,7 +109,7 @@ class ValidationSettings:
     # measured 97.85 % with survivors proved or reviewed equivalent set apart, less about
     # a point; a gold or data change that lets more mutants live fails validation); below
     # the target (issue #17's bar, not reached yet) a warning that names the survivors.
-    min_mutation_score: float = 0.97
+    min_mutation_score: float = 0.98
     target_mutation_score: float = 0.99
 
 
