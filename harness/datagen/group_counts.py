@@ -164,10 +164,6 @@ def recipe_count_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[Coun
     return from_recipe_golds(catalog, golden, count_targets, CountTarget.key)
 
 
-def counts_fingerprint(targets: Sequence[CountTarget]) -> str:
-    """What the HAVING COUNT targets add to an instance's fingerprint."""
-    return "\n".join(t.key() for t in targets)
-
 
 def place_group_counts(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
                        targets: Sequence[CountTarget], frozen: frozenset[str],

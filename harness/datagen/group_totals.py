@@ -288,7 +288,3 @@ def _movable_rows(group: pd.DataFrame, data: np.ndarray, null: np.ndarray, low: 
             continue
         yield pos, Decimal(str(lever))
 
-
-def having_fingerprint(targets: Sequence[HavingTarget]) -> str:
-    """What the HAVING targets add to an instance's fingerprint."""
-    return "\n".join(t.key() for t in targets)

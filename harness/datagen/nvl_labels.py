@@ -127,10 +127,6 @@ def recipe_label_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[Labe
     return from_recipe_golds(catalog, golden, label_targets, LabelTarget.key)
 
 
-def labels_fingerprint(targets: Sequence[LabelTarget]) -> str:
-    """What the NVL labels add to an instance's fingerprint."""
-    return "\n".join(t.key() for t in targets)
-
 
 def _fits(table: Table, target: LabelTarget, frozen: frozenset[str],
           extensible: frozenset[str]) -> bool:

@@ -141,10 +141,6 @@ def recipe_zero_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[ZeroT
     return from_recipe_golds(catalog, golden, zero_targets, ZeroTarget.key)
 
 
-def zeros_fingerprint(targets: Sequence[ZeroTarget]) -> str:
-    """What the NVL zero targets add to an instance's fingerprint."""
-    return "\n".join(t.key() for t in targets)
-
 
 def place_zero_nulls(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
                      targets: Sequence[ZeroTarget], frozen: frozenset[str]) -> int:

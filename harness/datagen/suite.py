@@ -17,10 +17,10 @@ import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from harness.datagen.build import build_instance
-from harness.datagen.group_counts import counts_fingerprint, recipe_count_targets
-from harness.datagen.group_totals import having_fingerprint, recipe_having_targets
-from harness.datagen.nvl_labels import labels_fingerprint, recipe_label_targets
-from harness.datagen.nvl_zeros import recipe_zero_targets, zeros_fingerprint
+from harness.datagen.group_counts import recipe_count_targets
+from harness.datagen.group_totals import recipe_having_targets
+from harness.datagen.nvl_labels import recipe_label_targets
+from harness.datagen.nvl_zeros import recipe_zero_targets
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
 from harness.datagen.repeat_rows import recipe_repeat_targets, repeats_fingerprint
 from harness.datagen.targeted import recipe_block_targets, recipe_targets, targets_fingerprint
@@ -65,16 +65,16 @@ def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
     if recipe.targeted.rows_per_value:
         golden = recipe.targeted.paths()
         text += "\0" + targets_fingerprint(recipe_targets(catalog, golden))
-        text += "\0" + having_fingerprint(recipe_having_targets(catalog, golden))
+        text += "\0" + targets_fingerprint(recipe_having_targets(catalog, golden))
         text += "\0" + "\n".join(b.key() for b in recipe_block_targets(catalog, golden))
-        text += "\0" + labels_fingerprint(recipe_label_targets(catalog, golden))
-        text += "\0" + counts_fingerprint(recipe_count_targets(catalog, golden))
+        text += "\0" + targets_fingerprint(recipe_label_targets(catalog, golden))
+        text += "\0" + targets_fingerprint(recipe_count_targets(catalog, golden))
         if recipe.targeted.cut_twin_rows:
             text += "\0" + cuts_fingerprint(recipe_cut_targets(catalog, golden))
         if recipe.targeted.repeat_twin_rows:
             text += "\0" + repeats_fingerprint(recipe_repeat_targets(catalog, golden))
         if recipe.targeted.nvl_zeros:
-            text += "\0" + zeros_fingerprint(recipe_zero_targets(catalog, golden))
+            text += "\0" + targets_fingerprint(recipe_zero_targets(catalog, golden))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

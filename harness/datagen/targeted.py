@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import numpy as np
 from sqlglot import exp
@@ -246,8 +246,15 @@ def target_days(ctx: GenContext, columns: dict[str, Sequence[str]]) -> list[dt.d
                    and t.value.year <= 3000})
 
 
-def targets_fingerprint(targets: Sequence[Target]) -> str:
-    """What the targets add to an instance's fingerprint."""
+class Keyed(Protocol):
+    """A target of any placement pass: its key says what it makes the data depend on."""
+
+    def key(self) -> str: ...
+
+
+def targets_fingerprint(targets: Sequence[Keyed]) -> str:
+    """What a placement pass's targets (constants, HAVING totals and counts, NVL labels and
+    zeros) add to an instance's fingerprint."""
     return "\n".join(t.key() for t in targets)
 
 
