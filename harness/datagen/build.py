@@ -25,7 +25,11 @@ from harness.datagen import (  # noqa: F401  (importing a module registers its g
 from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.group_counts import place_group_counts, recipe_count_targets
-from harness.datagen.group_totals import place_group_totals, recipe_having_targets
+from harness.datagen.group_totals import (
+    block_having_targets,
+    place_group_totals,
+    recipe_having_targets,
+)
 from harness.datagen.nvl_labels import (
     add_customer_codes,
     place_labels,
@@ -186,7 +190,9 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
             twinned.setdefault(t, set()).update(rows)
     if shape.rows_per_value and shape.group_totals:
         # last: a group's total is read off the final rows; twins stay exact copies
-        place_group_totals(ctx, tables, recipe_having_targets(catalog, shape.paths()),
+        # the recipe's common blocks first: a gold's own totals, placed after, win
+        place_group_totals(ctx, tables, block_having_targets(shape.round_total_blocks, catalog)
+                           + recipe_having_targets(catalog, shape.paths()),
                            frozenset(shape.frozen), twinned)
         # and HAVING COUNT(*) thresholds: groups of c - 1, c, c + 1 rows (group_counts.py)
         place_group_counts(ctx, tables, recipe_count_targets(catalog, shape.paths()),

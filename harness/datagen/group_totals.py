@@ -29,7 +29,9 @@ difference, and every amount fact stays true. Amounts of a table carried from ot
 Beyond the gold's own c - 1, c, c + 1, one more group of the same block is placed on each
 round threshold (1,000, 5,000, 10,000, … 500,000,000) inside the range of its positive totals:
 a prediction (or a held-out gold) that groups the same rows may bring `HAVING SUM(x) > 10000`
-of its own, and `>` vs `>=` on it differs only where a total is that round number.
+of its own, and `>` vs `>=` on it differs only where a total is that round number. The recipe's
+`round_total_blocks` add blocks no shipped gold has (a supplier's invoices in one unit, a
+customer's open items), placed first so the golds' own totals, placed after, stay exact.
 """
 
 from __future__ import annotations
@@ -168,6 +170,22 @@ def recipe_having_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[Hav
     """Every HAVING target of the answerable golds of the golden files, sorted; computed once
     per file version."""
     return from_recipe_golds(catalog, golden, having_targets, HavingTarget.key)
+
+
+def block_having_targets(blocks: Sequence[str], catalog: Catalog) -> tuple[HavingTarget, ...]:
+    """The HAVING targets of the recipe's `round_total_blocks`, in the recipe's order: common
+    groupings (a supplier's invoices in one unit, a customer's open items) a held-out gold may
+    total under a HAVING of its own; their groups are placed on the block's constant and on
+    every round threshold (module docstring), as a gold's are. A block that gives no target
+    (no SUM with a lever, a lever its WHERE reads) is a recipe error."""
+    out: list[HavingTarget] = []
+    for number, sql in enumerate(blocks, 1):
+        found = having_targets(sql, catalog)
+        if not found:
+            raise ValueError(f"targeted.round_total_blocks[{number}]: no HAVING SUM(column) "
+                             f"op constant with a movable column in {sql!r}")
+        out.extend(sorted(found))
+    return tuple(out)
 
 
 def place_group_totals(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],

@@ -266,6 +266,9 @@ class TargetedRows(_Strict):
     frozen: list[str] = []  # TABLE.COLUMN (or TABLE.*) facts depend on: never overwritten
     bounded: list[str] = []  # TABLE.COLUMN whose [min, max] is a fact: values stay inside
     group_totals: bool = False  # HAVING SUM thresholds: group totals on c - 1, c, c + 1
+    # query blocks a held-out gold may group the same way (Oracle text with its own
+    # `HAVING SUM(x) op c`): their group totals are placed like a gold's (group_totals.py)
+    round_total_blocks: list[str] = []
     # ties at top-N cuts (top_ties.py): rows a twin of the entity ranked n may copy; 0: none
     cut_twin_rows: int = Field(default=0, ge=0)
     # rows the golds list, repeated (repeat_rows.py): rows a twin of a document a gold shows

@@ -253,3 +253,35 @@ def test_a_document_that_cannot_move_is_left_as_it_was(catalog, recipe, generate
     twin = {"AR_PAYMENT_SCHEDULES_ALL": {open_inv}}
     assert not move_remaining_due(ctx, tables, open_inv, Decimal(-1), twin)  # a twin's row
     assert all(tables[t][c] is v for (t, c), v in arrays.items())
+
+
+def _recipe_blocks():
+    from harness.datagen.recipe import load_recipe
+
+    return load_recipe().targeted.round_total_blocks
+
+
+@pytest.mark.parametrize("block", _recipe_blocks())
+@pytest.mark.parametrize("threshold", ["own", "50000", "100000"])
+def test_a_common_grouping_no_gold_has_lands_on_its_round_thresholds(connections, catalog,
+                                                                     block, threshold):
+    # a held-out gold grouping a supplier's invoices (or a customer's open items) under its
+    # own HAVING SUM(x) > c: `>` and `>=` used to agree on every instance (no total was round)
+    from harness.backends.duckdb_backend import DuckDBPreparer
+
+    own = block.rsplit(" ", 1)[1]
+    bound = own if threshold == "own" else threshold
+    strict = block.rsplit(" ", 2)[0] + f" > {bound}"
+    preparer = DuckDBPreparer(catalog.column_types())
+    sqls = [preparer.prepare(s).sql for s in (strict, strict.replace(" > ", " >= "))]
+    assert any(Counter(con.execute(sqls[0]).fetchall())
+               != Counter(con.execute(sqls[1]).fetchall()) for con in connections), strict
+
+
+def test_a_recipe_block_without_a_movable_sum_is_refused_with_its_place(catalog):
+    from harness.datagen.group_totals import block_having_targets
+
+    with pytest.raises(ValueError, match=r"round_total_blocks\[2\]"):
+        block_having_targets([
+            "SELECT VENDOR_ID FROM AP_INVOICES_ALL GROUP BY VENDOR_ID HAVING SUM(INVOICE_AMOUNT) > 5",
+            "SELECT VENDOR_ID FROM AP_INVOICES_ALL GROUP BY VENDOR_ID HAVING COUNT(*) > 5"], catalog)
