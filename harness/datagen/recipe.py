@@ -299,6 +299,13 @@ class CaseVariants(_Strict):
     parties: Fraction = Field(default=0.0, ge=0, le=0.5)  # PARTY_NAME: suppliers, customers
 
 
+class WildcardVariants(_Strict):
+    """Shares of distinct names respelt with `_` or `%` (values.wildcard_variants), so a LIKE
+    pattern that reads them as wildcards and one that escapes them (or `INSTR`) differ."""
+
+    parties: Fraction = Field(default=0.0, ge=0, le=0.5)  # PARTY_NAME: suppliers, customers
+
+
 class Namesakes(_Strict):
     """Shares of rows that repeat another row's name or number where EBS keeps it non-unique
     (no unique key declares it), so a DISTINCT or a GROUP BY that drops the id beside a name
@@ -494,6 +501,7 @@ class Recipe(_Strict):
     targeted: TargetedRows = TargetedRows()
     namesakes: Namesakes = Namesakes()
     case_variants: CaseVariants = CaseVariants()
+    wildcard_variants: WildcardVariants = WildcardVariants()
     twins: Twins = Twins()
     role_namesakes: RoleNamesakes = RoleNamesakes()
     role_twins: RoleTwins = RoleTwins()

@@ -71,6 +71,11 @@ def parties(ctx: GenContext) -> dict[str, pd.DataFrame]:
     name[role == SUPPLIER] = v.namesakes(same, name[role == SUPPLIER], alike.suppliers)
     (name,) = v.case_variants(ctx.rng("HZ_PARTIES:case"), ctx.recipe.case_variants.parties,
                               name)
+    # and a few organizations spelt with `_` or `%` (own stream): LIKE wildcards in the data
+    organization = ~person
+    name[organization] = v.wildcard_variants(ctx.rng("HZ_PARTIES:wildcards"),
+                                             ctx.recipe.wildcard_variants.parties,
+                                             name[organization])
     party_id = ctx.ids("HZ_PARTIES", "PARTY_ID", n)
     countries = v.cover(rng, n, ctx.codes("HZ_PARTIES", "COUNTRY"),
                         weights=_home_weights(ctx, "HZ_PARTIES", "COUNTRY"))

@@ -163,6 +163,29 @@ def case_variants(rng: np.random.Generator, share: float,
     return out
 
 
+def wildcard_variants(rng: np.random.Generator, share: float, names: np.ndarray) -> np.ndarray:
+    """`names` with a `share` of the distinct names respelt with a character LIKE reads as a
+    wildcard, the same way wherever a name repeats (namesakes stay namesakes): the first blank
+    or hyphen becomes `_` (two in three: 'Tri_State Freight', as names keyed from codes hold
+    it) or the name starts with a percentage ('100% Allied Freight Inc.'). Then `LIKE
+    'Tri_State%'` and `LIKE 'Tri-State%'`, or `_` and `%` searched with and without ESCAPE,
+    return other rows somewhere. A respelling that would equal another name is skipped."""
+    out = names.copy()
+    present = {x for x in names if isinstance(x, str)}
+    distinct = sorted(present)
+    chosen = [distinct[i] for i in np.flatnonzero(rng.random(len(distinct)) < share)]
+    underscore = rng.random(len(chosen)) < 2 / 3
+    for name, use_underscore in zip(chosen, underscore, strict=True):
+        cut = min((i for i in (name.find(" "), name.find("-")) if i > 0), default=-1)
+        new = (name[:cut] + "_" + name[cut + 1:] if use_underscore and cut > 0
+               else f"100% {name}")
+        if new in present:
+            continue
+        present.add(new)
+        out[names == name] = new
+    return out
+
+
 def pick(rng: np.random.Generator, pool: Sequence[object], n: int) -> np.ndarray:
     """`n` values drawn with replacement from `pool`."""
     return np.array(list(pool), dtype=object)[rng.integers(0, len(pool), n)]

@@ -60,3 +60,19 @@ def test_hand_made_columns_have_nulls_in_every_operating_unit(connections, catal
         assert len(units) >= 2
         assert all(nulls >= 2 for unit, nulls in units if unit not in sparse), (
             f"instance {index}: {units}")
+
+
+@pytest.mark.parametrize(("escaped", "wildcard"), [
+    # a supplier spelt with `_`: the escaped search finds it, the bare `_` matches any name
+    (r"SELECT VENDOR_NAME FROM AP_SUPPLIERS WHERE VENDOR_NAME LIKE '%\_%' ESCAPE '\'",
+     "SELECT VENDOR_NAME FROM AP_SUPPLIERS WHERE VENDOR_NAME LIKE '%_%'"),
+    (r"SELECT PARTY_NAME FROM HZ_PARTIES WHERE PARTY_NAME LIKE '%\%%' ESCAPE '\'",
+     "SELECT PARTY_NAME FROM HZ_PARTIES WHERE PARTY_NAME LIKE '%%%'"),
+])
+def test_organization_names_hold_like_wildcards(connections, escaped, wildcard):
+    # issue #17: no name held `_` or `%`, so an escaped search returned nothing anywhere (a
+    # gold like it was unevaluable) and the wildcard one could not be told from it
+    found = [con.execute(escaped).fetchall() for con in connections]
+    assert sum(bool(rows) for rows in found) >= len(connections) - 1
+    assert all(len(con.execute(wildcard).fetchall()) > len(rows)
+               for con, rows in zip(connections, found, strict=True))

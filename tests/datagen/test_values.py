@@ -170,3 +170,31 @@ def test_some_on_round_values_moves_only_the_share_and_leaves_the_input(seed, sh
     assert (values == np.linspace(1.5, 19_999.5, 500)).all()
     if share == 0.0:
         assert not moved.any()
+
+
+@given(seed=st.integers(0, 2**32 - 1), share=st.floats(0.0, 0.5),
+       names=st.lists(st.sampled_from(["Tri-State Freight", "Allied Freight Inc.", "Acme",
+                                       "Vertex Works", "Apex-Global Ltd", "Horizon Supply"]),
+                      min_size=1, max_size=40))
+def test_wildcard_variants_respell_a_name_the_same_way_everywhere(seed, share, names):
+    before = np.array(names + [None], dtype=object)
+    out = v.wildcard_variants(np.random.default_rng(seed), share, before)
+    assert (before == np.array(names + [None], dtype=object)).all()  # a copy
+    assert out[-1] is None
+    mapping = {}
+    for old, new in zip(before[:-1], out[:-1], strict=True):
+        assert mapping.setdefault(old, new) == new  # namesakes stay namesakes
+        if new != old:  # `_` for the first blank or hyphen, or a leading percentage
+            assert new == f"100% {old}" or (
+                "_" in new and new.replace("_", " ", 1) in (old, old.replace("-", " ", 1)))
+    assert len(set(mapping.values())) == len(mapping)  # distinct names stay distinct
+    if share == 0.0:
+        assert (out == before).all()
+
+
+def test_wildcard_variants_respell_about_their_share_of_names():
+    names = np.array([f"Stem{i} Name{i} Inc." for i in range(2_000)], dtype=object)
+    out = v.wildcard_variants(np.random.default_rng(7), 0.06, names)
+    changed = out != names
+    assert 0.04 < changed.mean() < 0.08
+    assert any("_" in x for x in out[changed]) and any("%" in x for x in out[changed])
