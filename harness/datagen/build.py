@@ -43,7 +43,7 @@ from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.repeat_rows import place_repeat_twins, recipe_repeat_targets
 from harness.datagen.role_twins import copies_of, place_role_twins
 from harness.datagen.span_edges import bounded_columns, tie_latest
-from harness.datagen.sparse_coverage import emptied_pairs, empty_pairs
+from harness.datagen.sparse_coverage import emptied_pairs, empty_pairs, recode_pairs
 from harness.datagen.tables_po import requisitions_across_units
 from harness.datagen.targeted import (
     place_block_targets,
@@ -201,8 +201,11 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
     if shape.rows_per_value and index is not None:
         # empty inputs: on the sparse instances a few golds' (unit, code) pairs hold no row
         # (sparse_coverage.py); last, so nothing placed later refills them
-        empty_pairs(catalog, tables, emptied_pairs(catalog, recipe, index),
-                    recipe.sparse.documents)
+        # pairs a recipe substitute keeps under another code (their rows, and what other
+        # passes placed on them, stay); the others are deleted
+        pairs = recode_pairs(catalog, tables, emptied_pairs(catalog, recipe, index),
+                             recipe.sparse)
+        empty_pairs(catalog, tables, pairs, recipe.sparse.documents)
     return tables
 
 

@@ -351,6 +351,24 @@ class SparseCoverage(_Strict):
     # a child table whose pair goes with whole documents: CHILD -> the document's root table,
     # which the child references through a NOT NULL foreign key (a shipment's order)
     documents: dict[str, str] = {}
+    # a pair of a listed column keeps its rows under another code instead of losing them
+    # (TABLE.COLUMN -> {code: substitute}); where the code follows its document's type
+    # (`retyped`: CHILD.COLUMN -> ROOT.COLUMN, through the child's NOT NULL key to the
+    # root), the documents that hold the pair take the substitute whole: their root and
+    # every row of the child under it (sparse_coverage.py)
+    substitutes: dict[str, dict[str, str]] = {}
+    retyped: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _columns(self) -> SparseCoverage:
+        for entry in [*self.substitutes, *self.retyped, *self.retyped.values()]:
+            table, dot, column = entry.partition(".")
+            if not dot or not table or not column:
+                raise ValueError(f"substitutes / retyped: expected TABLE.COLUMN, got {entry!r}")
+        for entry in self.retyped:
+            if entry not in self.substitutes:
+                raise ValueError(f"retyped: {entry} has no substitutes entry")
+        return self
 
 
 class Twins(_Strict):

@@ -29,9 +29,10 @@ import numpy as np
 
 from harness.datagen.context import DatagenError
 from harness.datagen.generic import amountless_turn
-from harness.datagen.recipe import Recipe
+from harness.datagen.recipe import Recipe, SparseCoverage
 from harness.datagen.targeted import Target, from_recipe_golds, table_aliases, targets_of
-from harness.inputs.catalog import Catalog
+from harness.datagen.twins import fresh_unique
+from harness.inputs.catalog import Catalog, ForeignKey, Table
 
 Tables = dict[str, dict[str, np.ndarray]]
 
@@ -112,13 +113,22 @@ def recipe_unit_codes(catalog: Catalog, golden: Sequence[Path]) -> tuple[UnitCod
 def emptied_pairs(catalog: Catalog, recipe: Recipe, index: int) -> tuple[UnitCode, ...]:
     """The pairs instance `index` holds no row of: those of the listed tables, dealt in turn
     to the sparse instances (none on an instance `sparse.instances` does not name)."""
-    shape = recipe.sparse
-    if index not in shape.instances:
+    if index not in recipe.sparse.instances:
         return ()
-    pairs = [p for p in recipe_unit_codes(catalog, recipe.targeted.paths())
-             if p.table in shape.tables]
+    pairs = dealt_pairs(catalog, recipe)
     return tuple(p for i, p in enumerate(pairs)
                  if _instance_of(catalog, recipe, p, i) == index)
+
+
+def dealt_pairs(catalog: Catalog, recipe: Recipe) -> list[UnitCode]:
+    """The golds' pairs on the listed tables, in the order they are dealt. A table with
+    substitutes only recodes: a pair of it without one is left alone (deleting a shipment's
+    code would leave approved orders without shipments)."""
+    shape = recipe.sparse
+    recoded = {entry.partition(".")[0] for entry in shape.substitutes}
+    return [p for p in recipe_unit_codes(catalog, recipe.targeted.paths())
+            if p.table in shape.tables
+            and (p.table not in recoded or _substitute(shape, p) is not None)]
 
 
 def _instance_of(catalog: Catalog, recipe: Recipe, pair: UnitCode, turn: int) -> int:
@@ -151,11 +161,7 @@ def empty_pairs(catalog: Catalog, tables: Tables, pairs: Sequence[UnitCode],
     root rows, whose NOT NULL children follow). Returns the rows deleted per table."""
     gone: dict[str, np.ndarray] = {}
     for p in pairs:
-        cols = tables[p.table]
-        stripe = catalog.tables[p.table].striping.column
-        codes = np.array([_code(v) if v is not None else None for v in cols[p.column]],
-                         dtype=object)
-        hit = (cols[stripe] == p.unit) & (codes == p.code)
+        hit = _rows_of(catalog, tables, p)
         table = p.table
         if documents and p.table in documents:
             table, hit = documents[p.table], _roots(catalog, tables, p.table,
@@ -172,17 +178,111 @@ def empty_pairs(catalog: Catalog, tables: Tables, pairs: Sequence[UnitCode],
     return deleted
 
 
-def _roots(catalog: Catalog, tables: Tables, child: str, root: str,
-           hit: np.ndarray) -> np.ndarray:
-    """The rows of `root` the `hit` rows of `child` belong to, through the child's NOT NULL
-    foreign key to it."""
+def _codes(values: np.ndarray) -> np.ndarray:
+    """A coded column's values as the strings pairs hold (None for NULL)."""
+    return np.array([_code(v) if v is not None else None for v in values], dtype=object)
+
+
+def _rows_of(catalog: Catalog, tables: Tables, p: UnitCode) -> np.ndarray:
+    """The rows of `p`'s table in its unit with its code."""
+    cols = tables[p.table]
+    stripe = catalog.tables[p.table].striping.column
+    return (cols[stripe] == p.unit) & (_codes(cols[p.column]) == p.code)
+
+
+def recode_pairs(catalog: Catalog, tables: Tables, pairs: Sequence[UnitCode],
+                 shape: SparseCoverage) -> list[UnitCode]:
+    """Give the rows of each pair whose column `shape.substitutes` maps the pair's code the
+    substitute code instead of deleting them (a Shop Floor distribution becomes an Expense
+    one); where the column follows its document's type (`shape.retyped`), every document
+    that holds the pair takes it whole: the root's type column and every row of the child
+    under it (a unit's standard orders become planned orders, their shipments planned
+    shipments), and a root whose unique key the new type makes clash (a planned order of
+    the same number in the unit) takes a new number, as a twin does. In place; returns the
+    pairs left for `empty_pairs`. The rows stay, so whatever other passes placed on them
+    (calendar and span edges, twins, cross-unit invoices) stays too."""
+    left = []
+    for p in pairs:
+        entry = f"{p.table}.{p.column}"
+        substitute = _substitute(shape, p)
+        if substitute is None:
+            left.append(p)
+            continue
+        _check_code(catalog, entry, substitute)
+        hit = _rows_of(catalog, tables, p)
+        root = shape.retyped.get(entry)
+        if root is not None:
+            _check_code(catalog, root, substitute)
+            root_table, _, root_column = root.partition(".")
+            documents = _roots(catalog, tables, p.table, root_table, hit)
+            retyped = documents & (_codes(tables[root_table][root_column]) == p.code)
+            _set_code(tables[root_table], root_column, retyped, substitute)
+            _fresh_keys(catalog.tables[root_table], tables[root_table], retyped)
+            hit = _under(catalog, tables, p.table, root_table, documents) & (
+                _codes(tables[p.table][p.column]) == p.code)
+        _set_code(tables[p.table], p.column, hit, substitute)
+    return left
+
+
+def _check_code(catalog: Catalog, entry: str, code: str) -> None:
+    table, _, column = entry.partition(".")
+    where = f"recipe sparse: {entry}"
+    if table not in catalog.tables or column not in catalog.tables[table].column_names:
+        raise DatagenError(f"{where} is no catalog column")
+    lookup = catalog.lookups.get(catalog.tables[table].column(column).lookup or "")
+    if lookup is not None and code not in lookup.codes:
+        raise DatagenError(f"{where}: substitute {code!r} is no code of lookup "
+                           f"{lookup.name}")
+
+
+def _set_code(cols: dict[str, np.ndarray], column: str, rows: np.ndarray, code: str) -> None:
+    values = cols[column].copy()
+    values[rows] = float(code) if values.dtype.kind in "iuf" else code
+    cols[column] = values
+
+
+def _under(catalog: Catalog, tables: Tables, child: str, root: str,
+           documents: np.ndarray) -> np.ndarray:
+    """The rows of `child` that belong to the `documents` rows of `root` (through the child's
+    NOT NULL foreign key to it)."""
+    fk = _mandatory_key(catalog, child, root)
+    keys = {tuple(k) for k in zip(*(tables[root][c][documents] for c in fk.ref_columns),
+                                  strict=True)}
+    return np.array([tuple(k) in keys for k in zip(*(tables[child][c] for c in fk.columns),
+                                                  strict=True)], dtype=bool)
+
+
+def _fresh_keys(table: Table, cols: dict[str, np.ndarray], changed: np.ndarray) -> None:
+    """Give each `changed` row whose unique key now clashes with another row's a new value
+    (twins.fresh_unique), in place."""
+    if not changed.any():
+        return
+    for unique in table.unique_keys:
+        kept = {c: v[~changed] for c, v in cols.items()}
+        moved = {c: v[changed].copy() for c, v in cols.items()}
+        fresh_unique(table, unique.columns, kept, moved)
+        for c in unique.columns:
+            values = cols[c].copy()
+            values[changed] = moved[c]
+            cols[c] = values
+
+
+def _mandatory_key(catalog: Catalog, child: str, root: str) -> ForeignKey:
+    """The child's NOT NULL foreign key to `root` (a shipment's PO_HEADER_ID)."""
     table = catalog.tables[child]
     fks = [fk for fk in table.foreign_keys if fk.references == root
            and not any(table.column(c).nullable for c in fk.columns)]
     if not fks:
         raise DatagenError(f"recipe sparse.documents: {child} has no NOT NULL foreign key "
                            f"to {root}")
-    fk = fks[0]
+    return fks[0]
+
+
+def _roots(catalog: Catalog, tables: Tables, child: str, root: str,
+           hit: np.ndarray) -> np.ndarray:
+    """The rows of `root` the `hit` rows of `child` belong to, through the child's NOT NULL
+    foreign key to it."""
+    fk = _mandatory_key(catalog, child, root)
     owners = {tuple(k) for k in zip(*(tables[child][c][hit] for c in fk.columns),
                                      strict=True)}
     keys = zip(*(tables[root][c] for c in fk.ref_columns), strict=True)
@@ -209,10 +309,37 @@ def emptied_units(catalog: Catalog, recipe: Recipe, index: int) -> set[tuple[str
     pair's own table, and where the pair goes with whole documents every table of them."""
     out = set()
     for p in emptied_pairs(catalog, recipe, index):
+        if _substitute(recipe.sparse, p) is not None:
+            continue  # recoded: its rows stay
         root = recipe.sparse.documents.get(p.table)
         for table in document_tables(catalog, root) if root else {p.table}:
             out.add((table, p.unit))
     return out
+
+
+def missing_codes(catalog: Catalog, recipe: Recipe,
+                  index: int) -> frozenset[tuple[str, int, str, str]]:
+    """(table, unit, column, code) instance `index` holds no row of: its pairs, the type a
+    retyped pair's documents had (the root's own code), and, where a pair went with whole
+    documents, any code of their tables in the unit (column and code '*'). The coverage
+    fact skips these."""
+    shape = recipe.sparse
+    out = set()
+    for p in emptied_pairs(catalog, recipe, index):
+        out.add((p.table, p.unit, p.column, p.code))
+        entry = f"{p.table}.{p.column}"
+        if _substitute(shape, p) is not None and entry in shape.retyped:
+            root_table, _, root_column = shape.retyped[entry].partition(".")
+            out.add((root_table, p.unit, root_column, p.code))
+        elif _substitute(shape, p) is None and p.table in shape.documents:
+            out |= {(t, p.unit, "*", "*")
+                    for t in document_tables(catalog, shape.documents[p.table])}
+    return frozenset(out)
+
+
+def _substitute(shape: SparseCoverage, p: UnitCode) -> str | None:
+    """The code `p`'s rows take instead of being deleted (None: they are deleted)."""
+    return shape.substitutes.get(f"{p.table}.{p.column}", {}).get(p.code)
 
 
 def _cascade(catalog: Catalog, tables: Tables, parent: str, mask: np.ndarray,

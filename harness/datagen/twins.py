@@ -262,7 +262,7 @@ def copy_components(ctx: GenContext, tables: dict[str, Columns], shape: Twins,
     for t in rows:
         table = ctx.catalog.tables[t]
         for unique in table.unique_keys:
-            _fresh_unique(table, unique.columns, tables[t], twins[t])
+            fresh_unique(table, unique.columns, tables[t], twins[t])
         _check_unique(table, table.primary_key, tables[t], twins[t], "primary key")
         for unique in table.unique_keys:
             _check_unique(table, unique.columns, tables[t], twins[t], unique.index)
@@ -276,7 +276,7 @@ def vary_hidden(catalog: Catalog, table: str, hidden: HiddenKey,
     `hidden.swap` maps the mapped value, and its copied children (each `hidden.children`
     CHILD.COLUMN, found through the child's foreign key to `table`) the values their map
     gives, in place; returns the twin rows varied. A twin that varies a hidden key column
-    already differs from its original in a unique key, so `_fresh_unique` leaves its visible
+    already differs from its original in a unique key, so `fresh_unique` leaves its visible
     number alone and the twin's output row repeats its original's where the gold does not
     show the hidden column. DatagenError names a column or child the catalog lacks."""
     where = f"twins.hidden.{table}"
@@ -372,7 +372,7 @@ def _targets(tables: Mapping[str, Columns], rows: Mapping[str, np.ndarray],
     return [to_twin.get(_key(tables[table], fk.columns, int(r))) for r in rows[table]]
 
 
-def _fresh_unique(table: Table, columns: list[str], cols: Columns, twin: Columns) -> None:
+def fresh_unique(table: Table, columns: list[str], cols: Columns, twin: Columns) -> None:
     """Give a twin that still agrees with its original on every column of a unique key a new
     value in its first text column that no foreign key fills."""
     taken = {c for fk in table.foreign_keys for c in fk.columns}

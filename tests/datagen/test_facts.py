@@ -6,7 +6,7 @@ import pytest
 
 from harness.datagen.nvl_labels import recipe_customer_codes
 from harness.datagen.recipe import load_recipe
-from harness.datagen.sparse_coverage import document_tables, emptied_pairs
+from harness.datagen.sparse_coverage import missing_codes
 from tests.datagen import facts
 
 INSTANCES = range(load_recipe().k)
@@ -28,14 +28,9 @@ def test_organizations_and_striping(connections, catalog, recipe, i):
 
 @pytest.mark.parametrize("i", INSTANCES)
 def test_every_lookup_code_in_every_operating_unit(connections, catalog, recipe, i):
-    # but for the (unit, code) pairs a sparse instance empties (sparse_coverage.py)
-    emptied = frozenset((p.table, p.unit, p.column, p.code)
-                        for p in emptied_pairs(catalog, recipe, i))
-    # and where a pair went with whole documents, any code of their tables in that unit
-    documents = recipe.sparse.documents
-    emptied |= {(table, p.unit, "*", "*") for p in emptied_pairs(catalog, recipe, i)
-                if p.table in documents
-                for table in document_tables(catalog, documents[p.table])}
+    # but for the (unit, code) pairs a sparse instance empties or recodes, the type of
+    # documents it retyped, and any code of whole documents it deleted (sparse_coverage.py)
+    emptied = missing_codes(catalog, recipe, i)
     # and with the codes customers added to extensible lookups (nvl_labels.py)
     _ok(facts.lookup_codes(connections[i], catalog, emptied,
                            recipe_customer_codes(catalog, recipe)))

@@ -10,13 +10,16 @@ from hypothesis import strategies as st
 
 from harness.datagen.context import DatagenError
 from harness.datagen.generic import amountless_turn
-from harness.datagen.recipe import load_recipe
+from harness.datagen.recipe import SparseCoverage, load_recipe
 from harness.datagen.sparse_coverage import (
     UnitCode,
+    dealt_pairs,
     document_tables,
     emptied_pairs,
     empty_pairs,
+    missing_codes,
     recipe_unit_codes,
+    recode_pairs,
     unit_codes_of,
 )
 
@@ -42,8 +45,7 @@ def test_no_pair_without_a_unit_or_a_code(catalog):
 
 
 def test_each_pair_is_emptied_on_exactly_one_sparse_instance(catalog, recipe):
-    listed = [p for p in recipe_unit_codes(catalog, recipe.targeted.paths())
-              if p.table in recipe.sparse.tables]
+    listed = dealt_pairs(catalog, recipe)
     assert listed, "the recipe's golds give no pair on its sparse tables"
     per_instance = {i: set(emptied_pairs(catalog, recipe, i)) for i in range(recipe.k)}
     for i, pairs in per_instance.items():
@@ -190,3 +192,97 @@ def test_a_document_root_needs_a_mandatory_reference(catalog):
     pair = UnitCode("AP_INVOICE_LINES_ALL", 204, "LINE_TYPE_LOOKUP_CODE", "ITEM")
     with pytest.raises(DatagenError, match="NOT NULL foreign key to PO_HEADERS_ALL"):
         empty_pairs(catalog, tables, [pair], {"AP_INVOICE_LINES_ALL": HEADERS})
+
+
+RECODED = SparseCoverage(
+    instances=[0], tables=[SHIPMENTS, DISTS],
+    substitutes={f"{SHIPMENTS}.SHIPMENT_TYPE": {"STANDARD": "PLANNED"},
+                 f"{DISTS}.DESTINATION_TYPE_CODE": {"SHOP FLOOR": "EXPENSE"}},
+    retyped={f"{SHIPMENTS}.SHIPMENT_TYPE": f"{HEADERS}.TYPE_LOOKUP_CODE"})
+
+
+def _typed_orders():
+    """Orders (unit, type, number): 0 a standard order of 204 whose number a planned order
+    of 204 (1) holds too, 2 a standard order of 458, 3 a blanket of 204; one shipment and one
+    distribution each (order 0 two shipments)."""
+    heads = [(204, "STANDARD", "100"), (204, "PLANNED", "100"), (458, "STANDARD", "100"),
+             (204, "BLANKET", "101")]
+    ships = [(0, "STANDARD"), (0, "STANDARD"), (1, "PLANNED"), (2, "STANDARD"), (3, "BLANKET")]
+    order = np.array([o for o, _ in ships], dtype=np.int64)
+    unit = np.array([heads[o][0] for o in order], dtype=np.int64)
+    return {HEADERS: {"PO_HEADER_ID": np.arange(4, dtype=np.int64),
+                      "ORG_ID": np.array([h[0] for h in heads], dtype=np.int64),
+                      "TYPE_LOOKUP_CODE": np.array([h[1] for h in heads], dtype=object),
+                      "SEGMENT1": np.array([h[2] for h in heads], dtype=object)},
+            SHIPMENTS: {"LINE_LOCATION_ID": np.arange(5, dtype=np.int64) + 20,
+                        "PO_HEADER_ID": order, "ORG_ID": unit,
+                        "SHIPMENT_TYPE": np.array([t for _, t in ships], dtype=object)},
+            DISTS: {"PO_DISTRIBUTION_ID": np.arange(5, dtype=np.int64) + 30,
+                    "LINE_LOCATION_ID": np.arange(5, dtype=np.int64) + 20, "ORG_ID": unit,
+                    "DESTINATION_TYPE_CODE": np.array(
+                        ["SHOP FLOOR", "EXPENSE", "SHOP FLOOR", "SHOP FLOOR", "INVENTORY"],
+                        dtype=object)}}
+
+
+def test_a_retyped_pair_turns_whole_orders_and_keeps_every_row(catalog):
+    tables = _typed_orders()
+    pairs = [UnitCode(SHIPMENTS, 204, "SHIPMENT_TYPE", "STANDARD"),
+             UnitCode(DISTS, 458, "DESTINATION_TYPE_CODE", "SHOP FLOOR"),
+             UnitCode(SHIPMENTS, 458, "INSPECTION_REQUIRED_FLAG", "Y")]
+    left = recode_pairs(catalog, tables, pairs, RECODED)
+    assert left == pairs[2:]  # no substitute: left for empty_pairs
+    heads, ships, dists = tables[HEADERS], tables[SHIPMENTS], tables[DISTS]
+    # order 0 is planned now, shipments and all; 458's standard order and 204's blanket stay
+    assert list(heads["TYPE_LOOKUP_CODE"]) == ["PLANNED", "PLANNED", "STANDARD", "BLANKET"]
+    assert list(ships["SHIPMENT_TYPE"]) == ["PLANNED", "PLANNED", "PLANNED", "STANDARD",
+                                            "BLANKET"]
+    # PO_HEADERS_U2 (number, type, unit): order 0 would repeat planned order 1's number
+    keys = list(zip(heads["SEGMENT1"], heads["TYPE_LOOKUP_CODE"], heads["ORG_ID"], strict=True))
+    assert len(set(keys)) == 4 and heads["SEGMENT1"][0] == "102"
+    assert list(heads["SEGMENT1"][1:]) == ["100", "100", "101"]
+    # a row-level substitute: only 458's Shop Floor distribution is an Expense one now
+    assert list(dists["DESTINATION_TYPE_CODE"]) == ["SHOP FLOOR", "EXPENSE", "SHOP FLOOR",
+                                                    "EXPENSE", "INVENTORY"]
+    assert len(ships["LINE_LOCATION_ID"]) == 5 and len(dists["PO_DISTRIBUTION_ID"]) == 5
+
+
+def test_a_substitute_outside_the_lookup_is_refused(catalog):
+    shape = RECODED.model_copy(update={"substitutes": {
+        f"{DISTS}.DESTINATION_TYPE_CODE": {"SHOP FLOOR": "WAREHOUSE"}}, "retyped": {}})
+    pair = UnitCode(DISTS, 458, "DESTINATION_TYPE_CODE", "SHOP FLOOR")
+    with pytest.raises(DatagenError, match="'WAREHOUSE' is no code of lookup DESTINATION TYPE"):
+        recode_pairs(catalog, _typed_orders(), [pair], shape)
+
+
+def test_a_retyped_column_needs_its_substitutes():
+    with pytest.raises(ValueError, match="has no substitutes entry"):
+        SparseCoverage(retyped={f"{SHIPMENTS}.SHIPMENT_TYPE": f"{HEADERS}.TYPE_LOOKUP_CODE"})
+    with pytest.raises(ValueError, match="expected TABLE.COLUMN"):
+        SparseCoverage(substitutes={"SHIPMENT_TYPE": {"STANDARD": "PLANNED"}})
+
+
+def test_a_recoding_table_deals_only_pairs_it_can_recode(catalog, recipe):
+    # of a table with substitutes, a pair without one is never emptied (no approved order
+    # without a shipment); a recoded pair's rows stay, so no NULL check skips its unit
+    if not recipe.sparse.substitutes:
+        pytest.skip("the recipe recodes no pair")
+    recoded = {e.partition(".")[0] for e in recipe.sparse.substitutes}
+    for p in dealt_pairs(catalog, recipe):
+        if p.table in recoded:
+            assert recipe.sparse.substitutes[f"{p.table}.{p.column}"][p.code]
+
+
+@pytest.mark.parametrize("i", range(load_recipe().k))
+def test_a_retyped_pair_leaves_no_document_of_its_type(connections, catalog, recipe, i):
+    # the root's own code goes with the pair (a unit without standard orders), and the
+    # coverage fact is told so; the unit keeps its orders under the other type
+    for table, unit, column, code in missing_codes(catalog, recipe, i):
+        if code == "*" or table not in {e.partition(".")[0] for e in
+                                        recipe.sparse.retyped.values()}:
+            continue
+        striping = catalog.tables[table].striping.column
+        con = connections[i]
+        assert con.execute(f"SELECT COUNT(*) FROM {table} WHERE {striping} = ? AND "
+                           f"{column} = ?", [unit, code]).fetchone()[0] == 0
+        assert con.execute(f"SELECT COUNT(*) FROM {table} WHERE {striping} = ?",
+                           [unit]).fetchone()[0] > 0
