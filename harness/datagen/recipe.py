@@ -318,6 +318,8 @@ class Namesakes(_Strict):
     # number, amount and date of another supplier's invoice of the same unit, type, status
     invoice_twins: Fraction = Field(default=0.0, ge=0, le=0.5)
     orders: Fraction = Field(default=0.0, ge=0, le=0.5)  # PO SEGMENT1 of another type
+    # PO SEGMENT1 of an order of the same type in another operating unit
+    orders_across_units: Fraction = Field(default=0.0, ge=0, le=0.5)
     transactions: Fraction = Field(default=0.0, ge=0, le=0.5)  # TRX_NUMBER of another source
 
 

@@ -80,10 +80,9 @@ def purchase_orders(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "PO_HEADER_ID": header_id,
         "AGENT_ID": rng.choice(ctx.frames["PO_AGENTS"]["AGENT_ID"].to_numpy(), n),
         "TYPE_LOOKUP_CODE": kind,
-        # another type's number (EBS's PO_HEADERS_U2 is number, type and operating unit)
-        "SEGMENT1": v.namesakes(ctx.rng("PO_HEADERS_ALL:namesakes"),
-                                np.array([str(4000 + i) for i in range(n)], dtype=object),
-                                ctx.recipe.namesakes.orders, apart=np.asarray(kind)),
+        # another type's number, and another unit's number of the same type (EBS's
+        # PO_HEADERS_U2 is number, type and operating unit; each unit numbers its own)
+        "SEGMENT1": _order_numbers(ctx, n, np.asarray(kind), org),
         "SUMMARY_FLAG": ctx.coded(rng, n, "PO_HEADERS_ALL", "SUMMARY_FLAG", org, share=0.97,
                                   main="N"),
         "ENABLED_FLAG": ctx.coded(rng, n, "PO_HEADERS_ALL", "ENABLED_FLAG", org, share=0.97,
@@ -298,3 +297,22 @@ def requisitions_across_units(ctx: GenContext, tables: dict[str, dict[str, np.nd
     lines["LINE_LOCATION_ID"] = placed
     frame = ctx.frames["PO_REQUISITION_LINES_ALL"]
     frame["LINE_LOCATION_ID"] = placed
+
+
+def _order_numbers(ctx: GenContext, n: int, kind: np.ndarray, org: np.ndarray) -> np.ndarray:
+    """PO numbers: a `namesakes.orders` share repeat another type's number (any unit), and a
+    `namesakes.orders_across_units` share repeat the number of an order of the same type in
+    another operating unit, as units that each number their own documents from the same start
+    do. Neither breaks PO_HEADERS_U2 (SEGMENT1, TYPE_LOOKUP_CODE, ORG_ID): a source lends its
+    number once per pass, a cross-type copy never meets its source's type, and a cross-unit
+    copy takes the number of the only row of its type that holds it, in another unit (own
+    random streams, so the rest of the data is drawn as before)."""
+    alike = ctx.recipe.namesakes
+    numbers = v.namesakes(ctx.rng("PO_HEADERS_ALL:namesakes"),
+                          np.array([str(4000 + i) for i in range(n)], dtype=object),
+                          alike.orders, apart=kind)
+    if not alike.orders_across_units:
+        return numbers
+    rows = v.namesake_rows(ctx.rng("PO_HEADERS_ALL:namesakes_across_units"), n,
+                           alike.orders_across_units, apart=np.asarray(org), alike=kind)
+    return numbers[rows]
