@@ -16,6 +16,7 @@ from harness.datagen import values as v
 from harness.datagen.context import GenContext
 from harness.datagen.registry import generates
 from harness.datagen.short_payments import open_balances, short_rows
+from harness.datagen.span_edges import gold_days, place_on_days
 from harness.datagen.tables_ap import INVOICE_ROLES, supplier_sites_for
 from harness.datagen.tables_ap_payments import payments
 from harness.datagen.tables_gl import ledger_of_operating_unit, period_names, rate_to_functional
@@ -31,6 +32,9 @@ ACCRUAL = "ACCRUAL"  # the distribution type that clears the AP accrual account
 DISTRIBUTION_TYPES = {"ITEM": ["ITEM", "ACCRUAL"], "FREIGHT": ["FREIGHT"],
                       "MISCELLANEOUS": ["MISCELLANEOUS"], "TAX": ["REC_TAX", "NONREC_TAX"],
                       "PREPAY": ["PREPAY"]}
+# the accounting dates an invoice's lines and distributions copy from its GL date
+_GL_DATES = {"AP_INVOICES_ALL": ("GL_DATE",), "AP_INVOICE_LINES_ALL": ("ACCOUNTING_DATE",),
+             "AP_INVOICE_DISTRIBUTIONS_ALL": ("ACCOUNTING_DATE",)}
 
 
 def _keys(*arrays: np.ndarray) -> np.ndarray:
@@ -121,6 +125,7 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     rate = np.round(rate_to_functional(ctx, currency), 6)
     gl_date = np.where(rng.random(n) < 0.8, date, date + rng.integers(0, 10, n) * v.DAY)
     gl_date = v.place_edges(rng, ctx.clip(gl_date), ctx.edges, org)
+    gl_date = _gl_dates_on_gold_days(ctx, gl_date, org, kind, status)
     # AP_INVOICES_U2 is per supplier: repeat another's number (twins keep theirs, so no
     # third invoice takes a twin's number under a twin's supplier)
     twinned = np.isin(np.arange(n), twin[twin != np.arange(n)]) | (twin != np.arange(n))
@@ -235,6 +240,27 @@ def _ties(org: np.ndarray, amount: np.ndarray, date: np.ndarray, excluded: np.nd
         free = unit[~excluded[unit] & ~on_edge[unit] & (unit != top) & (unit != latest)]
         amount[free[0]] = amount[top]
         date[free[-1]] = date[latest]
+
+
+def _gl_dates_on_gold_days(ctx: GenContext, gl_date: np.ndarray, org: np.ndarray,
+                           kind: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """`gl_date` with invoices on the days golds compare an invoice's GL date or its lines'
+    or distributions' accounting date with (c - 1, c, c + 1), in every unit and of every
+    type, paid, unpaid and partly paid in turn. Lines and distributions copy the GL date as
+    they are made, and targeted rows leave their (frozen) accounting dates alone, so before
+    this no tax line was dated 2023-12-31 and ap-052's `>= DATE '2023-12-31'` returned the
+    gold's totals. Only days inside the span: a GL date lies in an open period of the
+    ledger's calendar (Payables User Guide, "General Ledger Date": any date of an open
+    period, not tied to the invoice date). Calendar edges and the instants around SYSDATE
+    keep their rows, and each unit's first and last GL dates stay."""
+    start, end = v.day(ctx.recipe.dates.start), v.day(ctx.recipe.dates.end)
+    days = [d for d in gold_days(ctx, _GL_DATES) if start <= d <= end]
+    if not days:
+        return gl_date
+    fixed = np.isin(gl_date, np.array([*ctx.edges, *ctx.instants], dtype="datetime64[us]"))
+    prefer = [status == s for s in (PAID, UNPAID, PARTIAL)]
+    return place_on_days(ctx.rng("AP_INVOICES_ALL:gl_gold_days"), gl_date, days, org, kind,
+                         prefer, ~fixed)
 
 
 def _future_dated(ctx: GenContext, org: np.ndarray, kind: np.ndarray, status: np.ndarray,
