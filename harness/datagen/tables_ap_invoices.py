@@ -3,8 +3,8 @@
 Facts made here, in every operating unit: every invoice type and payment status, cancelled
 and not cancelled invoices, negative credit and debit memos, suppliers invoiced in several
 currencies, ties on the top amount and the latest date, and AMOUNT_PAID that agrees with the
-status (Y: the amount, P: strictly between 0 and the amount, N: 0 or NULL) and with the
-payments (see tables_ap_payments).
+status (Y: the amount less any discount taken, P: strictly between 0 and the amount, N: 0 or
+NULL) and with the payments (see tables_ap_payments).
 """
 
 from __future__ import annotations
@@ -139,6 +139,12 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     number, prefix = number[twin], prefix[twin]
     terms = ctx.ids("AP_INVOICES_ALL", "TERMS_ID", 4)
     discount = (status == PAID) & ~negative & (rng.random(n) < 0.3)
+    taken = np.round(amount * 0.02, 2)
+    # a discount taken settles part of the invoice: Payables adds the payment to AMOUNT_PAID
+    # and the discount to DISCOUNT_AMOUNT_TAKEN, and the invoice is paid ('Y') when the two
+    # reach the amount (AP_PAY_INVOICE_PKG, apayinvb.pls), so AMOUNT_PAID falls short of it;
+    # a payment adds NVL(discount, 0), so a paid invoice without a discount holds 0, not NULL
+    paid = np.where(discount, np.round(amount - taken, 2), paid)
     invoice_num = np.array([f"{p}{x}" for p, x in zip(prefix, number, strict=True)],
                            dtype=object)[v.namesake_rows(
         ctx.rng("AP_INVOICES_ALL:namesakes"), n, ctx.recipe.namesakes.invoices,
@@ -154,7 +160,8 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
         "INVOICE_AMOUNT": amount,
         "VENDOR_SITE_ID": site["VENDOR_SITE_ID"].to_numpy(),
         "AMOUNT_PAID": v.null_where(paid, unpaid_null),
-        "DISCOUNT_AMOUNT_TAKEN": v.null_where(np.round(amount * 0.02, 2), ~discount),
+        "DISCOUNT_AMOUNT_TAKEN": v.null_where(np.where(discount, taken, 0.0),
+                                              status == UNPAID),
         "INVOICE_DATE": date,
         "SOURCE": v.pick(rng, ctx.codes("AP_INVOICES_ALL", "SOURCE"), n),
         "INVOICE_TYPE_LOOKUP_CODE": kind,
@@ -320,7 +327,7 @@ def _matched_orders(ctx: GenContext, rng: np.random.Generator, site: pd.DataFram
 
 def _schedules(ctx: GenContext, rng: np.random.Generator, head: pd.DataFrame) -> pd.DataFrame:
     """One installment per invoice, two for some fully paid or unpaid ones; what was paid
-    fills the first installment first."""
+    fills the first installment first, and a discount taken what the payments left."""
     n = len(head)
     status = head["PAYMENT_STATUS_FLAG"].to_numpy()
     count = np.where((status != PARTIAL) & (rng.random(n) < 0.25), 2, 1)
@@ -333,7 +340,9 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, head: pd.DataFrame) ->
     on_first = np.sign(paid) * np.minimum(np.abs(paid), np.abs(first_gross))
     paid_here = np.round(np.where(nth == 0, on_first, paid - on_first), 2)
     cancelled = head["x_cancelled"].to_numpy()[row]
-    remaining = np.where(cancelled, 0.0, np.round(gross - paid_here, 2))
+    # a discount taken closes what the payments left of a fully paid invoice's installments
+    discounted = head["DISCOUNT_AMOUNT_TAKEN"].fillna(0).to_numpy()[row] != 0
+    remaining = np.where(cancelled | discounted, 0.0, np.round(gross - paid_here, 2))
     flag = np.where(remaining == 0, PAID, np.where(paid_here == 0, UNPAID, PARTIAL))
     flag[cancelled] = UNPAID
     date = head["INVOICE_DATE"].to_numpy()[row]
