@@ -3,8 +3,8 @@
 Facts made here, in every operating unit: every invoice type and payment status, cancelled
 and not cancelled invoices, negative credit and debit memos, suppliers invoiced in several
 currencies, ties on the top amount and the latest date, and AMOUNT_PAID that agrees with the
-status (Y: the amount, P: strictly between 0 and the amount, N: 0 or NULL) and with the
-payments (see tables_ap_payments).
+status (Y: the amount less any discount taken, P: strictly between 0 and the amount, N: 0 or
+NULL) and with the payments (see tables_ap_payments).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from harness.datagen import values as v
 from harness.datagen.context import GenContext
 from harness.datagen.registry import generates
 from harness.datagen.short_payments import open_balances, short_rows
+from harness.datagen.span_edges import gold_days, place_on_days
 from harness.datagen.tables_ap import INVOICE_ROLES, supplier_sites_for
 from harness.datagen.tables_ap_payments import payments
 from harness.datagen.tables_gl import ledger_of_operating_unit, period_names, rate_to_functional
@@ -31,6 +32,9 @@ ACCRUAL = "ACCRUAL"  # the distribution type that clears the AP accrual account
 DISTRIBUTION_TYPES = {"ITEM": ["ITEM", "ACCRUAL"], "FREIGHT": ["FREIGHT"],
                       "MISCELLANEOUS": ["MISCELLANEOUS"], "TAX": ["REC_TAX", "NONREC_TAX"],
                       "PREPAY": ["PREPAY"]}
+# the accounting dates an invoice's lines and distributions copy from its GL date
+_GL_DATES = {"AP_INVOICES_ALL": ("GL_DATE",), "AP_INVOICE_LINES_ALL": ("ACCOUNTING_DATE",),
+             "AP_INVOICE_DISTRIBUTIONS_ALL": ("ACCOUNTING_DATE",)}
 
 
 def _keys(*arrays: np.ndarray) -> np.ndarray:
@@ -121,6 +125,7 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     rate = np.round(rate_to_functional(ctx, currency), 6)
     gl_date = np.where(rng.random(n) < 0.8, date, date + rng.integers(0, 10, n) * v.DAY)
     gl_date = v.place_edges(rng, ctx.clip(gl_date), ctx.edges, org)
+    gl_date = _gl_dates_on_gold_days(ctx, gl_date, org, kind, status)
     # AP_INVOICES_U2 is per supplier: repeat another's number (twins keep theirs, so no
     # third invoice takes a twin's number under a twin's supplier)
     twinned = np.isin(np.arange(n), twin[twin != np.arange(n)]) | (twin != np.arange(n))
@@ -134,6 +139,12 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     number, prefix = number[twin], prefix[twin]
     terms = ctx.ids("AP_INVOICES_ALL", "TERMS_ID", 4)
     discount = (status == PAID) & ~negative & (rng.random(n) < 0.3)
+    taken = np.round(amount * 0.02, 2)
+    # a discount taken settles part of the invoice: Payables adds the payment to AMOUNT_PAID
+    # and the discount to DISCOUNT_AMOUNT_TAKEN, and the invoice is paid ('Y') when the two
+    # reach the amount (AP_PAY_INVOICE_PKG, apayinvb.pls), so AMOUNT_PAID falls short of it;
+    # a payment adds NVL(discount, 0), so a paid invoice without a discount holds 0, not NULL
+    paid = np.where(discount, np.round(amount - taken, 2), paid)
     invoice_num = np.array([f"{p}{x}" for p, x in zip(prefix, number, strict=True)],
                            dtype=object)[v.namesake_rows(
         ctx.rng("AP_INVOICES_ALL:namesakes"), n, ctx.recipe.namesakes.invoices,
@@ -149,7 +160,8 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
         "INVOICE_AMOUNT": amount,
         "VENDOR_SITE_ID": site["VENDOR_SITE_ID"].to_numpy(),
         "AMOUNT_PAID": v.null_where(paid, unpaid_null),
-        "DISCOUNT_AMOUNT_TAKEN": v.null_where(np.round(amount * 0.02, 2), ~discount),
+        "DISCOUNT_AMOUNT_TAKEN": v.null_where(np.where(discount, taken, 0.0),
+                                              status == UNPAID),
         "INVOICE_DATE": date,
         "SOURCE": v.pick(rng, ctx.codes("AP_INVOICES_ALL", "SOURCE"), n),
         "INVOICE_TYPE_LOOKUP_CODE": kind,
@@ -237,6 +249,27 @@ def _ties(org: np.ndarray, amount: np.ndarray, date: np.ndarray, excluded: np.nd
         date[free[-1]] = date[latest]
 
 
+def _gl_dates_on_gold_days(ctx: GenContext, gl_date: np.ndarray, org: np.ndarray,
+                           kind: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """`gl_date` with invoices on the days golds compare an invoice's GL date or its lines'
+    or distributions' accounting date with (c - 1, c, c + 1), in every unit and of every
+    type, paid, unpaid and partly paid in turn. Lines and distributions copy the GL date as
+    they are made, and targeted rows leave their (frozen) accounting dates alone, so before
+    this no tax line was dated 2023-12-31 and ap-052's `>= DATE '2023-12-31'` returned the
+    gold's totals. Only days inside the span: a GL date lies in an open period of the
+    ledger's calendar (Payables User Guide, "General Ledger Date": any date of an open
+    period, not tied to the invoice date). Calendar edges and the instants around SYSDATE
+    keep their rows, and each unit's first and last GL dates stay."""
+    start, end = v.day(ctx.recipe.dates.start), v.day(ctx.recipe.dates.end)
+    days = [d for d in gold_days(ctx, _GL_DATES) if start <= d <= end]
+    if not days:
+        return gl_date
+    fixed = np.isin(gl_date, np.array([*ctx.edges, *ctx.instants], dtype="datetime64[us]"))
+    prefer = [status == s for s in (PAID, UNPAID, PARTIAL)]
+    return place_on_days(ctx.rng("AP_INVOICES_ALL:gl_gold_days"), gl_date, days, org, kind,
+                         prefer, ~fixed)
+
+
 def _future_dated(ctx: GenContext, org: np.ndarray, kind: np.ndarray, status: np.ndarray,
                   fixed: np.ndarray, date: np.ndarray) -> np.ndarray:
     """`date` with, in every unit, one unpaid invoice of each type dated at midnight of the
@@ -294,7 +327,7 @@ def _matched_orders(ctx: GenContext, rng: np.random.Generator, site: pd.DataFram
 
 def _schedules(ctx: GenContext, rng: np.random.Generator, head: pd.DataFrame) -> pd.DataFrame:
     """One installment per invoice, two for some fully paid or unpaid ones; what was paid
-    fills the first installment first."""
+    fills the first installment first, and a discount taken what the payments left."""
     n = len(head)
     status = head["PAYMENT_STATUS_FLAG"].to_numpy()
     count = np.where((status != PARTIAL) & (rng.random(n) < 0.25), 2, 1)
@@ -307,7 +340,9 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, head: pd.DataFrame) ->
     on_first = np.sign(paid) * np.minimum(np.abs(paid), np.abs(first_gross))
     paid_here = np.round(np.where(nth == 0, on_first, paid - on_first), 2)
     cancelled = head["x_cancelled"].to_numpy()[row]
-    remaining = np.where(cancelled, 0.0, np.round(gross - paid_here, 2))
+    # a discount taken closes what the payments left of a fully paid invoice's installments
+    discounted = head["DISCOUNT_AMOUNT_TAKEN"].fillna(0).to_numpy()[row] != 0
+    remaining = np.where(cancelled | discounted, 0.0, np.round(gross - paid_here, 2))
     flag = np.where(remaining == 0, PAID, np.where(paid_here == 0, UNPAID, PARTIAL))
     flag[cancelled] = UNPAID
     date = head["INVOICE_DATE"].to_numpy()[row]

@@ -3,7 +3,8 @@
 What an installment was paid is split into one to three payments (several for some invoices
 in every unit); payments of the same supplier, unit and currency share a check. Credit memos
 are settled by refunds (negative checks). In every unit a voided check pays an invoice and
-reverses the payment, so the invoice payments of an invoice always sum to AMOUNT_PAID.
+reverses the payment, so the invoice payments of an invoice always sum to AMOUNT_PAID. An
+invoice's discount taken (DISCOUNT_AMOUNT_TAKEN) is its first payment's DISCOUNT_TAKEN.
 """
 
 from __future__ import annotations
@@ -152,6 +153,11 @@ def _invoice_payments(ctx: GenContext, rng: np.random.Generator, head: pd.DataFr
     foreign = rate != 1
     flag = pay["REVERSAL_FLAG"].to_numpy().astype(object)
     flag = v.with_nulls(rng, flag, 0.2, np.flatnonzero(flag == "Y"))
+    # the invoice's discount taken goes with its first payment (not a voided one)
+    live = ~pay["void"].to_numpy()
+    first = live & ~pd.Series(np.where(live, inv, -1)).duplicated().to_numpy()
+    taken = head["DISCOUNT_AMOUNT_TAKEN"].to_numpy(dtype=float)[inv]
+    discount = np.where(first & ~np.isnan(taken), taken, 0.0)
     return v.frame({
         "INVOICE_PAYMENT_ID": ids,
         "ACCOUNTING_DATE": day,
@@ -163,7 +169,7 @@ def _invoice_payments(ctx: GenContext, rng: np.random.Generator, head: pd.DataFr
         "POSTED_FLAG": ctx.coded(rng, n, "AP_INVOICE_PAYMENTS_ALL", "POSTED_FLAG", org,
                                  share=0.8, main="Y"),
         "SET_OF_BOOKS_ID": head["SET_OF_BOOKS_ID"].to_numpy()[inv],
-        "DISCOUNT_TAKEN": v.null_where(np.zeros(n), rng.random(n) < 0.5),
+        "DISCOUNT_TAKEN": v.null_where(discount, (rng.random(n) < 0.5) & (discount == 0)),
         "INVOICE_BASE_AMOUNT": v.null_where(np.round(amount * rate, 2), ~foreign),
         "PAYMENT_BASE_AMOUNT": v.null_where(np.round(amount * rate, 2), ~foreign),
         "REVERSAL_FLAG": flag,

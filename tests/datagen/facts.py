@@ -421,15 +421,18 @@ def receivables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
 
 
 def payables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
-    """AMOUNT_PAID agrees with the status and the payments; in every unit: paid, partly paid
+    """AMOUNT_PAID agrees with the status and the payments (a fully paid invoice's AMOUNT_PAID
+    plus its DISCOUNT_AMOUNT_TAKEN is its amount, as Payables keeps them: AP_PAY_INVOICE_PKG;
+    the payments' DISCOUNT_TAKEN sum to the latter); in every unit: paid, partly paid
     and unpaid, cancelled and not cancelled invoices, invoices paid by several payments,
+    a fully paid invoice with a discount taken,
     negative credit memos, a supplier invoiced in several currencies, ties on the top amount
     and the latest date; suppliers without invoices and without purchase orders."""
     problems = []
     checks = {
         "invoices whose AMOUNT_PAID disagrees with PAYMENT_STATUS_FLAG": (
             "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE NOT CASE PAYMENT_STATUS_FLAG "
-            "WHEN 'Y' THEN AMOUNT_PAID = INVOICE_AMOUNT "
+            "WHEN 'Y' THEN AMOUNT_PAID + coalesce(DISCOUNT_AMOUNT_TAKEN, 0) = INVOICE_AMOUNT "
             "WHEN 'N' THEN coalesce(AMOUNT_PAID, 0) = 0 "
             "WHEN 'P' THEN AMOUNT_PAID * sign(INVOICE_AMOUNT) > 0 "
             "AND abs(AMOUNT_PAID) < abs(INVOICE_AMOUNT) END"),
@@ -448,6 +451,10 @@ def payables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
             "SELECT COUNT(*) FROM AP_INVOICES_ALL i JOIN (SELECT INVOICE_ID, SUM(GROSS_AMOUNT) g "
             "FROM AP_PAYMENT_SCHEDULES_ALL GROUP BY 1) s USING (INVOICE_ID) "
             "WHERE abs(s.g - i.INVOICE_AMOUNT) > 0.005"),
+        "invoices whose payments' discounts do not sum to DISCOUNT_AMOUNT_TAKEN": (
+            "SELECT COUNT(*) FROM AP_INVOICES_ALL i LEFT JOIN (SELECT INVOICE_ID, "
+            "SUM(DISCOUNT_TAKEN) d FROM AP_INVOICE_PAYMENTS_ALL GROUP BY 1) p USING (INVOICE_ID) "
+            "WHERE abs(coalesce(p.d, 0) - coalesce(i.DISCOUNT_AMOUNT_TAKEN, 0)) > 0.005"),
         "cancelled invoices that are paid": (
             "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE CANCELLED_DATE IS NOT NULL "
             "AND coalesce(AMOUNT_PAID, 0) <> 0"),
@@ -470,6 +477,10 @@ def payables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
         "no supplier invoiced in several currencies": (
             "SELECT COUNT(*) = 0 FROM (SELECT VENDOR_ID FROM AP_INVOICES_ALL WHERE ORG_ID = ? "
             "GROUP BY 1 HAVING COUNT(DISTINCT INVOICE_CURRENCY_CODE) > 1)"),
+        "no fully paid invoice a discount taken left AMOUNT_PAID short of": (
+            "SELECT COUNT(*) = 0 FROM AP_INVOICES_ALL WHERE ORG_ID = ? AND "
+            "PAYMENT_STATUS_FLAG = 'Y' AND DISCOUNT_AMOUNT_TAKEN > 0 "
+            "AND AMOUNT_PAID < INVOICE_AMOUNT"),
         "no tie on the top invoice amount": (
             "SELECT COUNT(*) < 2 FROM AP_INVOICES_ALL WHERE ORG_ID = $1 AND INVOICE_AMOUNT = "
             "(SELECT MAX(INVOICE_AMOUNT) FROM AP_INVOICES_ALL WHERE ORG_ID = $1)"),

@@ -118,3 +118,36 @@ def test_a_first_receipt_after_a_quiet_year_on_every_receipt_gold_day(connection
             "AND p.RECEIPT_DATE < ?)", [day, day, day]).fetchall()
         assert units, day
 
+
+
+# accounting dates an invoice's GL date gives its lines and distributions
+GL_DAY_COLUMNS = {"AP_INVOICES_ALL": ("GL_DATE",), "AP_INVOICE_LINES_ALL": ("ACCOUNTING_DATE",),
+                  "AP_INVOICE_DISTRIBUTIONS_ALL": ("ACCOUNTING_DATE",)}
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_invoice_gl_dates_on_every_gold_day_with_lines_following(connections, catalog,
+                                                                recipe, i):
+    """ap-052's tax lines `ACCOUNTING_DATE >= DATE '2023-12-31'` vs `'2024-01-01'`: lines and
+    distributions copy their invoice's GL date and targeted rows leave them alone (frozen),
+    so in every unit and on c - 1, c and c + 1 of every date golds compare those columns
+    with (in the span: a GL date lies in a period), invoices of several types have that GL
+    date at midnight, and their lines carry it, in its period."""
+    con, d = connections[i], recipe.dates
+    days = sorted({c + dt.timedelta(days=delta)
+                   for c in _as_of_days(catalog, recipe, GL_DAY_COLUMNS) for delta in (-1, 0, 1)})
+    days = [x for x in days if d.start <= x <= d.end]
+    assert days
+    units = {r[0] for r in con.execute("SELECT DISTINCT ORG_ID FROM AP_INVOICES_ALL").fetchall()}
+    for day in days:
+        per_unit = dict(con.execute(
+            "SELECT ORG_ID, COUNT(DISTINCT INVOICE_TYPE_LOOKUP_CODE) FROM AP_INVOICES_ALL "
+            "WHERE GL_DATE = ? GROUP BY ORG_ID", [day]).fetchall())
+        assert set(per_unit) == units and min(per_unit.values()) >= 3, (day, per_unit)
+    apart = con.execute("""
+        SELECT COUNT(*) FILTER (WHERE l.ACCOUNTING_DATE <> i.GL_DATE),
+               COUNT(*) FILTER (WHERE l.PERIOD_NAME <> upper(strftime(l.ACCOUNTING_DATE,
+                                                                        '%b-%y')))
+        FROM AP_INVOICE_LINES_ALL l JOIN AP_INVOICES_ALL i USING (INVOICE_ID)
+        WHERE CAST(i.GL_DATE AS DATE) IN (SELECT UNNEST(?::DATE[]))""", [days]).fetchone()
+    assert apart == (0, 0)
