@@ -94,7 +94,15 @@ def receivables(ctx: GenContext) -> dict[str, pd.DataFrame]:
     schedules = pd.concat([schedules, receipt_schedules], ignore_index=True)
     schedules["PAYMENT_SCHEDULE_ID"] = ctx.ids("AR_PAYMENT_SCHEDULES_ALL",
                                                "PAYMENT_SCHEDULE_ID", len(schedules))
-    applications = _link_applications(ctx, rng, applications, schedules)
+    moved = applications["moved_back"].to_numpy(dtype=bool)
+    linked = _link_applications(ctx, rng, applications[~moved].reset_index(drop=True),
+                                schedules)
+    # on-account cash moved back to unapplied: its pair draws from a stream of its own, so
+    # every other application (and the lines after them) keeps its draws
+    applications = pd.concat([linked, _link_applications(
+        ctx, ctx.rng("AR_RECEIVABLE_APPLICATIONS_ALL:moved_back"),
+        applications[moved].reset_index(drop=True), schedules,
+        after=linked["RECEIVABLE_APPLICATION_ID"].to_numpy())], ignore_index=True)
     schedules = schedules.drop(columns=["x_row"])
     lines = _lines(ctx, rng, trx)
     lines = lines[~np.isin(lines["CUSTOMER_TRX_ID"].to_numpy(), drafts)].reset_index(drop=True)
@@ -442,6 +450,7 @@ def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
                              strict=False):
             leftover_kind[pos] = kind
     leftover = np.where(leftover_kind != "", v.money(rng, len(paid), 10, 2_000), 0.0)
+    moved_back = on_account_moved_back(ctx, org, leftover_kind)
     trx_date = schedules["TRX_DATE"].to_numpy()[paid]
     receipt_date = np.maximum(ctx.clip(trx_date + rng.integers(0, 90, len(paid)) * v.DAY),
                               trx_date)
@@ -455,9 +464,9 @@ def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
         "PAY_FROM_CUSTOMER": schedules["CUSTOMER_ID"].to_numpy()[paid].astype(float),
         "CUSTOMER_SITE_USE_ID": schedules["CUSTOMER_SITE_USE_ID"].to_numpy()[paid].astype(float),
         "RECEIPT_DATE": receipt_date, "TYPE": CASH,
-        "STATUS": np.where(leftover_kind == UNAPPLIED, UNAPPLIED, APPLIED),
+        "STATUS": np.where((leftover_kind == UNAPPLIED) | moved_back, UNAPPLIED, APPLIED),
         "x_schedule": paid, "x_cash": cash[paid], "x_leftover": leftover,
-        "x_leftover_kind": leftover_kind,
+        "x_leftover_kind": leftover_kind, "x_moved_back": moved_back,
     })
     applied["x_paid_by"] = one_receipt_for_installments(
         ctx.rng("AR_CASH_RECEIPTS_ALL:installments"),
@@ -499,6 +508,23 @@ def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
     })
     receipts, receipts_out = _merge_receipts(receipts, receipts_out)
     return receipts_out, _receipt_schedules(ctx, receipts), _applications(receipts, schedules)
+
+
+def on_account_moved_back(ctx: GenContext, org: np.ndarray,
+                          leftover_kind: np.ndarray) -> np.ndarray:
+    """Which receipts' on-account cash was moved back to unapplied: on the instances
+    `sparse.instances` names, all of it in one operating unit (the i-th of them empties the
+    i-th unit, in turn). Receivables unapplies an application by keeping it, not displayed,
+    beside a reversing one (the superseded rows of `_with_reversed_applications`), and the
+    cash is unapplied again; so the unit has on-account applications, none displayed, and a
+    sum of its displayed on-account applications is NULL where one that drops
+    `display = 'Y'` is 0. Nothing is drawn."""
+    sparse = ctx.recipe.sparse.instances
+    index = ctx.recipe.index_of(ctx.seed)
+    if index not in sparse:
+        return np.zeros(len(org), dtype=bool)
+    unit = ctx.operating_units[sparse.index(index) % len(ctx.operating_units)]
+    return (org == unit) & (leftover_kind == ON_ACCOUNT)
 
 
 def one_receipt_for_installments(rng: np.random.Generator, trx_id: np.ndarray, org: np.ndarray,
@@ -614,6 +640,7 @@ def _extra_receipts(ctx: GenContext, rng: np.random.Generator,
         "CUSTOMER_SITE_USE_ID": site.astype(float),
         "RECEIPT_DATE": ctx.dates(rng, n), "TYPE": kind, "STATUS": status,
         "x_schedule": -1, "x_cash": 0.0, "x_leftover": 0.0, "x_leftover_kind": "",
+        "x_moved_back": False,
     })
 
 
@@ -678,7 +705,10 @@ def _applications(receipts: pd.DataFrame, schedules: pd.DataFrame) -> pd.DataFra
                       "status": APPLIED, "type": CASH}),
         pd.DataFrame({"receipt": cash.index[cash["x_leftover"] > 0], "target": -1,
                       "amount": cash.loc[cash["x_leftover"] > 0, "x_leftover"],
-                      "status": cash.loc[cash["x_leftover"] > 0, "x_leftover_kind"],
+                      "status": np.where(cash.loc[cash["x_leftover"] > 0,
+                                                  "x_moved_back"].to_numpy(dtype=bool),
+                                         UNAPPLIED,
+                                         cash.loc[cash["x_leftover"] > 0, "x_leftover_kind"]),
                       "type": CASH}),
         pd.DataFrame({"receipt": cash.index[cash["STATUS"] == UNIDENTIFIED], "target": -1,
                       "amount": cash.loc[cash["STATUS"] == UNIDENTIFIED, "AMOUNT"],
@@ -690,7 +720,14 @@ def _applications(receipts: pd.DataFrame, schedules: pd.DataFrame) -> pd.DataFra
         "target": schedules["x_credit_target"].to_numpy()[memos],
         "amount": -schedules["AMOUNT_DUE_ORIGINAL"].to_numpy()[memos],
         "status": APPLIED, "type": "CM"}))
+    # on-account cash moved back to unapplied (`x_moved_back`): the leftover row above is
+    # UNAPP now, and the on-account application and its reversal stay, both not displayed
+    back = cash[cash["x_moved_back"].to_numpy(dtype=bool) & (cash["x_leftover"] > 0)]
+    parts += [pd.DataFrame({"receipt": back.index, "target": -1,
+                            "amount": sign * back["x_leftover"], "status": ON_ACCOUNT,
+                            "type": CASH, "moved_back": True}) for sign in (1, -1)]
     out = pd.concat(parts, ignore_index=True)
+    out["moved_back"] = out["moved_back"].fillna(False).astype(bool)
     out["memo"] = out["memo"].fillna(-1).astype(int)
     out["target"] = out["target"].astype(int)
     out["receipt"] = out["receipt"].astype(int)
@@ -733,12 +770,17 @@ def _with_reversed_applications(ctx: GenContext, apps: pd.DataFrame,
             rows.append({"receipt": apps.at[app, "receipt"], "target": other, "memo": -1,
                          "amount": sign * apps.at[app, "amount"], "status": APPLIED,
                          "type": CASH, "reversed": True})
-    return pd.concat([apps.assign(reversed=False), pd.DataFrame(rows)], ignore_index=True)
+    out = pd.concat([apps.assign(reversed=apps["moved_back"]), pd.DataFrame(rows)],
+                    ignore_index=True)
+    out["moved_back"] = out["moved_back"].fillna(False).astype(bool)
+    return out
 
 
 def _link_applications(ctx: GenContext, rng: np.random.Generator, apps: pd.DataFrame,
-                       schedules: pd.DataFrame) -> pd.DataFrame:
-    """Applications as rows of AR_RECEIVABLE_APPLICATIONS_ALL, once schedules have ids."""
+                       schedules: pd.DataFrame,
+                       after: np.ndarray | None = None) -> pd.DataFrame:
+    """Applications as rows of AR_RECEIVABLE_APPLICATIONS_ALL, once schedules have ids (ids
+    of their own block, or the next ones `after` those given)."""
     ps_id = schedules["PAYMENT_SCHEDULE_ID"].to_numpy()
     receipt_ps = pd.Series(np.arange(len(schedules)),
                            index=schedules["x_receipt"].fillna(-1).astype(int).to_numpy())
@@ -760,8 +802,9 @@ def _link_applications(ctx: GenContext, rng: np.random.Generator, apps: pd.DataF
     ledger = ledger_of_operating_unit(ctx)
     amount = np.round(apps["amount"].to_numpy(dtype=float), 2)
     return v.frame({
-        "RECEIVABLE_APPLICATION_ID": ctx.ids("AR_RECEIVABLE_APPLICATIONS_ALL",
-                                             "RECEIVABLE_APPLICATION_ID", n),
+        "RECEIVABLE_APPLICATION_ID": (
+            ctx.ids("AR_RECEIVABLE_APPLICATIONS_ALL", "RECEIVABLE_APPLICATION_ID", n)
+            if after is None else int(after.max(initial=0)) + 1 + np.arange(n)),
         "AMOUNT_APPLIED": amount,
         "ACCTD_AMOUNT_APPLIED_FROM": np.round(amount * schedules["x_rate"].to_numpy()[source], 2),
         "GL_DATE": day,

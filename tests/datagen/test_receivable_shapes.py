@@ -1,7 +1,8 @@
 """Receivables shapes EBS allows that one-to-one data never shows: a receipt paying both
 installments of a transaction, an account billed at two sites of one unit, a new customer's
-draft invoice without lines (harness/datagen/tables_ar.py, tables_tca.py;
-docs/test-suite-data.md, "One receipt, two installments; two bill-to sites; drafts")."""
+draft invoice without lines, a unit's on-account cash moved back to unapplied
+(harness/datagen/tables_ar.py, tables_tca.py; docs/test-suite-data.md, "Receipts, sites and
+drafts that are not one to one")."""
 
 from __future__ import annotations
 
@@ -96,23 +97,49 @@ def test_an_account_billed_at_two_sites_of_one_unit(connections, catalog, i):
 
 
 @pytest.mark.parametrize("i", INSTANCES)
-def test_drafts_of_new_customers_have_no_lines(connections, i):
-    """What ar-008 needs (transaction lines joined LEFT): incomplete transactions have no
-    lines yet, complete ones all have, and some draft's party has no other transaction in
-    its unit (its total is NULL, not merely unchanged)."""
-    con = connections[i]
-    lines_of = """(SELECT COUNT(*) FROM RA_CUSTOMER_TRX_LINES_ALL l
-                   WHERE l.CUSTOMER_TRX_ID = t.CUSTOMER_TRX_ID)"""
-    with_lines, without = con.execute(f"""
-        SELECT COUNT(*) FILTER (WHERE COMPLETE_FLAG = 'N' AND {lines_of} > 0),
-               COUNT(*) FILTER (WHERE COMPLETE_FLAG = 'Y' AND {lines_of} = 0)
-        FROM RA_CUSTOMER_TRX_ALL t""").fetchone()
+def test_drafts_have_no_lines(connections, i):
+    """Incomplete transactions have no lines yet, complete ones all have."""
+    with_lines, without = connections[i].execute("""
+        SELECT COUNT(*) FILTER (WHERE COMPLETE_FLAG = 'N' AND n > 0),
+               COUNT(*) FILTER (WHERE COMPLETE_FLAG = 'Y' AND n = 0)
+        FROM (SELECT t.COMPLETE_FLAG, (SELECT COUNT(*) FROM RA_CUSTOMER_TRX_LINES_ALL l
+                                       WHERE l.CUSTOMER_TRX_ID = t.CUSTOMER_TRX_ID) AS n
+              FROM RA_CUSTOMER_TRX_ALL t)""").fetchone()
     assert (with_lines, without) == (0, 0)
-    assert con.execute("""
+
+
+def test_some_draft_is_its_customers_only_transaction(connections):
+    """What ar-008 needs (transaction lines joined LEFT): a draft whose party has no other
+    transaction in its unit, so its total is NULL, not merely unchanged. A unit may have
+    billed every bill-to use already, so only the suite as a whole is sure to have one."""
+    lone = [con.execute("""
         SELECT COUNT(*) FROM RA_CUSTOMER_TRX_ALL t
         JOIN HZ_CUST_ACCOUNTS a ON a.CUST_ACCOUNT_ID = t.BILL_TO_CUSTOMER_ID
         WHERE t.COMPLETE_FLAG = 'N' AND NOT EXISTS (
           SELECT 1 FROM RA_CUSTOMER_TRX_ALL o
           JOIN HZ_CUST_ACCOUNTS oa ON oa.CUST_ACCOUNT_ID = o.BILL_TO_CUSTOMER_ID
           WHERE oa.PARTY_ID = a.PARTY_ID AND o.ORG_ID = t.ORG_ID
-            AND o.COMPLETE_FLAG = 'Y')""").fetchone()[0] > 0
+            AND o.COMPLETE_FLAG = 'Y')""").fetchone()[0] for con in connections]
+    assert sum(lone) > 0, lone
+
+
+@pytest.mark.parametrize("i", INSTANCES)
+def test_on_account_cash_moved_back_in_one_unit_of_a_sparse_instance(connections, catalog,
+                                                                     recipe, i):
+    """What ar-026 needs (`display = 'Y'` dropped beside a sum of on-account applications):
+    on a sparse instance one unit's on-account applications are all superseded, so the
+    displayed sum is NULL and the whole one 0; elsewhere every unit shows some."""
+    units = [ou.organization_id for ou in catalog.security.operating_units]
+    emptied = (units[recipe.sparse.instances.index(i) % len(units)]
+               if i in recipe.sparse.instances else None)
+    for unit in units:
+        shown, hidden, net = connections[i].execute("""
+            SELECT COUNT(*) FILTER (WHERE DISPLAY = 'Y'), COUNT(*) FILTER (WHERE DISPLAY = 'N'),
+                   coalesce(SUM(AMOUNT_APPLIED) FILTER (WHERE DISPLAY = 'N'), 0)
+            FROM AR_RECEIVABLE_APPLICATIONS_ALL WHERE ORG_ID = ? AND STATUS = 'ACC'""",
+                                                    [unit]).fetchone()
+        assert abs(net) < 0.005  # superseded pairs net to zero
+        if unit == emptied:
+            assert shown == 0 and hidden > 0, (unit, shown, hidden)
+        else:
+            assert shown > 0, unit
