@@ -31,6 +31,7 @@ REVERSED = ("NSF", "REV", "STOP")  # receipt statuses of reversed receipts
 INCOMPLETE = "PEN"
 REAPPLIED_FRACTION = 0.1  # of cash applications, first applied to another invoice
 WHOLE_CREDIT_FRACTION = 0.35  # of applied credit memos, crediting all the invoice's settled part
+ONE_RECEIPT_FRACTION = 0.5  # of transactions with two paid installments, paid by one receipt
 # the transaction dates golds compare (a schedule repeats its transaction's)
 _TRX_DATES = {"RA_CUSTOMER_TRX_ALL": ("TRX_DATE",), "AR_PAYMENT_SCHEDULES_ALL": ("TRX_DATE",)}
 
@@ -85,7 +86,7 @@ def receivables(ctx: GenContext) -> dict[str, pd.DataFrame]:
     """Transactions with balanced lines, their schedules, the receipts and credit memos
     that settled them, and the applications linking both."""
     rng = ctx.rng("RA_CUSTOMER_TRX_ALL")
-    trx = _transactions(ctx, rng)
+    trx, drafts = drafts_of_new_customers(ctx, _transactions(ctx, rng))
     schedules = _schedules(ctx, rng, trx)
     _credit_memos(ctx, rng, trx, schedules)
     receipts, receipt_schedules, applications = _receipts(ctx, rng, trx, schedules)
@@ -93,9 +94,19 @@ def receivables(ctx: GenContext) -> dict[str, pd.DataFrame]:
     schedules = pd.concat([schedules, receipt_schedules], ignore_index=True)
     schedules["PAYMENT_SCHEDULE_ID"] = ctx.ids("AR_PAYMENT_SCHEDULES_ALL",
                                                "PAYMENT_SCHEDULE_ID", len(schedules))
-    applications = _link_applications(ctx, rng, applications, schedules)
+    moved = applications["moved_back"].to_numpy(dtype=bool)
+    linked = _link_applications(ctx, rng, applications[~moved].reset_index(drop=True),
+                                schedules)
+    # on-account cash moved back to unapplied: its pair draws from a stream of its own, so
+    # every other application (and the lines after them) keeps its draws
+    applications = pd.concat([linked, _link_applications(
+        ctx, ctx.rng("AR_RECEIVABLE_APPLICATIONS_ALL:moved_back"),
+        applications[moved].reset_index(drop=True), schedules,
+        after=linked["RECEIVABLE_APPLICATION_ID"].to_numpy())], ignore_index=True)
     schedules = schedules.drop(columns=["x_row"])
-    return {"RA_CUSTOMER_TRX_ALL": trx, "RA_CUSTOMER_TRX_LINES_ALL": _lines(ctx, rng, trx),
+    lines = _lines(ctx, rng, trx)
+    lines = lines[~np.isin(lines["CUSTOMER_TRX_ID"].to_numpy(), drafts)].reset_index(drop=True)
+    return {"RA_CUSTOMER_TRX_ALL": trx, "RA_CUSTOMER_TRX_LINES_ALL": lines,
             "AR_PAYMENT_SCHEDULES_ALL": schedules, "AR_CASH_RECEIPTS_ALL": receipts,
             "AR_RECEIVABLE_APPLICATIONS_ALL": applications}
 
@@ -124,7 +135,9 @@ def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     variant = v.cover(ctx.rng("RA_CUSTOMER_TRX_ALL:types"), n, list(range(TYPES_PER_CLASS)),
                       _keys(org, klass)).astype(np.int64)
     uses = ctx.frames["HZ_CUST_SITE_USES_ALL"]
-    bill = uses[(uses["SITE_USE_CODE"] == BILL_TO) & (uses["STATUS"] == "A")]
+    # a second bill-to address of an account in a unit (tables_tca) is billed no transaction
+    bill = uses[(uses["SITE_USE_CODE"] == BILL_TO) & (uses["STATUS"] == "A")
+                & ~uses["x_second_bill_to"].to_numpy(dtype=bool)]
     bill_pos = np.empty(n, dtype=np.int64)
     for ou in ctx.operating_units:
         mine = np.flatnonzero(bill["ORG_ID"].to_numpy() == ou)
@@ -181,6 +194,46 @@ def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
         "x_amount": amount,
         "x_rate": np.where(foreign, rate, 1.0),
     })
+
+
+def drafts_of_new_customers(ctx: GenContext,
+                            trx: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """(transactions, ids of the drafts): every incomplete transaction (STATUS_TRX
+    `INCOMPLETE`) is a new customer's first invoice, saved before its lines were entered.
+
+    Receivables saves a transaction's header as incomplete and takes its lines later; only
+    completing it requires lines (Oracle Receivables User Guide, Entering Transactions: "you
+    can save an incomplete transaction", completion checks that it has at least one line).
+    Each draft is billed to an active bill-to site use of its unit whose customer party has
+    no other transaction in the unit, where one is left (in turn, an own stream: no other
+    value moves), and keeps no lines; so a join of transactions to their lines made LEFT
+    keeps a customer whose total is NULL, not merely a transaction that adds nothing."""
+    drafts = np.flatnonzero(trx["STATUS_TRX"].to_numpy() == INCOMPLETE)
+    if not len(drafts):
+        return trx, np.zeros(0, dtype=np.int64)
+    rng = ctx.rng("RA_CUSTOMER_TRX_ALL:drafts")
+    uses = ctx.frames["HZ_CUST_SITE_USES_ALL"]
+    bill = uses[(uses["SITE_USE_CODE"] == BILL_TO) & (uses["STATUS"] == "A")
+                & ~uses["x_second_bill_to"].to_numpy(dtype=bool)]
+    party_of = ctx.frames["HZ_CUST_ACCOUNTS"].set_index("CUST_ACCOUNT_ID")["PARTY_ID"]
+    bill_party = party_of.reindex(bill["x_cust_account_id"].to_numpy()).to_numpy()
+    trx = trx.copy()
+    org = trx["ORG_ID"].to_numpy()
+    for row in drafts:
+        others = np.ones(len(trx), dtype=bool)
+        others[row] = False
+        billed = party_of.reindex(trx["BILL_TO_CUSTOMER_ID"].to_numpy()[others & (
+            org == org[row])]).to_numpy()
+        free = np.flatnonzero((bill["ORG_ID"].to_numpy() == org[row])
+                              & ~np.isin(bill_party, billed))
+        if not len(free):
+            continue
+        use = bill.iloc[rng.choice(free)]
+        trx.loc[row, "BILL_TO_CUSTOMER_ID"] = use["x_cust_account_id"]
+        trx.loc[row, "BILL_TO_SITE_USE_ID"] = use["SITE_USE_ID"]
+        trx.loc[row, ["SHIP_TO_CUSTOMER_ID", "SHIP_TO_SITE_USE_ID"]] = np.nan
+        trx.loc[row, "SOLD_TO_CUSTOMER_ID"] = use["x_cust_account_id"]
+    return trx, trx["CUSTOMER_TRX_ID"].to_numpy()[drafts]
 
 
 def _on_gold_days(ctx: GenContext, dates: np.ndarray, org: np.ndarray, klass: np.ndarray,
@@ -397,9 +450,11 @@ def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
                              strict=False):
             leftover_kind[pos] = kind
     leftover = np.where(leftover_kind != "", v.money(rng, len(paid), 10, 2_000), 0.0)
+    moved_back = on_account_moved_back(ctx, org, leftover_kind)
     trx_date = schedules["TRX_DATE"].to_numpy()[paid]
     receipt_date = np.maximum(ctx.clip(trx_date + rng.integers(0, 90, len(paid)) * v.DAY),
                               trx_date)
+    drawn_date = receipt_date.astype("datetime64[us]")
     receipt_date = _first_receipts_on_gold_days(
         ctx, receipt_date, trx_date, org, schedules["CUSTOMER_ID"].to_numpy()[paid],
         (schedules["STATUS"].to_numpy() == OPEN)[paid])
@@ -409,12 +464,17 @@ def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
         "PAY_FROM_CUSTOMER": schedules["CUSTOMER_ID"].to_numpy()[paid].astype(float),
         "CUSTOMER_SITE_USE_ID": schedules["CUSTOMER_SITE_USE_ID"].to_numpy()[paid].astype(float),
         "RECEIPT_DATE": receipt_date, "TYPE": CASH,
-        "STATUS": np.where(leftover_kind == UNAPPLIED, UNAPPLIED, APPLIED),
+        "STATUS": np.where((leftover_kind == UNAPPLIED) | moved_back, UNAPPLIED, APPLIED),
         "x_schedule": paid, "x_cash": cash[paid], "x_leftover": leftover,
-        "x_leftover_kind": leftover_kind,
+        "x_leftover_kind": leftover_kind, "x_moved_back": moved_back,
     })
+    applied["x_paid_by"] = one_receipt_for_installments(
+        ctx.rng("AR_CASH_RECEIPTS_ALL:installments"),
+        schedules["CUSTOMER_TRX_ID"].to_numpy()[paid], org,
+        (leftover_kind == "") & (receipt_date == drawn_date))
     extras = _extra_receipts(ctx, rng, applied)
     receipts = pd.concat([applied, extras], ignore_index=True)
+    receipts["x_paid_by"] = receipts["x_paid_by"].fillna(-1).astype(int)
     m = len(receipts)
     receipts["CASH_RECEIPT_ID"] = ctx.ids("AR_CASH_RECEIPTS_ALL", "CASH_RECEIPT_ID", m)
     receipts["x_rate"] = rate_to_functional(ctx, receipts["CURRENCY_CODE"].to_numpy())
@@ -446,7 +506,84 @@ def _receipts(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame,
         "LAST_UPDATE_DATE": dates,
         "ORG_ID": receipts["ORG_ID"].to_numpy().astype(np.int64),
     })
+    receipts, receipts_out = _merge_receipts(receipts, receipts_out)
     return receipts_out, _receipt_schedules(ctx, receipts), _applications(receipts, schedules)
+
+
+def on_account_moved_back(ctx: GenContext, org: np.ndarray,
+                          leftover_kind: np.ndarray) -> np.ndarray:
+    """Which receipts' on-account cash was moved back to unapplied: on the instances
+    `sparse.instances` names, all of it in one operating unit (the i-th of them empties the
+    i-th unit, in turn). Receivables unapplies an application by keeping it, not displayed,
+    beside a reversing one (the superseded rows of `_with_reversed_applications`), and the
+    cash is unapplied again; so the unit has on-account applications, none displayed, and a
+    sum of its displayed on-account applications is NULL where one that drops
+    `display = 'Y'` is 0. Nothing is drawn."""
+    sparse = ctx.recipe.sparse.instances
+    index = ctx.recipe.index_of(ctx.seed)
+    if index not in sparse:
+        return np.zeros(len(org), dtype=bool)
+    unit = ctx.operating_units[sparse.index(index) % len(ctx.operating_units)]
+    return (org == unit) & (leftover_kind == ON_ACCOUNT)
+
+
+def one_receipt_for_installments(rng: np.random.Generator, trx_id: np.ndarray, org: np.ndarray,
+                                 mergeable: np.ndarray) -> np.ndarray:
+    """For receipts paying one installment each (rows, with the transaction and unit of the
+    installment paid): the row whose receipt also pays this row's installment, or -1.
+
+    A transaction with split payment terms has one schedule per installment, and a receipt
+    is applied to each schedule it pays, one application per installment
+    (AR_PAYMENT_SCHEDULES_ALL: one record per installment; AR_RECEIVABLE_APPLICATIONS_ALL:
+    APPLIED_PAYMENT_SCHEDULE_ID is the schedule paid): a customer who pays both installments
+    of an invoice at once has one receipt with two 'APP' applications to one transaction.
+    For a share (`ONE_RECEIPT_FRACTION`, at least one per unit that has any) of the
+    transactions with two paid installments, the second installment's receipt is merged into
+    the first's. Only a `mergeable` receipt is merged away (one that leaves no unapplied or
+    on-account part and was not moved to a gold day); `rng` is an own stream."""
+    paid_by = np.full(len(trx_id), -1)
+    first: dict[float, int] = {}
+    pairs: list[tuple[int, int]] = []
+    for row, trx in enumerate(trx_id):
+        if trx in first:
+            pairs.append((first.pop(trx), row))
+        else:
+            first[trx] = row
+    pairs = [(a, b) for a, b in pairs if mergeable[b]]
+    if not pairs:
+        return paid_by
+    pick = rng.random(len(pairs)) < ONE_RECEIPT_FRACTION
+    unit = org[[b for _, b in pairs]]
+    for ou in np.unique(unit):
+        mine = np.flatnonzero(unit == ou)
+        if not pick[mine].any():
+            pick[rng.choice(mine)] = True
+    for (keeper, merged), chosen in zip(pairs, pick, strict=True):
+        if chosen:
+            paid_by[merged] = keeper
+    return paid_by
+
+
+def _merge_receipts(receipts: pd.DataFrame,
+                    receipts_out: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Receipts once those paid by another (`x_paid_by`) are merged into it: the keeper's
+    amount and applied cash include theirs, and their installment's application is the
+    keeper's (`x_receipt_of` names the receipt an application row belongs to). Every row was
+    drawn before, so no other value moves."""
+    receipts = receipts.copy()
+    by = receipts["x_paid_by"].to_numpy()
+    merged = by >= 0
+    receipts["x_applied"] = receipts["x_cash"].to_numpy(dtype=float)
+    receipts["x_receipt_of"] = np.where(merged, by, np.arange(len(receipts)))
+    extra = receipts.loc[merged, ["AMOUNT", "x_cash"]].groupby(by[merged]).sum()
+    keepers = extra.index.to_numpy()
+    receipts.loc[keepers, "AMOUNT"] = np.round(
+        receipts.loc[keepers, "AMOUNT"].to_numpy() + extra["AMOUNT"].to_numpy(), 2)
+    receipts.loc[keepers, "x_applied"] = np.round(
+        receipts.loc[keepers, "x_applied"].to_numpy() + extra["x_cash"].to_numpy(), 2)
+    receipts_out = receipts_out.copy()
+    receipts_out.loc[keepers, "AMOUNT"] = receipts.loc[keepers, "AMOUNT"].to_numpy()
+    return receipts, receipts_out[~merged].reset_index(drop=True)
 
 
 def _first_receipts_on_gold_days(ctx: GenContext, dates: np.ndarray, trx_date: np.ndarray,
@@ -503,13 +640,14 @@ def _extra_receipts(ctx: GenContext, rng: np.random.Generator,
         "CUSTOMER_SITE_USE_ID": site.astype(float),
         "RECEIPT_DATE": ctx.dates(rng, n), "TYPE": kind, "STATUS": status,
         "x_schedule": -1, "x_cash": 0.0, "x_leftover": 0.0, "x_leftover_kind": "",
+        "x_moved_back": False,
     })
 
 
 def _receipt_schedules(ctx: GenContext, receipts: pd.DataFrame) -> pd.DataFrame:
     """The PMT schedule of every customer receipt: open with what is left unapplied, on
     account or unidentified (negative), closed once fully applied or reversed."""
-    cash = receipts[receipts["TYPE"] == CASH]
+    cash = receipts[(receipts["TYPE"] == CASH) & (receipts["x_paid_by"] < 0)]
     amount = cash["AMOUNT"].to_numpy()
     status = cash["STATUS"].to_numpy()
     left = np.where(status == UNIDENTIFIED, amount, cash["x_leftover"].to_numpy())
@@ -541,7 +679,8 @@ def _receipt_schedules(ctx: GenContext, receipts: pd.DataFrame) -> pd.DataFrame:
         "GL_DATE": day,
         "GL_DATE_CLOSED": np.where(is_open, ctx.open_end, day),
         "ACTUAL_DATE_CLOSED": np.where(is_open, ctx.open_end, day),
-        "AMOUNT_APPLIED": np.where(np.isin(status, REVERSED), np.nan, cash["x_cash"].to_numpy()),
+        "AMOUNT_APPLIED": np.where(np.isin(status, REVERSED), np.nan,
+                                   cash["x_applied"].to_numpy()),
         "AMOUNT_CREDITED": np.full(n, np.nan),
         "AMOUNT_ADJUSTED": np.full(n, np.nan),
         "AMOUNT_IN_DISPUTE": np.full(n, np.nan),
@@ -555,8 +694,9 @@ def _receipt_schedules(ctx: GenContext, receipts: pd.DataFrame) -> pd.DataFrame:
 
 
 def _applications(receipts: pd.DataFrame, schedules: pd.DataFrame) -> pd.DataFrame:
-    """Receivable applications by source: cash applied to a schedule, the leftover as
-    unapplied or on account, unidentified receipts, and credit memos applied to invoices."""
+    """Receivable applications by source: cash applied to a schedule (by the receipt that
+    paid it, `x_receipt_of`), the leftover as unapplied or on account, unidentified receipts,
+    and credit memos applied to invoices."""
     cash = receipts[receipts["TYPE"] == CASH]
     parts = [
         pd.DataFrame({"receipt": cash.index[cash["x_schedule"] >= 0],
@@ -565,7 +705,10 @@ def _applications(receipts: pd.DataFrame, schedules: pd.DataFrame) -> pd.DataFra
                       "status": APPLIED, "type": CASH}),
         pd.DataFrame({"receipt": cash.index[cash["x_leftover"] > 0], "target": -1,
                       "amount": cash.loc[cash["x_leftover"] > 0, "x_leftover"],
-                      "status": cash.loc[cash["x_leftover"] > 0, "x_leftover_kind"],
+                      "status": np.where(cash.loc[cash["x_leftover"] > 0,
+                                                  "x_moved_back"].to_numpy(dtype=bool),
+                                         UNAPPLIED,
+                                         cash.loc[cash["x_leftover"] > 0, "x_leftover_kind"]),
                       "type": CASH}),
         pd.DataFrame({"receipt": cash.index[cash["STATUS"] == UNIDENTIFIED], "target": -1,
                       "amount": cash.loc[cash["STATUS"] == UNIDENTIFIED, "AMOUNT"],
@@ -577,10 +720,20 @@ def _applications(receipts: pd.DataFrame, schedules: pd.DataFrame) -> pd.DataFra
         "target": schedules["x_credit_target"].to_numpy()[memos],
         "amount": -schedules["AMOUNT_DUE_ORIGINAL"].to_numpy()[memos],
         "status": APPLIED, "type": "CM"}))
+    # on-account cash moved back to unapplied (`x_moved_back`): the leftover row above is
+    # UNAPP now, and the on-account application and its reversal stay, both not displayed
+    back = cash[cash["x_moved_back"].to_numpy(dtype=bool) & (cash["x_leftover"] > 0)]
+    parts += [pd.DataFrame({"receipt": back.index, "target": -1,
+                            "amount": sign * back["x_leftover"], "status": ON_ACCOUNT,
+                            "type": CASH, "moved_back": True}) for sign in (1, -1)]
     out = pd.concat(parts, ignore_index=True)
+    out["moved_back"] = out["moved_back"].fillna(False).astype(bool)
     out["memo"] = out["memo"].fillna(-1).astype(int)
     out["target"] = out["target"].astype(int)
     out["receipt"] = out["receipt"].astype(int)
+    # an installment paid by another installment's receipt: its application is that one's
+    own = out["receipt"].to_numpy() >= 0
+    out.loc[own, "receipt"] = receipts["x_receipt_of"].to_numpy()[out.loc[own, "receipt"]]
     return out
 
 
@@ -617,12 +770,17 @@ def _with_reversed_applications(ctx: GenContext, apps: pd.DataFrame,
             rows.append({"receipt": apps.at[app, "receipt"], "target": other, "memo": -1,
                          "amount": sign * apps.at[app, "amount"], "status": APPLIED,
                          "type": CASH, "reversed": True})
-    return pd.concat([apps.assign(reversed=False), pd.DataFrame(rows)], ignore_index=True)
+    out = pd.concat([apps.assign(reversed=apps["moved_back"]), pd.DataFrame(rows)],
+                    ignore_index=True)
+    out["moved_back"] = out["moved_back"].fillna(False).astype(bool)
+    return out
 
 
 def _link_applications(ctx: GenContext, rng: np.random.Generator, apps: pd.DataFrame,
-                       schedules: pd.DataFrame) -> pd.DataFrame:
-    """Applications as rows of AR_RECEIVABLE_APPLICATIONS_ALL, once schedules have ids."""
+                       schedules: pd.DataFrame,
+                       after: np.ndarray | None = None) -> pd.DataFrame:
+    """Applications as rows of AR_RECEIVABLE_APPLICATIONS_ALL, once schedules have ids (ids
+    of their own block, or the next ones `after` those given)."""
     ps_id = schedules["PAYMENT_SCHEDULE_ID"].to_numpy()
     receipt_ps = pd.Series(np.arange(len(schedules)),
                            index=schedules["x_receipt"].fillna(-1).astype(int).to_numpy())
@@ -644,8 +802,9 @@ def _link_applications(ctx: GenContext, rng: np.random.Generator, apps: pd.DataF
     ledger = ledger_of_operating_unit(ctx)
     amount = np.round(apps["amount"].to_numpy(dtype=float), 2)
     return v.frame({
-        "RECEIVABLE_APPLICATION_ID": ctx.ids("AR_RECEIVABLE_APPLICATIONS_ALL",
-                                             "RECEIVABLE_APPLICATION_ID", n),
+        "RECEIVABLE_APPLICATION_ID": (
+            ctx.ids("AR_RECEIVABLE_APPLICATIONS_ALL", "RECEIVABLE_APPLICATION_ID", n)
+            if after is None else int(after.max(initial=0)) + 1 + np.arange(n)),
         "AMOUNT_APPLIED": amount,
         "ACCTD_AMOUNT_APPLIED_FROM": np.round(amount * schedules["x_rate"].to_numpy()[source], 2),
         "GL_DATE": day,

@@ -19,6 +19,7 @@ ORGANIZATION, PERSON = "ORGANIZATION", "PERSON"
 BILL_TO, SHIP_TO = "BILL_TO", "SHIP_TO"
 PRIMARY, YES = "P", "Y"  # site use flags: primary, or one of several
 STREETS = ("Street", "Avenue", "Road", "Way", "Parkway")
+SECOND_BILL_TO_FRACTION = 0.15  # of account sites on a party with another site: a second one
 
 
 def addresses(ctx: GenContext, rng: np.random.Generator, n: int,
@@ -192,8 +193,75 @@ def customer_accounts(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "LAST_UPDATE_DATE": created,
     })
     sites = _account_sites(ctx, rng, accounts)
+    uses = _site_uses(ctx, rng, sites)
+    sites, uses = second_bill_to_sites(ctx, accounts, sites, uses)
     return {"HZ_CUST_ACCOUNTS": accounts, "HZ_CUST_ACCT_SITES_ALL": sites,
-            "HZ_CUST_SITE_USES_ALL": _site_uses(ctx, rng, sites)}
+            "HZ_CUST_SITE_USES_ALL": uses}
+
+
+def second_bill_to_sites(ctx: GenContext, accounts: pd.DataFrame, sites: pd.DataFrame,
+                         uses: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(sites, uses) with a second bill-to address for some accounts in a unit: for a share
+    (`SECOND_BILL_TO_FRACTION`, at least one per unit) of the account sites whose party has
+    another party site, an active account site of the same account and unit on that other
+    party site, with an active bill-to use that is not the primary one.
+
+    TCA lets an account have any number of sites in an operating unit, each with its own
+    business purposes, and keeps one primary use of each purpose per account and unit
+    (Oracle Receivables User Guide, Customer Account Sites and Business Purposes; My Oracle
+    Support Doc 2628271.1): so an account bills to two addresses of one unit, and a count of
+    its bill-to uses is not the count of units it is billed in (`COUNT(su.org_id)` vs
+    `COUNT(DISTINCT su.org_id)`). The new uses are marked `x_second_bill_to`: transactions
+    keep billing the sites they did (no other value moves; `rng` is an own stream)."""
+    rng = ctx.rng("HZ_CUST_ACCT_SITES_ALL:second_bill_to")
+    party_sites = ctx.frames["HZ_PARTY_SITES"]
+    party_of = accounts.set_index("CUST_ACCOUNT_ID")["PARTY_ID"]
+    sites_of = party_sites.groupby("PARTY_ID")["PARTY_SITE_ID"].agg(list)
+    uses = uses.assign(x_second_bill_to=False)
+    party = party_of.reindex(sites["CUST_ACCOUNT_ID"].to_numpy()).to_numpy()
+    others = [[p for p in sites_of.get(pty, []) if p != own]
+              for pty, own in zip(party, sites["PARTY_SITE_ID"].to_numpy(), strict=True)]
+    org = sites["ORG_ID"].to_numpy()
+    can = np.array([bool(o) for o in others]) & (sites["STATUS"].to_numpy() == "A")
+    pick = can & (rng.random(len(sites)) < SECOND_BILL_TO_FRACTION)
+    for ou in ctx.operating_units:
+        mine = np.flatnonzero(can & (org == ou))
+        if len(mine) and not pick[mine].any():
+            pick[rng.choice(mine)] = True
+    rows = np.flatnonzero(pick)
+    if not len(rows):
+        return sites, uses
+    k = len(rows)
+    new_site = sites.iloc[rows].copy().reset_index(drop=True)
+    new_site["CUST_ACCT_SITE_ID"] = _after(sites["CUST_ACCT_SITE_ID"].to_numpy(), k)
+    new_site["PARTY_SITE_ID"] = [others[r][rng.integers(len(others[r]))] for r in rows]
+    new_site["STATUS"] = "A"
+    new_site["BILL_TO_FLAG"] = YES
+    new_site["SHIP_TO_FLAG"] = "N"
+    new_site["ORIG_SYSTEM_REFERENCE"] = [f"SITE-{len(sites) + i}" for i in range(k)]
+    bill = uses[(uses["SITE_USE_CODE"] == BILL_TO)]
+    template = bill.iloc[rng.integers(0, len(bill), k)].reset_index(drop=True)
+    use_id = _after(uses["SITE_USE_ID"].to_numpy(), k)
+    city = party_sites.set_index("PARTY_SITE_ID")["PARTY_SITE_NAME"].reindex(
+        new_site["PARTY_SITE_ID"].to_numpy()).to_numpy()
+    new_use = template.assign(
+        SITE_USE_ID=use_id,
+        CUST_ACCT_SITE_ID=new_site["CUST_ACCT_SITE_ID"].to_numpy(),
+        PRIMARY_FLAG="N", STATUS="A",
+        LOCATION=[f"{n or 'Site'} {u}"[:40] for n, u in zip(city, use_id, strict=True)],
+        ORIG_SYSTEM_REFERENCE=[f"USE-{u}" for u in use_id],
+        CREATION_DATE=new_site["CREATION_DATE"].to_numpy(),
+        LAST_UPDATE_DATE=new_site["CREATION_DATE"].to_numpy(),
+        ORG_ID=new_site["ORG_ID"].to_numpy(),
+        x_cust_account_id=new_site["CUST_ACCOUNT_ID"].to_numpy(),
+        x_second_bill_to=True)
+    return (pd.concat([sites, new_site], ignore_index=True),
+            pd.concat([uses, new_use], ignore_index=True))
+
+
+def _after(ids: np.ndarray, k: int) -> np.ndarray:
+    """`k` fresh ids after the largest of `ids` (same id block)."""
+    return np.arange(int(ids.max()) + 1, int(ids.max()) + 1 + k, dtype=np.int64)
 
 
 def _account_sites(ctx: GenContext, rng: np.random.Generator,
