@@ -163,6 +163,12 @@ REVIEW_INVARIANTS = {
     "gl_posted_date_only_when_posted":
         "SELECT COUNT(*) FILTER (WHERE STATUS <> 'P'), COUNT(*) FROM GL_JE_HEADERS "
         "WHERE POSTED_DATE IS NOT NULL",
+    # Posting refuses a journal without lines (batch status Error7, "invalid journal entry
+    # lines or no journal entry lines"), and GL never unposts: a posted journal has lines.
+    "gl_posted_journal_has_lines":
+        "SELECT COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM GL_JE_LINES l "
+        "WHERE l.JE_HEADER_ID = h.JE_HEADER_ID)), COUNT(*) FROM GL_JE_HEADERS h "
+        "WHERE h.STATUS = 'P'",
     # PREVIOUS_CUSTOMER_TRX_ID is the invoice a credit memo credits (Receivables TRM); a
     # credit memo is a transaction whose type has class CM.
     "ar_previous_transaction_only_on_a_credit_memo":

@@ -23,8 +23,14 @@ column's scale and precision.
 A frozen lever moves only where `document_levers.LEVERS` knows the rows that sum to it (an AP
 invoice's amount with a line, a distribution and an installment; an AR installment's balance
 with its original amount and its transaction's line): the whole document then moves by the
-difference, and every amount fact stays true. Amounts of a table carried from other rows
-(`CARRIED`: GL balances, summed from posted lines) never move.
+difference, and every amount fact stays true. A GL line amount moves with another line of
+its side in the same journal (journal_levers.py: the journal stays balanced, its balances
+follow), in steps over several lines where one journal cannot carry the whole difference.
+Amounts of a table carried from other rows (`CARRIED`: GL balances, summed from posted lines)
+never move.
+
+Each instance starts the goals at another of c - 1, c, c + 1 (seed mod 3): where one group
+alone can reach the threshold, it lands on each of them on some instance.
 
 Beyond the gold's own c - 1, c, c + 1, one more group of the same block is placed on each
 round threshold (1,000, 5,000, 10,000, … 500,000,000) inside the range of its positive totals:
@@ -48,6 +54,7 @@ from sqlglot import exp
 from harness.datagen.context import GenContext
 from harness.datagen.document_levers import LEVERS, Mover
 from harness.datagen.generic import is_null
+from harness.datagen.journal_levers import JournalLever, journal_lever
 from harness.datagen.probe import (
     Prober,
     block_tables,
@@ -68,6 +75,9 @@ ROUND_FROM, ROUND_UNTIL = 3, 9
 # (tables_gl._balances), so one moved QUARTER_TO_DATE_DR would part it from PERIOD_NET_DR and
 # from the lines (a right prediction reading the other would be judged wrong)
 CARRIED = frozenset({"GL_BALANCES"})
+# a journal lever's difference spread over at most this many moves (a group far from the
+# threshold would otherwise empty its lines into the other groups')
+MAX_STEPS = 6
 
 
 @dataclass(frozen=True, order=True)
@@ -203,7 +213,8 @@ def place_group_totals(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]]
             table = ctx.catalog.tables[target.table]
             # a frozen amount moves only as a whole document (document_levers.py)
             free = _free(table, target.column, frozen) and target.table not in CARRIED
-            mover = None if free else LEVERS.get((target.table, target.column))
+            mover = None if free else (LEVERS.get((target.table, target.column))
+                                       or journal_lever(target.table, target.column))
             if mover is None and not free:
                 continue
             rows = prober.run(target.probe)
@@ -245,19 +256,73 @@ def _place(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]], target: Ha
     used: set[int] = set()
     placed = 0
     constant = Decimal(str(target.value))
-    goals = [constant + offset for offset in _OFFSETS]
+    # the first goal takes the nearest group; where one group alone can reach the threshold
+    # (two companies in millions, one small), each instance gives it another of c - 1, c, c + 1
+    turn = ctx.seed % len(_OFFSETS)
+    goals = [constant + offset for offset in _OFFSETS[turn:] + _OFFSETS[:turn]]
     goals += [g for g in round_goals(totals) if g not in goals]
     for goal in goals:
         order = sorted(totals.index, key=lambda g: (abs(totals[g] - goal), rng.random()))
         for g in order:
-            if g not in used and _move_group(ctx, tables, target, rows[(group_of == g) & once],
-                                             goal - totals[g], (data, null, low, high, scale,
-                                                                limit), protected, constants,
-                                             mover):
+            if g in used:
+                continue
+            if isinstance(mover, JournalLever):  # its partner line lies in no group placed
+                mover.keep = _positions(rows[group_of.isin(used | {g})])
+                mover.moved.clear()
+            group = rows[(group_of == g) & once]
+            column = (data, null, low, high, scale, limit)
+            if (_move_group(ctx, tables, target, group, goal - totals[g], column, protected,
+                            constants, mover)
+                    or _move_in_steps(ctx, tables, target, group, goal - totals[g], column,
+                                      protected, constants, mover)):
                 used.add(g)
                 placed += 1
+                _follow_lines(mover, rows, group_of, totals)
+                totals[g] = goal
                 break
     return placed
+
+
+def _move_in_steps(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                   target: HavingTarget, group: pd.DataFrame, delta: Decimal, column: tuple,
+                   protected: dict[str, set[int]], constants: set, mover: Mover | None) -> bool:
+    """A journal lever's `delta` spread over at most `MAX_STEPS` moves of the group's lines
+    where no one line's journal carries all of it (a small group far below the threshold),
+    tried on a copy of the tables: all of it moves, or nothing."""
+    if not isinstance(mover, JournalLever):
+        return False
+    data, null, low, high, _, _ = column
+    trial = {t: dict(cols) for t, cols in tables.items()}  # a mover replaces, never writes in
+    steps = 0
+    for pos, _ in _movable_rows(group, data, null, low, high,
+                                protected.get(target.table, set()), constants):
+        # one line may take from each of its journal's other lines in turn
+        while delta and steps < MAX_STEPS and (part := mover.reach(trial, pos, delta,
+                                                                    protected)):
+            if not mover(ctx, trial, pos, part, protected):
+                break
+            delta -= part
+            steps += 1
+        if not delta:
+            for t, cols in trial.items():
+                tables[t].update(cols)
+            return True
+    mover.moved.clear()  # nothing moved: the trial is dropped
+    return False
+
+
+def _follow_lines(mover: Mover | None, rows: pd.DataFrame, group_of: pd.Series,
+                  totals: pd.Series) -> None:
+    """The totals of the groups whose lines a journal lever moved (either line of a pair)."""
+    if isinstance(mover, JournalLever):
+        for line, moved in mover.moved:
+            for h in group_of[rows["_pos"] == line]:
+                totals[h] += moved
+        mover.moved.clear()
+
+
+def _positions(rows: pd.DataFrame) -> set[int]:
+    return {int(p) for p in rows["_pos"] if p is not None and not pd.isna(p)}
 
 
 def round_goals(totals: Iterable[Decimal]) -> list[Decimal]:

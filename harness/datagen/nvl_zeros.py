@@ -24,9 +24,10 @@ striping, unique-key or `never_null` column. A frozen column (a data fact ties i
 rows: an invoice's AMOUNT_PAID to its payments) turns NULL only where it holds 0, which every
 fact reads as NULL-or-zero (`coalesce(AMOUNT_PAID, 0)`; AP_INVOICES_ALL.AMOUNT_PAID is NULL
 before the first payment, the catalog says, so an unpaid invoice holds either); its sums stay
-what they were. GL journal lines (one side NULL, never 0) therefore never change: a group of
-a journal, ledger or company whose lines are all credits is not legal data while journals
-balance.
+what they were. GL journal lines (one side NULL, never 0, frozen: journals balance) take the
+other way (journal_levers.to_other_side): the group's lines carrying the column's side carry
+it over to the other side with the sign changed (a debit of 100 becomes a credit of -100), so
+the group's debits (credits) are all NULL while every journal still balances.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from sqlglot import exp
 
 from harness.datagen.context import GenContext
 from harness.datagen.generic import is_null
+from harness.datagen.journal_levers import journal_side, one_sided_group
 from harness.datagen.probe import (
     Prober,
     block_tables,
@@ -162,6 +164,11 @@ def place_zero_nulls(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
             rows = rows[rows["_pos"].notna()]
             locked = (f"{table.name}.{target.column}" in frozen
                       or f"{table.name}.*" in frozen)
+            if target.mode == GROUP and journal_side(target.table, target.column):
+                placed += len(one_sided_group(tables, _groups_to_try(rows),
+                                              journal_side(target.table, target.column),
+                                              MAX_REPLACED))
+                continue
             chosen = (all_null_group(rows, locked) if target.mode == GROUP
                       else operand_rows(ctx, target, rows, locked))
             if chosen:
@@ -172,6 +179,20 @@ def place_zero_nulls(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     finally:
         prober.close()
     return placed
+
+
+def _groups_to_try(rows: pd.DataFrame) -> list[list[int]]:
+    """The block's groups as line rows, those with the fewest amounts first (then the most
+    rows); none where a group holds no amount already (its SUM is NULL there)."""
+    null, _ = _values(rows)
+    rows = rows.assign(_null=null)
+    groups = [c for c in rows.columns if c.startswith("G")]
+    parts = [part for _, part in (rows.groupby(groups, dropna=False, sort=True) if groups
+                                  else [((), rows)])]
+    if any(part["_null"].all() for part in parts):
+        return []
+    parts.sort(key=lambda part: (int((~part["_null"]).sum()), -len(part)))
+    return [[int(p) for p in part["_pos"]] for part in parts]
 
 
 def _values(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -4,7 +4,8 @@ Facts made here: periods of every year of the span named MON-YY, in the main cal
 in fiscal calendars that reuse its names with other years and quarters (a ledger joins its
 own calendar's periods, PERIOD_SET_NAME included); in every period of the main calendar's
 boundary year, posted and unposted journals of every balance type; balanced journals whose
-lines carry either a debit or a credit (the other side NULL) and the header's period.
+lines carry either a debit or a credit (the other side NULL) and the header's period; an
+unposted journal without lines (every posted one has lines).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ ADJUSTING = "ADJ"  # the thirteenth, adjusting period of each fiscal year (ADJ-2
 POSTED, BUDGET, ENCUMBRANCE = "P", "B", "E"
 RARE_SOURCES = ("Spreadsheet",)  # journal sources used now and then
 RARE_SOURCE_SHARE = 0.005  # of the journals beyond the one each source is sure to have
+# unposted actual journals of the boundary year saved without lines (Posting stops such a
+# journal: "Error7 - Showing invalid journal entry lines or no journal entry lines")
+JOURNALS_WITHOUT_LINES = 1
 
 
 def period_names(dates: np.ndarray) -> np.ndarray:
@@ -350,6 +354,10 @@ def journals(ctx: GenContext) -> dict[str, pd.DataFrame]:
     lines, totals = _lines(ctx, rng, header_ids, rate, ctx.frames["GL_CODE_COMBINATIONS"])
     names = np.array([f"{s} {c} {p} {i}"[:100] for s, c, p, i in zip(
         sources, categories, keys["PERIOD_NAME"], header_ids, strict=True)], dtype=object)
+    empty = _without_lines(ctx, keys, header_ids)
+    lines = lines[~lines["JE_HEADER_ID"].isin(empty)].reset_index(drop=True)
+    for side in totals.values():
+        side[np.isin(header_ids, empty)] = 0
     posted_date = v.null_where(ctx.clip(effective + rng.integers(0, 10, n) * v.DAY), ~posted)
     headers = v.frame({
         "JE_HEADER_ID": header_ids,
@@ -394,6 +402,21 @@ def journals(ctx: GenContext) -> dict[str, pd.DataFrame]:
         lines["JE_HEADER_ID"]).to_numpy()
     return {"GL_JE_BATCHES": batches, "GL_JE_HEADERS": headers, "GL_JE_LINES": lines,
             "GL_BALANCES": _balances(ctx, headers, lines)}
+
+
+def _without_lines(ctx: GenContext, keys: pd.DataFrame, header_ids: np.ndarray) -> np.ndarray:
+    """Ids of `JOURNALS_WITHOUT_LINES` unposted actual journals of the boundary year that keep
+    no line: a journal is saved before its lines, and one whose lines were all deleted stays
+    until someone deletes it; Posting refuses it (status Error7, "invalid journal entry lines
+    or no journal entry lines"), so a posted journal always has lines. Drawn from a stream of
+    their own: every other draw stays where it was."""
+    year = f"-{ctx.recipe.dates.boundary_year % 100:02d}"
+    fit = np.flatnonzero((keys["STATUS"].to_numpy() == "U")
+                         & (keys["ACTUAL_FLAG"].to_numpy() == "A")
+                         & keys["PERIOD_NAME"].str.endswith(year).to_numpy())
+    rng = ctx.rng("GL_JE_HEADERS:without lines")
+    return header_ids[rng.choice(fit, size=min(JOURNALS_WITHOUT_LINES, len(fit)),
+                                 replace=False)]
 
 
 def _in_own_calendar(ctx: GenContext, ledger_ids: np.ndarray, period_names_: np.ndarray,

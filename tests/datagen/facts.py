@@ -364,6 +364,13 @@ def general_ledger(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
                  "AND a.QUARTER_NUM <> b.QUARTER_NUM"):
         problems.append("no period name of one year in two calendars with other quarters: "
                         "a join that drops PERIOD_SET_NAME would not show")
+    # Posting refuses a journal without lines (Error7); an unposted one may have none
+    without_lines = ("SELECT COUNT(*) FROM GL_JE_HEADERS h WHERE h.STATUS = '{}' AND NOT EXISTS "
+                     "(SELECT 1 FROM GL_JE_LINES l WHERE l.JE_HEADER_ID = h.JE_HEADER_ID)")
+    if k := one(con, without_lines.format("P")):
+        problems.append(f"posted journals without lines: {k}")
+    if not one(con, without_lines.format("U")):
+        problems.append("no unposted journal without lines: an inner join of lines would not show")
     for side, other in (("DR", "CR"), ("CR", "DR")):
         if not one(con, f"SELECT COUNT(*) FROM GL_JE_LINES WHERE ACCOUNTED_{side} IS NOT NULL "
                         f"AND ACCOUNTED_{other} IS NULL"):

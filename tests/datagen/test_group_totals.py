@@ -17,6 +17,7 @@ from harness.datagen.context import GenContext, id_blocks
 from harness.datagen.document_levers import move_invoice_amount, move_remaining_due
 from harness.datagen.generic import is_null
 from harness.datagen.group_totals import having_targets, place_group_totals, round_goals
+from harness.datagen.journal_levers import JournalLever
 from harness.datagen.probe import run_probe
 
 ONHAND = ("SELECT msi.segment1, SUM(q.primary_transaction_quantity) FROM "
@@ -122,9 +123,9 @@ def test_groups_land_on_any_threshold_and_only_the_lever_moves(catalog, recipe, 
 
 
 @pytest.mark.parametrize("sql", [
-    # GL_JE_LINES.ACCOUNTED_DR: frozen (a journal balances), and no document lever moves one
-    "SELECT jl.code_combination_id FROM gl_je_lines jl GROUP BY jl.code_combination_id "
-    "HAVING SUM(NVL(jl.accounted_dr, 0)) > 50000",
+    # AP_CHECKS_ALL.AMOUNT: frozen (what was paid), and no document lever moves one
+    "SELECT c.vendor_id FROM ap_checks_all c GROUP BY c.vendor_id "
+    "HAVING SUM(c.amount) > 50000",
     # gl-047: GL_BALANCES.QUARTER_TO_DATE_DR is free in the recipe but carried from lines
     "SELECT gcc.segment3 FROM gl_balances b JOIN gl_code_combinations gcc ON "
     "gcc.code_combination_id = b.code_combination_id WHERE b.period_name = 'SEP-24' "
@@ -285,3 +286,65 @@ def test_a_recipe_block_without_a_movable_sum_is_refused_with_its_place(catalog)
         block_having_targets([
             "SELECT VENDOR_ID FROM AP_INVOICES_ALL GROUP BY VENDOR_ID HAVING SUM(INVOICE_AMOUNT) > 5",
             "SELECT VENDOR_ID FROM AP_INVOICES_ALL GROUP BY VENDOR_ID HAVING COUNT(*) > 5"], catalog)
+
+GL_COMPANY = ("SELECT gcc.segment1 FROM gl_je_lines jl, gl_je_headers h, gl_code_combinations gcc "
+              "WHERE h.je_header_id = jl.je_header_id AND gcc.code_combination_id = "
+              "jl.code_combination_id AND h.status = 'P' AND h.actual_flag = 'A' GROUP BY "
+              "gcc.segment1, gcc.segment2, gcc.segment3 HAVING SUM(NVL(jl.accounted_dr, 0)) > 100000")
+
+
+def test_a_journal_line_moves_with_another_line_of_its_side_and_the_balances(catalog, recipe,
+                                                                             generated):
+    # gl-037's family: GL lines are frozen (journals balance); a journal lever moves d from one
+    # debit line to another debit line of the same journal, and the balances posting made
+    base, tables = _moved(catalog, recipe, generated, GL_COMPANY)
+    lines, old = _frame(tables, "GL_JE_LINES"), _frame(base, "GL_JE_LINES")
+    changed = _changed(tables, base, "GL_JE_LINES", "ACCOUNTED_DR")
+    assert changed.sum() >= 6 and not _changed(tables, base, "GL_JE_LINES", "ACCOUNTED_CR").any()
+    # pairs in one journal: its sides still balance, every line keeps its side and sign
+    journals = lines.loc[changed, "JE_HEADER_ID"].unique()
+    for frame in (lines, old):
+        assert frame.loc[changed].groupby("JE_HEADER_ID")["ACCOUNTED_DR"].count().min() >= 2
+    sides = lines[lines["JE_HEADER_ID"].isin(journals)].groupby("JE_HEADER_ID")[
+        ["ACCOUNTED_DR", "ACCOUNTED_CR", "ENTERED_DR"]].sum()
+    assert _close(sides["ACCOUNTED_DR"].to_numpy(), sides["ACCOUNTED_CR"].to_numpy())
+    assert _close(sides["ENTERED_DR"].to_numpy(), sides["ACCOUNTED_DR"].to_numpy())
+    assert (np.sign(lines.loc[changed, "ACCOUNTED_DR"]) == np.sign(old.loc[changed, "ACCOUNTED_DR"])).all()
+    assert _close(lines.loc[changed, "ENTERED_DR"].to_numpy(),
+                  lines.loc[changed, "ACCOUNTED_DR"].to_numpy())
+    # the balances of each account moved by what its posted lines moved, in their period
+    head = _frame(tables, "GL_JE_HEADERS").set_index("JE_HEADER_ID")
+    moved = (lines["ACCOUNTED_DR"].fillna(0) - old["ACCOUNTED_DR"].fillna(0))[changed]
+    keys = pd.MultiIndex.from_arrays([lines.loc[changed, "CODE_COMBINATION_ID"],
+                                      lines.loc[changed, "PERIOD_NAME"]])
+    expected = moved.groupby(keys).sum()
+    bal, was = _frame(tables, "GL_BALANCES"), _frame(base, "GL_BALANCES")
+    net = (bal["PERIOD_NET_DR"].fillna(0) - was["PERIOD_NET_DR"].fillna(0))
+    got = net.groupby([bal["CODE_COMBINATION_ID"], bal["PERIOD_NAME"]]).sum()
+    assert _close(got.reindex(expected.index).to_numpy(), expected.to_numpy())
+    assert np.isclose(net.abs().sum(), moved.groupby(keys).sum().abs().sum())
+    assert (head.loc[journals, "STATUS"] == "P").all()
+
+
+def test_a_journal_line_that_cannot_move_is_left_as_it_was(catalog, recipe, generated):
+    seed, base = generated
+    tables = {t: dict(cols) for t, cols in base.items()}
+    ctx = GenContext(catalog, recipe, seed, id_blocks(catalog, recipe))
+    lines, head = tables["GL_JE_LINES"], _frame(tables, "GL_JE_HEADERS")
+    ledgers = _frame(tables, "GL_LEDGERS").set_index("LEDGER_ID")["CURRENCY_CODE"]
+    foreign = set(head.loc[head["CURRENCY_CODE"].to_numpy() != ledgers.reindex(
+        head["LEDGER_ID"]).to_numpy(), "JE_HEADER_ID"])
+    debit = ~is_null(lines["ACCOUNTED_DR"])
+    abroad = int(np.flatnonzero(debit & np.isin(lines["JE_HEADER_ID"], list(foreign)))[0])
+    home = np.flatnonzero(debit & ~np.isin(lines["JE_HEADER_ID"], list(foreign)))
+    arrays = {(t, c): v for t, cols in tables.items() for c, v in cols.items()}
+    lever = JournalLever("DR")
+    assert not lever(ctx, tables, abroad, Decimal(5), {})  # a foreign journal's rate
+    row = int(home[0])
+    too_much = -Decimal(str(lines["ACCOUNTED_DR"][row]))  # the line would reach 0
+    assert not lever(ctx, tables, row, too_much, {})
+    assert not lever(ctx, tables, row, Decimal(1), {"GL_JE_LINES": {row}})  # a twin's line
+    same = lines["JE_HEADER_ID"] == lines["JE_HEADER_ID"][row]
+    assert not JournalLever("DR", keep=set(np.flatnonzero(same).tolist()))(
+        ctx, tables, row, Decimal(1), {})  # every partner kept
+    assert all(tables[t][c] is v for (t, c), v in arrays.items())

@@ -156,3 +156,61 @@ def test_amount_paid_is_null_only_where_nothing_was_paid(connections):
             "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE AMOUNT_PAID IS NULL "
             "AND PAYMENT_STATUS_FLAG <> 'N'").fetchone()[0]
         assert paid_null == 0
+
+
+BY_JOURNAL = ("SELECT h.name, SUM(NVL(jl.entered_dr, 0)), SUM(NVL(jl.entered_cr, 0)) "
+              "FROM gl_je_headers h, gl_je_lines jl WHERE jl.je_header_id = h.je_header_id "
+              "AND h.period_name = 'SEP-24' GROUP BY h.je_header_id, h.name")
+BY_LEDGER = ("SELECT l.name, SUM(NVL(jl.accounted_dr, 0)) FROM gl_je_lines jl, gl_je_headers h, "
+             "gl_ledgers l WHERE jl.je_header_id = h.je_header_id AND h.ledger_id = l.ledger_id "
+             "AND h.period_name = 'MAR-24' AND h.status = 'P' AND h.actual_flag = 'A' "
+             "GROUP BY l.name")
+
+
+@pytest.mark.parametrize("sql", [BY_JOURNAL, BY_LEDGER])
+def test_a_group_of_gl_lines_loses_one_side_and_journals_still_balance(catalog, recipe, sql):
+    # gl-041, gl-004: GL lines are frozen (journals balance), so a group's debits go NULL by
+    # carrying them to the credit side with the sign changed (journal_levers.to_other_side)
+    from harness.datagen.build import generate
+    from harness.datagen.nvl_zeros import place_zero_nulls
+    from harness.datagen.probe import run_probe
+
+    seed = recipe.seed(0)  # generated without NVL zeros: the golds' own would take the group
+    plain = recipe.model_copy(update={"targeted": recipe.targeted.model_copy(
+        update={"nvl_zeros": False})})
+    base = generate(catalog, plain, seed)
+    tables = {t: dict(cols) for t, cols in base.items()}
+    ctx = GenContext(catalog, recipe, seed, id_blocks(catalog, recipe))
+    targets = sorted(t for t in zero_targets(sql, catalog) if t.mode == GROUP)
+    assert place_zero_nulls(ctx, tables, targets, frozenset(recipe.targeted.frozen)) > 0
+    for target in targets:  # some group of the block now holds no amount of the side
+        rows = run_probe(catalog, tables, target.probe)
+        groups = [c for c in rows.columns if c.startswith("G")]
+        assert rows.groupby(groups, dropna=False)["V"].count().min() == 0, target.column
+    lines = pd.DataFrame({c: pd.Series(v) for c, v in tables["GL_JE_LINES"].items()})
+    for kind in ("ENTERED", "ACCOUNTED"):
+        dr, cr = lines[f"{kind}_DR"], lines[f"{kind}_CR"]
+        assert (dr.isna() != cr.isna()).all()  # one side per line
+        sums = pd.DataFrame({"dr": dr.fillna(0), "cr": cr.fillna(0),
+                             "j": lines["JE_HEADER_ID"]}).groupby("j").sum()
+        assert np.allclose(sums["dr"], sums["cr"], atol=0.005)
+    head = pd.DataFrame({c: pd.Series(v) for c, v in tables["GL_JE_HEADERS"].items()})
+    before = pd.DataFrame({c: pd.Series(v) for c, v in base["GL_JE_LINES"].items()})
+    flipped = lines["ENTERED_DR"].isna() != before["ENTERED_DR"].isna()
+    assert flipped.any()  # and the running totals of the journals that changed follow
+    journals = lines.loc[flipped, "JE_HEADER_ID"].unique()
+    for side in ("DR", "CR"):
+        totals = lines.groupby("JE_HEADER_ID")[f"ENTERED_{side}"].sum().reindex(journals)
+        assert np.allclose(head.set_index("JE_HEADER_ID")[f"RUNNING_TOTAL_{side}"].reindex(
+            journals), totals, atol=0.005)
+    # posted lines and balances agree per account and period, as posting made them
+    posted = lines[lines["STATUS"] == "P"]
+    bal = pd.DataFrame({c: pd.Series(v) for c, v in tables["GL_BALANCES"].items()})
+    if sql is BY_LEDGER:
+        was = pd.DataFrame({c: pd.Series(v) for c, v in base["GL_BALANCES"].items()})
+        moved = (bal["PERIOD_NET_CR"].fillna(0) - was["PERIOD_NET_CR"].fillna(0)).sum()
+        lost = (bal["PERIOD_NET_DR"].fillna(0) - was["PERIOD_NET_DR"].fillna(0)).sum()
+        assert moved < 0 and np.isclose(moved, lost)
+        old = pd.DataFrame({c: pd.Series(v) for c, v in base["GL_JE_LINES"].items()})
+        assert np.isclose(posted["ENTERED_DR"].sum() - old.loc[old["STATUS"] == "P",
+                                                                "ENTERED_DR"].sum(), lost)
