@@ -145,6 +145,21 @@ CASES = [
      "SELECT i.ID FROM INV i JOIN LIN l ON l.INV_ID = i.ID AND l.QTY = 5",
      # in the select list the NULL is shown, not filtered
      ("SELECT NVL(i.AMT, 0) <> 0 FROM INV i", "SELECT i.AMT <> 0 FROM INV i")),
+    ("nvl_sum_rejected_by_having",
+     "SELECT i.ORG, SUM(NVL(i.AMT, 0)) FROM INV i GROUP BY i.ORG HAVING SUM(NVL(i.AMT, 0)) > 5",
+     "nvl_moved",
+     "SELECT i.ORG, SUM(i.AMT) FROM INV i GROUP BY i.ORG HAVING SUM(NVL(i.AMT, 0)) > 5",
+     # 0 passes `< 5`: an all-NULL group is kept, showing 0 in the gold and NULL in the mutant
+     ("SELECT i.ORG, SUM(NVL(i.AMT, 0)) FROM INV i GROUP BY i.ORG HAVING SUM(NVL(i.AMT, 0)) < 5",
+      "SELECT i.ORG, SUM(i.AMT) FROM INV i GROUP BY i.ORG HAVING SUM(NVL(i.AMT, 0)) < 5")),
+    ("nvl_sum_rejected_by_having",  # the HAVING's own sum: unknown and false both drop
+     "SELECT i.ORG FROM INV i GROUP BY i.ORG HAVING 2 <= SUM(NVL(i.AMT, 0))", "nvl_moved",
+     "SELECT i.ORG FROM INV i GROUP BY i.ORG HAVING 2 <= SUM(i.AMT)",
+     # under OR the other operand may keep an all-NULL group
+     ("SELECT i.ORG, SUM(NVL(i.AMT, 0)) FROM INV i GROUP BY i.ORG "
+      "HAVING SUM(NVL(i.AMT, 0)) > 5 OR COUNT(*) > 1",
+      "SELECT i.ORG, SUM(i.AMT) FROM INV i GROUP BY i.ORG "
+      "HAVING SUM(NVL(i.AMT, 0)) > 5 OR COUNT(*) > 1")),
     ("outer_rows_rejected_by_having",
      "SELECT i.ID, COUNT(*) FROM INV i JOIN LIN l ON l.INV_ID = i.ID GROUP BY i.ID "
      "HAVING COUNT(*) > 1", "join_kind_swapped",
@@ -277,6 +292,8 @@ QUERIES = [
     "ON l.INV_ID = i.ID GROUP BY {key} HAVING MAX(l.QTY) >= 1",
     "SELECT {cols} FROM INV i WHERE i.AMT IS NOT NULL AND i.VENDOR_ID IS NOT NULL "
     "AND i.ORG IS NOT NULL AND i.AMT <> i.VENDOR_ID",
+    "SELECT {key}, SUM(NVL(i.AMT, 0)), SUM(NVL(l.QTY, 0)) FROM INV i JOIN LIN l "
+    "ON l.INV_ID = i.ID GROUP BY {key} HAVING SUM(NVL(i.AMT, 0)) > 1 AND COUNT(*) > 0",
 ]
 COLUMNS = {"INV i": ["i.ID", "i.VENDOR_ID", "i.NUM", "i.ORG", "i.AMT"],
            "SUP s": ["s.ID", "s.CODE", "s.NAME"], "LIN l": ["l.ID", "l.INV_ID", "l.QTY"]}
@@ -590,7 +607,7 @@ def test_every_rule_proves_at_least_one_mutant_of_the_random_queries():
 def test_the_random_queries_exercise_the_nvl_default_rule():
     """The random-database property test above checks nvl_default_rejected only if some
     random gold has a mutant it proves."""
-    gold = QUERIES[-5].format(cols="i.ID", key="i.ID", val="i.ID")
+    gold = QUERIES[-6].format(cols="i.ID", key="i.ID", val="i.ID")
     rules = [p.rule for m in neighbours(gold, facts=FACTS) if (p := prove(gold, m, FACTS))]
     assert rules.count("nvl_default_rejected") == 3
 
@@ -598,7 +615,7 @@ def test_the_random_queries_exercise_the_nvl_default_rule():
 def test_the_random_queries_exercise_the_outer_rows_rule():
     proved = {key: [p.rule for m in neighbours(gold, facts=FACTS)
                     if (p := prove(gold, m, FACTS))]
-              for template in QUERIES[-3:-1] for key in ("i.ID", "i.ORG", "l.QTY")
+              for template in QUERIES[-4:-2] for key in ("i.ID", "i.ORG", "l.QTY")
               for gold in [template.format(cols="i.ID", key=key, val=key)]}
     assert sum(rules.count("outer_rows_rejected_by_having") for rules in proved.values()) >= 3
 
@@ -621,9 +638,17 @@ def test_a_select_list_subquery_sees_the_facts_only_where_they_hold_on_its_rows(
 
 
 def test_the_random_queries_exercise_the_implied_operands_rule():
-    gold = QUERIES[-1].format(cols="i.ID")
+    gold = QUERIES[-2].format(cols="i.ID")
     assert "implied_operands" in {p.rule for m in neighbours(gold, facts=FACTS)
                                   if (p := prove(gold, m, FACTS))}
+
+
+def test_the_random_queries_exercise_the_nvl_sum_rule():
+    """The random-database property test checks nvl_sum_rejected_by_having only if a random
+    gold has a mutant it proves: the select list's SUM(NVL(i.AMT, 0)) and the HAVING's own."""
+    gold = QUERIES[-1].format(key="i.ORG")
+    rules = [p.rule for m in neighbours(gold, facts=FACTS) if (p := prove(gold, m, FACTS))]
+    assert rules.count("nvl_sum_rejected_by_having") == 2
 
 
 def test_a_blank_padded_text_default_is_not_trusted():

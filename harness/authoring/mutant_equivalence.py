@@ -47,6 +47,10 @@ inline view needs no alias (its columns resolve unqualified). The closure of a s
 - `nvl_default_rejected`: `NVL(x, d) op k` -> `x op k` in a conjunct of WHERE or of an inner
   join's ON, where `d op k` (two literals) is false: a NULL x makes one side false and the
   other unknown, so WHERE drops the row either way;
+- `nvl_sum_rejected_by_having`: `SUM(NVL(x, 0))` -> `SUM(x)` in a SELECT whose HAVING holds a
+  conjunct `SUM(NVL(x, 0)) op k` with `0 op k` false: a group of only NULL x fails that
+  conjunct (0, or unknown once mutated), so every group kept has a non-NULL x, where both
+  sums agree;
 - `implied_conjunct`: a conjunct (or a whole WHERE) dropped that the other conjuncts imply,
   by the equality classes of `harness.authoring.predicate_implication` (the enclosing
   query's conjuncts, positive EXISTS, the catalog's inherited columns such as ORG_ID);
@@ -121,6 +125,9 @@ RULES: dict[str, str] = {
                                "NULL",
     "nvl_default_rejected": "NVL(x, d) op k -> x op k in a WHERE/ON conjunct where d op k is "
                             "false: a NULL x drops the row either way",
+    "nvl_sum_rejected_by_having": "SUM(NVL(x, 0)) -> SUM(x) where a HAVING conjunct "
+                                  "SUM(NVL(x, 0)) op k is false at 0: every group kept has "
+                                  "a non-NULL x, so both sums agree",
     "implied_conjunct": "a conjunct (or a whole WHERE) dropped that the remaining conjuncts "
                         "imply: equalities closed under the enclosing query's conjuncts, "
                         "positive EXISTS and the catalog's inherited columns (ORG_ID of a "
@@ -791,6 +798,35 @@ def _nvl_default_rejected(gold: exp.Expression, mutant: exp.Expression,
             "the row either way")
 
 
+def _nvl_sum_rejected_by_having(gold: exp.Expression, mutant: exp.Expression,
+                                facts: SchemaFacts) -> str | None:
+    """`SUM(NVL(x, 0))` -> `SUM(x)` (in the select list, ORDER BY or HAVING) of a SELECT whose
+    HAVING has a conjunct `SUM(NVL(x, 0)) op k` with `0 op k` false. A group whose x are all
+    NULL sums to 0 (gold) and fails that conjunct, or to NULL and leaves it unknown (mutant,
+    where the mutated SUM is that conjunct's): HAVING drops it either way. Every group kept
+    holds a non-NULL x, and there SUM skips the NULLs the NVL turned into 0."""
+    total = gold.parent
+    if not (isinstance(gold, exp.Coalesce) and len(gold.expressions) == 1
+            and gold.this == mutant and isinstance(total, exp.Sum)
+            and not isinstance(total.parent, exp.Window)
+            and _literal_value(gold.expressions[0]) == 0.0):
+        return None
+    select = total.find_ancestor(exp.Select)
+    having = select.args.get("having") if select is not None else None
+    if having is None:
+        return None
+    for conjunct in conjuncts(having.this):
+        conjunct = conjunct.unnest()
+        for side in (conjunct.this, conjunct.expression) if isinstance(
+                conjunct, tuple(_COMPARISONS)) else ():
+            inner = side.unnest()
+            if inner == total and inner.find_ancestor(exp.Select) is select and \
+                    _default_fails(gold.expressions[0], conjunct, side):
+                return (f"HAVING {conjunct.sql('oracle')} is false at 0, so every group kept "
+                        f"has a non-NULL {gold.this.sql('oracle')} and both sums agree")
+    return None
+
+
 def _never_null_test_dropped(gold: exp.Expression, mutant: exp.Expression,
                              facts: SchemaFacts) -> str | None:
     if not isinstance(gold, exp.And) or mutant not in (gold.this, gold.expression):
@@ -1079,7 +1115,8 @@ _RULES_BY_OPERATOR = {
     "ranking_swapped": (("ranking_without_ties", _ranking_without_ties),
                         ("top_rank_filter", _top_rank_filter)),
     "nvl_moved": (("nvl_of_never_null", _nvl_of_never_null),
-                  ("nvl_default_rejected", _nvl_default_rejected)),
+                  ("nvl_default_rejected", _nvl_default_rejected),
+                  ("nvl_sum_rejected_by_having", _nvl_sum_rejected_by_having)),
     "conjunct_dropped": (("never_null_test_dropped", _never_null_test_dropped),
                          ("implied_conjunct", _implied_conjunct)),
     "where_dropped": (("implied_conjunct", _implied_conjunct),),
