@@ -23,6 +23,7 @@ from harness.datagen import (  # noqa: F401  (importing a module registers its g
     tables_tca,
 )
 from harness.datagen.context import DatagenError, GenContext, id_blocks
+from harness.datagen.decode_pairs import place_rare_codes, recipe_decode_targets
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.group_counts import place_group_counts, recipe_count_targets
 from harness.datagen.group_totals import place_group_totals, recipe_having_targets
@@ -183,6 +184,12 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         for t, rows in place_role_twins(ctx, tables, recipe.index_of(seed)).items():
             twinned.setdefault(t, set()).update(rows)
         for t, rows in copies_of(before, tables).items():
+            twinned.setdefault(t, set()).update(rows)
+    if shape.rare_codes:
+        # codes outside the golds' DECODE lists, in equal counts (decode_pairs.py); the
+        # copies are twins, which the passes below leave alone
+        decoded = recipe_decode_targets(catalog, shape.paths()) if shape.rows_per_value else ()
+        for t, rows in place_rare_codes(ctx, tables, decoded).items():
             twinned.setdefault(t, set()).update(rows)
     if shape.rows_per_value and shape.group_totals:
         # last: a group's total is read off the final rows; twins stay exact copies

@@ -17,6 +17,7 @@ import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from harness.datagen.build import build_instance
+from harness.datagen.decode_pairs import recipe_decode_targets
 from harness.datagen.group_counts import recipe_count_targets
 from harness.datagen.group_totals import recipe_having_targets
 from harness.datagen.nvl_labels import recipe_label_targets
@@ -75,6 +76,8 @@ def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
             text += "\0" + repeats_fingerprint(recipe_repeat_targets(catalog, golden))
         if recipe.targeted.nvl_zeros:
             text += "\0" + targets_fingerprint(recipe_zero_targets(catalog, golden))
+        if recipe.targeted.rare_codes:
+            text += "\0" + targets_fingerprint(recipe_decode_targets(catalog, golden))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
