@@ -126,9 +126,11 @@ def rare_codes(ctx: GenContext, lookup: str) -> list[str]:
     """The recipe's rare codes of `lookup`; DatagenError names one the catalog's lookup
     lacks."""
     codes = ctx.recipe.targeted.rare_codes.get(lookup, [])
-    if lookup in ctx.recipe.targeted.rare_codes and lookup not in ctx.catalog.lookups:
+    if not codes:
+        return []
+    if lookup not in ctx.catalog.lookups:
         raise DatagenError(f"targeted.rare_codes: {lookup} is no lookup of the catalog")
-    unknown = [c for c in codes if c not in ctx.catalog.lookups[lookup].codes] if codes else []
+    unknown = [c for c in codes if c not in ctx.catalog.lookups[lookup].codes]
     if unknown:
         raise DatagenError(f"targeted.rare_codes.{lookup}: {unknown} are no codes of the "
                            f"catalog's lookup (add them there, with their EBS source)")
@@ -153,6 +155,8 @@ def place_rare_codes(ctx: GenContext, tables: dict[str, Columns],
                      targets: Sequence[DecodeTarget]) -> dict[str, set[int]]:
     """Copy rows for every target, then for every rare code still absent from a coded column
     (module docstring); in place. Returns the rows added, by table."""
+    for lookup in ctx.recipe.targeted.rare_codes:
+        rare_codes(ctx, lookup)  # every entry names the catalog's lookup and codes
     added: dict[str, set[int]] = {}
     prober = Prober(ctx.catalog, tables)
     try:

@@ -10,7 +10,7 @@ import pytest
 
 from harness.datagen.build import generate
 from harness.datagen.context import DatagenError, GenContext, id_blocks
-from harness.datagen.decode_pairs import decode_targets, rare_codes
+from harness.datagen.decode_pairs import decode_targets, place_rare_codes, rare_codes
 from harness.datagen.probe import run_probe
 
 # a gold the shipped set does not have: another organization, year and code list
@@ -61,6 +61,14 @@ def test_a_rare_code_the_catalog_lacks_is_refused(catalog, recipe):
     ctx = GenContext(catalog, odd, odd.base_seed, id_blocks(catalog, odd))
     with pytest.raises(DatagenError, match=r"rare_codes\.MTL_TRANSACTION_ACTION: \['99'\]"):
         rare_codes(ctx, "MTL_TRANSACTION_ACTION")
+
+
+def test_a_rare_lookup_the_catalog_lacks_is_refused(catalog, recipe):
+    shape = recipe.targeted.model_copy(update={"rare_codes": {"NO SUCH TYPE": ["1"]}})
+    odd = recipe.model_copy(update={"targeted": shape})
+    ctx = GenContext(catalog, odd, odd.base_seed, id_blocks(catalog, odd))
+    with pytest.raises(DatagenError, match="NO SUCH TYPE is no lookup of the catalog"):
+        place_rare_codes(ctx, {}, ())
 
 
 @pytest.fixture(scope="module")
