@@ -411,8 +411,9 @@ def split_on_as_of_days(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]
     """For each target whose block reads no version starting on its day (ending on it), split
     the first version it reads on the day (the day after), each later part under a new
     surname (a marriage; DateTrack's UPDATE ends the current version the day before the new
-    one starts). A block that narrows the persons through other tables (the buyers of an
-    organization's items) otherwise rarely meets the changes placed on random persons, and
+    one starts); a person who shares a name with another is never the one split. A block
+    that narrows the persons through other tables (the buyers of an organization's items)
+    otherwise rarely meets the changes placed on random persons, and
     the day moved by one returned the same names (inv-021). Returns the versions added."""
     people = tables[PEOPLE]
     key = ctx.catalog.tables[PEOPLE].primary_key
@@ -426,7 +427,10 @@ def split_on_as_of_days(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]
             if rows is None or rows.empty:
                 continue
             found = sorted(p for p in row_positions(people, key, rows) if p is not None)
-            if not found:
+            # a namesake keeps its name: role namesakes (a pair of buyers of one FULL_NAME)
+            # stay pairs
+            free = [p for p in found if not _has_namesake(people, p)]
+            if not free:
                 continue
             day = v.day(target.day)
             starts, ends = people["EFFECTIVE_START_DATE"], people["EFFECTIVE_END_DATE"]
@@ -435,14 +439,22 @@ def split_on_as_of_days(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]
                 (day, any(starts[p] == day for p in found)),
                 (day + v.DAY, any(ends[p] == day for p in found))) if not taken]
             for at in open_days:
-                pos = _version_on(people, people["PERSON_ID"][found[0]], at)
+                pos = _version_on(people, people["PERSON_ID"][free[0]], at)
                 if pos is not None and people["EFFECTIVE_START_DATE"][pos] < at:
-                    people = _split(people, pos, at, str(rng.choice(surnames)))
+                    other = [n for n in surnames if n != people["LAST_NAME"][pos]]
+                    people = _split(people, pos, at, str(rng.choice(other)))
                     added += 1
             tables[PEOPLE] = people
     finally:
         prober.close()
     return added
+
+
+def _has_namesake(people: dict[str, np.ndarray], pos: int) -> bool:
+    """Whether another person holds version `pos`'s FULL_NAME on some version."""
+    name = people["FULL_NAME"][pos]
+    return bool(np.any((people["FULL_NAME"] == name)
+                       & (people["PERSON_ID"] != people["PERSON_ID"][pos])))
 
 
 def _version_on(people: dict[str, np.ndarray], person: object, day: np.datetime64) -> int | None:
