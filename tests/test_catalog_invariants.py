@@ -189,6 +189,16 @@ REVIEW_INVARIANTS = {
     "hr_current_employee_has_a_number":
         "SELECT COUNT(*) FILTER (WHERE EMPLOYEE_NUMBER IS NULL), COUNT(*) "
         "FROM PER_ALL_PEOPLE_F WHERE CURRENT_EMPLOYEE_FLAG = 'Y'",
+    # DateTrack ends a version the day before the next starts, and no HR process end-dates a
+    # person: a terminated employee becomes an ex-employee and the records remain (Oracle HRMS
+    # User's Guide, Ending Employment). Broken: a gap between two versions of a person, or a
+    # person whose last version ends before 4712-12-31.
+    "hr_person_versions_reach_the_end_of_time":
+        "SELECT COUNT(*) FILTER (WHERE last_end <> DATE '4712-12-31' OR gaps > 0), COUNT(*) "
+        "FROM (SELECT PERSON_ID, MAX(EFFECTIVE_END_DATE) AS last_end, COUNT(*) FILTER (WHERE "
+        "next_start <> EFFECTIVE_END_DATE + INTERVAL 1 DAY) AS gaps FROM (SELECT PERSON_ID, "
+        "EFFECTIVE_END_DATE, LEAD(EFFECTIVE_START_DATE) OVER (PARTITION BY PERSON_ID "
+        "ORDER BY EFFECTIVE_START_DATE) AS next_start FROM PER_ALL_PEOPLE_F) GROUP BY PERSON_ID)",
 }
 
 

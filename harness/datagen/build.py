@@ -23,6 +23,7 @@ from harness.datagen import (  # noqa: F401  (importing a module registers its g
     tables_tca,
 )
 from harness.datagen.context import DatagenError, GenContext, id_blocks
+from harness.datagen.decode_pairs import place_rare_codes, recipe_decode_targets
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
 from harness.datagen.group_counts import place_group_counts, recipe_count_targets
 from harness.datagen.group_totals import (
@@ -44,6 +45,7 @@ from harness.datagen.repeat_rows import place_repeat_twins, recipe_repeat_target
 from harness.datagen.role_twins import copies_of, place_role_twins
 from harness.datagen.span_edges import bounded_columns, tie_latest
 from harness.datagen.sparse_coverage import emptied_pairs, empty_pairs, recode_pairs
+from harness.datagen.tables_hr import recipe_as_of_targets, split_on_as_of_days
 from harness.datagen.tables_po import requisitions_across_units
 from harness.datagen.targeted import (
     place_block_targets,
@@ -188,6 +190,16 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
             twinned.setdefault(t, set()).update(rows)
         for t, rows in copies_of(before, tables).items():
             twinned.setdefault(t, set()).update(rows)
+    if shape.rare_codes:
+        # codes outside the golds' DECODE lists, in equal counts (decode_pairs.py); the
+        # copies are twins, which the passes below leave alone
+        decoded = recipe_decode_targets(catalog, shape.paths()) if shape.rows_per_value else ()
+        for t, rows in place_rare_codes(ctx, tables, decoded).items():
+            twinned.setdefault(t, set()).update(rows)
+    if shape.rows_per_value:
+        # a person the golds' as-of joins read changes on the day and the day after
+        # (tables_hr.split_on_as_of_days)
+        split_on_as_of_days(ctx, tables, recipe_as_of_targets(catalog, shape.paths()))
     if shape.rows_per_value and shape.group_totals:
         # last: a group's total is read off the final rows; twins stay exact copies
         # the recipe's common blocks first: a gold's own totals, placed after, win

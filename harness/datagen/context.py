@@ -86,10 +86,13 @@ class GenContext:
         return None if t is None or column not in t.column_names else t.column(column)
 
     def codes(self, table: str, column: str) -> list[str]:
-        """The codes `table.column` holds: the catalog lookup's, else the recipe's."""
+        """The codes random rows of `table.column` draw: the catalog lookup's but those the
+        recipe keeps rare (`targeted.rare_codes`), else the recipe's."""
         col = self.column(table, column)
         if col is not None and col.lookup:
-            return list(self.catalog.lookups[col.lookup].codes)
+            # codes the recipe keeps rare are placed by decode_pairs.py, never drawn
+            rare = set(self.recipe.targeted.rare_codes.get(col.lookup, ()))
+            return [c for c in self.catalog.lookups[col.lookup].codes if c not in rare]
         key = f"{table}.{column}"
         if key not in self.recipe.codes:
             raise DatagenError(f"{key} has no catalog lookup and no codes in the recipe")

@@ -236,7 +236,7 @@ class TableFiller:
             return self._extend(extension, wanted)
         # enough rows that every code of every coded column fits in every organization
         groups = self._stripe_values()
-        need = max((len(self.ctx.catalog.lookups[c.lookup].codes) for c in self.table.columns
+        need = max((len(self.ctx.codes(self.name, c.name)) for c in self.table.columns
                     if c.lookup), default=1)
         return max(wanted, need * len(groups or [0]) + 2)
 
@@ -329,7 +329,7 @@ class TableFiller:
         for col in self.table.columns:
             if col.name not in self.kept or not col.lookup or col.name in self.table.primary_key:
                 continue
-            codes = list(self.ctx.catalog.lookups[col.lookup].codes)
+            codes = self.ctx.codes(self.name, col.name)
             if col.type.is_numeric:
                 codes = [float(c) for c in codes]
             values = self.cols[col.name].copy()
@@ -449,7 +449,7 @@ class TableFiller:
         for col in self.table.columns:
             if col.name in self.cols or not col.lookup:
                 continue
-            codes = list(self.ctx.catalog.lookups[col.lookup].codes)
+            codes = self.ctx.codes(self.name, col.name)
             values = v.cover(self.rng, self.n, codes, self.groups)
             if col.type.is_numeric:
                 values = values.astype(float)  # numeric codes ('1', '2') of a NUMBER column

@@ -284,6 +284,10 @@ class TargetedRows(_Strict):
     nvl_zeros: bool = False
     # lookup types users may add codes to: a gold's NVL label may be one (nvl_labels.py)
     extensible_lookups: list[str] = []
+    # lookup type -> codes EBS has that random rows never draw: each is placed on copies of
+    # the rows a gold's DECODE reads, all of a lookup's together, so that codes outside the
+    # DECODE's list come in equal counts (decode_pairs.py)
+    rare_codes: dict[str, list[str]] = {}
 
     def paths(self) -> list[Path]:
         """The golden files, resolved against the repository root."""

@@ -17,12 +17,14 @@ import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from harness.datagen.build import build_instance
+from harness.datagen.decode_pairs import recipe_decode_targets
 from harness.datagen.group_counts import recipe_count_targets
 from harness.datagen.group_totals import recipe_having_targets
 from harness.datagen.nvl_labels import recipe_label_targets
 from harness.datagen.nvl_zeros import recipe_zero_targets
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
 from harness.datagen.repeat_rows import recipe_repeat_targets, repeats_fingerprint
+from harness.datagen.tables_hr import recipe_as_of_targets
 from harness.datagen.targeted import recipe_block_targets, recipe_targets, targets_fingerprint
 from harness.datagen.top_ties import cuts_fingerprint, recipe_cut_targets
 from harness.inputs import catalog as catalog_module
@@ -75,6 +77,9 @@ def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
             text += "\0" + repeats_fingerprint(recipe_repeat_targets(catalog, golden))
         if recipe.targeted.nvl_zeros:
             text += "\0" + targets_fingerprint(recipe_zero_targets(catalog, golden))
+        if recipe.targeted.rare_codes:
+            text += "\0" + targets_fingerprint(recipe_decode_targets(catalog, golden))
+        text += "\0" + targets_fingerprint(recipe_as_of_targets(catalog, golden))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 

@@ -6,15 +6,32 @@ day before the next starts, and the current row ends on the end of time (4712-12
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+from sqlglot import exp
 
 from harness.datagen import values as v
 from harness.datagen.context import GenContext
+from harness.datagen.probe import (
+    Prober,
+    block_tables,
+    gold_blocks,
+    key_items,
+    probe_sql,
+    row_positions,
+)
 from harness.datagen.registry import generates
 from harness.datagen.tables_gl import ledger_of_operating_unit
-from harness.datagen.targeted import target_days
+from harness.datagen.targeted import _constant as literal_value  # targeted rows' reader
+from harness.datagen.targeted import from_recipe_golds, target_days
+from harness.inputs.catalog import Catalog
 
+PEOPLE = "PER_ALL_PEOPLE_F"
 EMPLOYEE, CONTINGENT = "E", "C"  # assignment types with a worker number
 JOBLESS_SHARE = 0.06  # people whose assignments name no job
 FORMER_EMPLOYEE_FRACTION = 0.2  # of contingent workers, once employees
@@ -339,3 +356,125 @@ def users(ctx: GenContext) -> dict[str, pd.DataFrame]:
         "CREATION_DATE": start,
         "LAST_UPDATE_DATE": start,
     })}
+
+
+# ------------------------------------------- versions split on the golds' as-of days
+
+
+@dataclass(frozen=True, order=True)
+class AsOfTarget:
+    """A gold block that joins the PER_ALL_PEOPLE_F version in effect on `day` (`day BETWEEN
+    p.effective_start_date AND p.effective_end_date`) with other tables; `probe` lists the
+    key (K0, K1, K2) of the versions it reads."""
+
+    day: dt.date
+    probe: str
+
+    def key(self) -> str:
+        return f"AS OF {self.day}:{self.probe}"
+
+
+def as_of_targets(sql: str, catalog: Catalog) -> set[AsOfTarget]:
+    """One target per as-of BETWEEN on a person alias of a gold block that reads several
+    tables (a block of one table meets the changes `_changes_on_gold_days` places anyway)."""
+    out: set[AsOfTarget] = set()
+    key = catalog.tables[PEOPLE].primary_key
+    for select in gold_blocks(sql):
+        tables = block_tables(select, catalog)
+        where = select.args.get("where")
+        if len(tables) < 2 or where is None:
+            continue
+        for node in where.find_all(exp.Between):
+            if node.find_ancestor(exp.Select) is not select:
+                continue
+            low, high = node.args.get("low"), node.args.get("high")
+            if not (isinstance(low, exp.Column) and isinstance(high, exp.Column)):
+                continue
+            alias = low.table.upper()
+            day = literal_value(node.this)
+            if (tables.get(alias) != PEOPLE or high.table.upper() != alias
+                    or not isinstance(day, dt.date)
+                    or (low.name.upper(), high.name.upper()) != _TRACKED):
+                continue
+            out.add(AsOfTarget(day, probe_sql(select, key_items(alias, key), where.this)))
+    return out
+
+
+def recipe_as_of_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[AsOfTarget, ...]:
+    """Every target of the answerable golds of the golden files, sorted; once per file
+    version."""
+    return from_recipe_golds(catalog, golden, as_of_targets, lambda t: t)
+
+
+def split_on_as_of_days(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                        targets: Sequence[AsOfTarget]) -> int:
+    """For each target whose block reads no version starting on its day (ending on it), split
+    the first version it reads on the day (the day after), each later part under a new
+    surname (a marriage; DateTrack's UPDATE ends the current version the day before the new
+    one starts); a person who shares a name with another is never the one split. A block
+    that narrows the persons through other tables (the buyers of an organization's items)
+    otherwise rarely meets the changes placed on random persons, and
+    the day moved by one returned the same names (inv-021). Returns the versions added."""
+    people = tables[PEOPLE]
+    key = ctx.catalog.tables[PEOPLE].primary_key
+    rng = ctx.rng("PER_ALL_PEOPLE_F:as_of_split")
+    surnames = ctx.recipe.vocabulary.last_names
+    added = 0
+    prober = Prober(ctx.catalog, tables)
+    try:
+        for target in targets:
+            rows = prober.run(target.probe)
+            if rows is None or rows.empty:
+                continue
+            found = sorted(p for p in row_positions(people, key, rows) if p is not None)
+            # a namesake keeps its name: role namesakes (a pair of buyers of one FULL_NAME)
+            # stay pairs
+            free = [p for p in found if not _has_namesake(people, p)]
+            if not free:
+                continue
+            day = v.day(target.day)
+            starts, ends = people["EFFECTIVE_START_DATE"], people["EFFECTIVE_END_DATE"]
+            # a change the block already reads on the day (or the day after) is kept
+            open_days = [at for at, taken in (
+                (day, any(starts[p] == day for p in found)),
+                (day + v.DAY, any(ends[p] == day for p in found))) if not taken]
+            for at in open_days:
+                pos = _version_on(people, people["PERSON_ID"][free[0]], at)
+                if pos is not None and people["EFFECTIVE_START_DATE"][pos] < at:
+                    other = [n for n in surnames if n != people["LAST_NAME"][pos]]
+                    people = _split(people, pos, at, str(rng.choice(other)))
+                    added += 1
+            tables[PEOPLE] = people
+    finally:
+        prober.close()
+    return added
+
+
+def _has_namesake(people: dict[str, np.ndarray], pos: int) -> bool:
+    """Whether another person holds version `pos`'s FULL_NAME on some version."""
+    name = people["FULL_NAME"][pos]
+    return bool(np.any((people["FULL_NAME"] == name)
+                       & (people["PERSON_ID"] != people["PERSON_ID"][pos])))
+
+
+def _version_on(people: dict[str, np.ndarray], person: object, day: np.datetime64) -> int | None:
+    hits = np.flatnonzero((people["PERSON_ID"] == person)
+                          & (people["EFFECTIVE_START_DATE"] <= day)
+                          & (people["EFFECTIVE_END_DATE"] >= day))
+    return int(hits[0]) if len(hits) else None
+
+
+def _split(people: dict[str, np.ndarray], pos: int, at: np.datetime64,
+           surname: str) -> dict[str, np.ndarray]:
+    """Version `pos` ended the day before `at`, and a copy from `at` on under `surname`."""
+    new = {c: a[pos: pos + 1].copy() for c, a in people.items()}
+    new["EFFECTIVE_START_DATE"][0] = at
+    new["CREATION_DATE"][0] = new["LAST_UPDATE_DATE"][0] = at
+    new["LAST_NAME"][0] = surname
+    full = new["FULL_NAME"][0]
+    if isinstance(full, str) and ", " in full:  # a NULL full name stays NULL
+        new["FULL_NAME"][0] = f"{surname}, {full.split(', ', 1)[1]}"
+    out = {c: np.concatenate([a, new[c]]) for c, a in people.items()}
+    out["EFFECTIVE_END_DATE"] = out["EFFECTIVE_END_DATE"].copy()
+    out["EFFECTIVE_END_DATE"][pos] = at - v.DAY
+    return out
