@@ -31,6 +31,7 @@ REVERSED = ("NSF", "REV", "STOP")  # receipt statuses of reversed receipts
 INCOMPLETE = "PEN"
 REAPPLIED_FRACTION = 0.1  # of cash applications, first applied to another invoice
 WHOLE_CREDIT_FRACTION = 0.35  # of applied credit memos, crediting all the invoice's settled part
+QUIET_RECEIPTS_PER_DAY = 2  # first receipts after a quiet year, per unit and gold day
 ONE_RECEIPT_FRACTION = 0.5  # of transactions with two paid installments, paid by one receipt
 # the transaction dates golds compare (a schedule repeats its transaction's)
 _TRX_DATES = {"RA_CUSTOMER_TRX_ALL": ("TRX_DATE",), "AR_PAYMENT_SCHEDULES_ALL": ("TRX_DATE",)}
@@ -608,10 +609,15 @@ def _first_receipts_on_gold_days(ctx: GenContext, dates: np.ndarray, trx_date: n
             mine = org == unit
             recent = mine & (out >= day - 366 * v.DAY) & (out < day)
             pool = movable & mine & (trx_date <= day) & ~np.isin(customer, customer[recent])
-            if pool.any():
+            # two customers where there are: a later pass (targeted rows, twins) that dates
+            # another receipt of one of them inside its quiet year leaves the other
+            for _ in range(QUIET_RECEIPTS_PER_DAY):
+                if not pool.any():
+                    break
                 row = rng.choice(np.flatnonzero(pool))
                 out[row] = day
                 movable[row] = False
+                pool &= customer != customer[row]
     return out
 
 
