@@ -310,7 +310,7 @@ def test_mutation_bar_fails_a_file_until_survivors_are_killed_or_reviewed(catalo
     report = run([path], catalog, equivalents_path=review)
     mutation = report.mutation[str(path)]
     assert sorted(o.sql for _, o in mutation.survivors) == [gold[:-1] + "0", gold[:-1] + "2"]
-    floor = f"{ValidationSettings().min_mutation_score:.0%}"
+    floor = f"{ValidationSettings().min_mutation_score:.1%}"
     assert f"{path}: mutation score 60.00% is below {floor} (2 survivors not reviewed as " \
            "equivalent)" in rendered(report)
     entries = [{"gold": "m-1", "operator": "constant_shifted", "mutant": gold[:-1] + d,

@@ -106,10 +106,10 @@ class ValidationSettings:
     char_ngram: int = 5
     char_ngram_jaccard: float = 0.8
     # Of each file's counted mutants: below the floor is an error (the shipped core set
-    # measured 97.85 % with survivors proved or reviewed equivalent set apart, less about
-    # a point; a gold or data change that lets more mutants live fails validation); below
-    # the target (issue #17's bar, not reached yet) a warning that names the survivors.
-    min_mutation_score: float = 0.98
+    # measured 98.95 % with survivors proved or reviewed equivalent set apart, less about
+    # half a point; a gold or data change that lets more mutants live fails validation);
+    # below the target (issue #17's bar, not reached yet) a warning naming the survivors.
+    min_mutation_score: float = 0.985
     target_mutation_score: float = 0.99
 
 
@@ -714,7 +714,7 @@ def _measure_mutation(report: Report, backends: Sequence[ExecutionBackend],
                               (settings.target_mutation_score, "warning")):
             if mutation.score < bar:
                 report.add(loaded.path, None, None, severity,
-                           f"mutation score {mutation.score:.2%} is below {bar:.0%} "
+                           f"mutation score {mutation.score:.2%} is below {bar:.1%} "
                            f"({len(mutation.survivors)} survivors not reviewed as equivalent)")
                 break
 
