@@ -32,11 +32,11 @@ from sqlglot import exp
 from harness.datagen.context import GenContext
 from harness.datagen.group_totals import _COMPARISONS, _OFFSETS  # sizes c - 1, c, c + 1
 from harness.datagen.probe import (
-    Prober,
     block_tables,
     gold_blocks,
     key_items,
     probe_sql,
+    probed_blocks,
     row_positions,
 )
 from harness.datagen.targeted import _constant, from_recipe_golds
@@ -172,18 +172,9 @@ def place_group_counts(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]]
     module docstring). `protected` rows (twins) never move. Returns the groups sized."""
     protected = protected or {}
     placed = 0
-    prober = Prober(ctx.catalog, tables)
-    try:
-        for target in targets:
-            table = ctx.catalog.tables[target.table]
-            if not movable(table, target.column, frozen):
-                continue
-            rows = prober.run(target.probe)
-            if rows is None or rows.empty:
-                continue
-            placed += _size(ctx, tables, target, rows, protected.get(target.table, set()))
-    finally:
-        prober.close()
+    sizable = (t for t in targets if movable(ctx.catalog.tables[t.table], t.column, frozen))
+    for target, rows in probed_blocks(ctx.catalog, tables, sizable):
+        placed += _size(ctx, tables, target, rows, protected.get(target.table, set()))
     return placed
 
 

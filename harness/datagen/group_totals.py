@@ -56,11 +56,11 @@ from harness.datagen.document_levers import LEVERS, Mover
 from harness.datagen.generic import is_null
 from harness.datagen.journal_levers import JournalLever, journal_lever
 from harness.datagen.probe import (
-    Prober,
     block_tables,
     gold_blocks,
     key_items,
     probe_sql,
+    probed_blocks,
     row_positions,
 )
 from harness.datagen.targeted import _constant, _free, from_recipe_golds, recipe_targets
@@ -207,25 +207,25 @@ def place_group_totals(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]]
     protected = protected or {}
     placed = 0
     compared = recipe_targets(ctx.catalog, ctx.recipe.targeted.paths())
-    prober = Prober(ctx.catalog, tables)
-    try:
-        for target in targets:
-            table = ctx.catalog.tables[target.table]
-            # a frozen amount moves only as a whole document (document_levers.py)
-            free = _free(table, target.column, frozen) and target.table not in CARRIED
-            mover = None if free else (LEVERS.get((target.table, target.column))
-                                       or journal_lever(target.table, target.column))
-            if mover is None and not free:
-                continue
-            rows = prober.run(target.probe)
-            if rows is None or rows.empty:
-                continue
-            placed += _place(ctx, tables, target, rows, protected,
-                             {t.value for t in compared
-                              if (t.table, t.column) == (target.table, target.column)}, mover)
-    finally:
-        prober.close()
+    movable = (t for t in targets if _mover_of(ctx, t, frozen)[0])
+    for target, rows in probed_blocks(ctx.catalog, tables, movable):
+        placed += _place(ctx, tables, target, rows, protected,
+                         {t.value for t in compared
+                          if (t.table, t.column) == (target.table, target.column)},
+                         _mover_of(ctx, target, frozen)[1])
     return placed
+
+
+def _mover_of(ctx: GenContext, target: HavingTarget,
+              frozen: frozenset[str]) -> tuple[bool, Mover | None]:
+    """Whether the target's column may move, and the mover of a frozen one: a free column
+    moves alone, a frozen amount only as a whole document or journal (document_levers.py,
+    journal_levers.py), a carried one never."""
+    free = (_free(ctx.catalog.tables[target.table], target.column, frozen)
+            and target.table not in CARRIED)
+    mover = None if free else (LEVERS.get((target.table, target.column))
+                               or journal_lever(target.table, target.column))
+    return free or mover is not None, mover
 
 
 def _place(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]], target: HavingTarget,

@@ -44,11 +44,11 @@ from harness.datagen.context import GenContext
 from harness.datagen.generic import is_null
 from harness.datagen.journal_levers import journal_side, one_sided_group
 from harness.datagen.probe import (
-    Prober,
     block_tables,
     gold_blocks,
     key_items,
     probe_sql,
+    probed_blocks,
     row_positions,
 )
 from harness.datagen.targeted import from_recipe_golds
@@ -150,34 +150,27 @@ def place_zero_nulls(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     place; module docstring). Returns the values made NULL."""
     never_null = frozenset(ctx.recipe.never_null)
     placed = 0
-    prober = Prober(ctx.catalog, tables)
-    try:
-        for target in targets:
-            table = ctx.catalog.tables[target.table]
-            if not nullable_amount(table, target.column, never_null):
-                continue
-            rows = prober.run(target.probe)
-            if rows is None or rows.empty:
-                continue
-            cols = tables[target.table]
-            rows = rows.assign(_pos=row_positions(cols, table.primary_key, rows))
-            rows = rows[rows["_pos"].notna()]
-            locked = (f"{table.name}.{target.column}" in frozen
-                      or f"{table.name}.*" in frozen)
-            if target.mode == GROUP and journal_side(target.table, target.column):
-                placed += len(one_sided_group(tables, _groups_to_try(rows),
-                                              journal_side(target.table, target.column),
-                                              MAX_REPLACED))
-                continue
-            chosen = (all_null_group(rows, locked) if target.mode == GROUP
-                      else operand_rows(ctx, target, rows, locked))
-            if chosen:
-                data = cols[target.column].astype(float)
-                data[chosen] = np.nan
-                cols[target.column] = data
-                placed += len(chosen)
-    finally:
-        prober.close()
+    nullable = (t for t in targets if nullable_amount(ctx.catalog.tables[t.table], t.column,
+                                                      never_null))
+    for target, rows in probed_blocks(ctx.catalog, tables, nullable):
+        table = ctx.catalog.tables[target.table]
+        cols = tables[target.table]
+        rows = rows.assign(_pos=row_positions(cols, table.primary_key, rows))
+        rows = rows[rows["_pos"].notna()]
+        locked = (f"{table.name}.{target.column}" in frozen
+                  or f"{table.name}.*" in frozen)
+        if target.mode == GROUP and journal_side(target.table, target.column):
+            placed += len(one_sided_group(tables, _groups_to_try(rows),
+                                          journal_side(target.table, target.column),
+                                          MAX_REPLACED))
+            continue
+        chosen = (all_null_group(rows, locked) if target.mode == GROUP
+                  else operand_rows(ctx, target, rows, locked))
+        if chosen:
+            data = cols[target.column].astype(float)
+            data[chosen] = np.nan
+            cols[target.column] = data
+            placed += len(chosen)
     return placed
 
 

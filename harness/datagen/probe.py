@@ -9,7 +9,8 @@ DuckDB over the tables it names, in the catalog types' representation (generic.t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 import duckdb
 import numpy as np
@@ -18,6 +19,8 @@ from sqlglot import exp
 
 from harness.datagen.generic import to_series
 from harness.inputs.catalog import Catalog
+
+T = TypeVar("T")
 
 Columns = dict[str, np.ndarray]
 
@@ -109,6 +112,21 @@ class Prober:
 
     def close(self) -> None:
         self.con.close()
+
+
+def probed_blocks(catalog: Catalog, tables: dict[str, Columns],
+                  targets: Iterable[T]) -> Iterator[tuple[T, pd.DataFrame]]:
+    """Each target (anything with a `probe`) with its probe's rows, on one DuckDB closed when
+    the loop ends. A probe runs when its target is reached, so it sees what the placements of
+    earlier targets wrote; a target whose probe gives no row (or cannot run) is skipped."""
+    prober = Prober(catalog, tables)
+    try:
+        for target in targets:
+            rows = prober.run(target.probe)
+            if rows is not None and not rows.empty:
+                yield target, rows
+    finally:
+        prober.close()
 
 
 def run_probe(catalog: Catalog, tables: dict[str, Columns], probe: str) -> pd.DataFrame | None:
