@@ -45,7 +45,12 @@ from harness.datagen.repeat_rows import place_repeat_twins, recipe_repeat_target
 from harness.datagen.role_twins import copies_of, place_role_twins
 from harness.datagen.span_edges import bounded_columns, tie_latest
 from harness.datagen.sparse_coverage import emptied_pairs, empty_pairs, recode_pairs
-from harness.datagen.tables_hr import recipe_as_of_targets, split_on_as_of_days
+from harness.datagen.tables_hr import (
+    add_secondary_assignments,
+    recipe_as_of_targets,
+    recipe_primary_targets,
+    split_on_as_of_days,
+)
 from harness.datagen.tables_po import requisitions_across_units
 from harness.datagen.targeted import (
     place_block_targets,
@@ -200,6 +205,9 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         # a person the golds' as-of joins read changes on the day and the day after
         # (tables_hr.split_on_as_of_days)
         split_on_as_of_days(ctx, tables, recipe_as_of_targets(catalog, shape.paths()))
+        # a person the golds' primary-assignment joins read holds a secondary assignment too
+        # (tables_hr.add_secondary_assignments)
+        add_secondary_assignments(ctx, tables, recipe_primary_targets(catalog, shape.paths()))
     if shape.rows_per_value and shape.group_totals:
         # last: a group's total is read off the final rows; twins stay exact copies
         # the recipe's common blocks first: a gold's own totals, placed after, win

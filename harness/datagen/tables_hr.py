@@ -23,12 +23,15 @@ from harness.datagen.probe import (
     gold_blocks,
     key_items,
     probe_sql,
+    probed_blocks,
     row_positions,
 )
+from harness.datagen.recipe import Twins
 from harness.datagen.registry import generates
 from harness.datagen.tables_gl import ledger_of_operating_unit
 from harness.datagen.targeted import _constant as literal_value  # targeted rows' reader
 from harness.datagen.targeted import from_recipe_golds, target_days
+from harness.datagen.twins import copy_components
 from harness.inputs.catalog import Catalog
 
 PEOPLE = "PER_ALL_PEOPLE_F"
@@ -478,3 +481,106 @@ def _split(people: dict[str, np.ndarray], pos: int, at: np.datetime64,
     out["EFFECTIVE_END_DATE"] = out["EFFECTIVE_END_DATE"].copy()
     out["EFFECTIVE_END_DATE"][pos] = at - v.DAY
     return out
+
+
+# ------------------------------- secondary assignments beside the golds' primary ones
+
+ASSIGNMENTS = "PER_ALL_ASSIGNMENTS_F"
+
+
+@dataclass(frozen=True, order=True)
+class PrimaryTarget:
+    """A gold block that reads PER_ALL_ASSIGNMENTS_F with `a.primary_flag = 'Y'` beside other
+    tables; `probe` lists the key (K0, K1) of the assignment versions it reads."""
+
+    probe: str
+
+    def key(self) -> str:
+        return f"PRIMARY:{self.probe}"
+
+
+def _primary_alias(node: exp.Expression, tables: dict[str, str]) -> str | None:
+    """The assignment alias of `alias.primary_flag = 'Y'` (either side), else None."""
+    if not isinstance(node, exp.EQ):
+        return None
+    for column, literal in ((node.this, node.expression), (node.expression, node.this)):
+        if (isinstance(column, exp.Column) and column.name.upper() == "PRIMARY_FLAG"
+                and isinstance(literal, exp.Literal) and literal.is_string
+                and literal.this == "Y" and tables.get(column.table.upper()) == ASSIGNMENTS):
+            return column.table.upper()
+    return None
+
+
+def primary_targets(sql: str, catalog: Catalog) -> set[PrimaryTarget]:
+    """One target per assignment alias filtered on `primary_flag = 'Y'` (in WHERE or a join's
+    ON) in a gold block of several tables; a block of assignments alone meets the random
+    secondary assignments `_assignments` draws anyway."""
+    out: set[PrimaryTarget] = set()
+    key = catalog.tables[ASSIGNMENTS].primary_key
+    for select in gold_blocks(sql):
+        tables = block_tables(select, catalog)
+        if len(tables) < 2:
+            continue
+        where = select.args.get("where")
+        places = [where, *(j.args.get("on") for j in select.args.get("joins") or [])]
+        for place in (p for p in places if p is not None):
+            for node in place.find_all(exp.EQ):
+                alias = _primary_alias(node, tables)
+                if alias is not None and node.find_ancestor(exp.Select) is select:
+                    out.add(PrimaryTarget(probe_sql(select, key_items(alias, key),
+                                                    where.this if where is not None else None)))
+    return out
+
+
+def recipe_primary_targets(catalog: Catalog,
+                           golden: Sequence[Path]) -> tuple[PrimaryTarget, ...]:
+    """Every target of the answerable golds of the golden files, sorted; once per file
+    version."""
+    return from_recipe_golds(catalog, golden, primary_targets, lambda t: t)
+
+
+def add_secondary_assignments(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                              targets: Sequence[PrimaryTarget]) -> int:
+    """For each target whose block reads only persons without a secondary assignment on the
+    versions it reads, give the first of them (a person who shares no name) one: a copy of
+    the primary version the block reads, a fresh ASSIGNMENT_ID, PRIMARY_FLAG 'N' and no
+    assignment number, same dates, job and department. EBS lets an employee hold several
+    assignments, one of them primary (HRMS User's Guide, Using Multiple Assignments); the
+    random ones (5 % of persons) rarely meet a block narrowed through other tables (the
+    buyers of purchase orders, x-029), so `primary_flag = 'Y'` dropped counted nothing twice.
+    Returns the assignments added."""
+    people = tables[PEOPLE]
+    added = 0
+    for _, rows in probed_blocks(ctx.catalog, tables, targets):
+        assignments = tables[ASSIGNMENTS]
+        key = ctx.catalog.tables[ASSIGNMENTS].primary_key
+        found = sorted(p for p in row_positions(assignments, key, rows) if p is not None)
+        if any(_has_secondary(assignments, p) for p in found):
+            continue
+        named = [p for p in found if not _person_has_namesake(people, assignments["PERSON_ID"][p])]
+        if not named:
+            continue
+        pos = named[0]
+        start = len(assignments["ASSIGNMENT_ID"])
+        copy_components(ctx, tables, Twins(), {ASSIGNMENTS: {pos}})
+        out = tables[ASSIGNMENTS]
+        for column, value in (("PRIMARY_FLAG", "N"), ("ASSIGNMENT_NUMBER", None)):
+            out[column] = out[column].copy()
+            out[column][start:] = value
+        added += 1
+    return added
+
+
+def _has_secondary(assignments: dict[str, np.ndarray], pos: int) -> bool:
+    """Whether version `pos`'s person holds a secondary assignment on a day of it."""
+    return bool(np.any((assignments["PERSON_ID"] == assignments["PERSON_ID"][pos])
+                       & (assignments["PRIMARY_FLAG"] == "N")
+                       & (assignments["EFFECTIVE_START_DATE"]
+                          <= assignments["EFFECTIVE_END_DATE"][pos])
+                       & (assignments["EFFECTIVE_END_DATE"]
+                          >= assignments["EFFECTIVE_START_DATE"][pos])))
+
+
+def _person_has_namesake(people: dict[str, np.ndarray], person: object) -> bool:
+    return any(_has_namesake(people, int(p))
+               for p in np.flatnonzero(people["PERSON_ID"] == person))
