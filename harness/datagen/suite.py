@@ -24,7 +24,7 @@ from harness.datagen.nvl_labels import recipe_label_targets
 from harness.datagen.nvl_zeros import recipe_zero_targets
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
 from harness.datagen.repeat_rows import recipe_repeat_targets, repeats_fingerprint
-from harness.datagen.tables_hr import recipe_as_of_targets
+from harness.datagen.tables_hr import recipe_as_of_targets, recipe_primary_targets
 from harness.datagen.targeted import recipe_block_targets, recipe_targets, targets_fingerprint
 from harness.datagen.top_ties import cuts_fingerprint, recipe_cut_targets
 from harness.inputs import catalog as catalog_module
@@ -80,6 +80,7 @@ def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
         if recipe.targeted.rare_codes:
             text += "\0" + targets_fingerprint(recipe_decode_targets(catalog, golden))
         text += "\0" + targets_fingerprint(recipe_as_of_targets(catalog, golden))
+        text += "\0" + targets_fingerprint(recipe_primary_targets(catalog, golden))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
