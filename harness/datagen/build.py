@@ -45,6 +45,7 @@ from harness.datagen.repeat_rows import place_repeat_twins, recipe_repeat_target
 from harness.datagen.role_twins import copies_of, place_role_twins
 from harness.datagen.span_edges import bounded_columns, tie_latest
 from harness.datagen.sparse_coverage import emptied_pairs, empty_pairs, recode_pairs
+from harness.datagen.tables_ar import keep_windows_paid
 from harness.datagen.tables_hr import (
     add_secondary_assignments,
     recipe_as_of_targets,
@@ -226,6 +227,9 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         pairs = recode_pairs(catalog, tables, emptied_pairs(catalog, recipe, index),
                              recipe.sparse)
         empty_pairs(catalog, tables, pairs, recipe.sparse.documents)
+    # AR: an aging window a unit paid stays paid whatever the passes above dated into it
+    # (tables_ar.paid_windows)
+    keep_windows_paid(ctx, tables)
     return tables
 
 

@@ -215,6 +215,10 @@ class ArShape(_Strict):
     overapplied_open_fraction: Fraction = 0.0
     # customers per unit whose open items net to zero (one of them overapplied)
     balanced_customers: int = Field(default=0, ge=0)
+    # classes a unit closes every item of on the sparse instances (dealt in turn), and the
+    # closed debit items that keep the amount a dispute recorded before they were paid
+    closed_classes: list[str] = []
+    closed_dispute_fraction: Fraction = 0.0
 
 
 class HrShape(_Strict):

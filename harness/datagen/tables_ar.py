@@ -2,18 +2,23 @@
 schedules, cash receipts and receivable applications.
 
 Facts made here: in every operating unit, schedules of every class both open (STATUS 'OP',
-non-zero remaining) and closed (zero remaining); credit memos negative; a schedule's
+non-zero remaining) and closed (zero remaining), but for the classes a unit paid in full on
+a sparse instance (`closed_pairs`); credit memos negative; a schedule's
 remaining amount is its original amount less what receipts applied and credit memos credited.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 
 from harness.datagen import values as v
 from harness.datagen.context import GenContext
-from harness.datagen.recipe import ArShape
+from harness.datagen.recipe import ArShape, Recipe
 from harness.datagen.registry import generates
 from harness.datagen.short_payments import open_balances, short_rows
 from harness.datagen.span_edges import gold_days, place_on_days
@@ -33,6 +38,7 @@ REAPPLIED_FRACTION = 0.1  # of cash applications, first applied to another invoi
 WHOLE_CREDIT_FRACTION = 0.35  # of applied credit memos, crediting all the invoice's settled part
 QUIET_RECEIPTS_PER_DAY = 2  # first receipts after a quiet year, per unit and gold day
 ONE_RECEIPT_FRACTION = 0.5  # of transactions with two paid installments, paid by one receipt
+T = TypeVar("T")
 # the transaction dates golds compare (a schedule repeats its transaction's)
 _TRX_DATES = {"RA_CUSTOMER_TRX_ALL": ("TRX_DATE",), "AR_PAYMENT_SCHEDULES_ALL": ("TRX_DATE",)}
 
@@ -89,6 +95,7 @@ def receivables(ctx: GenContext) -> dict[str, pd.DataFrame]:
     rng = ctx.rng("RA_CUSTOMER_TRX_ALL")
     trx, drafts = drafts_of_new_customers(ctx, _transactions(ctx, rng))
     schedules = _schedules(ctx, rng, trx)
+    trx = _closed_when_paid(trx, schedules)
     _credit_memos(ctx, rng, trx, schedules)
     receipts, receipt_schedules, applications = _receipts(ctx, rng, trx, schedules)
     applications = _with_reversed_applications(ctx, applications, schedules)
@@ -121,6 +128,9 @@ def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     klass = v.cover(rng, n, classes, org, v.skewed(classes, 0.6, INVOICE_CLASS), repeat=2)
     status = v.cover(rng, n, [OPEN, CLOSED], _keys(org, klass),
                      [ctx.recipe.ar.open_fraction, 1 - ctx.recipe.ar.open_fraction])
+    for unit, paid in closed_pairs(ctx.recipe, ctx.recipe.index_of(ctx.seed),
+                                   ctx.operating_units):
+        status[(org == unit) & (klass == paid)] = CLOSED
     # the remaining statuses (incomplete, void) once or twice per unit, as invoices
     others = [s for s in ctx.codes("RA_CUSTOMER_TRX_ALL", "STATUS_TRX") if s not in (OPEN,
                                                                                      CLOSED)]
@@ -197,6 +207,64 @@ def _transactions(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     })
 
 
+def _dealt(recipe: Recipe, index: int | None, units: Sequence[int],
+           choices: Sequence[T]) -> dict[int, T]:
+    """unit -> what it takes on instance `index`: on each sparse instance
+    (`sparse.instances`) every unit, sorted, takes the next of `choices` in turn (over the
+    instances, then the units), so each choice lands on one; none on the other instances."""
+    if index not in recipe.sparse.instances or not choices:
+        return {}
+    turn = recipe.sparse.instances.index(index) * len(units)
+    return {u: choices[(turn + j) % len(choices)] for j, u in enumerate(sorted(units))}
+
+
+def closed_pairs(recipe: Recipe, index: int | None,
+                 units: Sequence[int]) -> set[tuple[int, str]]:
+    """(unit, class) pairs whose every transaction is closed on instance `index`: the classes
+    of `ar.closed_classes`, dealt in turn to the units of the sparse instances (`_dealt`).
+
+    EBS keeps no class open in a unit: a transaction closes when its balance reaches zero
+    (AR_PAYMENT_SCHEDULES_ALL: STATUS moves from OP to CL "for any transaction that has an
+    AMOUNT_DUE_REMAINING value of 0", Oracle's table reference), so a unit whose customers
+    paid every guarantee, chargeback or deposit has none open. A gold that drops its
+    `STATUS = 'OP'` filter then shows the class with a zero total the gold does not list."""
+    return set(_dealt(recipe, index, units, recipe.ar.closed_classes).items())
+
+
+def paid_windows(recipe: Recipe, index: int | None, units: Sequence[int],
+                 today: np.datetime64) -> dict[int, tuple[np.datetime64, np.datetime64]]:
+    """unit -> [from, to): the aging window whose debit items the unit has all paid on
+    instance `index`. The windows lie between consecutive `dates.aging_days` before
+    SYSDATE's day (`today`), oldest first ([today - 90, today - 60), [today - 60, today - 30),
+    ...), dealt in turn like `closed_pairs`."""
+    ages = sorted(recipe.dates.aging_days, reverse=True)
+    return _dealt(recipe, index, units,
+                  [(today - a * v.DAY, today - b * v.DAY) for a, b in pairwise(ages)])
+
+
+def _paid_aging_window(ctx: GenContext, due: np.ndarray, org: np.ndarray, klass: np.ndarray,
+                       still_open: np.ndarray, remaining: np.ndarray, kept: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(still_open, remaining, due) with every open debit item due in its unit's paid window
+    (`paid_windows`) closed at zero, so an aging bucket of the unit holds only closed items
+    and a gold that drops `STATUS = 'OP'` shows it with a zero total. Receipts for the
+    whole amount follow (`_receipts` pays what is no longer due). The open items other
+    passes rely on (`kept`: overapplied, balanced customers', short payments) stay open and
+    fall due on the window's last day + 1 instead (later than drawn, so never before their
+    transaction). Collections clear an old bucket: nothing in EBS keeps one open."""
+    windows = paid_windows(ctx.recipe, ctx.recipe.index_of(ctx.seed), ctx.operating_units,
+                           v.day(ctx.today))
+    still_open, remaining, due = still_open.copy(), remaining.copy(), due.copy()
+    for unit, (start, end) in windows.items():
+        inside = still_open & (org == unit) & (klass != CREDIT_MEMO) & (due >= start) & (
+            due < end)
+        due[inside & kept] = end
+        shut = inside & ~kept
+        still_open[shut] = False
+        remaining[shut] = 0.0
+    return still_open, remaining, due
+
+
 def drafts_of_new_customers(ctx: GenContext,
                             trx: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """(transactions, ids of the drafts): every incomplete transaction (STATUS_TRX
@@ -254,6 +322,37 @@ def _on_gold_days(ctx: GenContext, dates: np.ndarray, org: np.ndarray, klass: np
                          klass == INVOICE_CLASS, prefer, ~fixed)
 
 
+def keep_windows_paid(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]]) -> None:
+    """After every other placement (in place): an open debit item a later pass dated into
+    its unit's paid window (a targeted boundary day, a twin's copy) falls due on the
+    window's last day + 1 instead, so the window still holds only closed items."""
+    windows = paid_windows(ctx.recipe, ctx.recipe.index_of(ctx.seed), ctx.operating_units,
+                           v.day(ctx.today))
+    cols = tables["AR_PAYMENT_SCHEDULES_ALL"]
+    due = cols["DUE_DATE"].astype("datetime64[us]")
+    debit_open = (cols["STATUS"] == OPEN) & ~np.isin(cols["CLASS"], [CREDIT_MEMO,
+                                                                      RECEIPT_CLASS])
+    for unit, (start, end) in windows.items():
+        due = np.where(debit_open & (cols["ORG_ID"] == unit) & (due >= start) & (due < end),
+                       end, due)
+    cols["DUE_DATE"] = due
+
+
+def _closed_when_paid(trx: pd.DataFrame, schedules: pd.DataFrame) -> pd.DataFrame:
+    """`trx` with STATUS_TRX closed where every schedule of an open transaction is closed
+    (a paid aging window closes installments after the status was drawn)."""
+    open_left = (schedules["STATUS"] == OPEN).groupby(schedules["x_row"]).any()
+    paid = open_left.index[~open_left.to_numpy()]
+    shut = np.zeros(len(trx), dtype=bool)
+    shut[paid] = True
+    shut &= trx["STATUS_TRX"].to_numpy() == OPEN
+    if not shut.any():
+        return trx
+    trx = trx.copy()
+    trx.loc[shut, "STATUS_TRX"] = CLOSED
+    return trx
+
+
 def _keys(*arrays: np.ndarray) -> np.ndarray:
     """One group label per row from several columns."""
     return np.array(["|".join(map(str, row)) for row in zip(*arrays, strict=True)])
@@ -300,6 +399,9 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> 
     trx_date = trx["TRX_DATE"].to_numpy()[row]
     days = np.array(ar.days_due)[rng.integers(0, len(ar.days_due), len(row))] * (nth + 1)
     due = v.place_edges(rng, trx_date + days * v.DAY, ctx.edges, trx["ORG_ID"].to_numpy()[row])
+    still_open, remaining, due = _paid_aging_window(
+        ctx, due, trx["ORG_ID"].to_numpy()[row], klass[row], still_open, remaining,
+        over | balanced | is_short)
     # a transaction dated after the span (span_edges) closes no earlier than its own day
     closed_on = np.maximum(ctx.clip(trx_date + rng.integers(1, 120, len(row)) * v.DAY),
                            trx_date).astype("datetime64[D]").astype("datetime64[us]")
@@ -329,8 +431,8 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> 
         "AMOUNT_APPLIED": np.full(len(row), np.nan),
         "AMOUNT_CREDITED": np.full(len(row), np.nan),
         "AMOUNT_ADJUSTED": np.full(len(row), np.nan),
-        "AMOUNT_IN_DISPUTE": v.null_where(np.round(remaining * 0.5, 2),
-                                          ~still_open | (rng.random(len(row)) < 0.9) | over),
+        "AMOUNT_IN_DISPUTE": _disputes(ctx, rng, original, remaining, still_open, over,
+                                       klass[row]),
         "DISCOUNT_TAKEN_EARNED": np.full(len(row), np.nan),
         "CREATION_DATE": trx_date,
         "LAST_UPDATE_DATE": np.where(still_open, trx_date, closed_on),
@@ -338,6 +440,25 @@ def _schedules(ctx: GenContext, rng: np.random.Generator, trx: pd.DataFrame) -> 
         "x_rate": rate,
         "x_balanced": balanced,
     })
+
+
+def _disputes(ctx: GenContext, rng: np.random.Generator, original: np.ndarray,
+              remaining: np.ndarray, still_open: np.ndarray, over: np.ndarray,
+              klass: np.ndarray) -> np.ndarray:
+    """AMOUNT_IN_DISPUTE: half the balance of a tenth of the open items (none overapplied),
+    and half the original amount of `ar.closed_dispute_fraction` of the closed debit items
+    (an own stream: no other value moves). A receipt application updates AMOUNT_APPLIED,
+    AMOUNT_DUE_REMAINING and STATUS (Oracle's AR_PAYMENT_SCHEDULES_ALL reference), and
+    AMOUNT_IN_DISPUTE changes only when a dispute is changed (one AR_DISPUTE_HISTORY row
+    each time): an item disputed and then paid in full closes with its dispute amount, so
+    `NVL(AMOUNT_IN_DISPUTE, 0) <> 0` without `STATUS = 'OP'` also lists closed items."""
+    disputed = v.null_where(np.round(remaining * 0.5, 2),
+                            ~still_open | (rng.random(len(remaining)) < 0.9) | over)
+    closed = (~still_open & (klass != CREDIT_MEMO)
+              & (ctx.rng("AR_PAYMENT_SCHEDULES_ALL:closed_disputes").random(len(remaining))
+                 < ctx.recipe.ar.closed_dispute_fraction))
+    disputed[closed] = np.round(original[closed] * 0.5, 2)
+    return disputed
 
 
 def overapply(rng: np.random.Generator, ar: ArShape, original: np.ndarray,

@@ -378,10 +378,12 @@ def general_ledger(con: duckdb.DuckDBPyConnection, recipe: Recipe) -> list[str]:
     return problems
 
 
-def receivables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
+def receivables(con: duckdb.DuckDBPyConnection, catalog: Catalog,
+                closed: frozenset[tuple[int, str]] = frozenset()) -> list[str]:
     """In every unit, schedules of every class both open with a non-zero remaining amount and
-    closed with zero, open invoices and debit memos overapplied (negative remaining), a
-    customer whose open items net to zero; no open schedule at zero or closed one with a
+    closed with zero (but for the (unit, class) pairs `closed` names: all closed, none
+    open, tables_ar.closed_pairs), open invoices and debit memos overapplied (negative
+    remaining), a customer whose open items net to zero; no open schedule at zero or closed one with a
     balance; negative credit memos; a transaction's remaining amount is what receipts and
     credit memos left."""
     problems = []
@@ -389,7 +391,14 @@ def receivables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
     classes = list(catalog.lookups[col.lookup].codes)
     for ou in catalog.security.operating_units:
         for klass in classes:
-            for status, test in (("OP", "<> 0"), ("CL", "= 0")):
+            states = (("OP", "<> 0"), ("CL", "= 0"))
+            if (ou.organization_id, klass) in closed:  # all closed: none open
+                states = (("CL", "= 0"),)
+                if one(con, "SELECT COUNT(*) FROM AR_PAYMENT_SCHEDULES_ALL WHERE ORG_ID = ? "
+                            "AND CLASS = ? AND STATUS = 'OP'", [ou.organization_id, klass]):
+                    problems.append(f"unit {ou.organization_id}: an open {klass} schedule in "
+                                    "a class it closed")
+            for status, test in states:
                 k = one(con, "SELECT COUNT(*) FROM AR_PAYMENT_SCHEDULES_ALL WHERE ORG_ID = ? "
                              f"AND CLASS = ? AND STATUS = ? AND AMOUNT_DUE_REMAINING {test}",
                         [ou.organization_id, klass, status])
