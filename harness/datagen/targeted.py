@@ -492,8 +492,8 @@ def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
     return list(node.flatten()) if isinstance(node, exp.And) else [node]
 
 
-def _correlation(inner: exp.Select, aliases: dict[str, str],
-                 catalog: Catalog) -> tuple[exp.Column, exp.Column] | None:
+def _correlation(inner: exp.Select,
+                 aliases: dict[str, str]) -> tuple[exp.Column, exp.Column] | None:
     """(inner column, outer column) of a block's one correlated equality, else None."""
     found = [c for c in _conjuncts(inner.args.get("where") and inner.args["where"].this)
              if _outer(c, inner, aliases)]
@@ -526,7 +526,7 @@ def entity_targets(sql: str, catalog: Catalog) -> set[EntityTarget]:
             if not isinstance(inner, exp.Select) or inner.args.get("from_") is None:
                 continue
             aliases = block_tables(inner, catalog)
-            pair = _correlation(inner, aliases, catalog) if aliases else None
+            pair = _correlation(inner, aliases) if aliases else None
             if pair is None:
                 continue
             entity, outside = pair
