@@ -387,8 +387,6 @@ def test_shipped_golds_keep_their_mutation_score(shipped_report):
     assert shipped_report.proved_by_rule()  # the rules do prove shipped survivors
 
 
-@pytest.mark.xfail(strict=True, reason="the 99% bar of issue #17 is not reached yet "
-                   "(docs/test-suite-data.md lists the survivor families left)")
 def test_shipped_golds_reach_the_mutation_bar(shipped_report):
     assert shipped_report.score >= ValidationSettings().target_mutation_score
 
