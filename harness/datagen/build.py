@@ -55,8 +55,10 @@ from harness.datagen.tables_hr import (
 from harness.datagen.tables_po import requisitions_across_units
 from harness.datagen.targeted import (
     place_block_targets,
+    place_entity_targets,
     place_targets,
     recipe_block_targets,
+    recipe_entity_targets,
     recipe_targets,
 )
 from harness.datagen.top_ties import place_cut_twins, recipe_cut_targets
@@ -153,6 +155,9 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
             # then inside each gold's block: rows that pass the gold's other conditions
             place_block_targets(ctx, tables, recipe_block_targets(catalog, shape.paths()),
                                 frozenset(shape.frozen), bounds)
+            # and inside a correlated [NOT] EXISTS: an entity's only row on a range's edge
+            place_entity_targets(ctx, tables, recipe_entity_targets(catalog, shape.paths()),
+                                 frozenset(shape.frozen), bounds)
         tie_latest(ctx, tables)  # beyond the span: the latest dates stay tied
     if shape.rows_per_value:
         # the text golds put in place of NULL is a value too (nvl_labels.py)

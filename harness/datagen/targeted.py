@@ -281,7 +281,8 @@ def _partner(table: Table, column: str) -> str | None:
 def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
                   targets: Sequence[Target], rows_per_value: int,
                   frozen: frozenset[str], bounds: frozenset[str] = frozenset(),
-                  within: np.ndarray | None = None) -> None:
+                  within: np.ndarray | None = None,
+                  deltas: Sequence[int] = (-1, 0, 1)) -> None:
     """Overwrite, per target, `rows_per_value` random rows of its column with c - 1, c and
     c + 1 each (in place). Targets on keys or frozen columns are skipped, and so are dates
     past the year 3000 (the end of time stays the only far date). In a column of `bounds`
@@ -290,12 +291,12 @@ def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     calendar edge's day in a column that holds every edge in every unit, so NULL, edge and
     extreme facts stay; a column's few free rows are shared among its targets. With `within`
     (a mask of the target table's rows), only those rows are chosen, and a value one of them
-    holds already is not placed again."""
+    holds already is not placed again. `deltas` are the offsets placed (days or units)."""
     edges = np.array(ctx.edges, dtype="datetime64[us]")
     # slots (a target's c - 1, c, c + 1) still to fill per column: a column with few free
     # rows (the few cancelled invoices) shares them among its targets instead of giving
     # them all to the first
-    slots = Counter((t.table, t.column) for t in targets for _ in range(3))
+    slots = Counter((t.table, t.column) for t in targets for _ in deltas)
     for target in targets:
         table = ctx.catalog.tables[target.table]
         if not _free(table, target.column, frozen):
@@ -328,7 +329,7 @@ def place_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
         partner = _partner(table, target.column)
         if partner is not None and f"{table.name}.{partner}" in frozen:
             continue
-        for delta in (-1, 0, 1):
+        for delta in deltas:
             share = max(1, int(np.sum(movable)) // slots[(target.table, target.column)])
             slots[(target.table, target.column)] -= 1
             if col.type.is_temporal:
@@ -465,3 +466,153 @@ def place_block_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]
             place_targets(ctx, tables, [block.target], 1, frozen, bounds, within)
     finally:
         prober.close()
+
+
+@dataclass(frozen=True, order=True)
+class EntityTarget:
+    """A target inside a correlated `[NOT] EXISTS` block of a gold's WHERE: `probe` lists the
+    keys (K0, …) and the correlated column (E, the entity: a supplier's VENDOR_ID) of the
+    target table's rows that pass the block's other conditions and belong to an entity the
+    rest of the gold admits and that holds no row the whole block reads (the block as
+    `NOT EXISTS`). One such row moved onto c - 1, c or c + 1 is then the entity's only row on
+    the range's edge: `>=` vs `>`, a bound moved by a day, flips whether the entity has a row
+    in the block, which a random row of an entity with rows all over the range never does."""
+
+    target: Target
+    entity: str  # TABLE.COLUMN of E, the correlated column
+    probe: str
+
+    def key(self) -> str:
+        return f"{self.target.key()}:entity:{self.probe}"
+
+
+def _conjuncts(node: exp.Expression | None) -> list[exp.Expression]:
+    if node is None:
+        return []
+    return list(node.flatten()) if isinstance(node, exp.And) else [node]
+
+
+def _correlation(inner: exp.Select,
+                 aliases: dict[str, str]) -> tuple[exp.Column, exp.Column] | None:
+    """(inner column, outer column) of a block's one correlated equality, else None."""
+    found = [c for c in _conjuncts(inner.args.get("where") and inner.args["where"].this)
+             if _outer(c, inner, aliases)]
+    if len(found) != 1 or not isinstance(found[0], exp.EQ):
+        return None
+    sides = (found[0].this, found[0].expression)
+    if not all(isinstance(s, exp.Column) and s.table for s in sides):
+        return None
+    own = [s for s in sides if s.table.upper() in aliases]
+    if len(own) != 1:
+        return None
+    other = sides[1] if own[0] is sides[0] else sides[0]
+    return own[0], other
+
+
+def entity_targets(sql: str, catalog: Catalog) -> set[EntityTarget]:
+    """The targets of one gold's correlated `EXISTS` / `NOT EXISTS` conjuncts (`EntityTarget`):
+    per such block with one correlated equality and per comparison of one of its own tables'
+    columns with a constant, the block's rows, less the conditions on that column, whose
+    entity the outer block's other conjuncts admit and which has no row in the block."""
+    from harness.datagen.probe import block_tables, gold_blocks, key_items, probe_sql
+    out = set()
+    for outer in gold_blocks(sql):
+        if outer.args.get("from_") is None or outer.args.get("where") is None:
+            continue
+        conjuncts = _conjuncts(outer.args["where"].this)
+        for place, conjunct in enumerate(conjuncts):
+            exists = conjunct.this if isinstance(conjunct, exp.Not) else conjunct
+            inner = exists.this if isinstance(exists, exp.Exists) else None
+            if not isinstance(inner, exp.Select) or inner.args.get("from_") is None:
+                continue
+            aliases = block_tables(inner, catalog)
+            pair = _correlation(inner, aliases) if aliases else None
+            if pair is None:
+                continue
+            entity, outside = pair
+            # the entities the rest of the gold admits that hold no row of the block
+            rest = [c.copy() for i, c in enumerate(conjuncts) if i != place]
+            admitted = exp.Select(expressions=[outside.copy()])
+            admitted.set("from_", outer.args["from_"].copy())
+            if outer.args.get("joins"):
+                admitted.set("joins", [j.copy() for j in outer.args["joins"]])
+            admitted.set("where", exp.Where(this=exp.and_(*rest, exp.Not(this=exists.copy()))))
+            member = exp.maybe_parse(f"{entity.sql(dialect='oracle')} IN "
+                                     f"({admitted.sql(dialect='oracle')})", dialect="oracle")
+            single = len(aliases) == 1
+            own = _conjuncts(inner.args["where"].this)
+            for column, value in _pairs(inner):
+                if column.find_ancestor(exp.Select) is not inner:
+                    continue
+                alias = column.table.upper() or (next(iter(aliases)) if single else "")
+                table, name = aliases.get(alias), column.name.upper()
+                if table is None or name not in catalog.tables[table].column_names:
+                    continue
+                kept = [c for c in own if not _reads(c, alias, name, single)
+                        and not _outer(c, inner, aliases)]
+                items = key_items(alias, catalog.tables[table].primary_key) + [
+                    exp.alias_(entity.copy(), "E")]
+                probe = probe_sql(inner, items, exp.and_(*kept, member))
+                where = f"{aliases[entity.table.upper()]}.{entity.name.upper()}"
+                out.add(EntityTarget(Target(table, name, value), where, probe))
+    return out
+
+
+def recipe_entity_targets(catalog: Catalog, golden: Sequence[Path]) -> tuple[EntityTarget, ...]:
+    """Every entity target of the answerable golds of the golden files, sorted; computed
+    once per file version."""
+    return from_recipe_golds(catalog, golden, entity_targets, EntityTarget.key)
+
+
+def place_entity_targets(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                         targets: Sequence[EntityTarget], frozen: frozenset[str],
+                         bounds: frozenset[str] = frozenset()) -> None:
+    """`place_targets` once per value, one row, among the rows each entity target's probe
+    returns (in place), each value on another entity: an entity given a day outside the
+    range is not given one inside it later (its row outside would then tell nothing). The
+    probe runs again before each value, so an entity given a day inside the range (which
+    now holds a row of the block) is no longer offered."""
+    from harness.datagen.probe import Prober, row_positions
+
+    used: dict[str, set[object]] = {}
+    prober = Prober(ctx.catalog, tables)
+    try:
+        for entity in targets:
+            target = entity.target
+            table = ctx.catalog.tables[target.table]
+            if not _free(table, target.column, frozen):
+                continue
+            taken = used.setdefault(entity.entity, set())
+            for delta in (-1, 0, 1):
+                rows = prober.run(entity.probe)
+                if rows is None or rows.empty:
+                    break
+                cols = tables[target.table]
+                positions = row_positions(cols, table.primary_key, rows)
+                owners = [_plain_entity(e) for e in rows["E"]]
+                within = np.zeros(len(cols[target.column]), dtype=bool)
+                within[[p for p, e in zip(positions, owners, strict=True)
+                        if p is not None and e not in taken]] = True
+                before = cols[target.column]
+                place_targets(ctx, tables, [target], 1, frozen, bounds, within, (delta,))
+                after = tables[target.table][target.column]
+                if after is before:
+                    continue
+                moved = {p for p in np.flatnonzero(_differs(before, after))}
+                taken.update(e for p, e in zip(positions, owners, strict=True) if p in moved)
+    finally:
+        prober.close()
+
+
+def _plain_entity(value: object) -> object:
+    if isinstance(value, np.generic):
+        value = value.item()
+    return int(value) if isinstance(value, float) and value == int(value) else value
+
+
+def _differs(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Where two arrays of one column differ (two NULLs are alike)."""
+    same = before == after
+    if np.issubdtype(before.dtype, np.datetime64):
+        same |= np.isnat(before) & np.isnat(after)
+    return ~same

@@ -6,7 +6,13 @@ import datetime as dt
 
 import pytest
 
-from harness.datagen.targeted import Target, block_targets, gold_targets, targets_of
+from harness.datagen.targeted import (
+    Target,
+    block_targets,
+    entity_targets,
+    gold_targets,
+    targets_of,
+)
 
 
 def test_constants_resolve_through_aliases_wrappers_and_between(catalog):
@@ -181,3 +187,71 @@ def test_a_narrow_gold_filter_gets_rows_on_its_dates(connections, day):
                          "INVOICE_TYPE_LOOKUP_CODE = 'EXPENSE REPORT' AND INVOICE_DATE = ?",
                          [day]).fetchone()[0] for con in connections]
     assert max(found) >= 1, found
+
+
+_ENTITY_GOLD = (
+    "SELECT s.SEGMENT1 FROM AP_SUPPLIERS s WHERE s.ENABLED_FLAG = 'Y' "
+    "AND EXISTS (SELECT 1 FROM AP_CHECKS_ALL c WHERE c.VENDOR_ID = s.VENDOR_ID "
+    "AND c.CHECK_DATE >= DATE '2023-07-01') "
+    "AND NOT EXISTS (SELECT 1 FROM AP_INVOICES_ALL i WHERE i.VENDOR_ID = s.VENDOR_ID "
+    "AND i.ORG_ID = 458 AND i.INVOICE_DATE < DATE '2023-10-01')")
+
+
+def test_entity_targets_probe_the_entities_the_rest_of_the_gold_admits(catalog):
+    found = {(e.target.table, e.target.column, e.target.value): e
+             for e in entity_targets(_ENTITY_GOLD, catalog)}
+    assert set(found) == {("AP_CHECKS_ALL", "CHECK_DATE", dt.date(2023, 7, 1)),
+                          ("AP_INVOICES_ALL", "INVOICE_DATE", dt.date(2023, 10, 1)),
+                          ("AP_INVOICES_ALL", "ORG_ID", 458.0)}
+    invoices = found[("AP_INVOICES_ALL", "INVOICE_DATE", dt.date(2023, 10, 1))]
+    assert invoices.entity == "AP_INVOICES_ALL.VENDOR_ID"
+    own, admitted = invoices.probe.split(" IN (", 1)
+    # the block's rows and their entity, less the condition on the target column
+    assert "AS K0" in own and "i.VENDOR_ID AS E" in own and "ORG_ID = 458" in own
+    assert "INVOICE_DATE" not in own
+    # entities the other conjuncts admit, holding no row of the whole block
+    assert "ENABLED_FLAG = 'Y'" in admitted and admitted.count("NOT EXISTS") == 1
+    assert "CHECK_DATE" in admitted and "INVOICE_DATE <" in admitted
+    checks = found[("AP_CHECKS_ALL", "CHECK_DATE", dt.date(2023, 7, 1))]
+    # a positive EXISTS is asked as NOT EXISTS: suppliers without a check in the range
+    assert checks.probe.split(" IN (", 1)[1].count("NOT EXISTS") == 2
+
+
+@pytest.mark.parametrize("sql", [
+    # no correlation, two correlations, a correlation that is not an equality
+    "SELECT 1 FROM AP_SUPPLIERS s WHERE EXISTS (SELECT 1 FROM AP_INVOICES_ALL i "
+    "WHERE i.INVOICE_DATE >= DATE '2024-01-01')",
+    "SELECT 1 FROM AP_SUPPLIERS s WHERE EXISTS (SELECT 1 FROM AP_INVOICES_ALL i WHERE "
+    "i.VENDOR_ID = s.VENDOR_ID AND i.PARTY_ID = s.PARTY_ID AND i.INVOICE_DATE >= DATE '2024-01-01')",
+    "SELECT 1 FROM AP_SUPPLIERS s WHERE EXISTS (SELECT 1 FROM AP_INVOICES_ALL i WHERE "
+    "i.VENDOR_ID > s.VENDOR_ID AND i.INVOICE_DATE >= DATE '2024-01-01')",
+])
+def test_no_entity_target_without_one_correlated_equality(catalog, sql):
+    assert entity_targets(sql, catalog) == set()
+
+
+def test_every_date_bound_neighbour_inside_x_010s_exists_blocks_is_killed(connections,
+                                                                          catalog):
+    """x-010 (suppliers with an order created in 2024 and no invoice dated in 2024): its
+    four bounds moved by a day or `>=` made `>` only change whether a supplier whose only
+    row in a block lies on a range's edge is listed; targeted rows on random suppliers
+    never made one (4 survivors before entity targets)."""
+    import json
+    from pathlib import Path
+
+    from harness.authoring.mutants import SchemaFacts, neighbours
+    from harness.translate.api import translate
+
+    gold = next(json.loads(line)["sql_gold"] for line in Path(
+        "fixtures/golden/ebs_core.jsonl").read_text().splitlines()
+        if line.strip() and json.loads(line)["id"] == "x-010")
+    types = catalog.column_types()
+    bounds = [m for m in neighbours(gold, facts=SchemaFacts.from_catalog(catalog))
+              if m.operator in ("constant_shifted", "comparison_boundary")]
+    assert len(bounds) >= 4
+
+    def rows(con, sql):
+        return sorted(con.execute(translate(sql, schema=types).sql).fetchall())
+
+    for mutant in bounds:
+        assert any(rows(con, gold) != rows(con, mutant.sql) for con in connections), mutant.sql
