@@ -25,7 +25,12 @@ from harness.datagen.nvl_zeros import recipe_zero_targets
 from harness.datagen.recipe import DEFAULT_RECIPE_PATH, Recipe, load_recipe
 from harness.datagen.repeat_rows import recipe_repeat_targets, repeats_fingerprint
 from harness.datagen.tables_hr import recipe_as_of_targets, recipe_primary_targets
-from harness.datagen.targeted import recipe_block_targets, recipe_targets, targets_fingerprint
+from harness.datagen.targeted import (
+    recipe_block_targets,
+    recipe_entity_targets,
+    recipe_targets,
+    targets_fingerprint,
+)
 from harness.datagen.top_ties import cuts_fingerprint, recipe_cut_targets
 from harness.inputs import catalog as catalog_module
 from harness.inputs.catalog import Catalog, load_catalog
@@ -69,6 +74,7 @@ def instance_fingerprint(catalog: Catalog, recipe: Recipe, seed: int) -> str:
         text += "\0" + targets_fingerprint(recipe_targets(catalog, golden))
         text += "\0" + targets_fingerprint(recipe_having_targets(catalog, golden))
         text += "\0" + "\n".join(b.key() for b in recipe_block_targets(catalog, golden))
+        text += "\0" + "\n".join(e.key() for e in recipe_entity_targets(catalog, golden))
         text += "\0" + targets_fingerprint(recipe_label_targets(catalog, golden))
         text += "\0" + targets_fingerprint(recipe_count_targets(catalog, golden))
         if recipe.targeted.cut_twin_rows:
