@@ -332,11 +332,12 @@ class HiddenKey(_Strict):
     `every`-th twin whose `column` value `swap` maps takes the mapped value, and its copied
     children (`children`, CHILD.COLUMN: value map) the values that suit it, so the twin's
     visible number stays its original's (PO_HEADERS_U2 is number, type and unit: a planned
-    order may carry a standard order's number)."""
+    order may carry a standard order's number). Values are codes or ids: a requisition twin
+    may move to another operating unit (PO_REQUISITION_HEADERS_U2 is number and unit)."""
 
     column: str
-    swap: dict[str, str] = Field(min_length=1)
-    children: dict[str, dict[str, str]] = {}
+    swap: dict[str | int, str | int] = Field(min_length=1)
+    children: dict[str, dict[str | int, str | int]] = {}
     every: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")
