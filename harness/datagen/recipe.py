@@ -365,6 +365,13 @@ class SparseCoverage(_Strict):
     # every row of the child under it (sparse_coverage.py)
     substitutes: dict[str, dict[str, str]] = {}
     retyped: dict[str, str] = {}
+    # substitutes entries (TABLE.COLUMN) whose codes are dealt in every unit of the table,
+    # not only in the units the golds pair them with (after the golds' own pairs, so those
+    # keep their turns): the family of `WHERE ORG_ID = u AND code = c` over any unit
+    every_unit: list[str] = []
+    # TABLE.COLUMN -> columns a recoded row no longer carries (set NULL): a subinventory
+    # belongs to an Inventory destination only
+    cleared: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
     def _columns(self) -> SparseCoverage:
@@ -375,6 +382,9 @@ class SparseCoverage(_Strict):
         for entry in self.retyped:
             if entry not in self.substitutes:
                 raise ValueError(f"retyped: {entry} has no substitutes entry")
+        for entry in [*self.every_unit, *self.cleared]:
+            if entry not in self.substitutes:
+                raise ValueError(f"every_unit / cleared: {entry} has no substitutes entry")
         return self
 
 
