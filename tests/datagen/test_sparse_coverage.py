@@ -344,3 +344,24 @@ def test_no_sparse_instance_empties_a_code_in_every_unit(catalog, recipe):
             orgs = (catalog.security.operating_units if striped
                     else catalog.security.inventory_organizations)
             assert len(emptied) < len(orgs), (i, table, emptied)
+
+
+
+def test_a_renumbered_order_takes_no_number_another_retyped_order_holds(catalog):
+    # two standard orders of 458 retyped: order 0 holds the largest number and order 1's
+    # number a planned order of 458 holds too; order 1's new number is past both
+    tables = {HEADERS: {"PO_HEADER_ID": np.arange(3, dtype=np.int64),
+                        "ORG_ID": np.full(3, 458, dtype=np.int64),
+                        "TYPE_LOOKUP_CODE": np.array(["STANDARD", "STANDARD", "PLANNED"],
+                                                     dtype=object),
+                        "SEGMENT1": np.array(["900", "100", "100"], dtype=object)},
+              SHIPMENTS: {"LINE_LOCATION_ID": np.arange(2, dtype=np.int64) + 20,
+                          "PO_HEADER_ID": np.arange(2, dtype=np.int64),
+                          "ORG_ID": np.full(2, 458, dtype=np.int64),
+                          "SHIPMENT_TYPE": np.array(["STANDARD"] * 2, dtype=object)},
+              DISTS: {"PO_DISTRIBUTION_ID": np.array([], dtype=np.int64)}}
+    recode_pairs(catalog, tables, [UnitCode(SHIPMENTS, 458, "SHIPMENT_TYPE", "STANDARD")],
+                 RECODED)
+    heads = tables[HEADERS]
+    keys = list(zip(heads["SEGMENT1"], heads["TYPE_LOOKUP_CODE"], heads["ORG_ID"], strict=True))
+    assert len(set(keys)) == 3 and heads["SEGMENT1"].tolist() == ["900", "901", "100"]

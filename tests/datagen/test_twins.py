@@ -366,7 +366,8 @@ def test_a_requisition_twin_moves_to_the_other_unit_under_its_number(twinned, re
                               strict=True):
         mine, theirs = lines["REQUISITION_HEADER_ID"] == new, lines["REQUISITION_HEADER_ID"] == old
         assert mine.any() and set(lines["ORG_ID"][mine].tolist()) == {unit}
-        for column in ("LINE_NUM", "ITEM_ID", "LINE_LOCATION_ID", "VENDOR_ID"):
+        # (an item, shipment or supplier copied by another twin is pointed at by the copy)
+        for column in ("LINE_NUM", "QUANTITY", "ITEM_DESCRIPTION"):
             assert _same(lines[column][mine], lines[column][theirs]).all(), column
 
 
