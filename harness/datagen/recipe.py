@@ -336,11 +336,12 @@ class HiddenKey(_Strict):
     `every`-th twin whose `column` value `swap` maps takes the mapped value, and its copied
     children (`children`, CHILD.COLUMN: value map) the values that suit it, so the twin's
     visible number stays its original's (PO_HEADERS_U2 is number, type and unit: a planned
-    order may carry a standard order's number)."""
+    order may carry a standard order's number). Values are codes or ids: a requisition twin
+    may move to another operating unit (PO_REQUISITION_HEADERS_U2 is number and unit)."""
 
     column: str
-    swap: dict[str, str] = Field(min_length=1)
-    children: dict[str, dict[str, str]] = {}
+    swap: dict[str | int, str | int] = Field(min_length=1)
+    children: dict[str, dict[str | int, str | int]] = {}
     every: int = Field(default=2, ge=1)
 
     @model_validator(mode="after")
@@ -368,6 +369,13 @@ class SparseCoverage(_Strict):
     # every row of the child under it (sparse_coverage.py)
     substitutes: dict[str, dict[str, str]] = {}
     retyped: dict[str, str] = {}
+    # substitutes entries (TABLE.COLUMN) whose codes are dealt in every unit of the table,
+    # not only in the units the golds pair them with (after the golds' own pairs, so those
+    # keep their turns): the family of `WHERE ORG_ID = u AND code = c` over any unit
+    every_unit: list[str] = []
+    # TABLE.COLUMN -> columns a recoded row no longer carries (set NULL): a subinventory
+    # belongs to an Inventory destination only
+    cleared: dict[str, list[str]] = {}
 
     @model_validator(mode="after")
     def _columns(self) -> SparseCoverage:
@@ -378,6 +386,9 @@ class SparseCoverage(_Strict):
         for entry in self.retyped:
             if entry not in self.substitutes:
                 raise ValueError(f"retyped: {entry} has no substitutes entry")
+        for entry in [*self.every_unit, *self.cleared]:
+            if entry not in self.substitutes:
+                raise ValueError(f"every_unit / cleared: {entry} has no substitutes entry")
         return self
 
 

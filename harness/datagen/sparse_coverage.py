@@ -115,9 +115,24 @@ def emptied_pairs(catalog: Catalog, recipe: Recipe, index: int) -> tuple[UnitCod
     to the sparse instances (none on an instance `sparse.instances` does not name)."""
     if index not in recipe.sparse.instances:
         return ()
-    pairs = dealt_pairs(catalog, recipe)
-    return tuple(p for i, p in enumerate(pairs)
-                 if _instance_of(catalog, recipe, p, i) == index)
+    return tuple(p for p, i in _deal(catalog, recipe) if i == index)
+
+
+def _deal(catalog: Catalog, recipe: Recipe) -> list[tuple[UnitCode, int]]:
+    """Each dealt pair with the sparse instance that empties it: in turn (`_instance_of`),
+    but a code already emptied in another unit of an instance goes to the next instance that
+    has it yet, so every instance keeps some rows of every code (a unit's standard orders
+    recoded, the other unit's kept: what the twins of two types need)."""
+    out: list[tuple[UnitCode, int]] = []
+    for turn, p in enumerate(dealt_pairs(catalog, recipe)):
+        index = _instance_of(catalog, recipe, p, turn)
+        code = (p.table, p.column, p.code)
+        if any(i == index and (q.table, q.column, q.code) == code for q, i in out):
+            free = [i for i in recipe.sparse.instances
+                    if not any(j == i and (q.table, q.column, q.code) == code for q, j in out)]
+            index = free[0] if free else index
+        out.append((p, index))
+    return out
 
 
 def dealt_pairs(catalog: Catalog, recipe: Recipe) -> list[UnitCode]:
@@ -126,9 +141,27 @@ def dealt_pairs(catalog: Catalog, recipe: Recipe) -> list[UnitCode]:
     code would leave approved orders without shipments)."""
     shape = recipe.sparse
     recoded = {entry.partition(".")[0] for entry in shape.substitutes}
-    return [p for p in recipe_unit_codes(catalog, recipe.targeted.paths())
-            if p.table in shape.tables
-            and (p.table not in recoded or _substitute(shape, p) is not None)]
+    golds = [p for p in recipe_unit_codes(catalog, recipe.targeted.paths())
+             if p.table in shape.tables
+             and (p.table not in recoded or _substitute(shape, p) is not None)]
+    return golds + family_pairs(catalog, shape, golds)
+
+
+def family_pairs(catalog: Catalog, shape: SparseCoverage,
+                 taken: Sequence[UnitCode]) -> list[UnitCode]:
+    """Every unit's pair of each code the `shape.every_unit` columns substitute, but those
+    in `taken`, sorted: a held-out question filters another unit or code than the golds do
+    (`WHERE ORG_ID = 458 AND SHIPMENT_TYPE = 'STANDARD'` where the golds ask 204's), so
+    each pair of the family is empty on one sparse instance too. Dealt after the golds' own
+    pairs, which keep their turns."""
+    out = set()
+    for entry in shape.every_unit:
+        table, _, column = entry.partition(".")
+        if table not in shape.tables:
+            continue
+        out |= {UnitCode(table, unit, column, code) for unit in _units(catalog, table)
+                for code in shape.substitutes[entry]}
+    return sorted(out - set(taken))
 
 
 def _instance_of(catalog: Catalog, recipe: Recipe, pair: UnitCode, turn: int) -> int:
@@ -221,7 +254,28 @@ def recode_pairs(catalog: Catalog, tables: Tables, pairs: Sequence[UnitCode],
             hit = _under(catalog, tables, p.table, root_table, documents) & (
                 _codes(tables[p.table][p.column]) == p.code)
         _set_code(tables[p.table], p.column, hit, substitute)
+        _clear(catalog, tables[p.table], p.table, shape.cleared.get(entry, []), hit)
     return left
+
+
+def _clear(catalog: Catalog, cols: dict[str, np.ndarray], table: str, columns: Sequence[str],
+           rows: np.ndarray) -> None:
+    """Set `columns` NULL on the recoded `rows` (what only the old code carries); a column
+    the catalog lacks or keeps NOT NULL is refused."""
+    for column in columns:
+        t = catalog.tables[table]
+        if column not in t.column_names or not t.column(column).nullable:
+            raise DatagenError(f"recipe sparse.cleared: {table}.{column} is no nullable "
+                               "catalog column")
+        cols[column] = _nulled(cols[column], rows)
+
+
+def _nulled(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """A copy of `values` with NULL at `rows` (NaN in a numeric column)."""
+    numeric = values.dtype.kind in "iuf"
+    out = values.astype(float if numeric else object)
+    out[rows] = np.nan if numeric else None
+    return out
 
 
 def _check_code(catalog: Catalog, entry: str, code: str) -> None:
@@ -363,10 +417,7 @@ def _cascade(catalog: Catalog, tables: Tables, parent: str, mask: np.ndarray,
         table = catalog.tables[child]
         if all(table.column(c).nullable for c in fk.columns):
             for c in fk.columns:
-                numeric = cols[c].dtype.kind in "iuf"
-                values = cols[c].astype(float if numeric else object)
-                values[hit] = np.nan if numeric else None
-                cols[c] = values
+                cols[c] = _nulled(cols[c], hit)
         elif child == parent:
             mask |= hit  # a row under a deleted row of its own table goes in the same pass
         else:

@@ -386,7 +386,8 @@ def fresh_unique(table: Table, columns: list[str], cols: Columns, twin: Columns)
         raise DatagenError(f"twins of {table.name}: unique key {columns} has no text column "
                            "a twin could change; leave the table out of twins.documents")
     column = free[0]
-    values = {v for v in cols[column].tolist() if v is not None}
+    # a twin's own values count too: a new number must not repeat another changed row's
+    values = {v for v in [*cols[column].tolist(), *twin[column].tolist()] if v is not None}
     twin[column] = twin[column].copy()
     digits = bool(values) and all(isinstance(v, str) and v.isdigit() for v in values)
     width = table.column(column).type.precision or 0

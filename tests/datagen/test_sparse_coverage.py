@@ -17,6 +17,7 @@ from harness.datagen.sparse_coverage import (
     document_tables,
     emptied_pairs,
     empty_pairs,
+    family_pairs,
     missing_codes,
     recipe_unit_codes,
     recode_pairs,
@@ -286,3 +287,81 @@ def test_a_retyped_pair_leaves_no_document_of_its_type(connections, catalog, rec
                            f"{column} = ?", [unit, code]).fetchone()[0] == 0
         assert con.execute(f"SELECT COUNT(*) FROM {table} WHERE {striping} = ?",
                            [unit]).fetchone()[0] > 0
+
+
+def test_the_family_deals_every_units_code_after_the_golds_pairs(catalog, recipe):
+    # a held-out question filters a unit or code the golds do not (458's standard shipments
+    # where the golds ask 204's): every unit's pair of an `every_unit` column is dealt, after
+    # the golds' own, which keep their turns
+    shape = RECODED.model_copy(update={"every_unit": [f"{SHIPMENTS}.SHIPMENT_TYPE"]})
+    golds = [UnitCode(SHIPMENTS, 204, "SHIPMENT_TYPE", "STANDARD")]
+    units = sorted(o.organization_id for o in catalog.security.operating_units)
+    assert family_pairs(catalog, shape, golds) == [
+        UnitCode(SHIPMENTS, u, "SHIPMENT_TYPE", "STANDARD") for u in units if u != 204]
+    assert family_pairs(catalog, RECODED, golds) == []
+    plain = recipe.model_copy(update={"sparse": recipe.sparse.model_copy(
+        update={"every_unit": []})})
+    before, after = dealt_pairs(catalog, plain), dealt_pairs(catalog, recipe)
+    assert after[:len(before)] == before
+    for entry in recipe.sparse.every_unit:
+        table, _, column = entry.partition(".")
+        for code in recipe.sparse.substitutes[entry]:
+            for unit in units:
+                assert UnitCode(table, unit, column, code) in after
+
+
+def test_a_recoded_row_drops_what_only_its_old_code_carries(catalog):
+    # an Inventory distribution recoded to Expense keeps no subinventory; other rows keep it
+    shape = RECODED.model_copy(update={
+        "substitutes": {f"{DISTS}.DESTINATION_TYPE_CODE": {"INVENTORY": "EXPENSE"}},
+        "retyped": {}, "cleared": {f"{DISTS}.DESTINATION_TYPE_CODE":
+                                   ["DESTINATION_SUBINVENTORY"]}})
+    tables = _typed_orders()
+    tables[DISTS]["DESTINATION_SUBINVENTORY"] = np.array([None] * 4 + ["Stores"], dtype=object)
+    tables[DISTS]["ORG_ID"] = np.full(5, 204, dtype=np.int64)
+    recode_pairs(catalog, tables, [UnitCode(DISTS, 204, "DESTINATION_TYPE_CODE", "INVENTORY")],
+                 shape)
+    assert tables[DISTS]["DESTINATION_TYPE_CODE"][4] == "EXPENSE"
+    assert tables[DISTS]["DESTINATION_SUBINVENTORY"].tolist() == [None] * 5
+    bad = shape.model_copy(update={"cleared": {f"{DISTS}.DESTINATION_TYPE_CODE":
+                                               ["PO_HEADER_ID"]}})
+    with pytest.raises(DatagenError, match="sparse.cleared: PO_DISTRIBUTIONS_ALL.PO_HEADER_ID"):
+        recode_pairs(catalog, _typed_orders(),
+                     [UnitCode(DISTS, 204, "DESTINATION_TYPE_CODE", "INVENTORY")], bad)
+    with pytest.raises(ValueError, match="every_unit / cleared"):
+        SparseCoverage(every_unit=[f"{DISTS}.DESTINATION_TYPE_CODE"])
+
+
+def test_no_sparse_instance_empties_a_code_in_every_unit(catalog, recipe):
+    # a code recoded in one unit stays in another on the same instance (two units' standard
+    # orders: the twins of two types need one), when another sparse instance can take it
+    for i in recipe.sparse.instances:
+        units: dict[tuple[str, str, str], set[int]] = {}
+        for p in emptied_pairs(catalog, recipe, i):
+            units.setdefault((p.table, p.column, p.code), set()).add(p.unit)
+        for (table, _, _), emptied in units.items():
+            striped = catalog.tables[table].striping.by == "operating_unit"
+            orgs = (catalog.security.operating_units if striped
+                    else catalog.security.inventory_organizations)
+            assert len(emptied) < len(orgs), (i, table, emptied)
+
+
+
+def test_a_renumbered_order_takes_no_number_another_retyped_order_holds(catalog):
+    # two standard orders of 458 retyped: order 0 holds the largest number and order 1's
+    # number a planned order of 458 holds too; order 1's new number is past both
+    tables = {HEADERS: {"PO_HEADER_ID": np.arange(3, dtype=np.int64),
+                        "ORG_ID": np.full(3, 458, dtype=np.int64),
+                        "TYPE_LOOKUP_CODE": np.array(["STANDARD", "STANDARD", "PLANNED"],
+                                                     dtype=object),
+                        "SEGMENT1": np.array(["900", "100", "100"], dtype=object)},
+              SHIPMENTS: {"LINE_LOCATION_ID": np.arange(2, dtype=np.int64) + 20,
+                          "PO_HEADER_ID": np.arange(2, dtype=np.int64),
+                          "ORG_ID": np.full(2, 458, dtype=np.int64),
+                          "SHIPMENT_TYPE": np.array(["STANDARD"] * 2, dtype=object)},
+              DISTS: {"PO_DISTRIBUTION_ID": np.array([], dtype=np.int64)}}
+    recode_pairs(catalog, tables, [UnitCode(SHIPMENTS, 458, "SHIPMENT_TYPE", "STANDARD")],
+                 RECODED)
+    heads = tables[HEADERS]
+    keys = list(zip(heads["SEGMENT1"], heads["TYPE_LOOKUP_CODE"], heads["ORG_ID"], strict=True))
+    assert len(set(keys)) == 3 and heads["SEGMENT1"].tolist() == ["900", "901", "100"]

@@ -347,3 +347,45 @@ def test_a_hidden_key_the_catalog_cannot_vary_is_refused(catalog, column, childr
     with pytest.raises(DatagenError, match=match) as info:
         vary_hidden(catalog, "PO_HEADERS_ALL", hidden, twins)
     assert "twins.hidden.PO_HEADERS_ALL" in str(info.value)
+
+
+def test_a_requisition_twin_moves_to_the_other_unit_under_its_number(twinned, recipe):
+    # PO_REQUISITION_HEADERS_U2 is number and unit: every second requisition twin keeps its
+    # SEGMENT1 in the other operating unit, its lines (same numbers, items, placements) with
+    # it, so `SELECT rh.SEGMENT1, rl.LINE_NUM, ...` without a unit filter repeats a row
+    before, after, rows = twinned
+    hidden = recipe.twins.hidden["PO_REQUISITION_HEADERS_ALL"]
+    orig, twin = _pairs(before, after, rows, "PO_REQUISITION_HEADERS_ALL")
+    moved = orig["ORG_ID"] != twin["ORG_ID"]
+    assert moved.sum() == len(orig["ORG_ID"][::hidden.every]) >= 1
+    assert (orig["SEGMENT1"][moved] == twin["SEGMENT1"][moved]).all()
+    assert (orig["SEGMENT1"][~moved] != twin["SEGMENT1"][~moved]).all()
+    lines = after["PO_REQUISITION_LINES_ALL"]
+    for old, new, unit in zip(orig["REQUISITION_HEADER_ID"][moved],
+                              twin["REQUISITION_HEADER_ID"][moved], twin["ORG_ID"][moved],
+                              strict=True):
+        mine, theirs = lines["REQUISITION_HEADER_ID"] == new, lines["REQUISITION_HEADER_ID"] == old
+        assert mine.any() and set(lines["ORG_ID"][mine].tolist()) == {unit}
+        # (an item, shipment or supplier copied by another twin is pointed at by the copy)
+        for column in ("LINE_NUM", "QUANTITY", "ITEM_DESCRIPTION"):
+            assert _same(lines[column][mine], lines[column][theirs]).all(), column
+
+
+def test_a_hidden_key_may_be_an_id_column(catalog):
+    # the swap map of an id column (ORG_ID) keeps its integers from the recipe's YAML, and
+    # matches the float ids the frames may hold
+    from harness.datagen.recipe import HiddenKey
+    from harness.datagen.twins import vary_hidden
+
+    hidden = HiddenKey.model_validate({"column": "ORG_ID", "swap": {204: 458, 458: 204},
+                                       "children": {"PO_REQUISITION_LINES_ALL.ORG_ID":
+                                                    {204: 458, 458: 204}}, "every": 1})
+    assert hidden.swap == {204: 458, 458: 204}
+    twins = {
+        "PO_REQUISITION_HEADERS_ALL": {"REQUISITION_HEADER_ID": np.array([1, 2, 3]),
+                                       "ORG_ID": np.array([204.0, 458.0, 600.0])},
+        "PO_REQUISITION_LINES_ALL": {"REQUISITION_HEADER_ID": np.array([1, 1, 2, 3]),
+                                     "ORG_ID": np.array([204.0, 204.0, 458.0, 600.0])}}
+    assert vary_hidden(catalog, "PO_REQUISITION_HEADERS_ALL", hidden, twins).tolist() == [0, 1]
+    assert twins["PO_REQUISITION_HEADERS_ALL"]["ORG_ID"].tolist() == [458, 204, 600]
+    assert twins["PO_REQUISITION_LINES_ALL"]["ORG_ID"].tolist() == [458, 458, 204, 600]
