@@ -22,6 +22,7 @@ from harness.datagen import (  # noqa: F401  (importing a module registers its g
     tables_po,
     tables_tca,
 )
+from harness.datagen.budgetary_lines import place_budgetary_lines
 from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.decode_pairs import place_rare_codes, recipe_decode_targets
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
@@ -194,7 +195,12 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         # codes outside the golds' DECODE lists, in equal counts (decode_pairs.py); the
         # copies are twins, which the passes below leave alone
         decoded = recipe_decode_targets(catalog, shape.paths()) if shape.rows_per_value else ()
-        for t, rows in place_rare_codes(ctx, tables, decoded).items():
+        rare = place_rare_codes(ctx, tables, decoded)
+        for t, rows in rare.items():
+            twinned.setdefault(t, set()).update(rows)
+        # GL: the budgetary account copies get balanced line pairs (budgetary_lines.py)
+        for t, rows in place_budgetary_lines(ctx, tables,
+                                             rare.get("GL_CODE_COMBINATIONS", ())).items():
             twinned.setdefault(t, set()).update(rows)
     if shape.rows_per_value:
         # a person the golds' as-of joins read changes on the day and the day after
