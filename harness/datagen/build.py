@@ -39,7 +39,12 @@ from harness.datagen.nvl_labels import (
     recipe_gold_strings,
     recipe_label_targets,
 )
-from harness.datagen.nvl_zeros import place_zero_nulls, recipe_zero_targets
+from harness.datagen.nvl_zeros import (
+    block_zero_targets,
+    place_one_sided_per_partition,
+    place_zero_nulls,
+    recipe_zero_targets,
+)
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.repeat_rows import place_repeat_twins, recipe_repeat_targets
@@ -160,6 +165,9 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         # operand (nvl_zeros.py); before twins, which copy it
         place_zero_nulls(ctx, tables, recipe_zero_targets(catalog, shape.paths()),
                          frozenset(shape.frozen))
+        # and GL groupings no gold has, one one-sided group per period (nvl_zeros.py)
+        place_one_sided_per_partition(ctx, tables,
+                                      block_zero_targets(shape.one_sided_blocks, catalog))
     twinned: dict[str, set[int]] = {}
     if recipe.twins.documents and recipe.twins.applies_to(recipe.index_of(seed)):
         # a twin copies its original's final values, targeted ones included
