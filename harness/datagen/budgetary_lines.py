@@ -37,7 +37,7 @@ import pandas as pd
 from harness.datagen.context import GenContext
 from harness.datagen.decode_pairs import rare_codes
 from harness.datagen.document_levers import Tables
-from harness.datagen.journal_levers import BALANCES, HEADERS, LINES, POSTED, _add, _header_row
+from harness.datagen.journal_levers import BALANCES, HEADERS, LINES, POSTED, _header_row, add_known
 from harness.datagen.tables_gl import _balances
 
 ACCOUNTS = "GL_CODE_COMBINATIONS"
@@ -135,8 +135,8 @@ def _follow_totals(tables: Tables, journals: np.ndarray, amounts: dict[str, np.n
         for side in ("DR", "CR"):
             for column, d in ((f"RUNNING_TOTAL_{side}", entered),
                               (f"RUNNING_TOTAL_ACCOUNTED_{side}", accounted)):
-                _add(tables, HEADERS, column, np.array([header]), d)
-                _add(tables, "GL_JE_BATCHES", column, batch, d)
+                add_known(tables, HEADERS, column, np.array([header]), d)
+                add_known(tables, "GL_JE_BATCHES", column, batch, d)
 
 
 def _append_balances(ctx: GenContext, tables: Tables, new: dict[str, np.ndarray],

@@ -179,8 +179,17 @@ def _grow_totals(tables: Tables, header: int, delta: Decimal) -> None:
     batch = np.flatnonzero(batches["JE_BATCH_ID"] == tables[HEADERS]["JE_BATCH_ID"][header])
     for side in ("DR", "CR"):
         for column in (f"RUNNING_TOTAL_{side}", f"RUNNING_TOTAL_ACCOUNTED_{side}"):
-            _add(tables, HEADERS, column, np.array([header]), delta)
-            _add(tables, "GL_JE_BATCHES", column, batch, delta)
+            add_known(tables, HEADERS, column, np.array([header]), delta)
+            add_known(tables, "GL_JE_BATCHES", column, batch, delta)
+
+
+def add_known(tables: Tables, table: str, column: str, rows: np.ndarray,
+              delta: Decimal) -> None:
+    """`_add` on the rows whose value is known: a NULL running total (the catalog allows one)
+    stays NULL rather than turning into the amount added."""
+    known = rows[~is_null(tables[table][column][rows])] if len(rows) else rows
+    if len(known):
+        _add(tables, table, column, known, delta)
 
 
 def _room(value: Decimal, d: Decimal, cap: Decimal) -> Decimal:
