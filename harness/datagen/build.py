@@ -22,6 +22,7 @@ from harness.datagen import (  # noqa: F401  (importing a module registers its g
     tables_po,
     tables_tca,
 )
+from harness.datagen.budgetary_lines import place_budgetary_lines
 from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.decode_pairs import place_rare_codes, recipe_decode_targets
 from harness.datagen.generic import TableFiller, implicit_keys, to_series
@@ -38,7 +39,12 @@ from harness.datagen.nvl_labels import (
     recipe_gold_strings,
     recipe_label_targets,
 )
-from harness.datagen.nvl_zeros import place_zero_nulls, recipe_zero_targets
+from harness.datagen.nvl_zeros import (
+    block_zero_targets,
+    place_one_sided_per_partition,
+    place_zero_nulls,
+    recipe_zero_targets,
+)
 from harness.datagen.recipe import Recipe
 from harness.datagen.registry import GENERATORS, HandGenerator
 from harness.datagen.repeat_rows import place_repeat_twins, recipe_repeat_targets
@@ -170,6 +176,9 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         # operand (nvl_zeros.py); before twins, which copy it
         place_zero_nulls(ctx, tables, recipe_zero_targets(catalog, shape.paths()),
                          frozenset(shape.frozen))
+        # and GL groupings no gold has, one one-sided group per period (nvl_zeros.py)
+        place_one_sided_per_partition(ctx, tables,
+                                      block_zero_targets(shape.one_sided_blocks, catalog))
     twinned: dict[str, set[int]] = {}
     if recipe.twins.documents and recipe.twins.applies_to(recipe.index_of(seed)):
         # a twin copies its original's final values, targeted ones included
@@ -205,7 +214,12 @@ def generate(catalog: Catalog, recipe: Recipe, seed: int,
         # codes outside the golds' DECODE lists, in equal counts (decode_pairs.py); the
         # copies are twins, which the passes below leave alone
         decoded = recipe_decode_targets(catalog, shape.paths()) if shape.rows_per_value else ()
-        for t, rows in place_rare_codes(ctx, tables, decoded).items():
+        rare = place_rare_codes(ctx, tables, decoded)
+        for t, rows in rare.items():
+            twinned.setdefault(t, set()).update(rows)
+        # GL: the budgetary account copies get balanced line pairs (budgetary_lines.py)
+        for t, rows in place_budgetary_lines(ctx, tables,
+                                             rare.get("GL_CODE_COMBINATIONS", ())).items():
             twinned.setdefault(t, set()).update(rows)
     if shape.rows_per_value:
         # a person the golds' as-of joins read changes on the day and the day after

@@ -25,7 +25,9 @@ invoice's amount with a line, a distribution and an installment; an AR installme
 with its original amount and its transaction's line): the whole document then moves by the
 difference, and every amount fact stays true. A GL line amount moves with another line of
 its side in the same journal (journal_levers.py: the journal stays balanced, its balances
-follow), in steps over several lines where one journal cannot carry the whole difference.
+follow), in steps over several lines where one journal cannot carry the whole difference, and as a
+last resort by growing one journal on both sides (`JournalLever.grow`) where the gold sums that
+side alone.
 Amounts of a table carried from other rows (`CARRIED`: GL balances, summed from posted lines)
 never move.
 
@@ -89,6 +91,9 @@ class HavingTarget:
     column: str
     value: float
     probe: str
+    # the SUM reads the lever column alone (`SUM(NVL(dr, 0))`, not `SUM(dr - cr)`): a journal
+    # may grow on both sides (journal_levers.JournalLever.grow) without the sum seeing it
+    one_column: bool = False
 
     def key(self) -> str:
         return f"HAVING SUM({self.table}.{self.column})={self.value}:{self.probe}"
@@ -160,7 +165,9 @@ def having_targets(sql: str, catalog: Catalog) -> set[HavingTarget]:
                 continue
             out.add(HavingTarget(table, column, value,
                                  _probe(select, qualifier, catalog.tables[table].primary_key,
-                                        total.this, lever)))
+                                        total.this, lever),
+                                 all(c.name.upper() == column
+                                     for c in total.this.find_all(exp.Column))))
     return out
 
 
@@ -274,7 +281,9 @@ def _place(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]], target: Ha
             if (_move_group(ctx, tables, target, group, goal - totals[g], column, protected,
                             constants, mover)
                     or _move_in_steps(ctx, tables, target, group, goal - totals[g], column,
-                                      protected, constants, mover)):
+                                      protected, constants, mover)
+                    or _grow_journal(ctx, tables, target, group, goal - totals[g], column,
+                                     protected, constants, mover)):
                 used.add(g)
                 placed += 1
                 _follow_lines(mover, rows, group_of, totals)
@@ -309,6 +318,20 @@ def _move_in_steps(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
             return True
     mover.moved.clear()  # nothing moved: the trial is dropped
     return False
+
+
+def _grow_journal(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                  target: HavingTarget, group: pd.DataFrame, delta: Decimal, column: tuple,
+                  protected: dict[str, set[int]], constants: set, mover: Mover | None) -> bool:
+    """A journal lever's last resort: one line of the group and a line of the other side of
+    its journal both move by `delta` (the journal grows or shrinks and still balances), where
+    the gold sums the lever's side alone; whether one moved."""
+    if not (isinstance(mover, JournalLever) and target.one_column):
+        return False
+    data, null, low, high, _, _ = column
+    return any(mover.grow(ctx, tables, pos, delta, protected)
+               for pos, _ in _movable_rows(group, data, null, low, high,
+                                           protected.get(target.table, set()), constants))
 
 
 def _follow_lines(mover: Mover | None, rows: pd.DataFrame, group_of: pd.Series,

@@ -29,6 +29,14 @@ Each journal still balances (its debits and credits both less by the amount), ea
 one side; the header's and batch's running totals and a posted journal's balances
 (PERIOD_NET_DR and PERIOD_NET_CR both less by it, and what is carried) follow.
 
+**Growth** (`JournalLever.grow`, group_totals.py's last resort where no move inside a side
+reaches a threshold: a small group far below it, gl-037's company without a SEGMENT1): one line
+of the group's side and one line of the other side of the same journal both move by d, as if the
+journal had been entered for d more (or less); it still balances, both lines keep their sign,
+and the header's and batch's running totals and a posted journal's balances of both accounts
+follow. Only where the gold sums that one side alone (`HavingTarget.one_column`): a net
+`SUM(dr - cr)` would see the partner cancel the move.
+
 EBS: the journal entry form takes any debit or credit per line (General Ledger User's Guide,
 *Entering Journals*: a journal balances when its debits equal its credits), so two lines of one
 journal may split the same total in any proportion; posting adds each line to its account's
@@ -52,6 +60,8 @@ LINES, HEADERS, LEDGERS, BALANCES = "GL_JE_LINES", "GL_JE_HEADERS", "GL_LEDGERS"
 SIDES = {"ACCOUNTED_DR": "DR", "ENTERED_DR": "DR", "ACCOUNTED_CR": "CR", "ENTERED_CR": "CR"}
 POSTED = "P"
 _CENT = Decimal("0.01")
+_OTHER = {"DR": "CR", "CR": "DR"}
+_UNCAPPED = Decimal("1e15")  # a grown line has no cap but the column's precision
 
 
 @dataclass
@@ -78,6 +88,44 @@ class JournalLever:
             for column, rows, d in balances:
                 _add(tables, BALANCES, column, rows, d)
             self.moved += [(pos, delta), (partner, -delta)]
+            return True
+        return False
+
+    def grow(self, ctx: GenContext, tables: Tables, pos: int, delta: Decimal,
+             protected: Protected) -> bool:
+        """Line `pos`'s side moves by d and a line of the other side of its journal by d too
+        (module docstring, *Growth*): the journal balances at a total larger (smaller) by d.
+        Only journals in their ledger's currency; both lines keep their sign; neither is a
+        twin. `moved` lists `pos` alone (the partner's side is not the one summed). False,
+        and nothing changed, where no partner may move or a balance row is missing."""
+        lines = tables[LINES]
+        other = _OTHER[self.side]
+        mine = lines[f"ACCOUNTED_{self.side}"]
+        theirs = lines[f"ACCOUNTED_{other}"]
+        twins = protected.get(LINES, set())
+        if (delta == 0 or pos in twins or is_null(mine[pos:pos + 1])[0]
+                or _room(_money(mine[pos]), delta, _UNCAPPED) < abs(delta)):
+            return False
+        header = _header_row(tables, lines["JE_HEADER_ID"][pos])
+        if header is None or not _in_ledger_currency(tables, header):
+            return False
+        null = is_null(theirs)
+        same = np.flatnonzero(lines["JE_HEADER_ID"] == lines["JE_HEADER_ID"][pos])
+        ccid = lines["CODE_COMBINATION_ID"]
+        for partner in (int(p) for p in same if int(p) not in twins and not null[p]):
+            if _room(_money(theirs[partner]), delta, _UNCAPPED) < abs(delta):
+                continue
+            mine_moves = _balance_moves(tables, header, [(ccid[pos], delta)], self.side)
+            their_moves = _balance_moves(tables, header, [(ccid[partner], delta)], other)
+            if mine_moves is None or their_moves is None:
+                return False
+            for row, side in ((pos, self.side), (partner, other)):
+                for kind in ("ACCOUNTED", "ENTERED"):
+                    _add(tables, LINES, f"{kind}_{side}", np.array([row]), delta)
+            _grow_totals(tables, header, delta)
+            for column, rows, d in mine_moves + their_moves:
+                _add(tables, BALANCES, column, rows, d)
+            self.moved.append((pos, delta))
             return True
         return False
 
@@ -122,6 +170,26 @@ class JournalLever:
         lines = tables[LINES]
         side = lines[f"ACCOUNTED_{self.side}"][lines["JE_HEADER_ID"] == lines["JE_HEADER_ID"][pos]]
         return _money(np.nanmax(np.abs(side.astype(float))))
+
+
+def _grow_totals(tables: Tables, header: int, delta: Decimal) -> None:
+    """A journal grown by `delta` on both sides (`JournalLever.grow`): its header's and its
+    batch's running totals, entered and accounted, follow (ledger currency: the same d)."""
+    batches = tables["GL_JE_BATCHES"]
+    batch = np.flatnonzero(batches["JE_BATCH_ID"] == tables[HEADERS]["JE_BATCH_ID"][header])
+    for side in ("DR", "CR"):
+        for column in (f"RUNNING_TOTAL_{side}", f"RUNNING_TOTAL_ACCOUNTED_{side}"):
+            add_known(tables, HEADERS, column, np.array([header]), delta)
+            add_known(tables, "GL_JE_BATCHES", column, batch, delta)
+
+
+def add_known(tables: Tables, table: str, column: str, rows: np.ndarray,
+              delta: Decimal) -> None:
+    """`_add` on the rows whose value is known: a NULL running total (the catalog allows one)
+    stays NULL rather than turning into the amount added."""
+    known = rows[~is_null(tables[table][column][rows])] if len(rows) else rows
+    if len(known):
+        _add(tables, table, column, known, delta)
 
 
 def _room(value: Decimal, d: Decimal, cap: Decimal) -> Decimal:

@@ -174,6 +174,42 @@ def place_zero_nulls(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
     return placed
 
 
+def block_zero_targets(blocks: Sequence[str], catalog: Catalog) -> tuple[ZeroTarget, ...]:
+    """The one-sided GL targets of the recipe's `one_sided_blocks` (groupings no gold has,
+    `SUM(NVL(jl.side, 0))` grouped by a partition column first), in the recipe's order; a block
+    that gives no group-mode target on a GL line amount is a recipe error."""
+    out: list[ZeroTarget] = []
+    for number, sql in enumerate(blocks, 1):
+        found = sorted(t for t in zero_targets(sql, catalog)
+                       if t.mode == GROUP and journal_side(t.table, t.column))
+        if not found:
+            raise ValueError(f"targeted.one_sided_blocks[{number}]: no SUM(NVL(GL line "
+                             f"amount, 0)) by group in {sql!r}")
+        out.extend(found)
+    return tuple(out)
+
+
+def place_one_sided_per_partition(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],
+                                  targets: Sequence[ZeroTarget]) -> int:
+    """For each target of `block_zero_targets`, one group per value of its first GROUP BY
+    expression (a period) loses every amount of its side (journal_levers.to_other_side), the
+    group with the fewest such lines first; a partition holding such a group already is left
+    alone. Returns the lines moved. A held-out gold may group any period's lines by category or
+    journal: one-sided groups of the golds' own blocks reach only the golds' periods."""
+    placed = 0
+    for target, rows in probed_blocks(ctx.catalog, tables, targets):
+        table = ctx.catalog.tables[target.table]
+        rows = rows.assign(_pos=row_positions(tables[target.table], table.primary_key, rows))
+        rows = rows[rows["_pos"].notna()]
+        if "G0" not in rows.columns or "G1" not in rows.columns:
+            continue
+        for _, part in rows.groupby("G0", dropna=True, sort=True):
+            placed += len(one_sided_group(tables, _groups_to_try(part),
+                                          journal_side(target.table, target.column),
+                                          MAX_REPLACED))
+    return placed
+
+
 def _groups_to_try(rows: pd.DataFrame) -> list[list[int]]:
     """The block's groups as line rows, those with the fewest amounts first (then the most
     rows); none where a group holds no amount already (its SUM is NULL there)."""

@@ -273,6 +273,9 @@ class TargetedRows(_Strict):
     # query blocks a held-out gold may group the same way (Oracle text with its own
     # `HAVING SUM(x) op c`): their group totals are placed like a gold's (group_totals.py)
     round_total_blocks: list[str] = []
+    # GL groupings a held-out gold may read with SUM(NVL(jl.side, 0)), grouped by a
+    # partition column first (a period): one group per partition loses that side (nvl_zeros.py)
+    one_sided_blocks: list[str] = []
     # ties at top-N cuts (top_ties.py): rows a twin of the entity ranked n may copy; 0: none
     cut_twin_rows: int = Field(default=0, ge=0)
     # rows the golds list, repeated (repeat_rows.py): rows a twin of a document a gold shows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 import numpy as np
@@ -171,11 +172,11 @@ def _frame(tables, table):
     return pd.DataFrame({c: pd.Series(v) for c, v in tables[table].items()})
 
 
-def _moved(catalog, recipe, generated, sql):
+def _moved(catalog, recipe, generated, sql, grow=True):
     seed, base = generated
     tables = {t: dict(cols) for t, cols in base.items()}
     ctx = GenContext(catalog, recipe, seed, id_blocks(catalog, recipe))
-    target = _one(sql, catalog)
+    target = replace(_one(sql, catalog), one_column=grow and _one(sql, catalog).one_column)
     assert place_group_totals(ctx, tables, [target], frozenset(recipe.targeted.frozen)) >= 3
     assert {99999.0, 100000.0, 100001.0} <= _totals(catalog, tables, target)
     return base, tables
@@ -297,7 +298,8 @@ def test_a_journal_line_moves_with_another_line_of_its_side_and_the_balances(cat
                                                                              generated):
     # gl-037's family: GL lines are frozen (journals balance); a journal lever moves d from one
     # debit line to another debit line of the same journal, and the balances posting made
-    base, tables = _moved(catalog, recipe, generated, GL_COMPANY)
+    # (a journal growing on both sides, the last resort, is switched off: tested below)
+    base, tables = _moved(catalog, recipe, generated, GL_COMPANY, grow=False)
     lines, old = _frame(tables, "GL_JE_LINES"), _frame(base, "GL_JE_LINES")
     changed = _changed(tables, base, "GL_JE_LINES", "ACCOUNTED_DR")
     assert changed.sum() >= 6 and not _changed(tables, base, "GL_JE_LINES", "ACCOUNTED_CR").any()
@@ -348,3 +350,75 @@ def test_a_journal_line_that_cannot_move_is_left_as_it_was(catalog, recipe, gene
     assert not JournalLever("DR", keep=set(np.flatnonzero(same).tolist()))(
         ctx, tables, row, Decimal(1), {})  # every partner kept
     assert all(tables[t][c] is v for (t, c), v in arrays.items())
+
+
+def test_a_journal_grows_on_both_sides_with_its_totals_and_balances(catalog, recipe, generated):
+    # gl-037's company without a SEGMENT1 lies far below 100,000 and no move inside the debit
+    # side reaches it: the last resort grows one journal by d on a debit and a credit line
+    seed, base = generated
+    tables = {t: dict(cols) for t, cols in base.items()}
+    ctx = GenContext(catalog, recipe, seed, id_blocks(catalog, recipe))
+    lines, head = _frame(tables, "GL_JE_LINES"), _frame(tables, "GL_JE_HEADERS")
+    ledgers = _frame(tables, "GL_LEDGERS").set_index("LEDGER_ID")["CURRENCY_CODE"]
+    home = head.loc[(head["CURRENCY_CODE"].to_numpy() == ledgers.reindex(
+        head["LEDGER_ID"]).to_numpy()) & (head["STATUS"] == "P"), "JE_HEADER_ID"]
+    debit = lines["ACCOUNTED_DR"].gt(0) & lines["JE_HEADER_ID"].isin(home)
+    row = int(np.flatnonzero(debit)[0])
+    journal = lines["JE_HEADER_ID"][row]
+    d = Decimal("123456.78")
+    lever = JournalLever("DR")
+    assert lever.grow(ctx, tables, row, d, {})
+    assert lever.moved == [(row, d)]
+    after, old = _frame(tables, "GL_JE_LINES"), _frame(base, "GL_JE_LINES")
+    grown_dr = _changed(tables, base, "GL_JE_LINES", "ACCOUNTED_DR")
+    grown_cr = _changed(tables, base, "GL_JE_LINES", "ACCOUNTED_CR")
+    assert np.flatnonzero(grown_dr).tolist() == [row] and grown_cr.sum() == 1
+    partner = int(np.flatnonzero(grown_cr)[0])
+    assert after["JE_HEADER_ID"][partner] == journal
+    for side, at in (("DR", row), ("CR", partner)):
+        for kind in ("ACCOUNTED", "ENTERED"):
+            assert np.isclose(after[f"{kind}_{side}"][at] - old[f"{kind}_{side}"][at], float(d))
+    # the journal balances at its new total, which its header and batch carry
+    mine = after[after["JE_HEADER_ID"] == journal]
+    total = mine["ACCOUNTED_DR"].sum()
+    assert np.isclose(total, mine["ACCOUNTED_CR"].sum())
+    header = _frame(tables, "GL_JE_HEADERS").set_index("JE_HEADER_ID").loc[journal]
+    for column in ("RUNNING_TOTAL_DR", "RUNNING_TOTAL_CR", "RUNNING_TOTAL_ACCOUNTED_DR",
+                   "RUNNING_TOTAL_ACCOUNTED_CR"):
+        assert np.isclose(header[column], total)
+    batch = _frame(tables, "GL_JE_BATCHES").set_index("JE_BATCH_ID").loc[header["JE_BATCH_ID"]]
+    assert np.isclose(batch["RUNNING_TOTAL_ACCOUNTED_CR"], total)
+    # posting made the balances: the debit account's PERIOD_NET_DR and the credit account's
+    # PERIOD_NET_CR in the journal's period both grew by d
+    bal, was = _frame(tables, "GL_BALANCES"), _frame(base, "GL_BALANCES")
+    here = (bal["LEDGER_ID"] == header["LEDGER_ID"]) & (bal["PERIOD_NAME"] == header[
+        "PERIOD_NAME"]) & (bal["CURRENCY_CODE"] == header["CURRENCY_CODE"]) & (
+        bal["ACTUAL_FLAG"] == header["ACTUAL_FLAG"])
+    for side, at in (("DR", row), ("CR", partner)):
+        account = here & (bal["CODE_COMBINATION_ID"] == after["CODE_COMBINATION_ID"][at])
+        grew = (bal[f"PERIOD_NET_{side}"].fillna(0) - was[f"PERIOD_NET_{side}"].fillna(0))[account]
+        assert np.isclose(grew.sum(), float(d))
+
+
+def test_a_journal_that_cannot_grow_is_left_as_it_was(catalog, recipe, generated):
+    seed, base = generated
+    tables = {t: dict(cols) for t, cols in base.items()}
+    ctx = GenContext(catalog, recipe, seed, id_blocks(catalog, recipe))
+    lines = tables["GL_JE_LINES"]
+    arrays = {(t, c): v for t, cols in tables.items() for c, v in cols.items()}
+    debit = np.flatnonzero(lines["ACCOUNTED_DR"].astype(float) > 0)
+    row = int(debit[0])
+    lever = JournalLever("DR")
+    shrink = -Decimal(str(lines["ACCOUNTED_DR"][row]))  # the debit would reach 0
+    assert not lever.grow(ctx, tables, row, shrink, {})
+    assert not lever.grow(ctx, tables, row, Decimal(1), {"GL_JE_LINES": {row}})  # a twin
+    assert all(tables[t][c] is v for (t, c), v in arrays.items()) and not lever.moved
+
+
+def test_only_a_sum_of_the_lever_alone_lets_a_journal_grow(catalog):
+    # a net SUM(dr - cr) would see the grown credit cancel the grown debit
+    alone = _one(GL_COMPANY, catalog)
+    net = _one(GL_COMPANY.replace("NVL(jl.accounted_dr, 0)",
+                                  "NVL(jl.accounted_dr, 0) - NVL(jl.accounted_cr, 0)"), catalog)
+    assert alone.one_column and not net.one_column
+    assert (alone.table, alone.column) == (net.table, net.column) == ("GL_JE_LINES", "ACCOUNTED_DR")

@@ -214,3 +214,32 @@ def test_a_group_of_gl_lines_loses_one_side_and_journals_still_balance(catalog, 
         old = pd.DataFrame({c: pd.Series(v) for c, v in base["GL_JE_LINES"].items()})
         assert np.isclose(posted["ENTERED_DR"].sum() - old.loc[old["STATUS"] == "P",
                                                                 "ENTERED_DR"].sum(), lost)
+
+
+def test_every_period_holds_a_one_sided_category_and_journal(catalog, recipe):
+    # held-out golds group any period's lines by category or journal under SUM(NVL(side, 0)):
+    # the recipe's one_sided_blocks leave, per period, a category without credits and a
+    # journal without debits (journals still balance: checked on every instance by the facts)
+    from harness.datagen.build import generate
+    from harness.datagen.nvl_zeros import block_zero_targets
+
+    targets = block_zero_targets(recipe.targeted.one_sided_blocks, catalog)
+    assert {(t.column, t.mode) for t in targets} == {("ACCOUNTED_CR", GROUP),
+                                                     ("ACCOUNTED_DR", GROUP)}
+    tables = generate(catalog, recipe, recipe.seed(0))
+    lines = pd.DataFrame({c: pd.Series(v) for c, v in tables["GL_JE_LINES"].items()})
+    head = pd.DataFrame({c: pd.Series(v) for c, v in tables["GL_JE_HEADERS"].items()})
+    lines = lines.merge(head[["JE_HEADER_ID", "JE_CATEGORY"]], on="JE_HEADER_ID")
+    periods = [p for p, part in lines.groupby("PERIOD_NAME") if part["JE_HEADER_ID"].nunique() > 3]
+    assert len(periods) >= 12
+    no_credit = lines.groupby(["PERIOD_NAME", "JE_CATEGORY"])["ACCOUNTED_CR"].count() == 0
+    no_debit = lines.groupby(["PERIOD_NAME", "JE_HEADER_ID"])["ACCOUNTED_DR"].count() == 0
+    assert no_credit.groupby(level=0).any().reindex(periods).mean() > 0.8
+    assert no_debit.groupby(level=0).any().reindex(periods).mean() > 0.8
+
+
+def test_a_one_sided_block_without_a_gl_group_target_is_refused(catalog):
+    from harness.datagen.nvl_zeros import block_zero_targets
+
+    with pytest.raises(ValueError, match=r"one_sided_blocks\[1\]"):
+        block_zero_targets([BY_VENDOR], catalog)
