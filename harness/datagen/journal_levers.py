@@ -287,9 +287,9 @@ def to_other_side(tables: Tables, rows: list[int], side: str) -> bool:
     """Lines `rows` carry their `side` amount over to the other side with its sign changed
     (a debit of 100 becomes a credit of -100): each journal still balances, its debits and
     credits both less by that amount, and every line still has one side. The journals'
-    running totals, their batches' and, for posted ones, the balances follow. False, and
-    nothing changed, where a line has no positive `side` amount or a posted journal's
-    balance row is missing."""
+    running totals (a NULL one stays NULL), their batches' and, for posted ones, the balances
+    follow. False, and nothing changed, where a line has no positive `side` amount or a
+    posted journal's balance row is missing."""
     other = "CR" if side == "DR" else "DR"
     lines = tables[LINES]
     entered, accounted = lines[f"ENTERED_{side}"], lines[f"ACCOUNTED_{side}"]
@@ -313,10 +313,10 @@ def to_other_side(tables: Tables, rows: list[int], side: str) -> bool:
         e, a = _money(entered[row]), _money(accounted[row])
         batch = np.flatnonzero(batches["JE_BATCH_ID"] == tables[HEADERS]["JE_BATCH_ID"][header])
         for s in (side, other):
-            _add(tables, HEADERS, f"RUNNING_TOTAL_{s}", np.array([header]), -e)
-            _add(tables, HEADERS, f"RUNNING_TOTAL_ACCOUNTED_{s}", np.array([header]), -a)
-            _add(tables, "GL_JE_BATCHES", f"RUNNING_TOTAL_{s}", batch, -e)
-            _add(tables, "GL_JE_BATCHES", f"RUNNING_TOTAL_ACCOUNTED_{s}", batch, -a)
+            add_known(tables, HEADERS, f"RUNNING_TOTAL_{s}", np.array([header]), -e)
+            add_known(tables, HEADERS, f"RUNNING_TOTAL_ACCOUNTED_{s}", np.array([header]), -a)
+            add_known(tables, "GL_JE_BATCHES", f"RUNNING_TOTAL_{s}", batch, -e)
+            add_known(tables, "GL_JE_BATCHES", f"RUNNING_TOTAL_ACCOUNTED_{s}", batch, -a)
     for kind in ("ENTERED", "ACCOUNTED"):
         was = lines[f"{kind}_{side}"].astype(float)
         moved = lines[f"{kind}_{other}"].astype(float)

@@ -199,10 +199,13 @@ def test_a_group_of_gl_lines_loses_one_side_and_journals_still_balance(catalog, 
     flipped = lines["ENTERED_DR"].isna() != before["ENTERED_DR"].isna()
     assert flipped.any()  # and the running totals of the journals that changed follow
     journals = lines.loc[flipped, "JE_HEADER_ID"].unique()
+    was_head = pd.DataFrame({c: pd.Series(v) for c, v in base["GL_JE_HEADERS"].items()})
     for side in ("DR", "CR"):
         totals = lines.groupby("JE_HEADER_ID")[f"ENTERED_{side}"].sum().reindex(journals)
-        assert np.allclose(head.set_index("JE_HEADER_ID")[f"RUNNING_TOTAL_{side}"].reindex(
-            journals), totals, atol=0.005)
+        now = head.set_index("JE_HEADER_ID")[f"RUNNING_TOTAL_{side}"].reindex(journals)
+        was = was_head.set_index("JE_HEADER_ID")[f"RUNNING_TOTAL_{side}"].reindex(journals)
+        assert (now.isna() == was.isna()).all()  # a NULL running total stays NULL
+        assert np.allclose(now[now.notna()], totals[now.notna()], atol=0.005)
     # posted lines and balances agree per account and period, as posting made them
     posted = lines[lines["STATUS"] == "P"]
     bal = pd.DataFrame({c: pd.Series(v) for c, v in tables["GL_BALANCES"].items()})
@@ -243,3 +246,35 @@ def test_a_one_sided_block_without_a_gl_group_target_is_refused(catalog):
 
     with pytest.raises(ValueError, match=r"one_sided_blocks\[1\]"):
         block_zero_targets([BY_VENDOR], catalog)
+
+
+@pytest.mark.parametrize("header_total", [None, 300.0])
+def test_a_line_carried_to_the_other_side_keeps_a_null_running_total_null(header_total):
+    # the catalog lets a journal's running totals be NULL; carrying a line over
+    # (journal_levers.to_other_side, placed in every period since round 7) must not turn a
+    # NULL into minus the amount carried (it read NULL as 0: test_property, seed 277)
+    from harness.datagen.journal_levers import to_other_side
+
+    nan = np.nan
+    tables = {
+        "GL_JE_LINES": {"JE_HEADER_ID": np.array([7, 7, 7]),
+                        "CODE_COMBINATION_ID": np.array([1, 2, 3]),
+                        "ENTERED_DR": np.array([100.0, 200.0, nan]),
+                        "ENTERED_CR": np.array([nan, nan, 300.0]),
+                        "ACCOUNTED_DR": np.array([100.0, 200.0, nan]),
+                        "ACCOUNTED_CR": np.array([nan, nan, 300.0])},
+        "GL_JE_HEADERS": {"JE_HEADER_ID": np.array([7]), "JE_BATCH_ID": np.array([70]),
+                          "STATUS": np.array(["U"], dtype=object)},
+        "GL_JE_BATCHES": {"JE_BATCH_ID": np.array([70])},
+    }
+    for side in ("DR", "CR"):
+        for column in (f"RUNNING_TOTAL_{side}", f"RUNNING_TOTAL_ACCOUNTED_{side}"):
+            tables["GL_JE_HEADERS"][column] = np.array([header_total], dtype=float)
+            tables["GL_JE_BATCHES"][column] = np.array([300.0])
+    assert to_other_side(tables, [0], "DR")
+    lines = tables["GL_JE_LINES"]
+    assert np.isnan(lines["ENTERED_DR"][0]) and lines["ENTERED_CR"][0] == -100.0
+    for side in ("DR", "CR"):  # both sides less by 100; a NULL stays NULL
+        head = tables["GL_JE_HEADERS"][f"RUNNING_TOTAL_ACCOUNTED_{side}"][0]
+        assert np.isnan(head) if header_total is None else head == 200.0
+        assert tables["GL_JE_BATCHES"][f"RUNNING_TOTAL_{side}"][0] == 200.0
