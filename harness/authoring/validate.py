@@ -105,11 +105,11 @@ class ValidationSettings:
     question_jaccard: float = 0.8
     char_ngram: int = 5
     char_ngram_jaccard: float = 0.8
-    # Of each file's counted mutants: below the floor is an error (the shipped core set
-    # measured 98.95 % with survivors proved or reviewed equivalent set apart, less about
-    # half a point; a gold or data change that lets more mutants live fails validation);
-    # below the target (issue #17's bar, not reached yet) a warning naming the survivors.
-    min_mutation_score: float = 0.985
+    # Of each file's counted mutants: below the floor is an error, below the target a
+    # warning naming the survivors. Both are issue #17's bar, 99 %, since the shipped core
+    # set reached it (round 7: 99.25 %, survivors proved or reviewed equivalent set apart):
+    # a gold or data change that lets the score fall under the bar fails validation.
+    min_mutation_score: float = 0.99
     target_mutation_score: float = 0.99
 
 
