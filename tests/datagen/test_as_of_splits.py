@@ -4,11 +4,8 @@ the gold's day."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
-from harness.datagen.build import generate
 from harness.datagen.probe import run_probe
 from harness.datagen.tables_hr import as_of_targets
 
@@ -45,13 +42,9 @@ def test_other_blocks_are_no_targets(catalog, sql):
 
 
 @pytest.fixture(scope="module")
-def held_out(catalog, recipe, tmp_path_factory):
+def held_out(instance_for_gold):
     """Instance 0 generated for a golden file holding only the BUYERS gold."""
-    path = tmp_path_factory.mktemp("golds") / "held_out.jsonl"
-    gold = BUYERS.format(day="2023-07-14")
-    path.write_text(json.dumps({"id": "held-2", "question": "q", "sql_gold": gold}) + "\n")
-    shape = recipe.targeted.model_copy(update={"golden": [path]})
-    return generate(catalog, recipe.model_copy(update={"targeted": shape}), recipe.base_seed)
+    return instance_for_gold("held-2", BUYERS.format(day="2023-07-14"))
 
 
 def _names(catalog, tables, day: str) -> set[tuple]:

@@ -3,12 +3,9 @@ codes random rows never draw, and copies after which DISTINCT over the DECODE dr
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
 
-from harness.datagen.build import generate
 from harness.datagen.context import DatagenError, GenContext, id_blocks
 from harness.datagen.decode_pairs import decode_targets, place_rare_codes, rare_codes
 from harness.datagen.probe import run_probe
@@ -72,12 +69,9 @@ def test_a_rare_lookup_the_catalog_lacks_is_refused(catalog, recipe):
 
 
 @pytest.fixture(scope="module")
-def held_out(catalog, recipe, tmp_path_factory):
+def held_out(instance_for_gold):
     """Instance 0 generated for a golden file holding only the ACTIONS gold."""
-    path = tmp_path_factory.mktemp("golds") / "held_out.jsonl"
-    path.write_text(json.dumps({"id": "held-1", "question": "q", "sql_gold": ACTIONS}) + "\n")
-    shape = recipe.targeted.model_copy(update={"golden": [path]})
-    return generate(catalog, recipe.model_copy(update={"targeted": shape}), recipe.base_seed)
+    return instance_for_gold("held-1", ACTIONS)
 
 
 def _rows(catalog, tables, sql: str) -> pd.DataFrame:

@@ -4,12 +4,9 @@ assignment too, so `primary_flag = 'Y'` dropped counts that person twice."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import pytest
 
-from harness.datagen.build import generate
 from harness.datagen.probe import run_probe
 from harness.datagen.tables_hr import primary_targets
 
@@ -44,13 +41,9 @@ def test_other_blocks_are_no_targets(catalog, sql):
 
 
 @pytest.fixture(scope="module")
-def held_out(catalog, recipe, tmp_path_factory):
+def held_out(instance_for_gold):
     """Instance 0 generated for a golden file holding only the BUYERS gold."""
-    path = tmp_path_factory.mktemp("golds") / "held_out.jsonl"
-    gold = BUYERS.format(flag="a.primary_flag = 'Y' AND ")
-    path.write_text(json.dumps({"id": "held-3", "question": "q", "sql_gold": gold}) + "\n")
-    shape = recipe.targeted.model_copy(update={"golden": [path]})
-    return generate(catalog, recipe.model_copy(update={"targeted": shape}), recipe.base_seed)
+    return instance_for_gold("held-3", BUYERS.format(flag="a.primary_flag = 'Y' AND "))
 
 
 def test_dropping_the_primary_flag_counts_a_buyer_twice(catalog, held_out):
