@@ -139,6 +139,31 @@ def group_by(group: exp.Group, tr: ExprTranslator) -> exp.Group:
             out.set(key, translated)
     return out
 
+def groups_of_rows_only(group: exp.Group, having: exp.Expr | None) -> exp.Expr | None:
+    """The translated ``having`` AND-ed with ``COUNT(*) > 0`` when ``group`` can form a group
+    of no rows; ``having`` unchanged otherwise.
+
+    Oracle returns one row per group whenever there is a GROUP BY clause (SQL Language
+    Reference 19c, SELECT, group_by_clause: "Oracle applies the aggregate functions to each
+    group of rows and returns a single result row for each group"), so over an empty input
+    ``GROUP BY ()``, ROLLUP, CUBE and GROUPING SETS with ``()`` return no row, where DuckDB
+    returns a grand total of the empty set. Every group of a non-empty input has rows, so the
+    conjunct removes only that grand total. A plain grouping item (``GROUP BY a, ()``) is in
+    every grouping set, so no group of no rows can form and nothing is added.
+    """
+    items = [v for key in ("expressions", "rollup", "cube", "grouping_sets")
+             for v in group.args.get(key) or []]
+    composite = exp.Rollup | exp.Cube | exp.GroupingSets
+    if any(not isinstance(v, composite) and not _is_empty_set(v) for v in items):
+        return having
+    has_rows = b.gt(b.call("count", exp.Star()), b.num(0))
+    return has_rows if having is None else b.and_(having, has_rows)
+
+
+def _is_empty_set(value: exp.Expr) -> bool:
+    return isinstance(value, exp.Tuple) and not value.expressions
+
+
 def _group_item(value: exp.Expr, tr: ExprTranslator) -> exp.Expr:
     if isinstance(value, exp.Rollup | exp.Cube | exp.GroupingSets | exp.Tuple):
         copy = type(value)(

@@ -10,7 +10,7 @@ from sqlglot import exp
 from . import build as b
 from . import outer_joins, rownum
 from .aggregates import ordered
-from .clauses import check_alias_use, check_args, fetch, group_by, select_list
+from .clauses import check_alias_use, check_args, fetch, group_by, groups_of_rows_only, select_list
 from .context import Context
 from .errors import UnsupportedConstruct
 from .exact import COMMON_NUMBER_TYPE
@@ -278,8 +278,11 @@ class QueryTranslator:
             result.set("distinct", exp.Distinct())
         if sel.args.get("group") is not None:
             result.set("group", group_by(sel.args["group"], tr))
-        if sel.args.get("having") is not None:
-            result.set("having", exp.Having(this=condition(tr, sel.args["having"].this)))
+        having = condition(tr, sel.args["having"].this) if sel.args.get("having") else None
+        if sel.args.get("group") is not None:
+            having = groups_of_rows_only(sel.args["group"], having)
+        if having is not None:
+            result.set("having", exp.Having(this=having))
         has_order = sel.args.get("order") is not None
         if has_order:
             order = sel.args["order"]

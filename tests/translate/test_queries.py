@@ -129,6 +129,40 @@ def test_group_by_expression_matching_the_select_list(db):
     assert run(db, query) == [("x", 2), ("y", 1), ("z", 1), (None, 1)]
 
 
+GROUPS = [("a", 2), ("b", 2), ("c", 1)]
+GROUPS_AND_TOTAL = [*GROUPS, (None, 5)]
+
+
+@pytest.mark.parametrize(
+    ("select", "grouping", "expected"),
+    [
+        ("COUNT(*)", "()", [(5,)]),
+        ("COUNT(*)", "(), ()", [(5,)]),
+        ("COUNT(*)", "GROUPING SETS (())", [(5,)]),
+        ("grp, COUNT(*)", "GROUPING SETS ((grp), ())", GROUPS_AND_TOTAL),
+        ("grp, COUNT(*)", "ROLLUP (grp)", GROUPS_AND_TOTAL),
+        ("grp, COUNT(*)", "CUBE (grp)", GROUPS_AND_TOTAL),
+        ("grp, COUNT(*)", "grp, ()", GROUPS),
+    ],
+)
+def test_group_by_returns_one_row_per_group_and_none_over_no_rows(db, select, grouping, expected):
+    # Oracle 19c SELECT, group_by_clause: one result row for each group, so no grand total
+    # over an empty input (DuckDB returns one for (), ROLLUP, CUBE and GROUPING SETS).
+    assert run(db, f"SELECT {select} FROM t GROUP BY {grouping} ORDER BY 1") == expected
+    assert run(db, f"SELECT {select} FROM t WHERE id > 99 GROUP BY {grouping}") == []
+
+
+def test_aggregates_without_group_by_return_one_row_over_no_rows(db):
+    assert run(db, "SELECT COUNT(*), SUM(amount) FROM t WHERE id > 99") == [(0, None)]
+
+
+def test_having_is_kept_beside_the_no_empty_group_condition(db):
+    query = ("SELECT grp, COUNT(*) FROM t {} GROUP BY ROLLUP (grp) "
+             "HAVING COUNT(*) = 0 OR SUM(amount) > 20")
+    assert run(db, query.format("")) == [(None, 5)]
+    assert run(db, query.format("WHERE id > 99")) == []
+
+
 @pytest.mark.parametrize(
     "query",
     [
