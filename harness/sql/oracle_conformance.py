@@ -966,7 +966,11 @@ def _reserved_word_as_name(statement: Statement) -> Iterator[str]:
         parent = node.parent
         is_value = isinstance(parent, exp.Column) and node is parent.this and \
             node.name.upper() in _PSEUDOCOLUMN_WORDS
-        if not is_value:
+        # sqlglot reads the call `SET(x)` (a 19c function on nested tables) as the column SET
+        # with the column alias list (x): a function name, not a name the rule is about
+        is_call = isinstance(parent, exp.Column) and isinstance(parent.parent, exp.Aliases) \
+            and node.name.upper() in ORACLE_19C_FUNCTIONS
+        if not (is_value or is_call):
             yield f"{node.name.upper()} is a reserved word and cannot be a name unquoted"
 
 
