@@ -192,6 +192,18 @@ def test_wildcard_variants_respell_a_name_the_same_way_everywhere(seed, share, n
         assert (out == before).all()
 
 
+def test_every_hyphenated_word_opens_a_name_spelt_with_an_underscore():
+    # few names open with 'Tri-State': the random share may leave them all hyphenated, so
+    # `LIKE 'Tri_State%'` and `LIKE 'Tri-State%'` agreed on every instance (held-out probe)
+    names = np.array(["Tri-State Apex Inc.", "Tri-State Apex Inc.", "Apex Tri-State Ltd",
+                      "Apex Global Inc."] * 3, dtype=object)
+    for seed in range(20):
+        out = v.wildcard_variants(np.random.default_rng(seed), 0.01, names)
+        assert any(x.startswith("Tri_State") for x in out), out
+        assert len(set(out)) == len(set(names))  # namesakes stay namesakes, names distinct
+    assert (v.wildcard_variants(np.random.default_rng(0), 0.0, names) == names).all()
+
+
 def test_wildcard_variants_respell_about_their_share_of_names():
     names = np.array([f"Stem{i} Name{i} Inc." for i in range(2_000)], dtype=object)
     out = v.wildcard_variants(np.random.default_rng(7), 0.06, names)
