@@ -68,6 +68,27 @@ WRONG = {
         "WHERE org_id = 204 GROUP BY po_header_id",
         "SELECT po_header_id, SUM(quantity_received) FROM po_line_locations_all "
         "WHERE org_id = 204 GROUP BY po_header_id"),
+    # a unit without invoices of an optional type (a sparse instance: recipe sparse)
+    "all_over_a_units_prepayments_vs_their_max": (
+        "SELECT invoice_num FROM ap_invoices_all WHERE org_id = 458 AND invoice_amount > ALL "
+        "(SELECT invoice_amount FROM ap_invoices_all WHERE org_id = 458 "
+        "AND invoice_type_lookup_code = 'PREPAYMENT')",
+        "SELECT invoice_num FROM ap_invoices_all WHERE org_id = 458 AND invoice_amount > "
+        "(SELECT MAX(invoice_amount) FROM ap_invoices_all WHERE org_id = 458 "
+        "AND invoice_type_lookup_code = 'PREPAYMENT')"),
+    "all_over_a_units_credit_memos_vs_their_min": (
+        "SELECT invoice_num FROM ap_invoices_all WHERE org_id = 204 AND invoice_amount < ALL "
+        "(SELECT invoice_amount FROM ap_invoices_all WHERE org_id = 204 "
+        "AND invoice_type_lookup_code = 'CREDIT')",
+        "SELECT invoice_num FROM ap_invoices_all WHERE org_id = 204 AND invoice_amount < "
+        "(SELECT MIN(invoice_amount) FROM ap_invoices_all WHERE org_id = 204 "
+        "AND invoice_type_lookup_code = 'CREDIT')"),
+    # a group total on a round threshold of the query's own
+    "having_greater_vs_at_least_on_a_round_total": (
+        "SELECT vendor_id FROM ap_invoices_all WHERE org_id = 204 GROUP BY vendor_id "
+        "HAVING SUM(invoice_amount) > 250000",
+        "SELECT vendor_id FROM ap_invoices_all WHERE org_id = 204 GROUP BY vendor_id "
+        "HAVING SUM(invoice_amount) >= 250000"),
     "not_in_over_a_nullable_column": (
         "SELECT s.vendor_name FROM ap_suppliers s WHERE NOT EXISTS (SELECT 1 FROM "
         "ap_invoices_all i WHERE i.vendor_id = s.vendor_id AND i.org_id = 458)",

@@ -35,7 +35,8 @@ Each instance starts the goals at another of c - 1, c, c + 1 (seed mod 3): where
 alone can reach the threshold, it lands on each of them on some instance.
 
 Beyond the gold's own c - 1, c, c + 1, one more group of the same block is placed on each
-round threshold (1,000, 5,000, 10,000, … 500,000,000) inside the range of its positive totals:
+round threshold (1,000, 2,000, 2,500, 5,000, 10,000, … 500,000,000) inside the range of its
+positive totals:
 a prediction (or a held-out gold) that groups the same rows may bring `HAVING SUM(x) > 10000`
 of its own, and `>` vs `>=` on it differs only where a total is that round number. The recipe's
 `round_total_blocks` add blocks no shipped gold has (a supplier's invoices in one unit, a
@@ -66,6 +67,7 @@ from harness.datagen.probe import (
     row_positions,
 )
 from harness.datagen.targeted import _constant, _free, from_recipe_golds, recipe_targets
+from harness.datagen.values import ROUND_MANTISSAS
 from harness.inputs.catalog import Catalog
 
 _COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
@@ -349,14 +351,15 @@ def _positions(rows: pd.DataFrame) -> set[int]:
 
 
 def round_goals(totals: Iterable[Decimal]) -> list[Decimal]:
-    """Round thresholds a group total is also placed on: 1 and 5 times a power of ten from
+    """Round thresholds a group total is also placed on: the round mantissas amounts are
+    drawn on (values.ROUND_MANTISSAS: 1, 2, 2.5 and 5) times a power of ten from
     `ROUND_FROM` up, inside the range of the positive totals (module docstring)."""
     positive = [t for t in totals if t > 0]
     if not positive:
         return []
     low, high = min(positive), max(positive)
-    return [goal for k in range(ROUND_FROM, ROUND_UNTIL) for m in (1, 5)
-            if low <= (goal := Decimal(m) * Decimal(10) ** k) <= high]
+    return [goal for k in range(ROUND_FROM, ROUND_UNTIL) for m in ROUND_MANTISSAS
+            if low <= (goal := Decimal(str(m)) * Decimal(10) ** k) <= high]
 
 
 def _move_group(ctx: GenContext, tables: dict[str, dict[str, np.ndarray]],

@@ -456,9 +456,9 @@ def payables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
             "SELECT COUNT(*) FROM AP_INVOICES_ALL i LEFT JOIN (SELECT INVOICE_ID, SUM(AMOUNT) s "
             "FROM AP_INVOICE_PAYMENTS_ALL GROUP BY 1) p USING (INVOICE_ID) "
             "WHERE abs(coalesce(p.s, 0) - coalesce(i.AMOUNT_PAID, 0)) > 0.005"),
-        "credit memos that are not negative": (
-            "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE INVOICE_TYPE_LOOKUP_CODE = 'CREDIT' "
-            "AND INVOICE_AMOUNT >= 0"),
+        "credit and debit memos that are not negative": (
+            "SELECT COUNT(*) FROM AP_INVOICES_ALL WHERE INVOICE_TYPE_LOOKUP_CODE IN "
+            "('CREDIT', 'DEBIT') AND INVOICE_AMOUNT >= 0"),
         "checks whose amount is not the sum of their payments": (
             "SELECT COUNT(*) FROM AP_CHECKS_ALL c JOIN (SELECT CHECK_ID, SUM(AMOUNT) s "
             "FROM AP_INVOICE_PAYMENTS_ALL GROUP BY 1) p USING (CHECK_ID) "
@@ -487,9 +487,11 @@ def payables(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> list[str]:
         "no invoice paid by several payments": (
             "SELECT COUNT(*) = 0 FROM (SELECT INVOICE_ID FROM AP_INVOICE_PAYMENTS_ALL "
             "WHERE ORG_ID = ? GROUP BY 1 HAVING COUNT(*) > 1)"),
-        "no negative credit memo": (
+        # a credit or a debit memo: on a sparse instance a unit's credit memos may be debit
+        # memos (recipe sparse.substitutes)
+        "no negative memo": (
             "SELECT COUNT(*) = 0 FROM AP_INVOICES_ALL WHERE ORG_ID = ? "
-            "AND INVOICE_TYPE_LOOKUP_CODE = 'CREDIT' AND INVOICE_AMOUNT < 0"),
+            "AND INVOICE_TYPE_LOOKUP_CODE IN ('CREDIT', 'DEBIT') AND INVOICE_AMOUNT < 0"),
         "no supplier invoiced in several currencies": (
             "SELECT COUNT(*) = 0 FROM (SELECT VENDOR_ID FROM AP_INVOICES_ALL WHERE ORG_ID = ? "
             "GROUP BY 1 HAVING COUNT(DISTINCT INVOICE_CURRENCY_CODE) > 1)"),
