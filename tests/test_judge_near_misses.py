@@ -83,6 +83,33 @@ WRONG = {
         "SELECT invoice_num FROM ap_invoices_all WHERE org_id = 204 AND invoice_amount < "
         "(SELECT MIN(invoice_amount) FROM ap_invoices_all WHERE org_id = 204 "
         "AND invoice_type_lookup_code = 'CREDIT')"),
+    "nvl_of_the_sum_vs_sum_of_nvl_over_a_units_stopped_payments": (
+        "SELECT NVL(SUM(amount), 0) FROM ap_checks_all WHERE org_id = 458 "
+        "AND status_lookup_code = 'STOP INITIATED'",
+        "SELECT SUM(NVL(amount, 0)) FROM ap_checks_all WHERE org_id = 458 "
+        "AND status_lookup_code = 'STOP INITIATED'"),
+    # times around SYSDATE's on the days windows reach (recipe dates.instant_days)
+    "a_month_back_from_now_vs_from_midnight": (
+        "SELECT invoice_num FROM ap_invoices_all WHERE org_id = 458 "
+        "AND invoice_date >= ADD_MONTHS(SYSDATE, -1)",
+        "SELECT invoice_num FROM ap_invoices_all WHERE org_id = 458 "
+        "AND invoice_date >= ADD_MONTHS(TRUNC(SYSDATE), -1)"),
+    "two_days_from_now_vs_from_midnight": (
+        "SELECT segment1 FROM po_headers_all WHERE org_id = 204 AND creation_date > SYSDATE - 2",
+        "SELECT segment1 FROM po_headers_all WHERE org_id = 204 "
+        "AND creation_date > TRUNC(SYSDATE) - 2"),
+    # an imported invoice number keeping the feeder file's trailing blank
+    "trimmed_vs_raw_invoice_number": (
+        "SELECT invoice_num FROM ap_invoices_all WHERE org_id = 204 AND invoice_num LIKE '%0'",
+        "SELECT invoice_num FROM ap_invoices_all WHERE org_id = 204 "
+        "AND TRIM(invoice_num) LIKE '%0'"),
+    # a stem of several words spelt with `_` (values.wildcard_variants compounds)
+    "underscore_wildcard_vs_blank_in_a_customer_name": (
+        "SELECT account_name FROM hz_cust_accounts WHERE account_name LIKE 'Computer_Service%'",
+        "SELECT account_name FROM hz_cust_accounts WHERE account_name LIKE 'Computer Service%'"),
+    "underscore_wildcard_vs_hyphen_in_a_supplier_name": (
+        "SELECT vendor_name FROM ap_suppliers WHERE vendor_name LIKE 'Tri_State%'",
+        "SELECT vendor_name FROM ap_suppliers WHERE vendor_name LIKE 'Tri-State%'"),
     # a group total on a round threshold of the query's own
     "having_greater_vs_at_least_on_a_round_total": (
         "SELECT vendor_id FROM ap_invoices_all WHERE org_id = 204 GROUP BY vendor_id "

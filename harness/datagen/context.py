@@ -122,17 +122,21 @@ class GenContext:
     @cached_property
     def instants(self) -> list[np.datetime64]:
         """Times of day around the pinned SYSDATE, on its day and on each aging day before
-        it: two hours before its time and six hours after; and the recipe's month-end times. `d >= SYSDATE - 7` and
-        `d >= TRUNC(SYSDATE) - 7`, or `d < TRUNC(SYSDATE)` and `d <= SYSDATE - 1`, differ
-        only on such rows."""
+        it: two hours before its time and six hours after; the recipe's month-end times;
+        then the same times on each instant day (last: the rows the edges before them take
+        stay as they were). `d >= SYSDATE - 7` and `d >= TRUNC(SYSDATE) - 7`, or
+        `d < TRUNC(SYSDATE)` and `d <= SYSDATE - 1`, differ only on such rows."""
         day = values.day(self.today)
         clock = (PINNED_SYSDATE - dt.datetime.combine(PINNED_SYSDATE.date(), dt.time()))
         before, after = clock - dt.timedelta(hours=2), clock + dt.timedelta(hours=6)
         around = [day + np.timedelta64(int(-k * 86_400 + offset.total_seconds()), "s")
                   for k in (0, *self.recipe.dates.aging_days) for offset in (before, after)]
+        later = [day + np.timedelta64(int(-k * 86_400 + offset.total_seconds()), "s")
+                 for k in self.recipe.dates.instant_days for offset in (before, after)]
         # and a time of day on every month's last day of the boundary year (BETWEEN the
         # first and the last day of a month misses it)
-        return around + [np.datetime64(t, "s") for t in self.recipe.dates.month_end_instants()]
+        return (around + [np.datetime64(t, "s") for t in self.recipe.dates.month_end_instants()]
+                + later)
 
     def dates(self, rng: np.random.Generator, n: int,
               groups: np.ndarray | None = None) -> np.ndarray:

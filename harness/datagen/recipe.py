@@ -42,6 +42,9 @@ class DateRecipe(_Strict):
     # that aging questions cut at: midnight rows there tell `>` from `>=` in "overdue" filters.
     today: dt.date | None = None
     aging_days: list[int] = []
+    # More days before it that windows reach (`d > SYSDATE - 2`, ADD_MONTHS(SYSDATE, -1)):
+    # only the times around SYSDATE's (context.instants), no midnight rows, no aging window.
+    instant_days: list[int] = []
     # A time of day on the last day of each month of boundary_year: `d BETWEEN first AND
     # last day` misses such a row, `d >= first AND d < next first` keeps it.
     month_end_time: dt.time | None = None
@@ -75,7 +78,8 @@ class DateRecipe(_Strict):
             raise ValueError("the first day after boundary_year must lie inside [start, end]")
         if self.open_end <= self.end:
             raise ValueError("open_end must come after end")
-        oldest = self.today and self.today - dt.timedelta(days=max(self.aging_days, default=0))
+        oldest = self.today and self.today - dt.timedelta(
+            days=max([*self.aging_days, *self.instant_days], default=0))
         if self.today is not None and not self.start <= oldest <= self.today <= self.end:
             raise ValueError("today and the aging days before it must lie inside [start, end]")
         return self
@@ -155,6 +159,8 @@ class ApShape(_Strict):
     null_supplier_type_fraction: Fraction
     null_amount_paid_fraction: Fraction  # of unpaid invoices, AMOUNT_PAID NULL rather than 0
     invoices_without_amount: int = Field(default=0, ge=0)  # per unit: INVOICE_AMOUNT NULL
+    # of imported invoices (SOURCE 'Payables Open Interface'), INVOICE_NUM with a trailing blank
+    imported_blank_fraction: Fraction = 0.0
 
 
 class PoShape(_Strict):

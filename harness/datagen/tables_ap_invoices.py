@@ -24,6 +24,7 @@ from harness.datagen.tables_gl import split as split_amounts
 
 NEGATIVE_TYPES = ("CREDIT", "DEBIT")  # memos reduce what is owed
 STANDARD = "STANDARD"
+INTERFACE = "Payables Open Interface"  # the SOURCE of imported invoices (recipe codes)
 ACROSS_UNITS = 3  # standard invoices per unit matched to an order of another unit
 PAID, UNPAID, PARTIAL = "Y", "N", "P"
 ITEM = "ITEM"
@@ -149,7 +150,7 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
                            dtype=object)[v.namesake_rows(
         ctx.rng("AP_INVOICES_ALL:namesakes"), n, ctx.recipe.namesakes.invoices,
         apart=site["VENDOR_ID"].to_numpy(), fixed=twinned)]
-    return v.frame({
+    head = v.frame({
         "INVOICE_ID": ctx.ids("AP_INVOICES_ALL", "INVOICE_ID", n),
         "VENDOR_ID": site["VENDOR_ID"].to_numpy(),
         "INVOICE_NUM": invoice_num,
@@ -194,6 +195,22 @@ def _headers(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
         "x_paid": paid,
         "x_vendor_site_code": site["VENDOR_SITE_CODE"].to_numpy(),
     })
+    head["INVOICE_NUM"] = _imported_blanks(ctx, head, twinned)
+    return head
+
+
+def _imported_blanks(ctx: GenContext, head: pd.DataFrame, twinned: np.ndarray) -> np.ndarray:
+    """The invoice numbers, where `ap.imported_blank_fraction` of the invoices the open
+    interface brought (SOURCE 'Payables Open Interface') keep the trailing blank of the
+    feeder file's fixed-width field (own stream): VARCHAR2 compares without padding (SQL
+    Language Reference, Blank-Padded and Nonpadded Comparison Semantics), so `TRIM(num)`
+    and `num`, or `LIKE '%7'`, differ there. Twins keep the number they share."""
+    number = head["INVOICE_NUM"].to_numpy().copy()
+    imported = (head["SOURCE"].to_numpy() == INTERFACE) & ~twinned
+    rng = ctx.rng("AP_INVOICES_ALL:blanks")
+    hit = imported & (rng.random(len(number)) < ctx.recipe.ap.imported_blank_fraction)
+    number[hit] = [f"{x} " for x in number[hit]]
+    return number
 
 
 def _several_currencies(ctx: GenContext, rng: np.random.Generator, org: np.ndarray,

@@ -74,9 +74,10 @@ def parties(ctx: GenContext) -> dict[str, pd.DataFrame]:
                               name)
     # and a few organizations spelt with `_` or `%` (own stream): LIKE wildcards in the data
     organization = ~person
+    compounds = [s for s in [*voc.supplier_stems, *voc.customer_stems] if " " in s or "-" in s]
     name[organization] = v.wildcard_variants(ctx.rng("HZ_PARTIES:wildcards"),
                                              ctx.recipe.wildcard_variants.parties,
-                                             name[organization])
+                                             name[organization], compounds)
     party_id = ctx.ids("HZ_PARTIES", "PARTY_ID", n)
     countries = v.cover(rng, n, ctx.codes("HZ_PARTIES", "COUNTRY"),
                         weights=_home_weights(ctx, "HZ_PARTIES", "COUNTRY"))

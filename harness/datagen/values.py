@@ -163,41 +163,47 @@ def case_variants(rng: np.random.Generator, share: float,
     return out
 
 
-def wildcard_variants(rng: np.random.Generator, share: float, names: np.ndarray) -> np.ndarray:
+def wildcard_variants(rng: np.random.Generator, share: float, names: np.ndarray,
+                      compounds: Sequence[str] = ()) -> np.ndarray:
     """`names` with a `share` of the distinct names respelt with a character LIKE reads as a
     wildcard, the same way wherever a name repeats (namesakes stay namesakes): the first blank
     or hyphen becomes `_` (two in three: 'Tri_State Freight', as names keyed from codes hold
     it) or the name starts with a percentage ('100% Allied Freight Inc.'). Then `LIKE
     'Tri_State%'` and `LIKE 'Tri-State%'`, or `_` and `%` searched with and without ESCAPE,
-    return other rows somewhere. A respelling that would equal another name is skipped."""
+    return other rows somewhere. A respelling that would equal another name is skipped.
+    Each hyphenated word of the names, and each of the `compounds` (stems of several words:
+    'Computer Service'), also opens one name spelt with `_` in its first blank or hyphen."""
     out = names.copy()
     present = {x for x in names if isinstance(x, str)}
     distinct = sorted(present)
     chosen = [distinct[i] for i in np.flatnonzero(rng.random(len(distinct)) < share)]
     underscore = rng.random(len(chosen)) < 2 / 3
     for name, use_underscore in zip(chosen, underscore, strict=True):
-        cut = min((i for i in (name.find(" "), name.find("-")) if i > 0), default=-1)
+        cut = _separator(name)
         new = (name[:cut] + "_" + name[cut + 1:] if use_underscore and cut > 0
                else f"100% {name}")
         if new in present:
             continue
         present.add(new)
         out[names == name] = new
-    if share > 0:  # and every hyphenated word opens some name spelt with `_` in its place
-        _underscore_each_hyphenated_word(rng, out, present)
+    if share > 0:  # and every compound opens some name spelt with `_` in its place
+        _underscore_each_compound(rng, out, present, compounds)
     return out
 
 
-def _underscore_each_hyphenated_word(rng: np.random.Generator, out: np.ndarray,
-                                     present: set[str]) -> None:
-    """For each hyphenated word of the names ('Tri-State'), one name it opens (drawn) is
-    respelt with `_` for its hyphen where none is yet (in place): the random share leaves
-    `LIKE 'Tri_State%'` and `LIKE 'Tri-State%'` alike on an instance whose few Tri-State
-    names all kept their hyphen (held-out probe, issue #17's names family)."""
+def _underscore_each_compound(rng: np.random.Generator, out: np.ndarray, present: set[str],
+                              compounds: Sequence[str]) -> None:
+    """For each hyphenated word of the names ('Tri-State') and each of `compounds`
+    ('Computer Service'), one name it opens (drawn) is respelt with `_` for its first blank
+    or hyphen where none is yet (in place): the random share leaves `LIKE 'Tri_State%'` and
+    `LIKE 'Tri-State%'` alike on an instance whose few Tri-State names all kept their hyphen
+    (held-out probes, issue #17's names family)."""
     current = {x for x in out if isinstance(x, str)}
-    words = sorted({w for x in current for w in x.split() if "-" in w.strip("-")})
+    words = sorted({w for x in current for w in x.split() if "-" in w.strip("-")}
+                   | {c for c in compounds if _separator(c) > 0})
     for word in words:
-        spelt = word.replace("-", "_", 1)
+        cut = _separator(word)
+        spelt = word[:cut] + "_" + word[cut + 1:]
         if any(x.startswith(spelt) for x in current):
             continue
         opened = sorted(x for x in current if x.startswith(word))
@@ -210,6 +216,11 @@ def _underscore_each_hyphenated_word(rng: np.random.Generator, out: np.ndarray,
         present.add(new)
         current.add(new)
         out[out == name] = new
+
+
+def _separator(name: str) -> int:
+    """The position of the first blank or hyphen past the first character (-1: none)."""
+    return min((i for i in (name.find(" "), name.find("-")) if i > 0), default=-1)
 
 
 def pick(rng: np.random.Generator, pool: Sequence[object], n: int) -> np.ndarray:

@@ -79,3 +79,12 @@ def test_organization_names_hold_like_wildcards(connections, escaped, wildcard):
     assert sum(bool(rows) for rows in found) >= len(connections) - 1
     assert all(len(con.execute(wildcard).fetchall()) > len(rows)
                for con, rows in zip(connections, found, strict=True))
+
+
+def test_some_imported_invoice_numbers_keep_a_trailing_blank(connections):
+    # blanks around codes (issue #17): `TRIM(invoice_num)` and `invoice_num`, or a LIKE on
+    # the number's end, differ on every instance; only imported invoices carry one
+    for con in connections:
+        rows = con.execute("SELECT SOURCE, COUNT(*) FROM AP_INVOICES_ALL "
+                           "WHERE INVOICE_NUM <> RTRIM(INVOICE_NUM) GROUP BY 1").fetchall()
+        assert [r[0] for r in rows] == ["Payables Open Interface"] and rows[0][1] > 0, rows

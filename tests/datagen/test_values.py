@@ -202,6 +202,12 @@ def test_every_hyphenated_word_opens_a_name_spelt_with_an_underscore():
         assert any(x.startswith("Tri_State") for x in out), out
         assert len(set(out)) == len(set(names))  # namesakes stay namesakes, names distinct
     assert (v.wildcard_variants(np.random.default_rng(0), 0.0, names) == names).all()
+    # a stem of several words opens a name spelt with `_` for its blank: 'Computer_Service'
+    customers = np.array(["Computer Service Delta Ltd", "Delta Computer Service Inc."] * 2,
+                         dtype=object)
+    out = v.wildcard_variants(np.random.default_rng(3), 0.01, customers, ["Computer Service"])
+    assert "Computer_Service Delta Ltd" in set(out)
+    assert "Delta Computer Service Inc." in set(out)
 
 
 def test_wildcard_variants_respell_about_their_share_of_names():
