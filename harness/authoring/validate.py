@@ -107,7 +107,8 @@ class ValidationSettings:
     char_ngram_jaccard: float = 0.8
     # Of each file's counted mutants: below the floor is an error, below the target a
     # warning naming the survivors. Both are issue #17's bar, 99 %, since the shipped core
-    # set reached it (round 7: 99.25 %, survivors proved or reviewed equivalent set apart):
+    # set reached it (round 7: 99.25 %; round 8: 99.21 %; survivors proved or reviewed
+    # equivalent set apart):
     # a gold or data change that lets the score fall under the bar fails validation.
     min_mutation_score: float = 0.99
     target_mutation_score: float = 0.99
