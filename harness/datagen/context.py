@@ -129,14 +129,15 @@ class GenContext:
         day = values.day(self.today)
         clock = (PINNED_SYSDATE - dt.datetime.combine(PINNED_SYSDATE.date(), dt.time()))
         before, after = clock - dt.timedelta(hours=2), clock + dt.timedelta(hours=6)
-        around = [day + np.timedelta64(int(-k * 86_400 + offset.total_seconds()), "s")
-                  for k in (0, *self.recipe.dates.aging_days) for offset in (before, after)]
-        later = [day + np.timedelta64(int(-k * 86_400 + offset.total_seconds()), "s")
-                 for k in self.recipe.dates.instant_days for offset in (before, after)]
+        def around(days: list[int]) -> list[np.datetime64]:
+            return [day + np.timedelta64(int(-k * 86_400 + offset.total_seconds()), "s")
+                    for k in days for offset in (before, after)]
+
         # and a time of day on every month's last day of the boundary year (BETWEEN the
         # first and the last day of a month misses it)
-        return (around + [np.datetime64(t, "s") for t in self.recipe.dates.month_end_instants()]
-                + later)
+        month_ends = [np.datetime64(t, "s") for t in self.recipe.dates.month_end_instants()]
+        return (around([0, *self.recipe.dates.aging_days]) + month_ends
+                + around(self.recipe.dates.instant_days))
 
     def dates(self, rng: np.random.Generator, n: int,
               groups: np.ndarray | None = None) -> np.ndarray:

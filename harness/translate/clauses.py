@@ -139,6 +139,7 @@ def group_by(group: exp.Group, tr: ExprTranslator) -> exp.Group:
             out.set(key, translated)
     return out
 
+
 def groups_of_rows_only(group: exp.Group, having: exp.Expr | None) -> exp.Expr | None:
     """The translated ``having`` AND-ed with ``COUNT(*) > 0`` when ``group`` can form a group
     of no rows; ``having`` unchanged otherwise.
